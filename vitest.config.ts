@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/.tmp/**'],
+    // Builds, child processes and real HTTP round-trips: generous, never asserted on.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
