@@ -1,0 +1,214 @@
+/**
+ * The error catalog. Every error genimage raises on purpose has a stable `code`, a `title`
+ * (what happened), a message (why, with specifics) and a `hint` (what to do), following
+ * Astro's error guidelines: no "Error:" prefix, first what happened, then what to do.
+ */
+
+/** Where in a source file something went wrong. Lines and columns are 1-based. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface ErrorDefinition {
+  /** Stable identifier: tests, `--json` output and users' scripts may match on it. */
+  readonly code: string;
+  readonly title: string;
+  readonly hint?: string;
+}
+
+function define<const T extends ErrorDefinition>(definition: T): T {
+  return definition;
+}
+
+// --- The image API (one per row of the contract's error table, plus transport failures) ---
+export const InvalidRequest = define({
+  code: 'InvalidRequest',
+  title: 'The image API rejected the request as invalid',
+  hint: 'Check the prompt and parameters against the API reference; this request is not retried.',
+});
+export const ContentModeration = define({
+  code: 'ContentModeration',
+  title: "The image API's safety system blocked this prompt",
+  hint: 'Rephrase the prompt. Blocked prompts are not retried.',
+});
+export const InputTooLarge = define({
+  code: 'InputTooLarge',
+  title: 'The request exceeds the model input limit',
+  hint: 'Shorten the prompt or use fewer or smaller reference images.',
+});
+export const AuthFailed = define({
+  code: 'AuthFailed',
+  title: 'The image API refused the API key',
+  hint: 'Set a valid key in SHARK_API_KEY (or the `apiKey` option). The run stopped; images already generated stay cached.',
+});
+export const InsufficientCredits = define({
+  code: 'InsufficientCredits',
+  title: 'The image API account has run out of credits',
+  hint: 'Top up the account, then run again. The run stopped; images already generated stay cached.',
+});
+export const RateLimited = define({
+  code: 'RateLimited',
+  title: 'The image API kept rate-limiting the requests',
+  hint: 'Lower `concurrency` or raise `retries.maxAttempts`, then run again.',
+});
+export const ProviderFailed = define({
+  code: 'ProviderFailed',
+  title: 'The image API reported an upstream failure',
+  hint: 'This is usually transient: run again later.',
+});
+export const ProviderTimeout = define({
+  code: 'ProviderTimeout',
+  title: 'The image generation timed out',
+  hint: 'Run again, or raise the `timeout` option. A timed-out generation may still have been billed.',
+});
+export const NetworkFailed = define({
+  code: 'NetworkFailed',
+  title: 'Could not reach the image API',
+  hint: 'Check the network and SHARK_BASE_URL, then run again.',
+});
+export const InvalidResponse = define({
+  code: 'InvalidResponse',
+  title: 'The image API sent a response genimage cannot use',
+  hint: 'Run again; if it persists, the provider may have changed its API.',
+});
+
+// --- Cache ---
+export const CacheCorrupt = define({
+  code: 'CacheCorrupt',
+  title: 'A cached image failed verification',
+  hint: 'Delete the entry (or run `genimage prune`) and generate it again; a corrupt entry is never served.',
+});
+export const CacheLockTimeout = define({
+  code: 'CacheLockTimeout',
+  title: 'Timed out waiting for another process to finish writing a cache entry',
+  hint: 'Another build may be stuck; a lock left by a killed process is reclaimed automatically after a short time.',
+});
+
+// --- Inputs ---
+export const InvalidOptions = define({
+  code: 'InvalidOptions',
+  title: 'Invalid genimage options',
+  hint: 'Fix the options named above.',
+});
+export const InvalidParams = define({
+  code: 'InvalidParams',
+  title: 'Invalid generation parameters',
+});
+export const ReferenceNotFound = define({
+  code: 'ReferenceNotFound',
+  title: 'A reference image could not be read',
+  hint: 'Relative paths resolve against the file that contains the marker.',
+});
+export const ReferenceOutsideRoot = define({
+  code: 'ReferenceOutsideRoot',
+  title: 'A reference image lies outside the project root',
+  hint: 'Move the image into the project; references may not leave the project root.',
+});
+
+// --- Markers (the scanner) ---
+export const MarkerSyntax = define({
+  code: 'MarkerSyntax',
+  title: 'A <GenImage> marker could not be parsed',
+});
+export const DynamicAttribute = define({
+  code: 'DynamicAttribute',
+  title: 'A <GenImage> attribute needs a literal value',
+  hint: 'genimage reads markers at build time, before any code runs: write the value literally, e.g. prompt="a red fox" or seed={42}.',
+});
+export const InvalidAttribute = define({
+  code: 'InvalidAttribute',
+  title: 'A <GenImage> attribute has an invalid value',
+});
+
+// --- Runs ---
+export const FrozenMissing = define({
+  code: 'FrozenMissing',
+  title: 'Images are missing from the cache and generation is frozen',
+  hint: 'Run `genimage generate` locally and commit the cache folder, or set GENIMAGE_FROZEN=0 to allow generation here on purpose.',
+});
+export const BudgetExceeded = define({
+  code: 'BudgetExceeded',
+  title: 'The generation budget would be exceeded',
+  hint: 'Raise `budget.maxImages` / `budget.maxCredits`, or generate fewer images.',
+});
+export const RunStopped = define({
+  code: 'RunStopped',
+  title: 'Not attempted: the run stopped early',
+  hint: 'Fix the error that stopped the run, then run again; nothing already generated is lost.',
+});
+export const Aborted = define({
+  code: 'Aborted',
+  title: 'The generation was cancelled',
+});
+
+export interface GenImageErrorOptions {
+  hint?: string;
+  location?: SourceLocation;
+  cause?: unknown;
+}
+
+/** An error genimage raised on purpose. Foreign errors are wrapped once, at the boundary. */
+export class GenImageError extends Error {
+  override name = 'GenImageError';
+  readonly code: string;
+  readonly title: string;
+  readonly hint: string | undefined;
+  readonly location: SourceLocation | undefined;
+
+  constructor(definition: ErrorDefinition, message: string, options: GenImageErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = definition.code;
+    this.title = definition.title;
+    this.hint = options.hint ?? definition.hint;
+    this.location = options.location;
+  }
+}
+
+export function isGenImageError(value: unknown, definition?: ErrorDefinition): value is GenImageError {
+  return value instanceof GenImageError && (definition === undefined || value.code === definition.code);
+}
+
+export function formatLocation(location: SourceLocation): string {
+  return `${location.file}:${location.line}:${location.column}`;
+}
+
+/** Human-readable text for any thrown value: location, title, message, hint. Never a stack. */
+export function formatError(error: unknown): string {
+  if (!(error instanceof GenImageError)) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  const where = error.location ? `${formatLocation(error.location)}: ` : '';
+  const lines = [`${where}${error.title}: ${error.message}`];
+  if (error.hint) lines.push(`  hint: ${error.hint}`);
+  return lines.join('\n');
+}
+
+export interface ApiErrorOptions extends GenImageErrorOptions {
+  status?: number;
+  apiType?: string;
+}
+
+/** A failure talking to an image API, with what is known about the HTTP exchange. */
+export class ApiError extends GenImageError {
+  override name = 'ApiError';
+  readonly status: number | undefined;
+  /** The provider's `error.type`, when the body had one. */
+  readonly apiType: string | undefined;
+  /** Attempts made before giving up, retries included. */
+  attempts = 1;
+  /** Attempts that failed after the provider may already have billed them. */
+  possiblyBilledAttempts = 0;
+
+  constructor(definition: ErrorDefinition, message: string, options: ApiErrorOptions = {}) {
+    super(definition, message, options);
+    this.status = options.status;
+    this.apiType = options.apiType;
+  }
+}
+
+/** Errors after which no further request may be sent in this run: every one would fail the same way. */
+export function stopsTheRun(error: unknown): boolean {
+  return isGenImageError(error) && (error.code === AuthFailed.code || error.code === InsufficientCredits.code);
+}
