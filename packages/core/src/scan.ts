@@ -1,0 +1,148 @@
+/**
+ * Finds the sources under a project root and the markers in them. The I/O half of the scanner:
+ * parsing is `parseMarkers` in `markers.ts`.
+ */
+import { readFile as readFileCallback, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import fg from 'fast-glob';
+import pLimit from 'p-limit';
+import { parseMarkers, MARKER_TAG, type Diagnostic, type Marker, type MarkerParseResult } from './markers.ts';
+
+/** Sources scanned when `include` is not given, relative to the root. */
+export const DEFAULT_INCLUDE: readonly string[] = ['src/**/*.{astro,md,mdx,html,jsx,tsx,vue,svelte}', 'index.html'];
+
+/** Never scanned, whatever `include` says: dependencies, build output, git, and (added) the cache. */
+export const ALWAYS_EXCLUDE: readonly string[] = ['**/node_modules/**', 'dist/**', '.astro/**', '.output/**', 'build/**', '.git/**'];
+
+export const DEFAULT_CACHE_DIR = '.genimage';
+
+export interface MarkerScanOptions {
+  /** The project root; patterns and reported paths are relative to it. */
+  root: string;
+  /** Glob patterns (fast-glob syntax) of the sources to scan. @default DEFAULT_INCLUDE */
+  include?: readonly string[];
+  /** More patterns to skip, on top of `ALWAYS_EXCLUDE`. @default [] */
+  exclude?: readonly string[];
+  /** The cache folder, relative to the root or absolute; never scanned. @default ".genimage" */
+  cacheDir?: string;
+  /** Files read at once when the storage is slow (see `scan`). @default 32 */
+  concurrency?: number;
+}
+
+export interface MarkerScanResult {
+  /** Files that matched the patterns. */
+  files: number;
+  /** Files with at least one marker. */
+  filesWithMarkers: number;
+  /** Sorted by file, then position. `file` is relative to the root, with forward slashes. */
+  markers: Marker[];
+  /** Syntax problems, sorted like the markers. */
+  diagnostics: Diagnostic[];
+}
+
+const NEEDLE = Buffer.from(`<${MARKER_TAG}`);
+
+/** Files read synchronously between two turns of the event loop. */
+const BATCH = 100;
+/** Average milliseconds per synchronous read above which the storage counts as slow. */
+const SLOW_READ_MS = 1;
+
+// The callback readFile, promisified: `fs.promises.readFile` costs about twice as much per small
+// file (https://github.com/nodejs/node/issues/37583).
+const readFile = promisify(readFileCallback);
+
+/**
+ * Scans the sources under `root` for `<GenImage>` markers.
+ *
+ * Reading is adaptive. On local storage a synchronous read of a small file is several times
+ * cheaper than an asynchronous one (each of those is four thread-pool round trips; see
+ * bench/scan.ts), so files are read synchronously in batches of 100, yielding to the event loop
+ * between batches. When a batch shows slow storage (a network mount, a cold disk) the remaining
+ * files are read in parallel, `concurrency` at a time, so that their latencies overlap.
+ * @example const { markers, diagnostics } = await scan({ root: process.cwd() });
+ */
+export async function scan(options: MarkerScanOptions): Promise<MarkerScanResult> {
+  const concurrency = options.concurrency ?? 32;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new TypeError(`Expected \`concurrency\` to be an integer from 1 and up, got ${String(concurrency)}`);
+  }
+  const root = path.resolve(options.root);
+  const ignore = [...ALWAYS_EXCLUDE, ...cacheDirPatterns(root, options.cacheDir ?? DEFAULT_CACHE_DIR), ...(options.exclude ?? [])];
+  const files = await fg([...(options.include ?? DEFAULT_INCLUDE)], { cwd: root, ignore, onlyFiles: true, unique: true });
+
+  const markers: Marker[] = [];
+  const diagnostics: Diagnostic[] = [];
+  let filesWithMarkers = 0;
+  const collect = (file: string, bytes: Buffer | undefined): void => {
+    const result = bytes === undefined ? undefined : parseSource(file, bytes);
+    if (result === undefined) return;
+    if (result.markers.length > 0) filesWithMarkers++;
+    markers.push(...result.markers);
+    diagnostics.push(...result.diagnostics);
+  };
+
+  let next = 0;
+  while (next < files.length) {
+    const end = Math.min(next + BATCH, files.length);
+    const count = end - next;
+    let readMs = 0;
+    for (; next < end; next++) {
+      const file = files[next] as string;
+      const start = performance.now();
+      const bytes = readSource(() => readFileSync(path.join(root, file)));
+      readMs += performance.now() - start;
+      collect(file, bytes);
+    }
+    if (readMs / count > SLOW_READ_MS) break;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const limit = pLimit(concurrency);
+  await Promise.all(
+    files.slice(next).map((file) => limit(async () => collect(file, await readSourceAsync(() => readFile(path.join(root, file)))))),
+  );
+
+  markers.sort(byPosition);
+  diagnostics.sort(byPosition);
+  return { files: files.length, filesWithMarkers, markers, diagnostics };
+}
+
+/** Parses a file only when it contains the marker's opening bytes: most files are skipped undecoded. */
+function parseSource(file: string, bytes: Buffer): MarkerParseResult | undefined {
+  if (bytes.indexOf(NEEDLE) === -1) return undefined;
+  return parseMarkers(bytes.toString('utf8'), file);
+}
+
+function readSource(read: () => Buffer): Buffer | undefined {
+  try {
+    return read();
+  } catch (error) {
+    return vanished(error);
+  }
+}
+
+async function readSourceAsync(read: () => Promise<Buffer>): Promise<Buffer | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    return vanished(error);
+  }
+}
+
+/** Deleted (or replaced by a folder) between listing and reading, by an editor or a generator: skipped. */
+function vanished(error: unknown): undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'EISDIR') return undefined;
+  throw error;
+}
+
+function cacheDirPatterns(root: string, cacheDir: string): string[] {
+  const relative = path.relative(root, path.resolve(root, cacheDir)).split(path.sep).join('/');
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return [];
+  return [`${fg.escapePath(relative)}/**`];
+}
+
+function byPosition(a: { location: { file: string; line: number; column: number } }, b: typeof a): number {
+  if (a.location.file !== b.location.file) return a.location.file < b.location.file ? -1 : 1;
+  return a.location.line - b.location.line || a.location.column - b.location.column;
+}
