@@ -1,0 +1,221 @@
+import path from 'node:path';
+import { ImageCache } from './cache.ts';
+import { type GenImageConfig, type GenImageEnv, mergeConfig, resolveConfig, resolveFrozen, type ResolvedConfig } from './config.ts';
+import { findConfigFile, loadConfigFile } from './config-file.ts';
+import { FrozenMissing, GenImageError, InvalidAttribute, type SourceLocation, formatLocation } from './errors.ts';
+import { FileSystemStore } from './fs-store.ts';
+import { cacheKey } from './key.ts';
+import { type Logger, silentLogger } from './logger.ts';
+import { interpretMarker, type MarkerRequest } from './marker-params.ts';
+import type { Diagnostic, LiteralValue, Marker } from './markers.ts';
+import { type GenerationParams, generationParamsSchema } from './params.ts';
+import type { Provider } from './providers/provider.ts';
+import { createProvider, type ProviderId, resolveProviderId } from './providers/select.ts';
+import { resolveReferences } from './references.ts';
+import { type GenerationSummary, type Outcome, type PlannedRequest, Scheduler, type ScheduleEvent, dedupeRequests } from './schedule.ts';
+import { scan } from './scan.ts';
+import type { CacheStore } from './store.ts';
+
+/** One marker, resolved: what it asks for, its cache key, and how to render it. */
+export interface ImageUse {
+  key: string;
+  origin: SourceLocation;
+  params: GenerationParams;
+  /** Which of the `n` images the marker shows (0-based). */
+  pick: number;
+  preset?: string;
+  /** Rendering attributes (alt, widths, sizes, ...): carried along, never part of the key. */
+  render: Record<string, LiteralValue>;
+  request: PlannedRequest;
+}
+
+export interface ScanResult {
+  files: number;
+  uses: ImageUse[];
+  /** Distinct requests, origins merged. */
+  requests: PlannedRequest[];
+  /** Errors and warnings, each with file:line:col. Markers with errors have no use. */
+  diagnostics: Diagnostic[];
+}
+
+export type CacheStatus = 'cached' | 'missing' | 'corrupt';
+
+export interface EngineInit {
+  /** The project root; relative paths in options resolve against it. */
+  root: string;
+  /** Inline options (from the Vite or Astro adapter, or tests): they override the config file. */
+  options?: GenImageConfig;
+  /** A config file to read; `false` reads none. @default the first genimage.config.* at the root */
+  configFile?: string | false;
+  env?: GenImageEnv;
+  logger?: Logger;
+  /** The `--frozen` flag. */
+  frozen?: boolean;
+  /** Another cache store than the `cacheDir` folder. */
+  store?: CacheStore;
+}
+
+export interface GenerateRunOptions {
+  onEvent?: (event: ScheduleEvent) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * The engine every entry point drives: the CLI, the Vite plugin and the Astro integration.
+ * Options are validated once, here; everything below takes resolved options.
+ */
+export class Engine {
+  readonly root: string;
+  readonly config: ResolvedConfig;
+  readonly env: GenImageEnv;
+  readonly logger: Logger;
+  readonly frozen: boolean;
+  readonly providerId: ProviderId;
+  readonly cache: ImageCache;
+  readonly cacheLocation: string;
+  #provider: Provider | undefined;
+  #scheduler: Scheduler | undefined;
+
+  static async load(init: EngineInit): Promise<Engine> {
+    const root = path.resolve(init.root);
+    const file = init.configFile === false ? undefined : (init.configFile ? path.resolve(root, init.configFile) : await findConfigFile(root));
+    const fromFile = file ? await loadConfigFile(file) : undefined;
+    const config = resolveConfig(mergeConfig(fromFile, init.options), file && init.options ? `${file} merged with inline options` : (file ?? 'genimage options'));
+    return new Engine(root, config, init);
+  }
+
+  constructor(root: string, config: ResolvedConfig, init: Omit<EngineInit, 'root' | 'options' | 'configFile'> = {}) {
+    this.root = root;
+    this.config = config;
+    this.env = init.env ?? (process.env as GenImageEnv);
+    this.logger = init.logger ?? silentLogger;
+    this.frozen = resolveFrozen({ flag: init.frozen ?? false, config: config.frozen, env: this.env });
+    this.providerId = resolveProviderId(config, this.env);
+    const cacheDir = path.resolve(root, config.cacheDir);
+    this.cacheLocation = path.relative(root, cacheDir) || '.';
+    this.cache = new ImageCache(init.store ?? new FileSystemStore(cacheDir));
+  }
+
+  /** Created on first use, so that scanning and checking never need an API key. */
+  get provider(): Provider {
+    this.#provider ??= createProvider(this.providerId, this.config, this.env, this.logger);
+    return this.#provider;
+  }
+
+  /** Finds every marker under the root and resolves each to a keyed request. */
+  async scan(): Promise<ScanResult> {
+    const found = await scan({
+      root: this.root,
+      ...(this.config.include && { include: this.config.include }),
+      exclude: this.config.exclude,
+      cacheDir: this.config.cacheDir,
+    });
+    const diagnostics: Diagnostic[] = [...found.diagnostics];
+    const uses: ImageUse[] = [];
+    for (const marker of found.markers) {
+      try {
+        const use = await this.resolveMarker(marker);
+        if ('diagnostics' in use) diagnostics.push(...use.diagnostics);
+        else uses.push(use);
+      } catch (error) {
+        if (!(error instanceof GenImageError)) throw error;
+        diagnostics.push(diagnosticOf(error, marker.location));
+      }
+    }
+    return { files: found.files, uses, requests: dedupeRequests(uses.map((use) => use.request)), diagnostics };
+  }
+
+  /** A marker (from the scanner, or built from a component's props) as a keyed request. */
+  async resolveMarker(marker: Marker): Promise<ImageUse | { diagnostics: Diagnostic[] }> {
+    const { request, diagnostics } = interpretMarker(marker, { defaults: this.config.defaults, presets: this.config.presets });
+    if (!request || diagnostics.some((diagnostic) => diagnostic.severity === 'error')) return { diagnostics };
+    return this.#use(request);
+  }
+
+  async #use(markerRequest: MarkerRequest): Promise<ImageUse> {
+    const params = generationParamsSchema.parse(markerRequest.params);
+    const file = path.resolve(this.root, markerRequest.file);
+    const references = await resolveReferences(params.reference, { file, root: this.root });
+    const key = cacheKey({ provider: this.providerId, params, referenceHashes: references.map((reference) => reference.sha256) });
+    const origin = markerRequest.location;
+    return {
+      key,
+      origin,
+      params,
+      pick: markerRequest.pick,
+      ...(markerRequest.preset !== undefined && { preset: markerRequest.preset }),
+      render: markerRequest.render,
+      request: { key, job: { params, references }, origins: [origin] },
+    };
+  }
+
+  async statuses(requests: readonly PlannedRequest[]): Promise<Map<string, CacheStatus>> {
+    const entries = await Promise.all(requests.map(async (request) => [request.key, await this.cache.status(request.key)] as const));
+    return new Map(entries);
+  }
+
+  /**
+   * Generates what is missing. Frozen, it generates nothing: any missing or corrupt image is an
+   * error that lists every such marker.
+   */
+  async generate(requests: readonly PlannedRequest[], options: GenerateRunOptions = {}): Promise<GenerationSummary> {
+    const unique = dedupeRequests(requests);
+    if (this.frozen) await this.assertAllCached(unique);
+    return this.#schedulerFor(options).run(unique);
+  }
+
+  /** One image on demand (the dev server): deduplicated with any generation of the same key under way. */
+  async ensure(use: ImageUse, options: GenerateRunOptions = {}): Promise<Outcome> {
+    if (this.frozen) await this.assertAllCached([use.request]);
+    return this.#schedulerFor(options).ensure(use.request);
+  }
+
+  /** Throws FrozenMissing listing every request whose image is not verified in the cache. */
+  async assertAllCached(requests: readonly PlannedRequest[]): Promise<void> {
+    const statuses = await this.statuses(requests);
+    const lines: string[] = [];
+    for (const request of requests) {
+      const status = statuses.get(request.key);
+      if (status === 'cached') continue;
+      const where = request.origins.map(formatLocation).join(', ') || request.key;
+      lines.push(`  ${where}  ${status}: "${request.job.params.prompt}"`);
+    }
+    if (lines.length === 0) return;
+    throw new GenImageError(
+      FrozenMissing,
+      `${lines.length} image(s) not in ${this.cacheLocation}/ (generation is frozen${this.env.CI ? ' because CI is set' : ''}):\n${lines.join('\n')}`,
+      { hint: `Run \`genimage generate\` locally and commit ${this.cacheLocation}/, or set GENIMAGE_FROZEN=0 to generate here on purpose.` },
+    );
+  }
+
+  /** The verified original bytes a use shows. */
+  async original(use: ImageUse): Promise<{ bytes: Uint8Array; width: number; height: number; format: string }> {
+    const entry = await this.cache.get(use.key);
+    const image = entry?.meta.images[use.pick];
+    const bytes = entry?.images[use.pick];
+    if (!entry || !image || !bytes) {
+      throw new GenImageError(InvalidAttribute, `No cached image ${use.pick} for "${use.params.prompt}".`, { location: use.origin });
+    }
+    return { bytes, width: image.width, height: image.height, format: image.format };
+  }
+
+  #schedulerFor(options: GenerateRunOptions): Scheduler {
+    // One scheduler per engine keeps in-flight deduplication and the run-stopping state shared;
+    // a run with its own event listener or signal gets its own.
+    if (options.onEvent || options.signal) {
+      return new Scheduler({ ...this.#schedulerOptions(), ...options });
+    }
+    this.#scheduler ??= new Scheduler(this.#schedulerOptions());
+    return this.#scheduler;
+  }
+
+  #schedulerOptions() {
+    // The provider is created only when something is generated: a warm or frozen run needs no key.
+    const provider: Provider = { id: this.providerId, generate: (job, options) => this.provider.generate(job, options) };
+    return { provider, cache: this.cache, concurrency: this.config.concurrency, budget: this.config.budget };
+  }
+}
+
+function diagnosticOf(error: GenImageError, fallback: SourceLocation): Diagnostic {
+  return { severity: 'error', code: error.code, message: error.message, location: error.location ?? fallback };
+}

@@ -1,0 +1,45 @@
+import { type GenImageEnv, isCI, type ResolvedConfig } from '../config.ts';
+import { AuthFailed, GenImageError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { LocalProvider } from './local.ts';
+import type { Provider } from './provider.ts';
+import { SharkProvider } from './shark.ts';
+
+export type ProviderId = 'shark' | 'local';
+
+function apiKeyOf(config: ResolvedConfig, env: GenImageEnv): string | undefined {
+  return config.apiKey ?? (env.SHARK_API_KEY || undefined);
+}
+
+/**
+ * Which provider's images this run uses. Decided without creating it: cache keys depend on it even
+ * when nothing is generated. In CI without a key, `auto` still means the real API, so committed
+ * images are found and missing ones reported rather than silently replaced by placeholders.
+ */
+export function resolveProviderId(config: ResolvedConfig, env: GenImageEnv): ProviderId {
+  if (config.provider !== 'auto') return config.provider;
+  return apiKeyOf(config, env) !== undefined || isCI(env) ? 'shark' : 'local';
+}
+
+export function createProvider(id: ProviderId, config: ResolvedConfig, env: GenImageEnv, logger: Logger): Provider {
+  if (id === 'local') {
+    if (config.provider === 'auto') {
+      logger.warn('No SHARK_API_KEY is set: rendering offline placeholders with the `local` provider. Set the key to generate real images.');
+    }
+    return new LocalProvider();
+  }
+  const apiKey = apiKeyOf(config, env);
+  if (apiKey === undefined) {
+    throw new GenImageError(AuthFailed, 'No API key: SHARK_API_KEY is not set and the `apiKey` option is empty.', {
+      hint: 'Export SHARK_API_KEY, or use provider: "local" for offline placeholders.',
+    });
+  }
+  return new SharkProvider({
+    apiKey,
+    baseUrl: config.baseUrl ?? (env.SHARK_BASE_URL || undefined),
+    responseFormat: config.responseFormat,
+    timeoutMs: config.timeout,
+    retries: config.retries,
+    logger,
+  });
+}

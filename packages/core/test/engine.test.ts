@@ -1,0 +1,199 @@
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '@genimage/test-server';
+import { Engine } from '../src/engine.ts';
+import { GenImageError } from '../src/errors.ts';
+import type { Logger } from '../src/logger.ts';
+
+let server: TestServer;
+let root: string;
+
+const PAGE = `---
+import { GenImage } from '@genimage/astro/components';
+---
+<GenImage prompt="a red fox asleep in fresh snow, watercolor" seed={42} aspectRatio="16:9" alt="A sleeping fox" />
+<GenImage prompt="an owl at dusk" seed={7} n={2} pick={1} alt="An owl" />
+<GenImage prompt="the fox again, inked" seed={3} reference="../assets/sketch.png" alt="" />
+<GenImage prompt="a red fox asleep in fresh snow, watercolor" seed={42} aspectRatio="16:9" alt="Same fox, second use" />
+`;
+
+beforeAll(async () => {
+  server = await startTestServer({ longEdge: { '1K': 32, '2K': 48, '4K': 64 } });
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  server.reset();
+  root = await mkdtemp(path.join(tmpdir(), 'genimage-engine-'));
+  await mkdir(path.join(root, 'src/pages'), { recursive: true });
+  await mkdir(path.join(root, 'src/assets'), { recursive: true });
+  await writeFile(path.join(root, 'src/pages/index.astro'), PAGE);
+  await sharp({ create: { width: 16, height: 16, channels: 3, background: '#c33' } }).png().toFile(path.join(root, 'src/assets/sketch.png'));
+});
+afterEach(() => rm(root, { recursive: true, force: true }));
+
+function env(extra: Record<string, string> = {}) {
+  return { SHARK_API_KEY: server.apiKey, SHARK_BASE_URL: server.baseUrl, ...extra };
+}
+
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const record = (level: string) => (message: string) => void lines.push(`${level}: ${message}`);
+  return { lines, debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
+}
+
+describe('Engine', () => {
+  it('generates through the API into .genimage/, then a second run makes zero requests', async () => {
+    const cold = await Engine.load({ root, env: env() });
+    const scanned = await cold.scan();
+    expect(scanned.diagnostics).toEqual([]);
+    expect(scanned.uses).toHaveLength(4);
+    expect(scanned.requests).toHaveLength(3);
+    const first = await cold.generate(scanned.requests);
+    expect(first).toMatchObject({ generated: 3, images: 4, reused: 0, failed: 0 });
+    expect(server.requests).toHaveLength(3);
+
+    const files = await listFiles(path.join(root, '.genimage'));
+    expect(files.filter((file) => file.endsWith('meta.json'))).toHaveLength(3);
+    expect(files).toContain('.gitignore');
+
+    server.reset();
+    const warm = await Engine.load({ root, env: env() });
+    const second = await warm.generate((await warm.scan()).requests);
+    expect(second).toMatchObject({ generated: 0, reused: 3 });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('sends the reference image with the request and keys it by content', async () => {
+    const engine = await Engine.load({ root, env: env() });
+    const before = (await engine.scan()).uses[2]!;
+    expect(before.params.reference).toEqual(['../assets/sketch.png']);
+    await engine.generate([before.request]);
+    const sent = server.requests[0]?.body as { image?: string[] };
+    expect(sent.image?.[0]).toMatch(/^data:image\/png;base64,/);
+
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#33c' } }).png().toFile(path.join(root, 'src/assets/sketch.png'));
+    const after = (await engine.scan()).uses[2]!;
+    expect(after.key).not.toBe(before.key);
+  });
+
+  it('shows the picked image of n', async () => {
+    const engine = await Engine.load({ root, env: env() });
+    const owl = (await engine.scan()).uses[1]!;
+    await engine.generate([owl.request]);
+    const entry = await engine.cache.get(owl.key);
+    const picked = await engine.original(owl);
+    expect(Buffer.from(picked.bytes).equals(Buffer.from(entry!.images[1]!))).toBe(true);
+  });
+
+  it('in frozen mode lists every missing marker and sends nothing', async () => {
+    const engine = await Engine.load({ root, env: env({ CI: 'true' }) });
+    expect(engine.frozen).toBe(true);
+    const { requests } = await engine.scan();
+    const error = await engine.generate(requests).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(GenImageError);
+    const { code, message, hint } = error as GenImageError;
+    expect(code).toBe('FrozenMissing');
+    expect(message).toContain('3 image(s) not in .genimage/');
+    expect(message).toContain('src/pages/index.astro:4:1, src/pages/index.astro:7:1');
+    expect(message).toContain('src/pages/index.astro:5:1');
+    expect(message).toContain('src/pages/index.astro:6:1');
+    expect(hint).toContain('genimage generate');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('in frozen mode succeeds with zero requests when everything is cached', async () => {
+    const local = await Engine.load({ root, env: env() });
+    await local.generate((await local.scan()).requests);
+    server.reset();
+    const ci = await Engine.load({ root, env: { CI: 'true' } });
+    const summary = await ci.generate((await ci.scan()).requests);
+    expect(summary).toMatchObject({ reused: 3, generated: 0 });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('GENIMAGE_FROZEN=0 allows generation in CI on purpose', async () => {
+    const engine = await Engine.load({ root, env: env({ CI: 'true', GENIMAGE_FROZEN: '0' }) });
+    expect(engine.frozen).toBe(false);
+    const summary = await engine.generate((await engine.scan()).requests);
+    expect(summary.generated).toBe(3);
+  });
+
+  it('renders offline placeholders with a warning when no API key is set outside CI', async () => {
+    const logger = recordingLogger();
+    const engine = await Engine.load({ root, env: {}, logger });
+    expect(engine.providerId).toBe('local');
+    const summary = await engine.generate((await engine.scan()).requests);
+    expect(summary.generated).toBe(3);
+    expect(logger.lines.some((line) => line.startsWith('warn: No SHARK_API_KEY'))).toBe(true);
+    const meta = JSON.parse(await readFile(path.join(root, '.genimage', (await engine.cache.keys())[0]!, 'meta.json'), 'utf8')) as { provider: string };
+    expect(meta.provider).toBe('local');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('keys placeholders apart from real images', async () => {
+    const local = await Engine.load({ root, env: {} });
+    const real = await Engine.load({ root, env: env() });
+    const [localUse] = (await local.scan()).uses;
+    const [realUse] = (await real.scan()).uses;
+    expect(localUse!.key).not.toBe(realUse!.key);
+  });
+
+  it('in CI without a key fails with a clear auth error and sends nothing', async () => {
+    const engine = await Engine.load({ root, env: { CI: 'true', GENIMAGE_FROZEN: '0', SHARK_BASE_URL: server.baseUrl } });
+    expect(engine.providerId).toBe('shark');
+    const summary = await engine.generate((await engine.scan()).requests);
+    expect(summary.stoppedBy?.code).toBe('AuthFailed');
+    expect(summary.stoppedBy?.message).toContain('SHARK_API_KEY is not set');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('reports a dynamic prompt with its location and still resolves the other markers', async () => {
+    await writeFile(path.join(root, 'src/pages/post.astro'), '---\nconst title = "x";\n---\n<GenImage prompt={title} alt="" />\n');
+    const engine = await Engine.load({ root, env: env() });
+    const { uses, diagnostics } = await engine.scan();
+    expect(uses).toHaveLength(4);
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ severity: 'error', code: 'DynamicAttribute', location: { file: 'src/pages/post.astro', line: 4 } });
+  });
+
+  it('reports a reference outside the project root at the marker', async () => {
+    await writeFile(path.join(root, 'src/pages/bad.astro'), '<GenImage prompt="x" reference="../../../etc/passwd" alt="" />\n');
+    const engine = await Engine.load({ root, env: env() });
+    const { diagnostics } = await engine.scan();
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ code: 'ReferenceOutsideRoot', location: { file: 'src/pages/bad.astro', line: 1, column: 1 } });
+  });
+
+  it('applies inline options over the config file', async () => {
+    await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ cacheDir: 'from-file', concurrency: 2 }));
+    const engine = await Engine.load({ root, env: env(), options: { concurrency: 3 } });
+    expect(engine.config).toMatchObject({ cacheDir: 'from-file', concurrency: 3 });
+    expect(engine.cacheLocation).toBe('from-file');
+  });
+
+  it('never writes the API key into the cache', async () => {
+    const engine = await Engine.load({ root, env: env() });
+    await engine.generate((await engine.scan()).requests);
+    const cacheDir = path.join(root, '.genimage');
+    for (const file of await listFiles(cacheDir)) {
+      expect((await readFile(path.join(cacheDir, file))).includes(server.apiKey)).toBe(false);
+    }
+  });
+
+  it('copes with a project that has no markers', async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), 'genimage-empty-'));
+    await cp(path.join(root, 'src/assets'), path.join(empty, 'src/assets'), { recursive: true });
+    const engine = await Engine.load({ root: empty, env: env() });
+    const summary = await engine.generate((await engine.scan()).requests);
+    expect(summary).toMatchObject({ requests: 0, generated: 0 });
+    await rm(empty, { recursive: true, force: true });
+  });
+});
