@@ -1,1 +1,24 @@
-export {};
+// The public API of @genimage/core. Re-exports only: each concept lives in its own module.
+export * from './errors.ts';
+export * from './logger.ts';
+export * from './params.ts';
+export * from './key.ts';
+export * from './hash.ts';
+export * from './retry.ts';
+export * from './store.ts';
+export * from './fs-store.ts';
+export * from './cache.ts';
+export * from './dimensions.ts';
+export * from './image.ts';
+export * from './references.ts';
+export * from './providers/provider.ts';
+export * from './providers/shark.ts';
+export * from './providers/local.ts';
+export * from './providers/select.ts';
+export * from './schedule.ts';
+export * from './config.ts';
+export * from './config-file.ts';
+export * from './markers.ts';
+export * from './marker-params.ts';
+export * from './scan.ts';
+export * from './engine.ts';
