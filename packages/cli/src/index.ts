@@ -1,1 +1,119 @@
-export async function main(_argv: string[]): Promise<number> { return 0; }
+/**
+ * The `genimage` command line: translates argv into core calls and exit codes. Decisions (what
+ * is missing, what costs what, what is unused) live in @genimage/core.
+ */
+import { readFileSync } from 'node:fs';
+import { cac } from 'cac';
+import { checkCommand } from './commands/check.ts';
+import { DEFAULT_GALLERY, galleryCommand } from './commands/gallery.ts';
+import { generateCommand } from './commands/generate.ts';
+import { planCommand } from './commands/plan.ts';
+import { pruneCommand } from './commands/prune.ts';
+import { scanCommand } from './commands/scan.ts';
+import { EXIT, type GlobalFlags, UsageError, reportFatal } from './context.ts';
+import { Output, type Stream } from './output.ts';
+
+export { EXIT } from './context.ts';
+
+const COMMANDS = ['scan', 'plan', 'generate', 'check', 'prune', 'gallery'] as const;
+
+const EXIT_CODES = `  0  success
+  1  the work failed: a failed generation, a missing or corrupt image (check, frozen
+     generate), a marker with an error
+  2  usage or configuration error: unknown command or flag, invalid option, bad --concurrency`;
+
+const OUTPUT = `  stdout carries the result (with --json: one JSON document and nothing else);
+  progress, warnings, marker diagnostics (file:line:col) and errors go to stderr.`;
+
+const ENVIRONMENT = `  SHARK_API_KEY    API key (never printed); without it and outside CI, offline placeholders
+  SHARK_BASE_URL   API base URL
+  CI               set: generation is frozen (missing images are an error, no API call)
+  GENIMAGE_FROZEN  1 freezes generation anywhere, 0 allows it in CI on purpose`;
+
+export interface MainOptions {
+  stdout?: Stream;
+  stderr?: Stream;
+}
+
+type Body<F extends GlobalFlags> = (flags: F, out: Output) => Promise<number>;
+
+/** Runs the CLI on `argv` (without the node and script paths) and returns the exit code. */
+export async function main(argv: string[], io: MainOptions = {}): Promise<number> {
+  const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const cli = cac('genimage');
+  // cac calls the action after checking flags; the action only records what to run.
+  let selected: { body: Body<GlobalFlags>; flags: GlobalFlags } | undefined;
+  const define = <F extends GlobalFlags>(name: string, description: string, body: Body<F>) =>
+    cli.command(name, description).action((flags: F) => {
+      selected = { body: body as Body<GlobalFlags>, flags };
+    });
+  const json = ['--json', 'Print one JSON document on stdout (human text goes to stderr)'] as const;
+
+  cli.option('--root <dir>', 'Project root to scan (default: the current directory)');
+  cli.option('--config <file>', 'Config file (default: genimage.config.{ts,mjs,js,json} at the root)');
+  cli.option('--silent', 'Print only errors and the result');
+  cli.option('--verbose', 'Print debug details too');
+
+  define('scan', 'List every <GenImage> marker: file:line:col, key, cached / missing / corrupt', scanCommand)
+    .option(...json)
+    .example('  $ genimage scan --json | jq ".counts"');
+  define('plan', 'Show what a build would generate and estimate the credits (no network)', planCommand).option(...json);
+  define('generate', 'Generate the missing images and cache them', generateCommand)
+    .option('--concurrency <n>', 'Generations at once, 1 to 64 (default: the `concurrency` option, 4)')
+    .option('--dry-run', 'Only show the plan, like `genimage plan`')
+    .option('--frozen', 'Generate nothing: missing images are an error (the default when CI is set)')
+    .option(...json)
+    .example('  $ genimage generate --concurrency 2')
+    .example('  $ GENIMAGE_FROZEN=0 genimage generate   # generate in CI on purpose');
+  define('check', 'CI gate: exit 0 when every marker has a verified cached image (no API key needed)', checkCommand).option(...json);
+  define('prune', 'Delete cache entries no marker uses', pruneCommand).option('--dry-run', 'Only list what would be deleted');
+  define('gallery', `Write a static HTML contact sheet of the cached images (default: ${DEFAULT_GALLERY})`, galleryCommand)
+    .option('--out <file>', `Where to write the HTML, relative to the root (default: ${DEFAULT_GALLERY})`)
+    .example('  $ genimage gallery --out review/images.html');
+
+  cli.help((sections) => [
+    ...sections,
+    { title: 'Output', body: OUTPUT },
+    { title: 'Exit codes', body: EXIT_CODES },
+    { title: 'Environment', body: ENVIRONMENT },
+  ]);
+  cli.version(version);
+
+  let out = new Output(io);
+  let command = 'COMMAND';
+  try {
+    const parsed = cli.parse(['node', 'genimage', ...argv], { run: false });
+    if (parsed.options['help'] || (parsed.options['version'] && !cli.matchedCommand)) return EXIT.ok;
+    const flags = parsed.options as GlobalFlags;
+    out = new Output({ ...io, json: Boolean(flags.json), silent: Boolean(flags.silent), verbose: Boolean(flags.verbose) });
+    if (!cli.matchedCommand) {
+      const name = parsed.args[0];
+      if (name === undefined) {
+        cli.outputHelp();
+        out.error('A command is required.');
+      } else {
+        out.error(`Unknown command "${name}". Commands: ${COMMANDS.join(', ')}.`);
+        out.info('Run `genimage --help` for usage.');
+      }
+      return EXIT.usage;
+    }
+    command = cli.matchedCommand.name;
+    cli.runMatchedCommand();
+    if (!selected) throw new Error(`No action for ${command}`);
+    return await selected.body(textValues(selected.flags), out);
+  } catch (error) {
+    const cacError = error instanceof Error && error.name === 'CACError';
+    return reportFatal(cacError ? new UsageError(`${error.message}.`) : error, out, command);
+  }
+}
+
+/** Values of `<value>` flags as text: the last one when repeated, and not turned into numbers. */
+function textValues<F extends GlobalFlags>(flags: F): F {
+  const result: Record<string, unknown> = { ...(flags as Record<string, unknown>) };
+  for (const name of ['root', 'config', 'out', 'concurrency']) {
+    const value = result[name];
+    const last = Array.isArray(value) ? value.at(-1) : value;
+    if (typeof last === 'string' || typeof last === 'number') result[name] = String(last);
+  }
+  return result as F;
+}

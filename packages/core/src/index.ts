@@ -22,3 +22,6 @@ export * from './markers.ts';
 export * from './marker-params.ts';
 export * from './scan.ts';
 export * from './engine.ts';
+export * from './plan.ts';
+export * from './prune.ts';
+export * from './gallery.ts';

@@ -1,0 +1,101 @@
+/**
+ * Shared pieces of every command's report: locations, statuses, diagnostics, and the `--json`
+ * shapes (documented in the README; keep them stable: scripts parse them).
+ */
+import path from 'node:path';
+import { type CacheStatus, type Diagnostic, GenImageError, type PlannedRequest, type SourceLocation, formatError } from '@genimage/core';
+import type { Output } from './output.ts';
+
+/** `file:line:col`, the file relative to the root with `/` separators. */
+export function where(root: string, location: SourceLocation): string {
+  return `${displayPath(root, location.file)}:${location.line}:${location.column}`;
+}
+
+export function displayPath(root: string, file: string): string {
+  const relative = path.isAbsolute(file) ? path.relative(root, file) : file;
+  return relative.split(path.sep).join('/');
+}
+
+export function shortKey(key: string): string {
+  return key.slice(0, 12);
+}
+
+/** Markers first by file, then by position. */
+export function compareLocations(a: SourceLocation, b: SourceLocation): number {
+  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
+}
+
+export function paint(out: Output, status: CacheStatus | 'generate'): string {
+  const c = out.color;
+  if (status === 'cached') return c.green(status);
+  if (status === 'corrupt') return c.red(status);
+  return c.yellow(status);
+}
+
+/** Prints every diagnostic as `file:line:col: severity: message`; returns how many are errors. */
+export function printDiagnostics(out: Output, root: string, diagnostics: readonly Diagnostic[]): number {
+  const sorted = [...diagnostics].sort((a, b) => compareLocations(a.location, b.location));
+  for (const diagnostic of sorted) {
+    const severity = diagnostic.severity === 'error' ? out.errColor.red('error') : out.errColor.yellow('warning');
+    const line = `${where(root, diagnostic.location)}: ${severity}: ${diagnostic.message}`;
+    // Warnings are quiet under --silent; errors never are.
+    if (diagnostic.severity === 'error') out.errLine(line);
+    else out.info(line);
+    if (diagnostic.hint && (diagnostic.severity === 'error' || !out.silent)) out.errLine(`  hint: ${diagnostic.hint}`);
+  }
+  return diagnostics.filter((diagnostic) => diagnostic.severity === 'error').length;
+}
+
+// --- JSON shapes ---
+
+export interface JsonLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export function jsonLocation(root: string, location: SourceLocation): JsonLocation {
+  return { file: displayPath(root, location.file), line: location.line, column: location.column };
+}
+
+/** Every diagnostic, sorted by file and position like the printed ones. */
+export function jsonDiagnostics(root: string, diagnostics: readonly Diagnostic[]) {
+  return [...diagnostics].sort((a, b) => compareLocations(a.location, b.location)).map((diagnostic) => jsonDiagnostic(root, diagnostic));
+}
+
+function jsonDiagnostic(root: string, diagnostic: Diagnostic) {
+  return {
+    severity: diagnostic.severity,
+    code: diagnostic.code,
+    message: diagnostic.message,
+    location: jsonLocation(root, diagnostic.location),
+    attribute: diagnostic.attribute ?? null,
+    hint: diagnostic.hint ?? null,
+  };
+}
+
+export function jsonError(error: unknown) {
+  if (error instanceof GenImageError) {
+    return { code: error.code, title: error.title, message: error.message, hint: error.hint ?? null };
+  }
+  return { code: 'Unexpected', title: 'Unexpected error', message: formatError(error), hint: null };
+}
+
+/** One distinct image request. */
+export function jsonRequest(root: string, request: PlannedRequest, status?: CacheStatus) {
+  const { params, references } = request.job;
+  return {
+    key: request.key,
+    ...(status !== undefined && { status }),
+    prompt: params.prompt,
+    params: {
+      model: params.model,
+      seed: params.seed,
+      n: params.n,
+      imageSize: params.imageSize,
+      aspectRatio: params.aspectRatio,
+      references: references.map((reference) => displayPath(root, reference.source)),
+    },
+    origins: request.origins.map((origin) => jsonLocation(root, origin)),
+  };
+}

@@ -1,0 +1,307 @@
+/**
+ * The `genimage` CLI end to end, through the real process: help, version, exit codes, scan,
+ * plan, marker diagnostics and the offline `local` provider. Generation against the API:
+ * cli-generate.test.ts; prune and gallery: cli-cache.test.ts.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startTestServer, type TestServer } from '@genimage/test-server';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cacheKeys, copyFixture, parseJson, readMeta, removeTemps, run, transcript } from './fixtures/cli-harness/harness.ts';
+
+const API_KEY = 'sk-cli-test-secret-4242';
+let server: TestServer;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startTestServer({ apiKey: API_KEY, longEdge: { '1K': 64, '2K': 96, '4K': 128 } });
+  env = { SHARK_API_KEY: server.apiKey, SHARK_BASE_URL: server.baseUrl, CI: '' };
+});
+beforeEach(() => server.reset());
+afterAll(async () => {
+  await server.close();
+  await removeTemps();
+  // Whatever happened above, the key was never printed.
+  expect(transcript.join('\n')).not.toContain(API_KEY);
+});
+
+const MARKERS = ['src/pages/about.md:9:1', 'src/pages/about.md:13:1', 'src/pages/index.astro:8:5', 'src/pages/index.astro:10:5'];
+
+describe('help and version', () => {
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../packages/cli/package.json', import.meta.url), 'utf8')) as { version: string };
+    const result = await run(['--version'], { cwd: process.cwd() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(version);
+  });
+
+  it('--help lists every command, the exit codes and the environment', async () => {
+    const result = await run(['--help'], { cwd: process.cwd() });
+    expect(result.code).toBe(0);
+    for (const command of ['scan', 'plan', 'generate', 'check', 'prune', 'gallery']) expect(result.stdout).toContain(command);
+    expect(result.stdout).toMatch(/Exit codes:[\s\S]*0 {2}success[\s\S]*1 {2}the work failed[\s\S]*2 {2}usage or configuration error/);
+    expect(result.stdout).toContain('GENIMAGE_FROZEN');
+  });
+
+  it.each([
+    ['scan', ['--json', '--root', '--config']],
+    ['plan', ['--json']],
+    ['generate', ['--concurrency <n>', '--dry-run', '--frozen', '--json']],
+    ['check', ['--json']],
+    ['prune', ['--dry-run']],
+    ['gallery', ['--out <file>', 'genimage-gallery/index.html']],
+  ])('%s --help shows its flags', async (command, flags) => {
+    const result = await run([command, '--help'], { cwd: process.cwd() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`$ genimage ${command}`);
+    for (const flag of flags) expect(result.stdout).toContain(flag);
+  });
+});
+
+describe('exit code 2: usage and config errors', () => {
+  it('an unknown command', async () => {
+    const result = await run(['generat'], { cwd: process.cwd() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Unknown command "generat"');
+    expect(result.stdout).toBe('');
+  });
+
+  it('no command at all', async () => {
+    const result = await run([], { cwd: process.cwd() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('A command is required');
+  });
+
+  it('an unknown flag', async () => {
+    const root = await copyFixture('cli-basic');
+    const result = await run(['generate', '--concurency', '2'], { cwd: root, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Unknown option `--concurency`');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a flag that needs a value and has none', async () => {
+    const result = await run(['gallery', '--out'], { cwd: await copyFixture('cli-basic'), env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--out <file>');
+  });
+
+  it.each([['0', 'must be 1 or more'], ['65', 'must be 64 or less'], ['two', 'must be a whole number'], ['1.5', 'must be a whole number']])(
+    '--concurrency %s',
+    async (value, reason) => {
+      const root = await copyFixture('cli-basic');
+      const result = await run(['generate', '--concurrency', value], { cwd: root, env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`Invalid --concurrency "${value}": ${reason}`);
+      expect(server.requests).toHaveLength(0);
+    },
+  );
+
+  it('an invalid option in genimage.config.json, named with what is allowed', async () => {
+    const root = await copyFixture('cli-basic');
+    await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ provider: 'openai', concurency: 2, apiKey: API_KEY }));
+    for (const command of ['scan', 'check', 'generate']) {
+      const result = await run([command], { cwd: root, env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('genimage.config.json');
+      expect(result.stderr).toContain('provider: must be one of "auto", "shark", "local"');
+      expect(result.stderr).toContain('unknown option(s) "concurency"');
+      expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack trace
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('an invalid config file with --json still prints one JSON document', async () => {
+    const root = await copyFixture('cli-basic');
+    await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ concurrency: 0 }));
+    const result = await run(['check', '--json'], { cwd: root, env });
+    expect(result.code).toBe(2);
+    expect(parseJson(result.stdout)).toMatchObject({ command: 'check', ok: false, error: { code: 'InvalidOptions' } });
+    expect(result.stderr).toContain('concurrency: must be 1 or more');
+  });
+
+  it('--config names another file; a missing one is a config error', async () => {
+    const root = await copyFixture('cli-basic');
+    await writeFile(path.join(root, 'other.json'), JSON.stringify({ estimatedCreditsPerImage: 3 }));
+    const plan = await run(['plan', '--json', '--config', 'other.json'], { cwd: root, env });
+    expect(plan.code).toBe(0);
+    expect(parseJson(plan.stdout)).toMatchObject({ creditsPerImage: 3, estimatedCredits: 12 });
+    const missing = await run(['plan', '--config', 'nope.json'], { cwd: root, env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.json');
+  });
+
+  it('--root that does not exist', async () => {
+    const result = await run(['scan', '--root', 'no/such/dir'], { cwd: process.cwd() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--root no/such/dir: no such directory');
+  });
+});
+
+describe('genimage scan', () => {
+  it('lists every marker with file:line:col, short key and status', async () => {
+    const root = await copyFixture('cli-basic');
+    const result = await run(['scan'], { cwd: root, env });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(5);
+    MARKERS.forEach((marker, index) => expect(lines[index]).toMatch(new RegExp(`^${marker}  [0-9a-f]{12}  missing  "`)));
+    // The two identical foxes share a key; the code span in about.md is not a marker.
+    const key = (line: string | undefined) => line?.split('  ')[1];
+    expect(key(lines[0])).toBe(key(lines[2]));
+    expect(result.stdout).not.toContain('not me');
+    expect(lines[4]).toBe('4 marker(s) in 2 file(s), 3 distinct image request(s): 0 cached, 3 missing, 0 corrupt');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('--json: one document on stdout with a stable shape', async () => {
+    const root = await copyFixture('cli-basic');
+    const result = await run(['scan', '--json', '--root', root], { cwd: process.cwd(), env });
+    expect(result.code).toBe(0);
+    const doc = parseJson<{ markers: unknown[]; images: unknown[] }>(result.stdout);
+    expect(doc).toMatchObject({
+      command: 'scan',
+      ok: true,
+      root,
+      cacheDir: '.genimage',
+      provider: 'shark',
+      counts: { files: 2, markers: 4, images: 3, cached: 0, missing: 3, corrupt: 0, errors: 0, warnings: 0 },
+      diagnostics: [],
+    });
+    expect(doc.markers[3]).toEqual({
+      location: { file: 'src/pages/index.astro', line: 10, column: 5 },
+      key: expect.stringMatching(/^[0-9a-f]{64}$/),
+      status: 'missing',
+      prompt: 'a lighthouse at dusk, <stormy> & wild',
+      params: { model: 'google/gemini-3.1-flash-image-preview', seed: 7, n: 1, imageSize: '1K', aspectRatio: '1:1', references: [] },
+      pick: 0,
+      preset: null,
+    });
+    expect(doc.images[0]).toMatchObject({
+      status: 'missing',
+      prompt: 'a red fox asleep in fresh snow',
+      origins: [
+        { file: 'src/pages/about.md', line: 9, column: 1 },
+        { file: 'src/pages/index.astro', line: 8, column: 5 },
+      ],
+    });
+  });
+});
+
+describe('genimage plan', () => {
+  it('shows the requests, the images and the credit estimate, without a request', async () => {
+    const root = await copyFixture('cli-basic');
+    const result = await run(['plan'], { cwd: root, env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('src/pages/about.md:9:1, src/pages/index.astro:8:5  "a red fox asleep in fresh snow"  1 image(s)');
+    expect(result.stdout).toContain('"a mountain lake at sunrise"  2 image(s)');
+    expect(result.stdout).toContain('3 image request(s): 0 cached, 3 to generate → 4 image(s), about 40 credits (4 × 10');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('--json, and the estimate follows estimatedCreditsPerImage', async () => {
+    const root = await copyFixture('cli-basic');
+    await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ estimatedCreditsPerImage: 2.5 }));
+    const result = await run(['plan', '--json'], { cwd: root, env });
+    expect(result.code).toBe(0);
+    const doc = parseJson<{ toGenerate: { prompt: string; status: string }[] }>(result.stdout);
+    expect(doc).toMatchObject({ command: 'plan', ok: true, provider: 'shark', frozen: false, requests: 3, cached: 0, images: 4, creditsPerImage: 2.5, estimatedCredits: 10 });
+    expect(doc.toGenerate.map((item) => item.prompt)).toEqual(['a red fox asleep in fresh snow', 'a mountain lake at sunrise', 'a lighthouse at dusk, <stormy> & wild']);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('generate --dry-run is the plan, and generates nothing', async () => {
+    const root = await copyFixture('cli-basic');
+    const result = await run(['generate', '--dry-run', '--json'], { cwd: root, env });
+    expect(result.code).toBe(0);
+    expect(parseJson(result.stdout)).toMatchObject({ command: 'generate', images: 4, estimatedCredits: 40 });
+    expect(server.requests).toHaveLength(0);
+    expect(await cacheKeys(root)).toEqual([]);
+  });
+});
+
+describe('malformed markers', () => {
+  // Each marker of the corpus with the location and the gist of its error.
+  const CORPUS: [string, RegExp][] = [
+    ['src/pages/broken.astro:5:11', /prompt=\{title\} .* is an expression/],
+    ['src/pages/broken.astro:6:1', /has no prompt/],
+    ['src/pages/broken.astro:7:32', /aspectRatio="7:5" is not supported/],
+    ['src/pages/broken.astro:8:38', /seed=\{1\.5\} is not an integer/],
+    ['src/pages/broken.astro:9:26', /prompt is given twice/],
+    ['src/pages/broken.astro:10:36', /n=\{9\} is invalid/],
+    ['src/pages/broken.astro:11:37', /pick=\{5\} is out of range/],
+    ['src/pages/broken.astro:12:39', /seed=\{\} is empty/],
+    ['src/pages/broken.astro:13:32', /imageSize="8K" is not supported/],
+    ['src/pages/broken.astro:14:11', /prompt="" is invalid/],
+    ['src/pages/unclosed.md:5:1', /never closed/],
+  ];
+
+  it('scan reports each with file:line:col and exits 1', async () => {
+    const root = await copyFixture('cli-malformed');
+    const result = await run(['scan'], { cwd: root, env });
+    expect(result.code).toBe(1);
+    for (const [location, message] of CORPUS) {
+      const line = result.stderr.split('\n').find((text) => text.startsWith(`${location}: error: `));
+      expect(line, location).toMatch(message);
+    }
+    expect(result.stderr.split('\n').filter((text) => /^src\/pages\/\S+:\d+:\d+: error: /.test(text))).toHaveLength(CORPUS.length);
+    // The valid markers are still listed.
+    expect(result.stdout).toContain('src/pages/broken.astro:4:1');
+    expect(result.stdout).toContain('src/pages/unclosed.md:3:1');
+  });
+
+  it('scan --json lists them as diagnostics', async () => {
+    const root = await copyFixture('cli-malformed');
+    const result = await run(['scan', '--json'], { cwd: root, env });
+    expect(result.code).toBe(1);
+    const doc = parseJson<{ ok: boolean; diagnostics: { severity: string; code: string; location: { file: string; line: number; column: number } }[] }>(result.stdout);
+    expect(doc.ok).toBe(false);
+    expect(doc.diagnostics.map(({ location }) => `${location.file}:${location.line}:${location.column}`)).toEqual(CORPUS.map(([location]) => location));
+    expect(doc.diagnostics.every((diagnostic) => diagnostic.severity === 'error')).toBe(true);
+    expect(doc.diagnostics.map((diagnostic) => diagnostic.code)).toContain('DynamicAttribute');
+  });
+
+  it('plan and check exit 1 too', async () => {
+    const root = await copyFixture('cli-malformed');
+    expect((await run(['plan'], { cwd: root, env })).code).toBe(1);
+    expect((await run(['check'], { cwd: root, env })).code).toBe(1);
+  });
+
+  it('generate still generates the valid markers, then exits 1', async () => {
+    const root = await copyFixture('cli-malformed');
+    const result = await run(['generate'], { cwd: root, env });
+    expect(result.code).toBe(1);
+    expect(server.requests).toHaveLength(2);
+    expect(await cacheKeys(root)).toHaveLength(2);
+    expect(result.stderr).toContain('src/pages/broken.astro:7:32: error: ');
+    expect(result.stderr).toContain('11 marker error(s) above: those markers were not generated.');
+    expect(result.stdout).toContain('2 image request(s): 2 generated, 0 reused, 0 failed');
+  });
+});
+
+describe('without an API key, outside CI: the local provider', () => {
+  it('generates placeholders with a warning, at no cost and without a request', async () => {
+    const root = await copyFixture('cli-basic');
+    const result = await run(['generate'], { cwd: root, env: { SHARK_BASE_URL: server.baseUrl } });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('No SHARK_API_KEY is set: rendering offline placeholders');
+    expect(result.stdout).toContain('3 image request(s): 3 generated, 0 reused, 0 failed');
+    expect(server.requests).toHaveLength(0);
+    const keys = await cacheKeys(root);
+    expect(keys).toHaveLength(3);
+    for (const key of keys) expect((await readMeta(root, key)).provider).toBe('local');
+
+    const plan = await run(['plan', '--json'], { cwd: root });
+    expect(parseJson(plan.stdout)).toMatchObject({ provider: 'local', requests: 3, cached: 3, estimatedCredits: 0 });
+    const check = await run(['check'], { cwd: root });
+    expect(check.code).toBe(0);
+  });
+
+  it('placeholders are not the real images: with the key they are missing', async () => {
+    const root = await copyFixture('cli-basic');
+    await run(['generate'], { cwd: root });
+    const check = await run(['check'], { cwd: root, env });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('3 of 3 image(s) missing or corrupt');
+  });
+});
