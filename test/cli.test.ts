@@ -105,7 +105,7 @@ describe('exit code 2: usage and config errors', () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('genimage.config.json');
       expect(result.stderr).toContain('provider: must be one of "auto", "shark", "local"');
-      expect(result.stderr).toContain('unknown option(s) "concurency"');
+      expect(result.stderr).toContain('concurency: unknown option');
       expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack trace
     }
     expect(server.requests).toHaveLength(0);

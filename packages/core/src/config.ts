@@ -103,12 +103,11 @@ export type RenderOptions = z.output<typeof renderOptionsSchema>;
 
 /** Turns zod issues into `option.path: message` lines. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string[] {
-  return issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') message = `unknown option(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
-    if (issue.code === 'invalid_value') message = `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
-    return `${path || '(root)'}: ${message}`;
+  return issues.flatMap((issue) => {
+    const at = (extra: string[] = []) => [prefix, ...issue.path.map(String), ...extra].filter(Boolean).join('.') || '(options)';
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at([key])}: unknown option`);
+    if (issue.code === 'invalid_value') return [`${at()}: must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`];
+    return [`${at()}: ${issue.message}`];
   });
 }
 
@@ -119,7 +118,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix = '')
 export function resolveConfig(input: unknown, source = 'genimage options'): ResolvedConfig {
   const parsed = configSchema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
-  throw new GenImageError(InvalidOptions, `Invalid options in ${source}:\n${describeIssues(parsed.error.issues).map((line) => `  ${line}`).join('\n')}`);
+  throw new GenImageError(InvalidOptions, `${source}:\n${describeIssues(parsed.error.issues).map((line) => `  ${line}`).join('\n')}`);
 }
 
 /** Layered options: later layers override earlier ones, objects merged one level deep. */

@@ -122,6 +122,7 @@ export class Engine {
         diagnostics.push(diagnosticOf(error, marker.location));
       }
     }
+    diagnostics.sort((a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column);
     return { files: found.files, uses, requests: dedupeRequests(uses.map((use) => use.request)), diagnostics };
   }
 
@@ -136,7 +137,13 @@ export class Engine {
     const params = generationParamsSchema.parse(markerRequest.params);
     const file = path.resolve(this.root, markerRequest.file);
     const references = await resolveReferences(params.reference, { file, root: this.root });
-    const key = cacheKey({ provider: this.providerId, params, referenceHashes: references.map((reference) => reference.sha256) });
+    const referenceHashes = references.map((reference) => reference.sha256);
+    let key = cacheKey({ provider: this.providerId, params, referenceHashes });
+    if (this.config.provider === 'auto' && this.providerId === 'local') {
+      // Without a key, real images that teammates committed still win over placeholders.
+      const realKey = cacheKey({ provider: 'shark', params, referenceHashes });
+      if ((await this.cache.status(realKey)) === 'cached') key = realKey;
+    }
     const origin = markerRequest.location;
     return {
       key,

@@ -311,7 +311,7 @@ export class Scheduler {
 /** One line for the end of a build: "12 images: 3 generated, 9 reused, 0 failed · 30 credits · 1.2 s". */
 export function formatSummary(summary: GenerationSummary): string {
   const parts = [`${summary.requests} image request(s): ${summary.generated} generated, ${summary.reused} reused, ${summary.failed} failed`];
-  if (summary.credits > 0) parts.push(`${summary.credits} credits`);
+  parts.push(`${summary.credits} credits`);
   if (summary.possiblyBilledAttempts > 0) parts.push(`${summary.possiblyBilledAttempts} possibly billed failed attempt(s)`);
   parts.push(`${(summary.elapsedMs / 1000).toFixed(1)} s`);
   return parts.join(' · ');

@@ -138,6 +138,18 @@ describe('Engine', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('without a key, serves the real images teammates committed instead of placeholders', async () => {
+    const withKey = await Engine.load({ root, env: env() });
+    await withKey.generate((await withKey.scan()).requests);
+    server.reset();
+    const withoutKey = await Engine.load({ root, env: {} });
+    expect(withoutKey.providerId).toBe('local');
+    const scanned = await withoutKey.scan();
+    expect(scanned.uses.map((use) => use.key)).toEqual((await withKey.scan()).uses.map((use) => use.key));
+    const summary = await withoutKey.generate(scanned.requests);
+    expect(summary).toMatchObject({ generated: 0, reused: 3 });
+  });
+
   it('keys placeholders apart from real images', async () => {
     const local = await Engine.load({ root, env: {} });
     const real = await Engine.load({ root, env: env() });
