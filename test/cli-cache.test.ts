@@ -2,46 +2,33 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '@genimage/test-server';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cacheKeys, copyFixture, corruptImage, edit, readMeta, removeTemps, run, transcript } from './fixtures/cli-harness/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { cacheKeys, copyFixture, corruptImage, edit, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
 
 const API_KEY = 'sk-cli-cache-secret-555';
-let server: TestServer;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startTestServer({ apiKey: API_KEY, longEdge: { '1K': 64, '2K': 96, '4K': 128 } });
-  env = { SHARK_API_KEY: server.apiKey, SHARK_BASE_URL: server.baseUrl, CI: '' };
-});
-beforeEach(() => server.reset());
-afterAll(async () => {
-  await server.close();
-  await removeTemps();
-  expect(transcript.join('\n')).not.toContain(API_KEY);
-});
+const api = useTestServer(API_KEY);
 
 /** A project with 4 cache entries, one of them (the old lighthouse, seed 7) no longer used. */
 async function projectWithAnUnusedEntry(): Promise<{ root: string; unused: string }> {
   const root = await copyFixture('cli-basic');
-  expect((await run(['generate'], { cwd: root, env })).code).toBe(0);
+  expect((await run(['generate'], { cwd: root, env: api.env() })).code).toBe(0);
   const before = await cacheKeys(root);
   await edit(root, 'src/pages/index.astro', 'seed={7}', 'seed={8}');
-  expect((await run(['generate'], { cwd: root, env })).code).toBe(0);
+  expect((await run(['generate'], { cwd: root, env: api.env() })).code).toBe(0);
   const after = await cacheKeys(root);
   expect(after).toHaveLength(4);
   const used = new Set(after.filter((key) => !before.includes(key)));
   const lighthouses = await Promise.all(before.map(async (key) => ({ key, prompt: (await readMeta(root, key)).prompt })));
   const unused = lighthouses.find((entry) => entry.prompt.startsWith('a lighthouse'))!.key;
   expect(used.has(unused)).toBe(false);
-  server.reset();
+  api.server().reset();
   return { root, unused };
 }
 
 describe('prune', () => {
   it('--dry-run lists the unused entries and deletes nothing', async () => {
     const { root, unused } = await projectWithAnUnusedEntry();
-    const result = await run(['prune', '--dry-run'], { cwd: root, env });
+    const result = await run(['prune', '--dry-run'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`would delete  ${unused.slice(0, 12)}  shark  "a lighthouse at dusk, <stormy> & wild"`);
     expect(result.stdout).toContain('1 unused cache entry would be deleted from .genimage/; 3 in use.');
@@ -50,7 +37,7 @@ describe('prune', () => {
 
   it('deletes only the unused entries; every marker stays cached', async () => {
     const { root, unused } = await projectWithAnUnusedEntry();
-    const result = await run(['prune'], { cwd: root, env });
+    const result = await run(['prune'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`deleted  ${unused.slice(0, 12)}`);
     expect(result.stdout).toContain('Deleted 1 unused cache entry from .genimage/; kept 3 in use.');
@@ -58,7 +45,7 @@ describe('prune', () => {
     expect(keys).toHaveLength(3);
     expect(keys).not.toContain(unused);
     expect((await run(['check'], { cwd: root, env: { CI: 'true' } })).code).toBe(0);
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
   });
 
   it('without an API key, the real images still count as used', async () => {
@@ -73,7 +60,7 @@ describe('prune', () => {
   it('refuses while a marker has an error, since its image would look unused', async () => {
     const { root } = await projectWithAnUnusedEntry();
     await edit(root, 'src/pages/about.md', 'seed={3}', 'seed={three}');
-    const result = await run(['prune'], { cwd: root, env });
+    const result = await run(['prune'], { cwd: root, env: api.env() });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/src\/pages\/about\.md:13:\d+: error: seed=\{three\}/);
     expect(result.stderr).toContain('Not pruning');
@@ -84,7 +71,7 @@ describe('prune', () => {
 describe('gallery', () => {
   it('writes an HTML contact sheet: previews, links, prompts escaped, where each is used', async () => {
     const { root, unused } = await projectWithAnUnusedEntry();
-    const result = await run(['gallery'], { cwd: root, env });
+    const result = await run(['gallery'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Wrote genimage-gallery/index.html: 4 cached image entries (0 placeholder(s), 1 unused), 0 marker(s) without an image.');
     const html = await readFile(path.join(root, 'genimage-gallery/index.html'), 'utf8');

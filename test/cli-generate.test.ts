@@ -2,42 +2,29 @@
  * `genimage generate` and `genimage check` against the test server: cold and warm runs,
  * deduplication, partial failures, a 402 that stops the run, frozen mode, corrupt cache entries.
  */
-import { startTestServer, type TestServer } from '@genimage/test-server';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cacheKeys, copyFixture, corruptImage, parseJson, readMeta, removeTemps, run, transcript } from './fixtures/cli-harness/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { cacheKeys, copyFixture, corruptImage, parseJson, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
 
 const API_KEY = 'sk-cli-generate-secret-777';
-let server: TestServer;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startTestServer({ apiKey: API_KEY, longEdge: { '1K': 64, '2K': 96, '4K': 128 } });
-  env = { SHARK_API_KEY: server.apiKey, SHARK_BASE_URL: server.baseUrl, CI: '' };
-});
-beforeEach(() => server.reset());
-afterAll(async () => {
-  await server.close();
-  await removeTemps();
-  expect(transcript.join('\n')).not.toContain(API_KEY);
-});
+const api = useTestServer(API_KEY);
 
 const ALL_MARKERS = ['src/pages/about.md:9:1', 'src/pages/about.md:13:1', 'src/pages/index.astro:8:5', 'src/pages/index.astro:10:5'];
 
 async function generated(): Promise<string> {
   const root = await copyFixture('cli-basic');
-  const result = await run(['generate'], { cwd: root, env });
+  const result = await run(['generate'], { cwd: root, env: api.env() });
   expect(result.code).toBe(0);
-  server.reset();
+  api.server().reset();
   return root;
 }
 
 describe('generate', () => {
   it('cold: one request per distinct image, the identical markers deduplicated', async () => {
     const root = await copyFixture('cli-basic');
-    const result = await run(['generate'], { cwd: root, env });
+    const result = await run(['generate'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
-    expect(server.requests).toHaveLength(3);
-    expect(server.requests.map((request) => (request.body as { prompt: string }).prompt).sort()).toEqual([
+    expect(api.server().requests).toHaveLength(3);
+    expect(api.server().requests.map((request) => (request.body as { prompt: string }).prompt).sort()).toEqual([
       'a lighthouse at dusk, <stormy> & wild',
       'a mountain lake at sunrise',
       'a red fox asleep in fresh snow',
@@ -51,15 +38,15 @@ describe('generate', () => {
 
   it('warm: no request, exit 0', async () => {
     const root = await generated();
-    const result = await run(['generate'], { cwd: root, env });
+    const result = await run(['generate'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
     expect(result.stdout).toContain('3 image request(s): 0 generated, 3 reused, 0 failed');
   });
 
   it('--json: the summary as one document', async () => {
     const root = await copyFixture('cli-basic');
-    const result = await run(['generate', '--json', '--concurrency', '2'], { cwd: root, env });
+    const result = await run(['generate', '--json', '--concurrency', '2'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
     expect(parseJson(result.stdout)).toEqual({
       command: 'generate',
@@ -87,11 +74,11 @@ describe('generate', () => {
 
   it('a moderation failure: exit 1, the failure listed with file:line, the others cached', async () => {
     const root = await copyFixture('cli-basic');
-    server.enqueue({ kind: 'error', status: 400, type: 'content_moderation' });
+    api.server().enqueue({ kind: 'error', status: 400, type: 'content_moderation' });
     // One at a time, in scan order: the fox (about.md:9 and index.astro:8) gets the fault.
-    const result = await run(['generate', '--concurrency', '1'], { cwd: root, env });
+    const result = await run(['generate', '--concurrency', '1'], { cwd: root, env: api.env() });
     expect(result.code).toBe(1);
-    expect(server.requests).toHaveLength(3);
+    expect(api.server().requests).toHaveLength(3);
     expect(result.stderr).toContain('1 image request(s) failed:');
     expect(result.stderr).toMatch(/src\/pages\/about\.md:9:1, src\/pages\/index\.astro:8:5: The image API's safety system blocked this prompt/);
     expect(result.stderr).toContain('Rephrase the prompt');
@@ -100,17 +87,17 @@ describe('generate', () => {
     expect(prompts.sort()).toEqual(['a lighthouse at dusk, <stormy> & wild', 'a mountain lake at sunrise']);
 
     // The next run generates only the one that failed.
-    server.reset();
-    const again = await run(['generate', '--json'], { cwd: root, env });
+    api.server().reset();
+    const again = await run(['generate', '--json'], { cwd: root, env: api.env() });
     expect(again.code).toBe(0);
-    expect(server.requests).toHaveLength(1);
+    expect(api.server().requests).toHaveLength(1);
     expect(parseJson(again.stdout)).toMatchObject({ summary: { generated: 1, reused: 2, failed: 0 } });
   });
 
   it('--json lists the failures with their origins and error code', async () => {
     const root = await copyFixture('cli-basic');
-    server.enqueue({ kind: 'error', status: 400, type: 'content_moderation' });
-    const result = await run(['generate', '--concurrency', '1', '--json'], { cwd: root, env });
+    api.server().enqueue({ kind: 'error', status: 400, type: 'content_moderation' });
+    const result = await run(['generate', '--concurrency', '1', '--json'], { cwd: root, env: api.env() });
     expect(result.code).toBe(1);
     expect(parseJson(result.stdout)).toMatchObject({
       ok: false,
@@ -131,10 +118,10 @@ describe('generate', () => {
 
   it('402 stops the run: nothing more is sent, exit 1', async () => {
     const root = await copyFixture('cli-basic');
-    server.enqueue({ kind: 'error', status: 402, type: 'insufficient_credits' });
-    const result = await run(['generate', '--concurrency', '1'], { cwd: root, env });
+    api.server().enqueue({ kind: 'error', status: 402, type: 'insufficient_credits' });
+    const result = await run(['generate', '--concurrency', '1'], { cwd: root, env: api.env() });
     expect(result.code).toBe(1);
-    expect(server.requests).toHaveLength(1);
+    expect(api.server().requests).toHaveLength(1);
     expect(result.stderr).toContain('The image API account has run out of credits');
     expect(result.stderr).toContain('The run stopped early');
     expect(result.stderr).toMatch(/src\/pages\/index\.astro:10:5: Not attempted: the run stopped early/);
@@ -145,7 +132,7 @@ describe('generate', () => {
   it('a wrong API key: exit 1, and the key is not printed', async () => {
     const root = await copyFixture('cli-basic');
     const wrong = 'sk-wrong-key-not-to-print-31337';
-    const result = await run(['generate', '--verbose', '--json'], { cwd: root, env: { ...env, SHARK_API_KEY: wrong } });
+    const result = await run(['generate', '--verbose', '--json'], { cwd: root, env: { ...api.env(), SHARK_API_KEY: wrong } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('The image API refused the API key');
     expect(result.all).not.toContain(wrong);
@@ -160,9 +147,9 @@ describe('frozen: no request, every missing marker listed, exit 1', () => {
     ['GENIMAGE_FROZEN=1', [], { GENIMAGE_FROZEN: '1' }],
   ])('via %s', async (_name, args, extraEnv) => {
     const root = await copyFixture('cli-basic');
-    const result = await run(['generate', ...args], { cwd: root, env: { ...env, ...extraEnv } });
+    const result = await run(['generate', ...args], { cwd: root, env: { ...api.env(), ...extraEnv } });
     expect(result.code).toBe(1);
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
     expect(result.stderr).toContain('Images are missing from the cache and generation is frozen');
     for (const marker of ALL_MARKERS) expect(result.stderr).toContain(marker);
     expect(result.stderr).toContain('Run `genimage generate` locally');
@@ -178,7 +165,7 @@ describe('frozen: no request, every missing marker listed, exit 1', () => {
 
   it('--json lists the missing images', async () => {
     const root = await copyFixture('cli-basic');
-    const result = await run(['generate', '--json'], { cwd: root, env: { ...env, CI: 'true' } });
+    const result = await run(['generate', '--json'], { cwd: root, env: { ...api.env(), CI: 'true' } });
     expect(result.code).toBe(1);
     const doc = parseJson<{ missing: { origins: unknown[] }[] }>(result.stdout);
     expect(doc).toMatchObject({ command: 'generate', ok: false, frozen: true, error: { code: 'FrozenMissing' } });
@@ -187,16 +174,16 @@ describe('frozen: no request, every missing marker listed, exit 1', () => {
 
   it('with every image cached, a frozen run succeeds', async () => {
     const root = await generated();
-    const result = await run(['generate'], { cwd: root, env: { ...env, CI: 'true' } });
+    const result = await run(['generate'], { cwd: root, env: { ...api.env(), CI: 'true' } });
     expect(result.code).toBe(0);
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
   });
 
   it('GENIMAGE_FROZEN=0 generates in CI on purpose', async () => {
     const root = await copyFixture('cli-basic');
-    const result = await run(['generate'], { cwd: root, env: { ...env, CI: 'true', GENIMAGE_FROZEN: '0' } });
+    const result = await run(['generate'], { cwd: root, env: { ...api.env(), CI: 'true', GENIMAGE_FROZEN: '0' } });
     expect(result.code).toBe(0);
-    expect(server.requests).toHaveLength(3);
+    expect(api.server().requests).toHaveLength(3);
   });
 });
 
@@ -207,7 +194,7 @@ describe('check', () => {
     expect(result.code).toBe(1);
     for (const marker of ALL_MARKERS) expect(result.stdout).toMatch(new RegExp(`${marker}  missing  "`));
     expect(result.stdout).toContain('3 of 3 image(s) missing or corrupt in .genimage/.');
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
   });
 
   it('exit 0 when every image is cached and verified, needing no API key', async () => {
@@ -215,12 +202,12 @@ describe('check', () => {
     const result = await run(['check'], { cwd: root, env: { CI: 'true' } });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('All 3 image(s) for 4 marker(s) are cached and verified in .genimage/.');
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
   });
 
   it('a flipped byte is reported as corrupt, with the reason', async () => {
     const root = await generated();
-    const scan = parseJson<{ markers: { location: { file: string; line: number }; key: string }[] }>((await run(['scan', '--json'], { cwd: root, env })).stdout);
+    const scan = parseJson<{ markers: { location: { file: string; line: number }; key: string }[] }>((await run(['scan', '--json'], { cwd: root, env: api.env() })).stdout);
     const lighthouse = scan.markers.find((marker) => marker.location.file === 'src/pages/index.astro' && marker.location.line === 10)!;
     await corruptImage(root, lighthouse.key);
 
@@ -241,9 +228,9 @@ describe('check', () => {
     });
 
     // generate replaces the corrupt entry.
-    const again = await run(['generate'], { cwd: root, env });
+    const again = await run(['generate'], { cwd: root, env: api.env() });
     expect(again.code).toBe(0);
-    expect(server.requests).toHaveLength(1);
+    expect(api.server().requests).toHaveLength(1);
     expect((await run(['check'], { cwd: root, env: { CI: 'true' } })).code).toBe(0);
   });
 });

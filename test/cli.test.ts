@@ -5,25 +5,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '@genimage/test-server';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cacheKeys, copyFixture, parseJson, readMeta, removeTemps, run, transcript } from './fixtures/cli-harness/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { cacheKeys, copyFixture, parseJson, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
 
 const API_KEY = 'sk-cli-test-secret-4242';
-let server: TestServer;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startTestServer({ apiKey: API_KEY, longEdge: { '1K': 64, '2K': 96, '4K': 128 } });
-  env = { SHARK_API_KEY: server.apiKey, SHARK_BASE_URL: server.baseUrl, CI: '' };
-});
-beforeEach(() => server.reset());
-afterAll(async () => {
-  await server.close();
-  await removeTemps();
-  // Whatever happened above, the key was never printed.
-  expect(transcript.join('\n')).not.toContain(API_KEY);
-});
+const api = useTestServer(API_KEY);
 
 const MARKERS = ['src/pages/about.md:9:1', 'src/pages/about.md:13:1', 'src/pages/index.astro:8:5', 'src/pages/index.astro:10:5'];
 
@@ -74,14 +60,14 @@ describe('exit code 2: usage and config errors', () => {
 
   it('an unknown flag', async () => {
     const root = await copyFixture('cli-basic');
-    const result = await run(['generate', '--concurency', '2'], { cwd: root, env });
+    const result = await run(['generate', '--concurency', '2'], { cwd: root, env: api.env() });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Unknown option `--concurency`');
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
   });
 
   it('a flag that needs a value and has none', async () => {
-    const result = await run(['gallery', '--out'], { cwd: await copyFixture('cli-basic'), env });
+    const result = await run(['gallery', '--out'], { cwd: await copyFixture('cli-basic'), env: api.env() });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--out <file>');
   });
@@ -90,10 +76,10 @@ describe('exit code 2: usage and config errors', () => {
     '--concurrency %s',
     async (value, reason) => {
       const root = await copyFixture('cli-basic');
-      const result = await run(['generate', '--concurrency', value], { cwd: root, env });
+      const result = await run(['generate', '--concurrency', value], { cwd: root, env: api.env() });
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(`Invalid --concurrency "${value}": ${reason}`);
-      expect(server.requests).toHaveLength(0);
+      expect(api.server().requests).toHaveLength(0);
     },
   );
 
@@ -101,20 +87,20 @@ describe('exit code 2: usage and config errors', () => {
     const root = await copyFixture('cli-basic');
     await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ provider: 'openai', concurency: 2, apiKey: API_KEY }));
     for (const command of ['scan', 'check', 'generate']) {
-      const result = await run([command], { cwd: root, env });
+      const result = await run([command], { cwd: root, env: api.env() });
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('genimage.config.json');
       expect(result.stderr).toContain('provider: must be one of "auto", "shark", "local"');
       expect(result.stderr).toContain('concurency: unknown option');
       expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack trace
     }
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
   });
 
   it('an invalid config file with --json still prints one JSON document', async () => {
     const root = await copyFixture('cli-basic');
     await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ concurrency: 0 }));
-    const result = await run(['check', '--json'], { cwd: root, env });
+    const result = await run(['check', '--json'], { cwd: root, env: api.env() });
     expect(result.code).toBe(2);
     expect(parseJson(result.stdout)).toMatchObject({ command: 'check', ok: false, error: { code: 'InvalidOptions' } });
     expect(result.stderr).toContain('concurrency: must be 1 or more');
@@ -123,10 +109,10 @@ describe('exit code 2: usage and config errors', () => {
   it('--config names another file; a missing one is a config error', async () => {
     const root = await copyFixture('cli-basic');
     await writeFile(path.join(root, 'other.json'), JSON.stringify({ estimatedCreditsPerImage: 3 }));
-    const plan = await run(['plan', '--json', '--config', 'other.json'], { cwd: root, env });
+    const plan = await run(['plan', '--json', '--config', 'other.json'], { cwd: root, env: api.env() });
     expect(plan.code).toBe(0);
     expect(parseJson(plan.stdout)).toMatchObject({ creditsPerImage: 3, estimatedCredits: 12 });
-    const missing = await run(['plan', '--config', 'nope.json'], { cwd: root, env });
+    const missing = await run(['plan', '--config', 'nope.json'], { cwd: root, env: api.env() });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope.json');
   });
@@ -141,7 +127,7 @@ describe('exit code 2: usage and config errors', () => {
 describe('genimage scan', () => {
   it('lists every marker with file:line:col, short key and status', async () => {
     const root = await copyFixture('cli-basic');
-    const result = await run(['scan'], { cwd: root, env });
+    const result = await run(['scan'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(5);
@@ -151,12 +137,12 @@ describe('genimage scan', () => {
     expect(key(lines[0])).toBe(key(lines[2]));
     expect(result.stdout).not.toContain('not me');
     expect(lines[4]).toBe('4 marker(s) in 2 file(s), 3 distinct image request(s): 0 cached, 3 missing, 0 corrupt');
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
   });
 
   it('--json: one document on stdout with a stable shape', async () => {
     const root = await copyFixture('cli-basic');
-    const result = await run(['scan', '--json', '--root', root], { cwd: process.cwd(), env });
+    const result = await run(['scan', '--json', '--root', root], { cwd: process.cwd(), env: api.env() });
     expect(result.code).toBe(0);
     const doc = parseJson<{ markers: unknown[]; images: unknown[] }>(result.stdout);
     expect(doc).toMatchObject({
@@ -191,31 +177,31 @@ describe('genimage scan', () => {
 describe('genimage plan', () => {
   it('shows the requests, the images and the credit estimate, without a request', async () => {
     const root = await copyFixture('cli-basic');
-    const result = await run(['plan'], { cwd: root, env });
+    const result = await run(['plan'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('src/pages/about.md:9:1, src/pages/index.astro:8:5  "a red fox asleep in fresh snow"  1 image(s)');
     expect(result.stdout).toContain('"a mountain lake at sunrise"  2 image(s)');
     expect(result.stdout).toContain('3 image request(s): 0 cached, 3 to generate → 4 image(s), about 40 credits (4 × 10');
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
   });
 
   it('--json, and the estimate follows estimatedCreditsPerImage', async () => {
     const root = await copyFixture('cli-basic');
     await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ estimatedCreditsPerImage: 2.5 }));
-    const result = await run(['plan', '--json'], { cwd: root, env });
+    const result = await run(['plan', '--json'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
     const doc = parseJson<{ toGenerate: { prompt: string; status: string }[] }>(result.stdout);
     expect(doc).toMatchObject({ command: 'plan', ok: true, provider: 'shark', frozen: false, requests: 3, cached: 0, images: 4, creditsPerImage: 2.5, estimatedCredits: 10 });
     expect(doc.toGenerate.map((item) => item.prompt)).toEqual(['a red fox asleep in fresh snow', 'a mountain lake at sunrise', 'a lighthouse at dusk, <stormy> & wild']);
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
   });
 
   it('generate --dry-run is the plan, and generates nothing', async () => {
     const root = await copyFixture('cli-basic');
-    const result = await run(['generate', '--dry-run', '--json'], { cwd: root, env });
+    const result = await run(['generate', '--dry-run', '--json'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
     expect(parseJson(result.stdout)).toMatchObject({ command: 'generate', images: 4, estimatedCredits: 40 });
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
     expect(await cacheKeys(root)).toEqual([]);
   });
 });
@@ -238,7 +224,7 @@ describe('malformed markers', () => {
 
   it('scan reports each with file:line:col and exits 1', async () => {
     const root = await copyFixture('cli-malformed');
-    const result = await run(['scan'], { cwd: root, env });
+    const result = await run(['scan'], { cwd: root, env: api.env() });
     expect(result.code).toBe(1);
     for (const [location, message] of CORPUS) {
       const line = result.stderr.split('\n').find((text) => text.startsWith(`${location}: error: `));
@@ -252,7 +238,7 @@ describe('malformed markers', () => {
 
   it('scan --json lists them as diagnostics', async () => {
     const root = await copyFixture('cli-malformed');
-    const result = await run(['scan', '--json'], { cwd: root, env });
+    const result = await run(['scan', '--json'], { cwd: root, env: api.env() });
     expect(result.code).toBe(1);
     const doc = parseJson<{ ok: boolean; diagnostics: { severity: string; code: string; location: { file: string; line: number; column: number } }[] }>(result.stdout);
     expect(doc.ok).toBe(false);
@@ -263,15 +249,15 @@ describe('malformed markers', () => {
 
   it('plan and check exit 1 too', async () => {
     const root = await copyFixture('cli-malformed');
-    expect((await run(['plan'], { cwd: root, env })).code).toBe(1);
-    expect((await run(['check'], { cwd: root, env })).code).toBe(1);
+    expect((await run(['plan'], { cwd: root, env: api.env() })).code).toBe(1);
+    expect((await run(['check'], { cwd: root, env: api.env() })).code).toBe(1);
   });
 
   it('generate still generates the valid markers, then exits 1', async () => {
     const root = await copyFixture('cli-malformed');
-    const result = await run(['generate'], { cwd: root, env });
+    const result = await run(['generate'], { cwd: root, env: api.env() });
     expect(result.code).toBe(1);
-    expect(server.requests).toHaveLength(2);
+    expect(api.server().requests).toHaveLength(2);
     expect(await cacheKeys(root)).toHaveLength(2);
     expect(result.stderr).toContain('src/pages/broken.astro:7:32: error: ');
     expect(result.stderr).toContain('11 marker error(s) above: those markers were not generated.');
@@ -282,11 +268,11 @@ describe('malformed markers', () => {
 describe('without an API key, outside CI: the local provider', () => {
   it('generates placeholders with a warning, at no cost and without a request', async () => {
     const root = await copyFixture('cli-basic');
-    const result = await run(['generate'], { cwd: root, env: { SHARK_BASE_URL: server.baseUrl } });
+    const result = await run(['generate'], { cwd: root, env: { SHARK_BASE_URL: api.server().baseUrl } });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('No SHARK_API_KEY is set: rendering offline placeholders');
     expect(result.stdout).toContain('3 image request(s): 3 generated, 0 reused, 0 failed');
-    expect(server.requests).toHaveLength(0);
+    expect(api.server().requests).toHaveLength(0);
     const keys = await cacheKeys(root);
     expect(keys).toHaveLength(3);
     for (const key of keys) expect((await readMeta(root, key)).provider).toBe('local');
@@ -300,7 +286,7 @@ describe('without an API key, outside CI: the local provider', () => {
   it('placeholders are not the real images: with the key they are missing', async () => {
     const root = await copyFixture('cli-basic');
     await run(['generate'], { cwd: root });
-    const check = await run(['check'], { cwd: root, env });
+    const check = await run(['check'], { cwd: root, env: api.env() });
     expect(check.code).toBe(1);
     expect(check.stdout).toContain('3 of 3 image(s) missing or corrupt');
   });
