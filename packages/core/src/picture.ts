@@ -1,0 +1,122 @@
+import { mimeTypeOf, type Placeholder, type VariantFormat } from './optimize.ts';
+
+/** One file a `<picture>` may offer: where it is served and what it is. */
+export interface PictureFile {
+  url: string;
+  format: VariantFormat;
+  width: number;
+  height: number;
+}
+
+export interface PictureInput {
+  /** Every variant, in any order: grouped by format, modern formats in `formats` order. */
+  files: readonly PictureFile[];
+  /** Formats offered as `<source>`, best first. */
+  formats: readonly VariantFormat[];
+  /** The `<img>` format. */
+  fallbackFormat: VariantFormat;
+  /** Required; `""` marks a decorative image. */
+  alt: string;
+  /** @default "(min-width: <largest>px) <largest>px, 100vw" */
+  sizes?: string;
+  /** @default "lazy" */
+  loading?: 'lazy' | 'eager';
+  /** @default "async" */
+  decoding?: 'async' | 'sync' | 'auto';
+  fetchpriority?: 'high' | 'low' | 'auto';
+  class?: string;
+  style?: string;
+  placeholder?: Placeholder;
+  /** Extra attributes on the `<img>` (data-*, id, ...). */
+  attributes?: Record<string, string | number | boolean | undefined>;
+}
+
+/** Escapes a value for a double-quoted HTML attribute. */
+export function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function attributes(entries: Record<string, string | number | boolean | undefined>): string {
+  return Object.entries(entries)
+    .filter(([, value]) => value !== undefined && value !== false)
+    .map(([name, value]) => (value === true ? ` ${name}` : ` ${name}="${escapeAttribute(String(value))}"`))
+    .join('');
+}
+
+function srcset(files: readonly PictureFile[]): string {
+  return files.map((file) => `${file.url} ${file.width}w`).join(', ');
+}
+
+/** The background that shows while the image loads. */
+export function placeholderStyle(placeholder: Placeholder | undefined): string | undefined {
+  if (!placeholder || placeholder.kind === 'none') return undefined;
+  if (placeholder.kind === 'color') return `background-color:${placeholder.color}`;
+  return `background-image:url("${placeholder.dataUrl}");background-size:cover;background-repeat:no-repeat`;
+}
+
+/**
+ * The `<picture>` for a set of variants: a `<source>` per modern format with `srcset` and `sizes`,
+ * and an `<img>` in the fallback format carrying `width` and `height` (no layout shift), `alt`,
+ * lazy loading and async decoding by default. Pure: shared by the Astro component, the
+ * Markdown path and the plain Vite plugin.
+ */
+export function renderPicture(input: PictureInput): string {
+  const byFormat = (format: VariantFormat) => input.files.filter((file) => file.format === format).sort((a, b) => a.width - b.width);
+  const fallback = byFormat(input.fallbackFormat);
+  const largest = fallback.at(-1) ?? [...input.files].sort((a, b) => a.width - b.width).at(-1);
+  if (!largest) throw new TypeError('renderPicture needs at least one file');
+  const sizes = input.sizes ?? `(min-width: ${largest.width}px) ${largest.width}px, 100vw`;
+  const sources = input.formats
+    .filter((format) => format !== input.fallbackFormat)
+    .map((format) => byFormat(format))
+    .filter((files) => files.length > 0)
+    .map((files) => `<source${attributes({ type: mimeTypeOf(files[0]!.format), srcset: srcset(files), sizes })}>`);
+  const style = [placeholderStyle(input.placeholder), input.style].filter(Boolean).join(';') || undefined;
+  const img = `<img${attributes({
+    src: largest.url,
+    srcset: fallback.length > 0 ? srcset(fallback) : undefined,
+    sizes: fallback.length > 0 ? sizes : undefined,
+    alt: input.alt,
+    width: largest.width,
+    height: largest.height,
+    loading: input.loading ?? 'lazy',
+    decoding: input.decoding ?? 'async',
+    fetchpriority: input.fetchpriority,
+    class: input.class,
+    style,
+    ...input.attributes,
+  })}>`;
+  return `<picture>${sources.join('')}${img}</picture>`;
+}
+
+export interface PendingInput {
+  width: number;
+  height: number;
+  alt: string;
+  /** Shown as the image's title: why it is not there yet. */
+  message: string;
+  class?: string;
+  style?: string;
+}
+
+/**
+ * Stands in for an image still being generated (dev server): an `<img>` of the right aspect
+ * ratio, so the page lays out as it will, with an inline SVG that says so.
+ */
+export function renderPending(input: PendingInput): string {
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${input.width}" height="${input.height}" viewBox="0 0 ${input.width} ${input.height}">` +
+    `<rect width="100%" height="100%" fill="#e5e7eb"/>` +
+    `<text x="50%" y="50%" text-anchor="middle" dominant-baseline="middle" font-family="sans-serif" font-size="${Math.max(12, Math.round(input.width / 24))}" fill="#6b7280">generating…</text></svg>`;
+  return `<img${attributes({
+    src: `data:image/svg+xml,${encodeURIComponent(svg)}`,
+    alt: input.alt,
+    width: input.width,
+    height: input.height,
+    title: input.message,
+    decoding: 'async',
+    class: input.class,
+    style: input.style,
+    'data-genimage-pending': true,
+  })}>`;
+}
