@@ -1,1 +1,167 @@
-export {};
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  Engine,
+  ImageRenderer,
+  type Logger,
+  Optimizer,
+  formatError,
+  formatFailures,
+  formatLocation,
+  formatSummary,
+  mimeTypeOf,
+  parseOrigin,
+} from '@genimage/core';
+import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
+import { reportable, viteLogger } from './report.ts';
+import { injectOrigins, replaceMarkdownTags } from './transforms.ts';
+import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
+
+export type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
+
+export const RUNTIME_KEY = Symbol.for('genimage');
+
+export default function genimage(options: GenImagePluginOptions = {}): Plugin & { api: GenImagePluginApi } {
+  let vite: ResolvedConfig | undefined;
+  let server: ViteDevServer | undefined;
+  let rendererPromise: Promise<ImageRenderer> | undefined;
+  let prepared: Promise<void> | undefined;
+  const pendingMarkdown = new Set<string>();
+
+  const root = () => path.resolve(options.root ?? vite?.root ?? process.cwd());
+  const assetsDir = () => options.assetsDir ?? vite?.build.assetsDir ?? 'assets';
+  const publicPath = () => `${(options.base ?? vite?.base ?? '/').replace(/\/?$/, '/')}${assetsDir()}/`;
+  const logger = (): Logger => options.logger ?? viteLogger(vite?.logger);
+
+  const renderer = (): Promise<ImageRenderer> =>
+    (rendererPromise ??= (async () => {
+      const engine = await Engine.load({
+        root: root(),
+        logger: logger(),
+        ...(options.config && { options: options.config }),
+        ...(options.configFile !== undefined && { configFile: options.configFile }),
+        ...(options.env && { env: options.env }),
+        ...(options.frozen !== undefined && { frozen: options.frozen }),
+      });
+      const optimizer = new Optimizer({ cacheDir: options.variantsCacheDir ?? path.join(root(), 'node_modules/.cache/genimage/variants') });
+      return new ImageRenderer({ engine, optimizer, publicPath: publicPath(), mode: server ? 'dev' : 'build', onReady: reloadAfterGeneration });
+    })());
+
+  function reloadAfterGeneration(): void {
+    if (!server) return;
+    for (const id of pendingMarkdown) {
+      for (const environment of Object.values(server.environments)) {
+        const module = environment.moduleGraph.getModuleById(id);
+        if (module) environment.moduleGraph.invalidateModule(module);
+      }
+    }
+    pendingMarkdown.clear();
+    server.ws.send({ type: 'full-reload' });
+  }
+
+  async function prepare(): Promise<void> {
+    const { engine } = await renderer();
+    const log = engine.logger;
+    const scan = await engine.scan();
+    for (const diagnostic of scan.diagnostics) {
+      log[diagnostic.severity === 'error' ? 'error' : 'warn'](`${formatLocation(diagnostic.location)}: ${diagnostic.message}`);
+    }
+    const summary = await engine.generate(scan.requests, {
+      onEvent: (event) => {
+        const where = event.request.origins.map(formatLocation).join(', ');
+        if (event.type === 'start') log.info(`generating ${where} "${event.request.job.params.prompt}"`);
+      },
+    });
+    log.info(`${scan.uses.length} marker(s) in ${scan.files} file(s) · ${formatSummary(summary)}`);
+    if (summary.failed > 0) throw new Error(`${summary.failed} image(s) could not be generated:\n${formatFailures(summary.failures).join('\n')}`);
+    (await renderer()).warm(scan.uses);
+  }
+
+  const api: GenImagePluginApi = {
+    prepare: () => (prepared ??= prepare().catch((error: unknown) => Promise.reject(reportable(error)))),
+    renderer,
+    async writeAssets(outDir, writeOptions = {}) {
+      const images = await renderer();
+      const result = await images.writeTo(path.join(outDir, assetsDir()), writeOptions);
+      const share = result.files === 0 ? '' : ` (${(result.bytes / 1024 / 1024).toFixed(1)} MB)`;
+      images.engine.logger.info(`${result.files} file(s) written to ${assetsDir()}/${share} · ${images.optimizer.summary()}`);
+    },
+  };
+
+  const runtime: GenImageRuntime = {
+    render: async (props) => {
+      try {
+        return await (await renderer()).render({ attributes: props, ...withOrigin(props.__genimageOrigin) });
+      } catch (error) {
+        throw reportable(error);
+      }
+    },
+  };
+
+  return {
+    name: 'genimage',
+    enforce: 'pre',
+    api,
+    configResolved(resolved) {
+      vite = resolved;
+      (globalThis as Record<symbol, unknown>)[RUNTIME_KEY] = runtime;
+    },
+    async buildStart() {
+      // Per environment: Astro also resolves a serve-mode config during a build.
+      if ((this.environment?.config.command ?? vite?.command) === 'build') await api.prepare();
+    },
+    transform: {
+      // Before Astro and MDX compile the file; a `.md` file arrives already compiled by Astro's `load`.
+      order: 'pre',
+      filter: { id: /\.(astro|mdx|md|markdown)$/, code: '<GenImage' },
+      async handler(code, id) {
+        const file = path.relative(root(), id).split(path.sep).join('/');
+        if (/\.(astro|mdx)$/.test(id)) {
+          const result = injectOrigins(code, file);
+          return result === undefined ? undefined : { code: result, map: null };
+        }
+        const images = await renderer();
+        const result = await replaceMarkdownTags(code, await readFile(id, 'utf8'), file, async (attributes, marker) => {
+          const html = await images.render({ attributes, origin: marker.location }).catch((error: unknown) => Promise.reject(reportable(error)));
+          if (html.includes('data-genimage-pending')) pendingMarkdown.add(id);
+          return html;
+        });
+        return result === undefined ? undefined : { code: result, map: null };
+      },
+    },
+    async closeBundle() {
+      if (vite?.command === 'build' && options.emit !== 'manual' && !vite.build.ssr) {
+        await api.writeAssets(path.resolve(root(), vite.build.outDir), { all: true });
+      }
+    },
+    configureServer(devServer) {
+      // Astro's build also starts a middleware-mode server (no HTTP, no HMR): not a dev server.
+      if (devServer.config.server.middlewareMode) return;
+      server = devServer;
+      // Generate what is missing in the background: the server starts at once.
+      void renderer()
+        .then(async ({ engine }) => engine.generate((await engine.scan()).requests))
+        .then((summary) => logger().info(formatSummary(summary)))
+        .catch((error: unknown) => logger().error(formatError(error)));
+      devServer.middlewares.use((req, res, next) => {
+        const url = req.url?.split('?')[0] ?? '';
+        if (!url.startsWith(publicPath())) return next();
+        renderer()
+          .then((images) => images.file(decodeURIComponent(url.slice(publicPath().length))))
+          .then((file) => {
+            if (!file) return next();
+            res.setHeader('Content-Type', mimeTypeOf(file.format));
+            res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+            createReadStream(file.path).pipe(res);
+          })
+          .catch(next);
+      });
+    },
+  } satisfies Plugin & { api: GenImagePluginApi };
+}
+
+function withOrigin(value: unknown): { origin?: ReturnType<typeof parseOrigin> & object } {
+  const origin = parseOrigin(value);
+  return origin ? { origin } : {};
+}

@@ -1,0 +1,42 @@
+import type { GenImageConfig, GenImageEnv, ImageRenderer, Logger } from '@genimage/core';
+
+export interface GenImagePluginOptions {
+  /** Project root. @default Vite's `root` */
+  root?: string;
+  /** Inline options; they override the `genimage.config.*` file. */
+  config?: GenImageConfig;
+  /** @default the first genimage.config.* at the root; `false` reads none */
+  configFile?: string | false;
+  /** URL base of the site. @default Vite's `base` */
+  base?: string;
+  /** Folder of the emitted files inside the output, e.g. Astro's `build.assets`. @default Vite's `build.assetsDir` */
+  assetsDir?: string;
+  /** Where encoded variants are kept between builds. @default "<root>/node_modules/.cache/genimage/variants" */
+  variantsCacheDir?: string;
+  /** @default Vite's logger */
+  logger?: Logger;
+  env?: GenImageEnv;
+  frozen?: boolean;
+  /**
+   * When files are written: at the end of the Vite build, or by calling `api.writeAssets()` (Astro
+   * renders its pages after Vite is done). @default "closeBundle"
+   */
+  emit?: 'closeBundle' | 'manual';
+}
+
+/** What server-side code (the `<GenImage>` component) finds at `globalThis[Symbol.for('genimage')]`. */
+export interface GenImageRuntime {
+  /** The `<picture>` HTML for a component's props. */
+  render(props: Record<string, unknown>): Promise<string>;
+}
+
+export interface GenImagePluginApi {
+  /** Scans, generates what is missing (or fails when frozen) and logs one summary line. Once. */
+  prepare(): Promise<void>;
+  renderer(): Promise<ImageRenderer>;
+  /**
+   * Writes the files the rendered pages refer to into `<outDir>/<assetsDir>/`; with `all`, every
+   * variant of every scanned marker too (a plain Vite build, where no component renders).
+   */
+  writeAssets(outDir: string, options?: { all?: boolean }): Promise<void>;
+}

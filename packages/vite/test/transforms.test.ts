@@ -1,0 +1,72 @@
+import { describe, expect, test } from 'vitest';
+import { injectOrigins, replaceMarkdownTags } from '../src/transforms.ts';
+
+describe('injectOrigins', () => {
+  test('adds the marker location to each <GenImage> tag, and to nothing else', () => {
+    const source = [
+      '---',
+      "import { GenImage } from '@genimage/astro/components';",
+      '// <GenImage prompt="in a comment" />',
+      '---',
+      '<GenImage prompt="a fox" alt="" />',
+      '<p>text</p> <GenImage',
+      '  prompt="a heron" alt="A heron" />',
+      '<!-- <GenImage prompt="hidden" alt="" /> -->',
+    ].join('\n');
+    expect(injectOrigins(source, 'src/pages/x.astro')).toBe(
+      [
+        '---',
+        "import { GenImage } from '@genimage/astro/components';",
+        '// <GenImage prompt="in a comment" />',
+        '---',
+        '<GenImage __genimageOrigin="src/pages/x.astro:5:1" prompt="a fox" alt="" />',
+        '<p>text</p> <GenImage __genimageOrigin="src/pages/x.astro:6:13"',
+        '  prompt="a heron" alt="A heron" />',
+        '<!-- <GenImage prompt="hidden" alt="" /> -->',
+      ].join('\n'),
+    );
+  });
+
+  test('leaves a file without markers alone', () => {
+    expect(injectOrigins('<p>no markers</p>', 'src/pages/x.astro')).toBeUndefined();
+  });
+});
+
+describe('replaceMarkdownTags', () => {
+  const source = [
+    '---',
+    'title: T',
+    '---',
+    '',
+    '<GenImage prompt="a lake" seed="9" alt="A lake" />',
+    '',
+    'Inline `<GenImage prompt="a badger" alt="" />` code.',
+    '',
+    '<GenImage prompt="a hill" alt="A hill" />',
+  ].join('\n');
+  const html =
+    '<GenImage prompt="a lake" seed="9" alt="A lake" />\n<p>Inline <code>&lt;GenImage prompt="a badger" alt="" /&gt;</code> code.</p>\n<GenImage prompt="a hill" alt="A hill" />';
+  const code = `const html = () => ${JSON.stringify(html)};\nexport function rawContent() { return ${JSON.stringify(source)}; }`;
+
+  test('replaces each raw tag in the HTML string with the rendered HTML, located at its marker', async () => {
+    const seen: string[] = [];
+    const result = await replaceMarkdownTags(code, source, 'src/pages/post.md', async (attributes, marker) => {
+      seen.push(`${marker.location.file}:${marker.location.line}:${marker.location.column} ${JSON.stringify(attributes)}`);
+      return `<picture data-prompt="${String(attributes.prompt)}"></picture>`;
+    });
+    expect(seen).toEqual([
+      'src/pages/post.md:5:1 {"prompt":"a lake","seed":"9","alt":"A lake"}',
+      'src/pages/post.md:9:1 {"prompt":"a hill","alt":"A hill"}',
+    ]);
+    const rendered = /const html = \(\) => ("(?:[^"\\]|\\.)*");/.exec(result ?? '')?.[1];
+    expect(JSON.parse(rendered!)).toBe(
+      '<picture data-prompt="a lake"></picture>\n<p>Inline <code>&lt;GenImage prompt="a badger" alt="" /&gt;</code> code.</p>\n<picture data-prompt="a hill"></picture>',
+    );
+    // rawContent() keeps the Markdown as written.
+    expect(result).toContain(`return ${JSON.stringify(source)};`);
+  });
+
+  test('leaves a module without raw tags alone', async () => {
+    expect(await replaceMarkdownTags('const html = () => "<p>hi</p>";', 'hi', 'a.md', async () => '')).toBeUndefined();
+  });
+});
