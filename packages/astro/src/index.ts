@@ -1,1 +1,71 @@
-export {};
+import { fileURLToPath } from 'node:url';
+import { type Logger, formatError } from '@genimage/core';
+import genimagePlugin from '@genimage/vite';
+import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
+import { type GenImageIntegrationOptions, validateOptions } from './options.ts';
+
+export type { GenImageIntegrationOptions } from './options.ts';
+
+function coreLogger(logger: AstroIntegrationLogger): Logger {
+  return {
+    debug: (message) => logger.debug(message),
+    info: (message) => logger.info(message),
+    warn: (message) => logger.warn(message),
+    error: (message) => logger.error(message),
+  };
+}
+
+/**
+ * The genimage Astro integration: generates the images `<GenImage>` markers ask for at build
+ * time and emits them optimized. The work is the `@genimage/vite` plugin's, registered here the
+ * way `@astrojs/mdx` registers its own; this adapter passes Astro's paths and logger and writes
+ * the files once Astro has rendered the pages.
+ *
+ * @example
+ * // astro.config.mjs
+ * import genimage from '@genimage/astro';
+ * export default defineConfig({ integrations: [genimage({ defaults: { aspectRatio: '16:9' } })] });
+ */
+export default function genimage(options?: GenImageIntegrationOptions): AstroIntegration {
+  let plugin: ReturnType<typeof genimagePlugin> | undefined;
+  const report = (logger: AstroIntegrationLogger, error: unknown): never => {
+    const message = formatError(error);
+    logger.error(message);
+    // Astro prints what it catches; ours carries no stack, only what happened and what to do.
+    const reported = new Error(message);
+    reported.stack = '';
+    throw reported;
+  };
+
+  return {
+    name: '@genimage/astro',
+    hooks: {
+      'astro:config:setup': ({ config, updateConfig, logger }) => {
+        let validated: ReturnType<typeof validateOptions>;
+        try {
+          validated = validateOptions(options);
+        } catch (error) {
+          return report(logger, error);
+        }
+        plugin = genimagePlugin({
+          root: fileURLToPath(config.root),
+          config: validated.config,
+          ...(validated.configFile !== undefined && { configFile: validated.configFile }),
+          base: config.base,
+          assetsDir: config.build.assets,
+          logger: coreLogger(logger),
+          // Astro renders the pages after the Vite build: the files are written in astro:build:done.
+          emit: 'manual',
+        });
+        updateConfig({ vite: { plugins: [plugin] } });
+      },
+      'astro:build:done': async ({ dir, logger }) => {
+        try {
+          await plugin?.api.writeAssets(fileURLToPath(dir));
+        } catch (error) {
+          report(logger, error);
+        }
+      },
+    },
+  };
+}

@@ -1,0 +1,3 @@
+// @ts-ignore: .astro modules are typed by Astro's tooling (astro check, the language server), not by tsc.
+export { default as GenImage } from './GenImage.astro';
+export type { GenImageProps } from './types.ts';
