@@ -1,0 +1,66 @@
+/**
+ * `astro dev` with the integration: pages render while images are generated in the background
+ * (a pending <img> of the right size), variants are served by the plugin's middleware, and a
+ * marker added while the server runs is generated on demand, once.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startTestServer, type TestServer } from '@genimage/test-server';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { astroDev, copySite, type DevServer, removeTemps } from './fixtures/astro-harness/harness.ts';
+
+let api: TestServer;
+let dev: DevServer;
+let root: string;
+
+beforeAll(async () => {
+  api = await startTestServer({ longEdge: { '1K': 64 } });
+  root = await copySite('fixtures/astro-basic');
+  dev = await astroDev(root, { SHARK_API_KEY: api.apiKey, SHARK_BASE_URL: api.baseUrl });
+});
+afterAll(async () => {
+  await dev?.stop();
+  await api?.close();
+  await removeTemps();
+});
+
+async function page(pathname: string): Promise<string> {
+  const response = await fetch(dev.url + pathname);
+  return `${response.status} ${await response.text()}`;
+}
+
+/** Polls until `check` holds for the page's HTML. */
+async function until(pathname: string, check: (html: string) => boolean, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const html = await page(pathname);
+    if (html.startsWith('200 ') && check(html)) return html;
+    if (Date.now() > deadline) throw new Error(`timed out waiting on ${pathname}:\n${html}\n${dev.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+test('serves pictures and their variants once the images exist', async () => {
+  const html = await until('/', (text) => !text.includes('data-genimage-pending') && text.includes('<picture>'));
+  const url = /srcset="(\/_astro\/a-red-fox-asleep-in-fresh-snow-[0-9a-f]{8}-32\.webp) 32w/.exec(html)?.[1];
+  expect(url).toBeDefined();
+  const variant = await fetch(dev.url + url);
+  expect(variant.status).toBe(200);
+  expect(variant.headers.get('content-type')).toBe('image/webp');
+  expect((await variant.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  expect((await fetch(`${dev.url}/_astro/unknown-00000000-32.webp`)).status).toBe(404);
+});
+
+test('a marker added while the server runs: pending at the right size, then generated once', async () => {
+  api.reset();
+  // A slow API, so the page is seen while the image is pending.
+  api.always({ kind: 'delay', ms: 1500 });
+  const file = path.join(root, 'src/pages/other.astro');
+  await writeFile(file, (await readFile(file, 'utf8')).replace('</body>', '  <GenImage prompt="a kingfisher on a branch" aspectRatio="3:2" alt="A kingfisher" />\n  </body>'));
+  const pending = await until('/other/', (text) => text.includes('alt="A kingfisher"'));
+  expect(pending).toMatch(/<img src="data:image\/svg\+xml,[^"]+" alt="A kingfisher" width="1024" height="683" title="Generating[^"]*" decoding="async" data-genimage-pending>/);
+  api.always(undefined);
+  const done = await until('/other/', (text) => text.includes('/_astro/a-kingfisher-on-a-branch-'));
+  expect(done).toMatch(/<img src="\/_astro\/a-kingfisher-on-a-branch-[0-9a-f]{8}-64\.jpg"[^>]*alt="A kingfisher" width="64" height="43"/);
+  expect(api.requests.map((request) => (request.body as { prompt: string }).prompt)).toEqual(['a kingfisher on a branch']);
+});

@@ -1,0 +1,87 @@
+/**
+ * The Astro integration end to end: the real `astro build` of a tiny fixture site, the remote API
+ * faked by the test server. The tests run in order on one copy: cold, warm, one edit, frozen.
+ */
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startTestServer, type TestServer } from '@genimage/test-server';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { astroBuild, copySite, removeTemps } from './fixtures/astro-harness/harness.ts';
+
+let server: TestServer;
+let root: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startTestServer({ longEdge: { '1K': 64 } });
+  env = { SHARK_API_KEY: server.apiKey, SHARK_BASE_URL: server.baseUrl };
+  root = await copySite('fixtures/astro-basic');
+});
+beforeEach(() => server.reset());
+afterAll(async () => {
+  await server?.close();
+  await removeTemps();
+});
+
+const html = (page: string) => readFile(path.join(root, 'dist', page), 'utf8');
+const prompts = () => server.requests.map((request) => (request.body as { prompt: string }).prompt).sort();
+
+describe('astro build', () => {
+  test('cold: generates each distinct image once through the API and emits <picture> markup', async () => {
+    const build = await astroBuild(root, env);
+    expect(build.code, build.output).toBe(0);
+    expect(prompts()).toEqual(['a lighthouse at dusk', 'a mountain lake at sunrise', 'a paper boat on a puddle', 'a red fox asleep in fresh snow']);
+    expect(build.output).toMatch(/5 marker\(s\) in 3 file\(s\) · 4 image request\(s\): 4 generated, 0 reused, 0 failed/);
+
+    const index = await html('index.html');
+    // The fox: 64×36 original, WebP (inline option) + JPEG fallback, sized, lazy, alt kept.
+    expect(index).toMatch(/<picture><source type="image\/webp" srcset="\/_astro\/a-red-fox-asleep-in-fresh-snow-[0-9a-f]{8}-32\.webp 32w, \/_astro\/a-red-fox-asleep-in-fresh-snow-[0-9a-f]{8}-64\.webp 64w" sizes="\(min-width: 64px\) 64px, 100vw">/);
+    expect(index).toMatch(/<img src="\/_astro\/a-red-fox-asleep-in-fresh-snow-[0-9a-f]{8}-64\.jpg" srcset="[^"]+" sizes="[^"]+" alt="A sleeping fox" width="64" height="36" loading="lazy" decoding="async"/);
+    // The one marker that asks for AVIF gets it, decorative alt="" and eager loading kept.
+    expect(index).toMatch(/<source type="image\/avif" srcset="\/_astro\/a-lighthouse-at-dusk-[0-9a-f]{8}-32\.avif 32w/);
+    expect(index).toMatch(/alt="" width="64" height="64" loading="eager"/);
+
+    // The same marker on two pages: the same files.
+    const foxOn = (page: string) => /<img src="([^"]+)"[^>]*alt="(?:A sleeping fox|The same fox)"/.exec(page)?.[1];
+    expect(foxOn(await html('other/index.html'))).toBe(foxOn(index));
+
+    // Plain Markdown: the raw tag became a <picture>; the one in a code span did not.
+    const post = await html('post/index.html');
+    expect(post).toMatch(/<picture><source type="image\/webp"[^>]*><img src="\/_astro\/a-mountain-lake-at-sunrise-[0-9a-f]{8}-64\.jpg"[^>]*alt="A mountain lake" width="64" height="43"/);
+    expect(post).toContain('<code>&lt;GenImage prompt="a badger" alt="" /&gt;</code>');
+
+    // Every referenced file exists, once.
+    const files = await readdir(path.join(root, 'dist/_astro'));
+    const referenced = new Set([...(index + post + (await html('other/index.html'))).matchAll(/\/_astro\/([\w.-]+\.(?:avif|webp|jpg))/g)].map((match) => match[1]!));
+    for (const file of referenced) expect(files).toContain(file);
+    expect(files.filter((file) => /\.(avif|webp|jpg)$/.test(file)).sort()).toEqual([...referenced].sort());
+  });
+
+  test('warm: no API request and nothing re-encoded', async () => {
+    const build = await astroBuild(root, env);
+    expect(build.code, build.output).toBe(0);
+    expect(server.requests).toHaveLength(0);
+    expect(build.output).toContain('4 image request(s): 0 generated, 4 reused, 0 failed');
+    expect(build.output).toMatch(/file\(s\) written to _astro\/ \([\d.]+ MB\) · \d+ variant\(s\): 0 encoded, \d+ reused/);
+  });
+
+  test('one edited prompt: exactly one request', async () => {
+    const page = path.join(root, 'src/pages/other.astro');
+    await writeFile(page, (await readFile(page, 'utf8')).replace('a paper boat on a puddle', 'a paper boat on a wide puddle'));
+    const build = await astroBuild(root, env);
+    expect(build.code, build.output).toBe(0);
+    expect(prompts()).toEqual(['a paper boat on a wide puddle']);
+    expect(await html('other/index.html')).toContain('/_astro/a-paper-boat-on-a-wide-puddle-');
+  });
+
+  test('frozen: a missing image fails the build, listed with file:line, without a stack trace', async () => {
+    const post = path.join(root, 'src/pages/post.md');
+    await writeFile(post, `${await readFile(post, 'utf8')}\n<GenImage prompt="a heron in the reeds" alt="A heron" />\n`);
+    const build = await astroBuild(root, { ...env, GENIMAGE_FROZEN: '1' });
+    expect(build.code).not.toBe(0);
+    expect(server.requests).toHaveLength(0);
+    expect(build.output).toContain('Images are missing from the cache and generation is frozen');
+    expect(build.output).toMatch(/src\/pages\/post\.md:11:1 {2}missing: "a heron in the reeds"/);
+    expect(build.output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+});

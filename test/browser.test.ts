@@ -1,0 +1,145 @@
+/**
+ * The demo site in a real browser: built with `astro build` (offline `local` provider), served
+ * from dist/ over HTTP, every page opened in headless Chromium. Every image must load and carry
+ * alt, width and height; every srcset candidate must answer 200.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { TMP, astroBuild } from './fixtures/astro-harness/harness.ts';
+
+const demo = path.resolve(import.meta.dirname, '../examples/astro-site');
+const outDir = path.join(TMP, `demo-dist-${process.pid}`);
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.avif': 'image/avif',
+  '.webp': 'image/webp', '.jpg': 'image/jpeg', '.png': 'image/png', '.svg': 'image/svg+xml',
+};
+
+let server: Server;
+let origin: string;
+let browser: Browser;
+let pages: string[];
+
+async function htmlPages(dir: string, prefix = '/'): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) found.push(...(await htmlPages(path.join(dir, entry.name), `${prefix}${entry.name}/`)));
+    else if (entry.name === 'index.html') found.push(prefix);
+  }
+  return found.sort();
+}
+
+function serve(root: string): Promise<Server> {
+  const httpServer = createServer(async (req, res) => {
+    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let file = path.join(root, pathname);
+    if (!file.startsWith(root)) return void res.writeHead(403).end();
+    try {
+      if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
+      await stat(file);
+    } catch {
+      return void res.writeHead(404).end('not found');
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => httpServer.listen(0, '127.0.0.1', () => resolve(httpServer)));
+}
+
+beforeAll(async () => {
+  // CI=true would freeze generation: the demo renders its placeholders here on purpose.
+  const build = await astroBuild(demo, { GENIMAGE_FROZEN: '0', SHARK_API_KEY: '' }, ['--outDir', outDir]);
+  expect(build.code, build.output).toBe(0);
+  pages = await htmlPages(outDir);
+  server = await serve(outDir);
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  const { rm } = await import('node:fs/promises');
+  await rm(outDir, { recursive: true, force: true });
+});
+
+/**
+ * Runs in the page (a string: the tests are type-checked without the DOM library). Lazy images
+ * load when scrolled into view: each is brought in and waited for, then described.
+ */
+const COLLECT_IMAGES = `(async () => {
+  for (const img of document.images) {
+    img.scrollIntoView();
+    if (!img.complete) await new Promise((done) => { img.addEventListener('load', done); img.addEventListener('error', done); });
+  }
+  return Array.from(document.images, (img) => ({
+    src: img.getAttribute('src') ?? '', currentSrc: img.currentSrc, naturalWidth: img.naturalWidth,
+    alt: img.getAttribute('alt'), width: img.getAttribute('width'), height: img.getAttribute('height'),
+    pending: img.hasAttribute('data-genimage-pending'), inPicture: img.parentElement?.tagName === 'PICTURE',
+  }));
+})()`;
+
+interface ImageReport {
+  src: string;
+  currentSrc: string;
+  naturalWidth: number;
+  alt: string | null;
+  width: string | null;
+  height: string | null;
+  pending: boolean;
+  inPicture: boolean;
+}
+
+describe('the demo site in Chromium', () => {
+  test('has at least six pages', () => {
+    expect(pages.length).toBeGreaterThanOrEqual(6);
+  });
+
+  test('every image loads, with alt, width and height, and every srcset candidate answers 200', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const candidates = new Set<string>();
+    let images = 0;
+    for (const pathname of pages) {
+      const page = await context.newPage();
+      const response = await page.goto(origin + pathname, { waitUntil: 'load' });
+      expect(response?.status(), pathname).toBe(200);
+      const report = (await page.evaluate(COLLECT_IMAGES)) as ImageReport[];
+      for (const image of report) {
+        const label = `${pathname} ${image.currentSrc || image.src}`;
+        expect(image.naturalWidth, label).toBeGreaterThan(0);
+        expect(image.alt, label).not.toBeNull();
+        expect(Number(image.width), label).toBeGreaterThan(0);
+        expect(Number(image.height), label).toBeGreaterThan(0);
+        expect(image.pending, label).toBe(false);
+      }
+      images += report.length;
+      // Chromium picks the first <source> it supports: AVIF.
+      expect(report.filter((image) => image.inPicture).every((image) => image.currentSrc.endsWith('.avif')), pathname).toBe(true);
+      const srcsets = await page.locator('picture source, picture img').evaluateAll((elements) => elements.map((element) => (element as unknown as { getAttribute(name: string): string | null }).getAttribute('srcset') ?? ''));
+      for (const srcset of srcsets) for (const candidate of srcset.split(',')) if (candidate.trim()) candidates.add(candidate.trim().split(/\s+/)[0]!);
+      await page.close();
+    }
+    await context.close();
+    expect(images).toBeGreaterThanOrEqual(12);
+    for (const url of candidates) {
+      const response = await fetch(new URL(url, origin));
+      expect(response.status, url).toBe(200);
+      expect(response.headers.get('content-type'), url).toMatch(/^image\//);
+    }
+  });
+
+  test('a screenshot of the home page', async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(origin + '/', { waitUntil: 'load' });
+    await page.evaluate(COLLECT_IMAGES);
+    await page.screenshot({ path: path.join(TMP, 'demo-home.png'), fullPage: true });
+    await page.close();
+  });
+});
