@@ -55,6 +55,12 @@ describe('astro build', () => {
     const referenced = new Set([...(index + post + (await html('other/index.html'))).matchAll(/\/_astro\/([\w.-]+\.(?:avif|webp|jpg))/g)].map((match) => match[1]!));
     for (const file of referenced) expect(files).toContain(file);
     expect(files.filter((file) => /\.(avif|webp|jpg)$/.test(file)).sort()).toEqual([...referenced].sort());
+
+    // The API key was in the environment of the build: it must not be anywhere in its output.
+    for (const entry of await readdir(path.join(root, 'dist'), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) expect((await readFile(path.join(entry.parentPath, entry.name))).includes(server.apiKey), entry.name).toBe(false);
+    }
+    expect(build.output).not.toContain(server.apiKey);
   });
 
   test('warm: no API request and nothing re-encoded', async () => {
