@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheKeys, copyFixture, parseJson, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
+import { CLI, cacheKeys, copyFixture, parseJson, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
 
 const API_KEY = 'sk-cli-test-secret-4242';
 const api = useTestServer(API_KEY);
@@ -14,6 +14,14 @@ const api = useTestServer(API_KEY);
 const MARKERS = ['src/pages/about.md:9:1', 'src/pages/about.md:13:1', 'src/pages/index.astro:8:5', 'src/pages/index.astro:10:5'];
 
 describe('help and version', () => {
+  it('on a Node older than 22.19, says which version it needs instead of crashing', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const olderNode = 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.20.2"});Object.defineProperty(process,"version",{value:"v20.20.2"})';
+    const result = spawnSync(process.execPath, ['--import', olderNode, CLI, '--help'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('genimage needs Node.js 22.19 or newer; this is v20.20.2.\n');
+  });
+
   it('--version prints the package version', async () => {
     const { version } = JSON.parse(await readFile(new URL('../packages/cli/package.json', import.meta.url), 'utf8')) as { version: string };
     const result = await run(['--version'], { cwd: process.cwd() });
