@@ -62,6 +62,8 @@ export const configSchema = z.strictObject({
   baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** @default "b64_json" */
   responseFormat: z.enum(['b64_json', 'url']).default('b64_json'),
+  /** The model for markers that name none; `defaults.model` says the same. @default "google/gemini-3.1-flash-image-preview" */
+  model: z.string().trim().min(1).optional(),
   /** Generation parameters for markers that do not set them. @default {} */
   defaults: generationDefaultsSchema.default({}),
   /** Named parameter bundles, chosen with `preset="name"`. @default {} */

@@ -128,7 +128,7 @@ export class Engine {
 
   /** A marker (from the scanner, or built from a component's props) as a keyed request. */
   async resolveMarker(marker: Marker): Promise<ImageUse | { diagnostics: Diagnostic[] }> {
-    const { request, diagnostics } = interpretMarker(marker, { defaults: this.config.defaults, presets: this.config.presets });
+    const { request, diagnostics } = interpretMarker(marker, { defaults: { ...(this.config.model && { model: this.config.model }), ...this.config.defaults }, presets: this.config.presets });
     if (!request || diagnostics.some((diagnostic) => diagnostic.severity === 'error')) return { diagnostics };
     return this.#use(request);
   }

@@ -184,6 +184,14 @@ describe('Engine', () => {
     expect(diagnostics[0]).toMatchObject({ code: 'ReferenceOutsideRoot', location: { file: 'src/pages/bad.astro', line: 1, column: 1 } });
   });
 
+  it('uses the model option for markers that name none', async () => {
+    const engine = await Engine.load({ root, env: env(), options: { model: 'test/other-model' } });
+    const { uses } = await engine.scan();
+    expect(uses.map((use) => use.params.model)).toEqual(Array(4).fill('test/other-model'));
+    await engine.generate([uses[0]!.request]);
+    expect((server.requests[0]?.body as { model: string }).model).toBe('test/other-model');
+  });
+
   it('applies inline options over the config file', async () => {
     await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ cacheDir: 'from-file', concurrency: 2 }));
     const engine = await Engine.load({ root, env: env(), options: { concurrency: 3 } });
