@@ -9,18 +9,7 @@
  * Deterministic: the same arguments give the same pixels (seeded noise, no sharp randomness).
  */
 import sharp from './sharp.ts';
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { random } from './stats.ts';
 
 /** Value noise: random values on a grid of `cell`-pixel squares, smoothly interpolated; in [0, 1). */
 function valueNoise(width: number, height: number, cell: number, next: () => number): Float32Array {

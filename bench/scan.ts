@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scan } from '../packages/core/src/scan.ts';
+import { random } from './stats.ts';
 
 const FILES = 5_000;
 const MARKERS = 500;
@@ -26,18 +27,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const tmp = path.join(here, '.tmp');
 const tree = path.join(tmp, 'scan-tree');
 const stamp = path.join(tree, `.complete-v${TREE_VERSION}`);
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const WORDS = (
   'the a fox river mountain light morning quiet city harbor garden lantern winter paper glass ' +
