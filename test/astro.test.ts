@@ -91,3 +91,22 @@ describe('astro build', () => {
     expect(build.output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
   });
 });
+
+describe('astro build with base and build.assets', () => {
+  test('emitted URLs carry the base and files land in the assets folder', async () => {
+    const site = await copySite('fixtures/astro-basic');
+    const config = path.join(site, 'astro.config.mjs');
+    await writeFile(config, (await readFile(config, 'utf8')).replace('export default defineConfig({', "export default defineConfig({\n  base: '/docs',\n  build: { assets: 'static' },"));
+    const build = await astroBuild(site, env);
+    expect(build.code, build.output).toBe(0);
+    const index = await readFile(path.join(site, 'dist/index.html'), 'utf8');
+    const urls = [...index.matchAll(/(?:src|srcset)="([^"]+)"/g)].flatMap((match) => match[1]!.split(', ').map((candidate) => candidate.split(' ')[0]!));
+    const imageUrls = urls.filter((url) => /\.(avif|webp|jpg)$/.test(url));
+    expect(imageUrls.length).toBeGreaterThan(0);
+    for (const url of imageUrls) {
+      expect(url).toMatch(/^\/docs\/static\/[\w.-]+$/);
+      const file = path.join(site, 'dist', url.replace('/docs/', ''));
+      expect((await readFile(file)).byteLength, file).toBeGreaterThan(0);
+    }
+  });
+});
