@@ -110,3 +110,16 @@ describe('astro build with base and build.assets', () => {
     }
   });
 });
+
+describe('astro build with a malformed marker', () => {
+  test('fails with the marker located, what is wrong and what is allowed, and no stack trace', async () => {
+    const site = await copySite('fixtures/astro-basic');
+    await writeFile(path.join(site, 'src/pages/bad.astro'), '---\nimport { GenImage } from "@genimage/astro/components";\n---\n<p>\n  <GenImage prompt="a stoat" aspectRatio="7:3" alt="A stoat" />\n</p>\n');
+    const build = await astroBuild(site, env);
+    expect(build.code).not.toBe(0);
+    expect(build.output).toMatch(/src\/pages\/bad\.astro:5:\d+/);
+    expect(build.output).toContain('7:3');
+    expect(build.output).toContain('16:9');
+    expect(build.output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+});

@@ -168,6 +168,10 @@ export class Engine {
   async generate(requests: readonly PlannedRequest[], options: GenerateRunOptions = {}): Promise<GenerationSummary> {
     const unique = dedupeRequests(requests);
     if (this.frozen) await this.assertAllCached(unique);
+    else if ([...(await this.statuses(unique)).values()].some((status) => status !== 'cached')) {
+      // Fails once, before any request, when the provider cannot be created (no API key).
+      void this.provider;
+    }
     return this.#schedulerFor(options).run(unique);
   }
 

@@ -43,6 +43,11 @@ export const AuthFailed = define({
   title: 'The image API refused the API key',
   hint: 'Set a valid key in SHARK_API_KEY (or the `apiKey` option). The run stopped; images already generated stay cached.',
 });
+export const MissingApiKey = define({
+  code: 'MissingApiKey',
+  title: 'No API key is set',
+  hint: 'Export SHARK_API_KEY (keep it out of committed files), or use provider: "local" for offline placeholders.',
+});
 export const InsufficientCredits = define({
   code: 'InsufficientCredits',
   title: 'The image API account has run out of credits',
@@ -210,5 +215,5 @@ export class ApiError extends GenImageError {
 
 /** Errors after which no further request may be sent in this run: every one would fail the same way. */
 export function stopsTheRun(error: unknown): boolean {
-  return isGenImageError(error) && (error.code === AuthFailed.code || error.code === InsufficientCredits.code);
+  return isGenImageError(error) && ([AuthFailed.code, MissingApiKey.code, InsufficientCredits.code] as string[]).includes(error.code);
 }

@@ -158,13 +158,20 @@ describe('Engine', () => {
     expect(localUse!.key).not.toBe(realUse!.key);
   });
 
-  it('in CI without a key fails with a clear auth error and sends nothing', async () => {
+  it('in CI without a key fails once, before any request, saying the key is missing', async () => {
     const engine = await Engine.load({ root, env: { CI: 'true', GENIMAGE_FROZEN: '0', SHARK_BASE_URL: server.baseUrl } });
     expect(engine.providerId).toBe('shark');
-    const summary = await engine.generate((await engine.scan()).requests);
-    expect(summary.stoppedBy?.code).toBe('AuthFailed');
-    expect(summary.stoppedBy?.message).toContain('SHARK_API_KEY is not set');
+    const error = await engine.generate((await engine.scan()).requests).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'MissingApiKey', message: expect.stringContaining('SHARK_API_KEY') });
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('without a key, a warm run needs no provider at all', async () => {
+    const withKey = await Engine.load({ root, env: env({ CI: 'true', GENIMAGE_FROZEN: '0' }) });
+    await withKey.generate((await withKey.scan()).requests);
+    const withoutKey = await Engine.load({ root, env: { CI: 'true', GENIMAGE_FROZEN: '0' } });
+    const summary = await withoutKey.generate((await withoutKey.scan()).requests);
+    expect(summary).toMatchObject({ reused: 3, generated: 0 });
   });
 
   it('reports a dynamic prompt with its location and still resolves the other markers', async () => {

@@ -1,5 +1,5 @@
 import { type GenImageEnv, isCI, type ResolvedConfig } from '../config.ts';
-import { AuthFailed, GenImageError } from '../errors.ts';
+import { GenImageError, MissingApiKey } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { LocalProvider } from './local.ts';
 import type { Provider } from './provider.ts';
@@ -30,9 +30,7 @@ export function createProvider(id: ProviderId, config: ResolvedConfig, env: GenI
   }
   const apiKey = apiKeyOf(config, env);
   if (apiKey === undefined) {
-    throw new GenImageError(AuthFailed, 'No API key: SHARK_API_KEY is not set and the `apiKey` option is empty.', {
-      hint: 'Export SHARK_API_KEY, or use provider: "local" for offline placeholders.',
-    });
+    throw new GenImageError(MissingApiKey, 'Generating with the shark provider needs SHARK_API_KEY or the `apiKey` option, and neither is set.');
   }
   return new SharkProvider({
     apiKey,
