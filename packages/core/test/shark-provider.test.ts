@@ -124,6 +124,42 @@ describe('SharkProvider over HTTP', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it.each([
+    [400, 'timeout_error', 'ProviderTimeout'],
+    [403, 'rate_limit_error', 'RateLimited'],
+    [400, 'provider_error', 'ProviderFailed'],
+  ])('never retries a %i, even when its type (%s) names a retryable error', async (status, type, code) => {
+    server.always({ kind: 'error', status, type });
+    const error = await failure(provider().generate(job()));
+    expect(error.code).toBe(code);
+    expect(server.requests).toHaveLength(1);
+    expect(error.possiblyBilledAttempts).toBe(0);
+  });
+
+  it.each([
+    [401, 'invalid_request_error', 'AuthFailed'],
+    [402, 'rate_limit_error', 'InsufficientCredits'],
+  ])('treats a %i as what its status says, whatever its type (%s)', async (status, type, code) => {
+    server.enqueue({ kind: 'error', status, type });
+    const error = await failure(provider().generate(job()));
+    expect(error.code).toBe(code);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('does not retry once the run has stopped', async () => {
+    server.always({ kind: 'error', status: 502 });
+    const error = await failure(provider().generate(job(), { mayRetry: () => false }));
+    expect(error.code).toBe('ProviderFailed');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('keeps counting possibly billed attempts when it gives up on a long Retry-After', async () => {
+    server.enqueue({ kind: 'error', status: 504 }, { kind: 'error', status: 429, headers: { 'retry-after': '3600' } });
+    const error = await failure(provider().generate(job()));
+    expect(error.code).toBe('RateLimited');
+    expect(error).toMatchObject({ attempts: 2, possiblyBilledAttempts: 1 });
+  });
+
   it('retries 429, 502 and 503 with exponential backoff and full jitter', async () => {
     server.enqueue({ kind: 'error', status: 429 }, { kind: 'error', status: 502 }, { kind: 'error', status: 503 });
     const result = await provider().generate(job());
@@ -265,6 +301,8 @@ describe('SharkProvider over HTTP', () => {
     const error = await failure(pending);
     expect(error.code).toBe('Aborted');
     expect(server.requests).toHaveLength(1);
+    // It was sent: the provider may bill it.
+    expect(error.possiblyBilledAttempts).toBe(1);
   });
 
   it('sends a wrong key and surfaces the auth error without the key', async () => {

@@ -35,7 +35,10 @@ export interface ProviderJob {
 }
 
 export interface GenerateOptions {
+  /** Cancels the request under way (which may already have been billed) and any retry. */
   signal?: AbortSignal;
+  /** Asked before each retry: false once the run has stopped (a 401 or 402 elsewhere). */
+  mayRetry?: () => boolean;
 }
 
 /** Something that turns a job into images: the real API (`shark`) or the offline `local` renderer. */

@@ -98,8 +98,10 @@ function definitionForStatus(status: number): ErrorDefinition {
 }
 
 /**
- * Maps an error answer to our catalog: by `error.type` when the body has one (a 429 whose type
- * says credits are exhausted is a credits error), by status otherwise.
+ * Maps an error answer to our catalog. The status decides whether a retry may help (4xx never,
+ * 429/502/503 freely, 504 and other 5xx once, as possibly billed); `error.type`, when the body has
+ * one, names the error more precisely: a 429 whose type says credits are exhausted is a credits
+ * error, and is not retried. 401 and 402 are auth and credits errors whatever their type says.
  */
 export function classifyErrorResponse(
   status: number,
@@ -113,10 +115,12 @@ export function classifyErrorResponse(
   } catch {
     // Not JSON: the status alone decides.
   }
-  const definition = (apiType !== undefined ? DEFINITION_BY_TYPE[apiType] : undefined) ?? definitionForStatus(status);
+  const byType = apiType !== undefined ? DEFINITION_BY_TYPE[apiType] : undefined;
+  const definition = status === 401 || status === 402 ? definitionForStatus(status) : (byType ?? definitionForStatus(status));
   let retryClass: RetryClass = 'never';
-  if (definition === RateLimited || (definition === ProviderFailed && (status === 502 || status === 503))) retryClass = 'free';
-  else if (definition === ProviderTimeout || definition === ProviderFailed) retryClass = 'billed';
+  if (definition === AuthFailed || definition === InsufficientCredits) retryClass = 'never';
+  else if (status === 429 || status === 502 || status === 503) retryClass = 'free';
+  else if (status >= 500) retryClass = 'billed';
   return { definition, retryClass, ...(apiType && { apiType }), ...(apiMessage && { apiMessage }) };
 }
 
@@ -211,8 +215,14 @@ export class SharkProvider implements Provider {
 
   async generate(job: ProviderJob, options: GenerateOptions = {}): Promise<GenerationResult> {
     const budget = new RetryBudget(this.#retry);
+    // Every error leaving here carries the attempts made, so that summaries count what may have been billed.
+    const counted = (error: ApiError): ApiError => {
+      error.attempts = budget.attempts;
+      error.possiblyBilledAttempts = budget.billedFailures;
+      return error;
+    };
     for (;;) {
-      throwIfAborted(options.signal);
+      if (options.signal?.aborted) throw counted(new ApiError(Aborted, 'Cancelled before the request was sent.', { cause: options.signal.reason }));
       budget.begin();
       const outcome = await this.#attempt(job, options.signal);
       if (!('error' in outcome)) {
@@ -220,19 +230,19 @@ export class SharkProvider implements Provider {
       }
       const { error, retryClass, retryAfterMs } = outcome;
       const mayRetry = budget.allowsRetry(retryClass);
-      error.attempts = budget.attempts;
-      error.possiblyBilledAttempts = budget.billedFailures;
-      if (!mayRetry) throw error;
+      if (!mayRetry || options.signal?.aborted || options.mayRetry?.() === false) throw counted(error);
       if (retryAfterMs !== undefined && retryAfterMs > this.#retry.maxRetryAfterMs) {
-        throw new ApiError(RateLimited, `The API asked to wait ${Math.ceil(retryAfterMs / 1000)} s before retrying, more than retries.maxRetryAfterMs (${this.#retry.maxRetryAfterMs} ms) allows.`, { ...(error.status !== undefined && { status: error.status }), cause: error });
+        throw counted(new ApiError(RateLimited, `The API asked to wait ${Math.ceil(retryAfterMs / 1000)} s before retrying, more than retries.maxRetryAfterMs (${this.#retry.maxRetryAfterMs} ms) allows.`, { ...(error.status !== undefined && { status: error.status }), cause: error }));
       }
       const delay = retryAfterMs ?? backoffDelay(budget.attempts, this.#retry, this.#random);
       this.#logger.debug(`${error.title} (attempt ${budget.attempts}); retrying in ${delay} ms`);
       try {
         await this.#sleep(delay, options.signal);
       } catch (cause) {
-        throw new ApiError(Aborted, 'Cancelled while waiting to retry.', { cause });
+        throw counted(new ApiError(Aborted, 'Cancelled while waiting to retry.', { cause }));
       }
+      // The run may have stopped (401/402 elsewhere) while this request waited.
+      if (options.mayRetry?.() === false) throw counted(error);
     }
   }
 
@@ -296,7 +306,7 @@ export class SharkProvider implements Provider {
         try {
           bytes = await this.#download(item.url, attemptSignal);
         } catch (cause) {
-          if (signal?.aborted) return failure(Aborted, 'The generation was cancelled.', 'never', { cause });
+          if (signal?.aborted) return failure(Aborted, 'Cancelled while downloading the image; the generation was billed.', 'billed', { cause });
           const reason = timeout.aborted ? 'timed out' : cause instanceof Error ? cause.message : String(cause);
           return failure(InvalidResponse, `Downloading image ${index} failed: ${reason}.`, 'billed', { status: 200, cause });
         }
@@ -330,7 +340,8 @@ export class SharkProvider implements Provider {
   }
 
   #transportFailure(cause: unknown, signal: AbortSignal | undefined, timeout: AbortSignal): AttemptFailure {
-    if (signal?.aborted) return failure(Aborted, 'The generation was cancelled.', 'never', { cause });
+    // Aborted after the request was sent: it may have been billed; the retry budget still refuses it.
+    if (signal?.aborted) return failure(Aborted, 'Cancelled after the request was sent; it may have been billed.', 'billed', { cause });
     if (timeout.aborted) {
       return failure(ProviderTimeout, `No complete answer within ${Math.round(this.#timeoutMs / 1000)} s (the \`timeout\` option).`, 'billed', { cause });
     }
@@ -352,8 +363,4 @@ function toUsage(usage: { input_tokens?: number | undefined; output_tokens?: num
   const inputTokens = usage.input_tokens ?? 0;
   const outputTokens = usage.output_tokens ?? 0;
   return { inputTokens, outputTokens, totalTokens: usage.total_tokens ?? inputTokens + outputTokens };
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new ApiError(Aborted, 'The generation was cancelled.', { cause: signal.reason });
 }
