@@ -55,7 +55,7 @@ export function createProgress(out: Output, root: string, total: number): Progre
         const seconds = ((Date.now() - (started.get(event.request.key) ?? Date.now())) / 1000).toFixed(1);
         const credit = event.result.credit === undefined ? '' : ` · ${event.result.credit} credits`;
         out.info(`${c.green('generated')} ${label(event)} (${event.result.images.length} image(s)${credit} · ${seconds} s)`);
-      } else {
+      } else if (event.type === 'failed') {
         out.info(`${c.red('failed')} ${label(event)}: ${event.error.title}`);
       }
     },

@@ -57,7 +57,10 @@ export interface EngineInit {
 
 export interface GenerateRunOptions {
   onEvent?: (event: ScheduleEvent) => void;
+  /** Cancels everything, requests under way included. */
   signal?: AbortSignal;
+  /** Sends no new request; those under way finish and are cached. */
+  stopSignal?: AbortSignal;
 }
 
 /**
@@ -213,7 +216,7 @@ export class Engine {
   #schedulerFor(options: GenerateRunOptions): Scheduler {
     // One scheduler per engine keeps in-flight deduplication and the run-stopping state shared;
     // a run with its own event listener or signal gets its own.
-    if (options.onEvent || options.signal) {
+    if (options.onEvent || options.signal || options.stopSignal) {
       return new Scheduler({ ...this.#schedulerOptions(), ...options });
     }
     this.#scheduler ??= new Scheduler(this.#schedulerOptions());
@@ -223,7 +226,14 @@ export class Engine {
   #schedulerOptions() {
     // The provider is created only when something is generated: a warm or frozen run needs no key.
     const provider: Provider = { id: this.providerId, generate: (job, options) => this.provider.generate(job, options) };
-    return { provider, cache: this.cache, concurrency: this.config.concurrency, budget: this.config.budget };
+    return {
+      provider,
+      cache: this.cache,
+      concurrency: this.config.concurrency,
+      budget: this.config.budget,
+      estimatedCreditsPerImage: this.providerId === 'local' ? 0 : this.config.estimatedCreditsPerImage,
+      logger: this.logger,
+    };
   }
 }
 

@@ -12,6 +12,7 @@ import {
   stopsTheRun,
 } from './errors.ts';
 import { sha256Hex } from './hash.ts';
+import type { Logger } from './logger.ts';
 import type { GenerationResult, Provider, ProviderJob, Usage } from './providers/provider.ts';
 import type { CacheEntryMeta } from './store.ts';
 
@@ -39,7 +40,8 @@ export type ScheduleEvent =
   | { type: 'start'; request: PlannedRequest }
   | { type: 'reused'; request: PlannedRequest }
   | { type: 'generated'; request: PlannedRequest; result: GenerationResult }
-  | { type: 'failed'; request: PlannedRequest; error: GenImageError };
+  | { type: 'failed'; request: PlannedRequest; error: GenImageError }
+  | { type: 'corrupt'; request: PlannedRequest };
 
 export interface SchedulerOptions {
   provider: Provider;
@@ -47,7 +49,17 @@ export interface SchedulerOptions {
   /** Generations at once. @default 4 */
   concurrency?: number;
   budget?: Budget;
+  /**
+   * What one image is assumed to cost until the provider has charged for one: without it, the
+   * first concurrent requests could all pass `budget.maxCredits` together. @default 0
+   */
+  estimatedCreditsPerImage?: number;
+  /** Cancels everything, requests under way included (they may already have been billed). */
   signal?: AbortSignal;
+  /** Stops sending new requests; those under way finish and are cached (a first Ctrl-C). */
+  stopSignal?: AbortSignal;
+  /** Told when a corrupt cache entry is generated again. */
+  logger?: Logger;
   onEvent?: (event: ScheduleEvent) => void;
   /** For tests. */
   now?: () => number;
@@ -69,6 +81,8 @@ export interface GenerationSummary {
   reused: number;
   /** Requests that failed or were not attempted because the run stopped. */
   failed: number;
+  /** Cache entries that failed verification and were generated again (or failed to be). */
+  corrupt: number;
   /** HTTP attempts in all, retries included. */
   attempts: number;
   /** Attempts that failed after the provider may have billed them. */
@@ -151,6 +165,7 @@ export class Scheduler {
   #creditsSpent = 0;
   #creditsInFlight = 0;
   #imagesGenerated = 0;
+  readonly #corruptKeys = new Set<string>();
 
   constructor(options: SchedulerOptions) {
     const concurrency = options.concurrency ?? 4;
@@ -194,6 +209,7 @@ export class Scheduler {
       images: 0,
       reused: 0,
       failed: 0,
+      corrupt: 0,
       attempts: 0,
       possiblyBilledAttempts: 0,
       usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
@@ -203,6 +219,7 @@ export class Scheduler {
     };
     outcomes.forEach((outcome, index) => {
       const request = unique[index]!;
+      if (this.#corruptKeys.has(request.key)) summary.corrupt++;
       if (outcome.status === 'reused') summary.reused++;
       else if (outcome.status === 'generated') {
         const { result } = outcome;
@@ -231,7 +248,7 @@ export class Scheduler {
   }
 
   async #produce(request: PlannedRequest): Promise<Outcome> {
-    const { cache, provider, onEvent, signal } = this.#options;
+    const { cache, provider, onEvent, signal, stopSignal } = this.#options;
     const fail = (error: GenImageError): Outcome => {
       onEvent?.({ type: 'failed', request, error });
       return { status: 'failed', key: request.key, error };
@@ -240,18 +257,23 @@ export class Scheduler {
       onEvent?.({ type: 'reused', request });
       return { status: 'reused', key: request.key };
     };
+    const notSent = (): GenImageError | undefined => {
+      if (signal?.aborted || stopSignal?.aborted) return new GenImageError(Aborted, 'Not sent: the run was interrupted first.', { hint: 'Run again to generate it.' });
+      return this.#stoppedFailure();
+    };
     try {
-      if ((await cache.status(request.key)) === 'cached') return reuse();
-      const stopped = this.#stoppedFailure();
+      const status = await cache.status(request.key);
+      if (status === 'cached') return reuse();
+      if (status === 'corrupt') this.#reportCorrupt(request);
+      const stopped = notSent();
       if (stopped) return fail(stopped);
-      if (signal?.aborted) return fail(new GenImageError(Aborted, 'The run was cancelled before this image was generated.'));
 
       const release = await cache.lock(request.key);
       let reserved: { images: number; credits: number } | undefined;
       try {
         // Another process may have generated it while we waited for the lock.
         if ((await cache.status(request.key)) === 'cached') return reuse();
-        const stoppedMeanwhile = this.#stoppedFailure();
+        const stoppedMeanwhile = notSent();
         if (stoppedMeanwhile) return fail(stoppedMeanwhile);
         const overBudget = this.#checkBudget(request.job.params.n);
         if (overBudget) {
@@ -263,7 +285,7 @@ export class Scheduler {
         this.#imagesInFlight += reserved.images;
         this.#creditsInFlight += reserved.credits;
         onEvent?.({ type: 'start', request });
-        const result = await provider.generate(request.job, signal ? { signal } : {});
+        const result = await provider.generate(request.job, { ...(signal && { signal }), mayRetry: () => !this.#stoppedBy });
         await cache.put(entryMeta(request, provider.id, result, new Date()), result.images.map((image) => image.bytes));
         this.#imagesGenerated += result.images.length;
         this.#creditsSpent += result.credit ?? 0;
@@ -289,9 +311,18 @@ export class Scheduler {
     return cause && new GenImageError(RunStopped, `Not sent: the run stopped after "${cause.title}".`, { cause });
   }
 
-  /** Average credits per image seen so far: the best estimate of what the next request costs. */
+  #reportCorrupt(request: PlannedRequest): void {
+    if (this.#corruptKeys.has(request.key)) return;
+    this.#corruptKeys.add(request.key);
+    const where = request.origins.map((origin) => `${origin.file}:${origin.line}:${origin.column}`).join(', ') || request.key;
+    this.#options.logger?.warn(`${where}: the cached image failed verification and is not used; generating it again.`);
+    this.#options.onEvent?.({ type: 'corrupt', request });
+  }
+
+  /** Average credits per image seen so far, or the configured estimate before any was charged. */
   #creditsPerImage(): number {
-    return this.#imagesGenerated === 0 ? 0 : this.#creditsSpent / this.#imagesGenerated;
+    if (this.#imagesGenerated === 0) return this.#options.estimatedCreditsPerImage ?? 0;
+    return this.#creditsSpent / this.#imagesGenerated;
   }
 
   #checkBudget(images: number): GenImageError | undefined {
@@ -312,6 +343,7 @@ export class Scheduler {
 export function formatSummary(summary: GenerationSummary): string {
   const parts = [`${summary.requests} image request(s): ${summary.generated} generated, ${summary.reused} reused, ${summary.failed} failed`];
   parts.push(`${summary.credits} credits`);
+  if (summary.corrupt > 0) parts.push(`${summary.corrupt} corrupt cache entr${summary.corrupt === 1 ? 'y' : 'ies'} replaced`);
   if (summary.possiblyBilledAttempts > 0) parts.push(`${summary.possiblyBilledAttempts} possibly billed failed attempt(s)`);
   parts.push(`${(summary.elapsedMs / 1000).toFixed(1)} s`);
   return parts.join(' · ');

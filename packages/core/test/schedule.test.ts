@@ -120,6 +120,44 @@ describe('Scheduler', () => {
     expect(summary.stoppedBy?.code).toBe('BudgetExceeded');
   });
 
+  it('holds back concurrent requests that could pass budget.maxCredits together, using the estimate', async () => {
+    const summary = await scheduler({ concurrency: 4, budget: { maxCredits: 15 }, estimatedCreditsPerImage: 10 }).run(['a', 'b', 'c', 'd'].map((prompt) => request(prompt)));
+    expect(server.requests).toHaveLength(1);
+    expect(summary.credits).toBe(10);
+    expect(summary.stoppedBy?.code).toBe('BudgetExceeded');
+  });
+
+  it('sends no retry once a 401 elsewhere has stopped the run', async () => {
+    server.enqueue({ kind: 'error', status: 429, headers: { 'retry-after-ms': '300' } }, { kind: 'error', status: 401 });
+    const realClock = new Scheduler({
+      provider: new SharkProvider({ apiKey: server.apiKey, baseUrl: server.baseUrl }),
+      cache,
+      concurrency: 2,
+    });
+    const summary = await realClock.run([request('a'), request('b'), request('c')]);
+    expect(server.requests).toHaveLength(2);
+    expect(summary.stoppedBy?.code).toBe('AuthFailed');
+    expect(summary.failures.map((failure) => failure.error.code).sort()).toEqual(['AuthFailed', 'RateLimited', 'RunStopped']);
+  });
+
+  it('on a stop signal sends nothing new but finishes and caches what is under way', async () => {
+    server.always({ kind: 'delay', ms: 100 });
+    const stop = new AbortController();
+    let started = 0;
+    const summary = await scheduler({
+      concurrency: 2,
+      stopSignal: stop.signal,
+      onEvent: (event) => {
+        // Like a Ctrl-C while two requests are under way.
+        if (event.type === 'start' && ++started === 2) stop.abort();
+      },
+    }).run([request('a'), request('b'), request('c'), request('d')]);
+    expect(server.requests).toHaveLength(2);
+    expect(summary).toMatchObject({ generated: 2, failed: 2 });
+    expect(summary.failures.map((failure) => failure.error.message)).toEqual(['Not sent: the run was interrupted first.', 'Not sent: the run was interrupted first.']);
+    expect(await cache.keys()).toHaveLength(2);
+  });
+
   it('regenerates a corrupt entry instead of serving it', async () => {
     const fox = request('fox');
     await scheduler().run([fox]);
@@ -127,9 +165,16 @@ describe('Scheduler', () => {
     await writeFile(path.join(dir, '.genimage', fox.key, entry!.meta.images[0]!.file), 'not the image');
     expect(await cache.status(fox.key)).toBe('corrupt');
     server.reset();
-    await scheduler().run([fox]);
+    const warnings: string[] = [];
+    const events: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (message: string) => void warnings.push(message) };
+    const summary = await scheduler({ logger, onEvent: (event) => void events.push(event.type) }).run([fox]);
     expect(server.requests).toHaveLength(1);
     expect(await cache.status(fox.key)).toBe('cached');
+    expect(summary.corrupt).toBe(1);
+    expect(events).toEqual(['corrupt', 'start', 'generated']);
+    expect(warnings).toEqual(['src/pages/index.astro:1:3: the cached image failed verification and is not used; generating it again.']);
+    expect(formatSummary(summary)).toContain('1 corrupt cache entry replaced');
   });
 
   it('reports cancellation for requests not yet sent', async () => {
