@@ -3,9 +3,6 @@
 export default {
   // With no key, offline placeholders: the site builds anywhere, for free.
   provider: process.env.SHARK_API_KEY ? 'shark' : 'local',
-  // Placeholders cost nothing and .genimage/ is not committed here, so CI may render them;
-  // with a key, CI stays frozen (the default) and GENIMAGE_FROZEN still overrides both.
-  frozen: process.env.SHARK_API_KEY ? undefined : false,
   defaults: { aspectRatio: '16:9' },
   presets: {
     // <GenImage preset="watercolor" prompt="..." />: the suffix is appended to the prompt.

@@ -84,8 +84,8 @@ export const configSchema = z.strictObject({
   /** Caps on one run; the run stops before exceeding them. @default {} */
   budget: z.strictObject({ maxImages: nonNegativeInt.optional(), maxCredits: z.number().min(0).optional() }).default({}),
   /**
-   * Never call the API: a missing image is an error. On by default when CI is set;
-   * `--frozen` and GENIMAGE_FROZEN=1/0 override it.
+   * Never call the API: a missing image is an error. Always on when CI is set (only
+   * GENIMAGE_FROZEN=0 lifts it there); `true` freezes local runs too. @default false
    */
   frozen: z.boolean().optional(),
   /** What `genimage plan` assumes one image costs, until the provider has said. @default 10 */
@@ -161,12 +161,13 @@ export function isCI(env: GenImageEnv): boolean {
 
 /**
  * Frozen mode: the `--frozen` flag wins, then GENIMAGE_FROZEN (1 freezes, 0 allows generation in
- * CI on purpose), then the `frozen` option, then CI.
+ * CI on purpose), then CI, then the `frozen` option. A config file cannot unfreeze CI: that takes
+ * an explicit GENIMAGE_FROZEN=0 in the CI job, so no committed file can spend credits there.
  */
 export function resolveFrozen(options: { flag?: boolean; config?: boolean | undefined; env: GenImageEnv }): boolean {
   if (options.flag) return true;
   const fromEnv = options.env.GENIMAGE_FROZEN;
   if (fromEnv !== undefined && fromEnv !== '') return truthy(fromEnv);
-  if (options.config !== undefined) return options.config;
-  return isCI(options.env);
+  if (isCI(options.env)) return true;
+  return options.config ?? false;
 }

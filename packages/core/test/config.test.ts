@@ -65,7 +65,8 @@ describe('resolveFrozen', () => {
     [{ env: { CI: 'true', GENIMAGE_FROZEN: '0' } }, false],
     [{ env: { GENIMAGE_FROZEN: '1' } }, true],
     [{ env: {}, config: true }, true],
-    [{ env: { CI: 'true' }, config: false }, false],
+    [{ env: { CI: 'true' }, config: false }, true],
+    [{ env: { CI: 'true', GENIMAGE_FROZEN: '0' }, config: true }, false],
     [{ env: { GENIMAGE_FROZEN: '0' }, flag: true }, true],
   ])('%j -> %s', (input, expected) => {
     expect(resolveFrozen(input)).toBe(expected);
