@@ -77,6 +77,7 @@ export class Engine {
   readonly cache: ImageCache;
   readonly cacheLocation: string;
   #provider: Provider | undefined;
+  #urlHashes: Promise<Map<string, string>> | undefined;
   #scheduler: Scheduler | undefined;
 
   static async load(init: EngineInit): Promise<Engine> {
@@ -122,7 +123,9 @@ export class Engine {
         else uses.push(use);
       } catch (error) {
         if (!(error instanceof GenImageError)) throw error;
-        diagnostics.push(diagnosticOf(error, marker.location));
+        // Resolving reference images is what can fail here: point at that attribute when the marker has it.
+        const reference = marker.attributes.find((attribute) => attribute.name === 'reference');
+        diagnostics.push(diagnosticOf(error, reference?.location ?? marker.location, reference && 'reference'));
       }
     }
     diagnostics.sort((a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column);
@@ -139,7 +142,12 @@ export class Engine {
   async #use(markerRequest: MarkerRequest): Promise<ImageUse> {
     const params = generationParamsSchema.parse(markerRequest.params);
     const file = path.resolve(this.root, markerRequest.file);
-    const references = await resolveReferences(params.reference, { file, root: this.root });
+    const hasUrl = params.reference.some((reference) => /^https?:/i.test(reference));
+    const references = await resolveReferences(params.reference, {
+      file,
+      root: this.root,
+      ...(hasUrl && { knownUrlHashes: await this.#knownUrlHashes() }),
+    });
     const referenceHashes = references.map((reference) => reference.sha256);
     let key = cacheKey({ provider: this.providerId, params, referenceHashes });
     if (this.config.provider === 'auto' && this.providerId === 'local') {
@@ -157,6 +165,21 @@ export class Engine {
       render: markerRequest.render,
       request: { key, job: { params, references }, origins: [origin] },
     };
+  }
+
+  /** URL references' content hashes, as recorded in the cache when their images were generated. */
+  #knownUrlHashes(): Promise<Map<string, string>> {
+    this.#urlHashes ??= (async () => {
+      const known = new Map<string, string>();
+      for (const key of await this.cache.keys()) {
+        const meta = await this.cache.store.readMeta(key).catch(() => undefined);
+        for (const reference of meta?.params.references ?? []) {
+          if (/^https?:/i.test(reference.source)) known.set(reference.source, reference.sha256);
+        }
+      }
+      return known;
+    })();
+    return this.#urlHashes;
   }
 
   async statuses(requests: readonly PlannedRequest[]): Promise<Map<string, CacheStatus>> {
@@ -237,6 +260,13 @@ export class Engine {
   }
 }
 
-function diagnosticOf(error: GenImageError, fallback: SourceLocation): Diagnostic {
-  return { severity: 'error', code: error.code, message: error.message, location: error.location ?? fallback };
+function diagnosticOf(error: GenImageError, location: SourceLocation, attribute: string | undefined): Diagnostic {
+  return {
+    severity: 'error',
+    code: error.code,
+    message: error.message,
+    location: error.location ?? location,
+    ...(attribute && { attribute }),
+    ...(error.hint && { hint: error.hint }),
+  };
 }

@@ -15,6 +15,12 @@ export interface ReferenceContext {
   fetchTimeoutMs?: number;
   /** Largest reference accepted, local or downloaded, in bytes. @default 20971520 (20 MB) */
   maxBytes?: number;
+  /**
+   * Content hashes of URLs already downloaded once (kept in cache entries' metadata): such a URL
+   * is not fetched again, so scanning, planning and checking a committed cache need no network,
+   * even after a signed link has expired.
+   */
+  knownUrlHashes?: ReadonlyMap<string, string>;
 }
 
 export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
@@ -26,7 +32,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /**
  * Reads each reference of a marker so that its content (not its name) enters the cache key.
  *
- * - An `https://` URL is downloaded once to hash it; the API receives the URL itself.
+ * - An `https://` URL is downloaded once to hash it (unless `knownUrlHashes` has it); the API
+ *   receives the URL itself.
  *   `http://` is refused, except to 127.0.0.1 / localhost.
  * - Anything else is a local file. A relative path resolves against the folder of
  *   `context.file`; a path starting with `/` is root-relative: it resolves against
@@ -45,6 +52,8 @@ async function resolveReference(reference: string, context: ReferenceContext): P
   const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(reference)?.[1]?.toLowerCase();
   if (scheme === undefined) return resolveLocal(reference, context);
   const url = checkedUrl(reference, reference);
+  const known = context.knownUrlHashes?.get(reference);
+  if (known !== undefined) return { source: reference, sha256: known, apiValue: reference };
   const bytes = await download(url, reference, context);
   await checkImage(bytes, reference);
   return { source: reference, sha256: sha256Hex(bytes), apiValue: reference };

@@ -1,5 +1,7 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -82,6 +84,32 @@ describe('Engine', () => {
     await sharp({ create: { width: 16, height: 16, channels: 3, background: '#33c' } }).png().toFile(path.join(root, 'src/assets/sketch.png'));
     const after = (await engine.scan()).uses[2]!;
     expect(after.key).not.toBe(before.key);
+  });
+
+  it('remembers URL references in the cache: a committed cache is scanned and checked without the network', async () => {
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3c3' } }).png().toBuffer();
+    let downloads = 0;
+    const files = createServer((_request, response) => {
+      downloads++;
+      response.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    });
+    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/ref.png`;
+    await writeFile(path.join(root, 'src/pages/index.astro'), `<GenImage prompt="edit this" reference="${url}" alt="" />\n`);
+
+    // The local provider: the test server, like the real API, only fetches https references.
+    const online = await Engine.load({ root, env: {} });
+    const first = await online.scan();
+    expect((await online.generate(first.requests)).generated).toBe(1);
+    expect(downloads).toBe(1);
+    await new Promise((resolve) => files.close(resolve));
+
+    const offline = await Engine.load({ root, env: { GENIMAGE_FROZEN: '1' } });
+    const again = await offline.scan();
+    expect(again.diagnostics).toEqual([]);
+    expect(again.uses[0]?.key).toBe(first.uses[0]?.key);
+    await offline.assertAllCached(again.requests);
+    expect(downloads).toBe(1);
   });
 
   it('shows the picked image of n', async () => {
@@ -188,7 +216,12 @@ describe('Engine', () => {
     const engine = await Engine.load({ root, env: env() });
     const { diagnostics } = await engine.scan();
     expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0]).toMatchObject({ code: 'ReferenceOutsideRoot', location: { file: 'src/pages/bad.astro', line: 1, column: 1 } });
+    expect(diagnostics[0]).toMatchObject({
+      code: 'ReferenceOutsideRoot',
+      attribute: 'reference',
+      location: { file: 'src/pages/bad.astro', line: 1, column: 22 },
+      hint: expect.stringContaining('project'),
+    });
   });
 
   it('uses the model option for markers that name none', async () => {
