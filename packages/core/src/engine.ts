@@ -142,12 +142,10 @@ export class Engine {
   async #use(markerRequest: MarkerRequest): Promise<ImageUse> {
     const params = generationParamsSchema.parse(markerRequest.params);
     const file = path.resolve(this.root, markerRequest.file);
-    const hasUrl = params.reference.some((reference) => /^https?:/i.test(reference));
-    const references = await resolveReferences(params.reference, {
-      file,
-      root: this.root,
-      ...(hasUrl && { knownUrlHashes: await this.#knownUrlHashes() }),
-    });
+    const knownUrlHashes = params.reference.some(isUrl) ? await this.#knownUrlHashes() : undefined;
+    const references = await resolveReferences(params.reference, { file, root: this.root, ...(knownUrlHashes && { knownUrlHashes }) });
+    // Downloaded once per process: rendering the same marker later does not fetch it again.
+    for (const reference of references) if (isUrl(reference.source)) knownUrlHashes?.set(reference.source, reference.sha256);
     const referenceHashes = references.map((reference) => reference.sha256);
     let key = cacheKey({ provider: this.providerId, params, referenceHashes });
     if (this.config.provider === 'auto' && this.providerId === 'local') {
@@ -174,7 +172,7 @@ export class Engine {
       for (const key of await this.cache.keys()) {
         const meta = await this.cache.store.readMeta(key).catch(() => undefined);
         for (const reference of meta?.params.references ?? []) {
-          if (/^https?:/i.test(reference.source)) known.set(reference.source, reference.sha256);
+          if (isUrl(reference.source)) known.set(reference.source, reference.sha256);
         }
       }
       return known;
@@ -269,4 +267,8 @@ function diagnosticOf(error: GenImageError, location: SourceLocation, attribute:
     ...(attribute && { attribute }),
     ...(error.hint && { hint: error.hint }),
   };
+}
+
+function isUrl(reference: string): boolean {
+  return /^https?:/i.test(reference);
 }

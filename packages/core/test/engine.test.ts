@@ -101,6 +101,7 @@ describe('Engine', () => {
     const online = await Engine.load({ root, env: {} });
     const first = await online.scan();
     expect((await online.generate(first.requests)).generated).toBe(1);
+    await online.scan();
     expect(downloads).toBe(1);
     await new Promise((resolve) => files.close(resolve));
 
