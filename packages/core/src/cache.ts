@@ -31,6 +31,12 @@ export class ImageCache {
   corrupt = 0;
   /** Entries stored by `put()`. */
   writes = 0;
+  /**
+   * Keys verified (or written) by this process. `status()` trusts them without reading the images
+   * again: one run asks for the status of a key several times, and 4K originals are large.
+   * `get()` always verifies, so what is served is checked.
+   */
+  readonly #verified = new Set<string>();
 
   constructor(store: CacheStore) {
     this.store = store;
@@ -41,6 +47,7 @@ export class ImageCache {
    * failed verification (where `get()` throws CacheCorrupt).
    */
   async status(key: string): Promise<'cached' | 'missing' | 'corrupt'> {
+    if (this.#verified.has(key)) return 'cached';
     try {
       return (await this.#load(key)) ? 'cached' : 'missing';
     } catch (error) {
@@ -82,10 +89,12 @@ export class ImageCache {
       if (mismatch) throw new Error(`Refusing to cache entry ${meta.key}: image ${expected.file} ${mismatch}.`);
     }
     await this.store.write(meta, images);
+    this.#verified.add(meta.key);
     this.writes++;
   }
 
   delete(key: string): Promise<void> {
+    this.#verified.delete(key);
     return this.store.delete(key);
   }
 
@@ -105,6 +114,7 @@ export class ImageCache {
   }
 
   async #load(key: string): Promise<CachedEntry | undefined> {
+    this.#verified.delete(key);
     const meta = await this.store.readMeta(key);
     if (!meta) return undefined;
     const entry = `${this.store.location.replace(/[\\/]+$/, '')}/${key}`;
@@ -126,6 +136,7 @@ export class ImageCache {
       if (mismatch) throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} ${mismatch}.`);
       images.push(bytes);
     }
+    this.#verified.add(key);
     return { meta, images };
   }
 }

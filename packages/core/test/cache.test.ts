@@ -109,6 +109,34 @@ describe('ImageCache', () => {
     expect([cache.hits, cache.misses]).toEqual([0, 0]);
   });
 
+  it('trusts in status() what this process verified, while get() always verifies what it serves', async () => {
+    const reads: string[] = [];
+    const store = new FileSystemStore(dir);
+    const counting = new ImageCache({
+      location: store.location,
+      readMeta: (key) => store.readMeta(key),
+      readImage: (key, file) => {
+        reads.push(file);
+        return store.readImage(key, file);
+      },
+      write: (entryMeta, entryImages) => store.write(entryMeta, entryImages),
+      delete: (key) => store.delete(key),
+      keys: () => store.keys(),
+      lock: (key) => store.lock(key),
+    });
+    const images = [bytes(300)];
+    const meta = metaFor(randomKey(), images);
+    await counting.put(meta, images);
+    expect(await counting.status(meta.key)).toBe('cached');
+    expect(await counting.status(meta.key)).toBe('cached');
+    expect(reads).toEqual([]);
+
+    await writeFile(join(dir, meta.key, '0.png'), 'changed behind its back');
+    await expect(counting.get(meta.key)).rejects.toEqual(corruptError(/has \d+ bytes/));
+    expect(await counting.status(meta.key)).toBe('corrupt');
+    expect(await new ImageCache(new FileSystemStore(dir)).status(meta.key)).toBe('corrupt');
+  });
+
   it('refuses an entry with a flipped byte in an image, naming the entry and file', async () => {
     const { key } = await putEntry();
     const path = join(dir, key, '1.png');

@@ -163,6 +163,8 @@ describe('Scheduler', () => {
     await scheduler().run([fox]);
     const entry = await cache.get(fox.key);
     await writeFile(path.join(dir, '.genimage', fox.key, entry!.meta.images[0]!.file), 'not the image');
+    // A later run, in a new process, finds it corrupt.
+    cache = new ImageCache(new FileSystemStore(path.join(dir, '.genimage')));
     expect(await cache.status(fox.key)).toBe('corrupt');
     server.reset();
     const warnings: string[] = [];
