@@ -1,9 +1,10 @@
 /**
  * `genimage generate` and `genimage check` against the test server: cold and warm runs,
- * deduplication, partial failures, a 402 that stops the run, frozen mode, corrupt cache entries.
+ * deduplication, partial failures, a 402 that stops the run, Ctrl-C, frozen mode, corrupt cache
+ * entries.
  */
 import { describe, expect, it } from 'vitest';
-import { cacheKeys, copyFixture, corruptImage, parseJson, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
+import { cacheKeys, copyFixture, corruptImage, parseJson, readMeta, run, start, useTestServer, waitFor } from './fixtures/cli-harness/harness.ts';
 
 const API_KEY = 'sk-cli-generate-secret-777';
 const api = useTestServer(API_KEY);
@@ -137,6 +138,56 @@ describe('generate', () => {
     expect(result.stderr).toContain('The image API refused the API key');
     expect(result.all).not.toContain(wrong);
     expect(parseJson(result.stdout)).toMatchObject({ stoppedBy: { code: 'AuthFailed' } });
+  });
+});
+
+describe('Ctrl-C', () => {
+  /** Starts a slow run, one request at a time, and waits until the first request (the fox) has reached the API. */
+  async function slowRun() {
+    const root = await copyFixture('cli-basic');
+    api.server().always({ kind: 'delay', ms: 1500 });
+    const running = start(['generate', '--concurrency', '1'], { cwd: root, env: api.env() });
+    let stderr = '';
+    running.child.stderr?.on('data', (chunk: string) => (stderr += chunk));
+    await waitFor(() => api.server().requests.length === 1, 'the first request to reach the API');
+    return { root, ...running, stderr: () => stderr };
+  }
+
+  it('the first lets the request under way finish and be cached, sends no other, exit 1', async () => {
+    const { root, child, result } = await slowRun();
+    child.kill('SIGINT');
+    const { code, stdout, stderr } = await result;
+
+    expect(code).toBe(1);
+    expect(api.server().requests).toHaveLength(1);
+    const keys = await cacheKeys(root);
+    expect(keys).toHaveLength(1);
+    expect((await readMeta(root, keys[0]!)).prompt).toBe('a red fox asleep in fresh snow');
+
+    expect(stderr).toContain('Stopping: no new request is sent; the requests under way finish and their images are cached.');
+    expect(stderr).toContain('Press Ctrl-C again to cancel them too (they may already be billed');
+    expect(stderr).toMatch(/generated src\/pages\/about\.md:9:1, src\/pages\/index\.astro:8:5 "a red fox asleep in fresh snow"/);
+    expect(stderr).toContain('src/pages/about.md:13:1: The generation was cancelled: Not sent: the run was interrupted first.');
+    expect(stderr).toContain('src/pages/index.astro:10:5: The generation was cancelled: Not sent: the run was interrupted first.');
+    expect(stderr).toContain('Interrupted: 2 image request(s) not generated. Run `genimage generate` again');
+    expect(stdout).toContain('3 image request(s): 1 generated, 0 reused, 2 failed · 10 credits');
+  });
+
+  it('the second cancels the request under way too, counted as possibly billed', async () => {
+    const { root, child, result, stderr } = await slowRun();
+    child.kill('SIGINT');
+    // Two signals sent at once may arrive as one: wait until the first one is answered.
+    await waitFor(() => stderr().includes('Press Ctrl-C again'), 'the answer to the first Ctrl-C');
+    child.kill('SIGINT');
+    const { code, stdout, stderr: all } = await result;
+
+    expect(code).toBe(1);
+    expect(api.server().requests).toHaveLength(1);
+    expect(await cacheKeys(root)).toEqual([]);
+    expect(all).toContain('Cancelling the requests under way (any already billed are lost).');
+    expect(all).toMatch(/src\/pages\/about\.md:9:1, src\/pages\/index\.astro:8:5: The generation was cancelled: Cancelled after the request was sent; it may have been billed/);
+    expect(all).toContain('Interrupted: 3 image request(s) not generated.');
+    expect(stdout).toMatch(/3 image request\(s\): 0 generated, 0 reused, 3 failed · 0 credits · 1 possibly billed failed attempt\(s\)/);
   });
 });
 

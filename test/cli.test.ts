@@ -125,6 +125,36 @@ describe('exit code 2: usage and config errors', () => {
     expect(missing.stderr).toContain('nope.json');
   });
 
+  it('--config is relative to the current directory, not to --root (as a shell completes it)', async () => {
+    const root = await copyFixture('cli-basic');
+    const site = path.basename(root);
+    await writeFile(path.join(root, 'other.json'), JSON.stringify({ cacheDir: 'images' }));
+    const result = await run(['check', '--json', '--root', site, '--config', `${site}/other.json`], { cwd: path.dirname(root), env: { CI: 'true' } });
+    expect(result.stderr).not.toContain('other.json');
+    expect(parseJson(result.stdout)).toMatchObject({ command: 'check', cacheDir: 'images', images: 3 });
+    expect(result.code).toBe(1); // the config was read; the images are not generated yet
+    const help = await run(['check', '--help'], { cwd: process.cwd() });
+    expect(help.stdout).toContain('--config <file>  Config file, relative to the current directory');
+  });
+
+  it.each([
+    ['an unknown flag', ['generate', '--concurency', '2', '--json'], 'generate', 'Unknown option `--concurency`.'],
+    ['a bad --concurrency', ['generate', '--concurrency', '0', '--json'], 'generate', 'Invalid --concurrency "0": must be 1 or more'],
+    ['a --root that does not exist', ['scan', '--root', 'no/such/dir', '--json'], 'scan', '--root no/such/dir: no such directory.'],
+    ['an unknown command', ['generat', '--json'], null, 'Unknown command "generat". Commands: scan, plan'],
+    ['no command', ['--json'], null, 'A command is required.'],
+  ])('--json: %s is a Usage error, which scripts can tell from a crash', async (_name, args, command, message) => {
+    const result = await run(args, { cwd: await copyFixture('cli-basic'), env: api.env() });
+    expect(result.code).toBe(2);
+    expect(parseJson(result.stdout)).toEqual({
+      command,
+      ok: false,
+      error: { code: 'Usage', title: 'Invalid command line', message: expect.stringContaining(message), hint: `Run \`genimage ${command ? `${command} ` : ''}--help\` for usage.` },
+    });
+    expect(result.stderr).toContain(message);
+    expect(api.server().requests).toHaveLength(0);
+  });
+
   it('--root that does not exist', async () => {
     const result = await run(['scan', '--root', 'no/such/dir'], { cwd: process.cwd() });
     expect(result.code).toBe(2);
@@ -289,6 +319,39 @@ describe('without an API key, outside CI: the local provider', () => {
     expect(parseJson(plan.stdout)).toMatchObject({ provider: 'local', requests: 3, cached: 3, estimatedCredits: 0 });
     const check = await run(['check'], { cwd: root });
     expect(check.code).toBe(0);
+  });
+
+  it('check passes on placeholders, but says so and how to check for the real images', async () => {
+    const root = await copyFixture('cli-basic');
+    expect((await run(['generate'], { cwd: root })).code).toBe(0);
+    const check = await run(['check'], { cwd: root });
+    expect(check.code).toBe(0);
+    expect(check.stdout).toBe('All 3 image(s) for 4 marker(s) are cached and verified in .genimage/, but 3 of them are offline placeholders, not real images.\n');
+    expect(check.stderr).toContain(
+      'warning Checked without SHARK_API_KEY and outside CI, so offline placeholders count as cached (3 of the 3 image(s) are placeholders); CI does not accept them. ' +
+        'To check for the real images, set SHARK_API_KEY or CI=1: `CI=1 genimage check`.',
+    );
+    // --silent hides the warning, not the result line.
+    expect((await run(['check', '--silent'], { cwd: root })).stdout).toContain('3 of them are offline placeholders');
+    const json = await run(['check', '--json'], { cwd: root });
+    expect(json.code).toBe(0);
+    expect(parseJson(json.stdout)).toMatchObject({ command: 'check', ok: true, provider: 'local', images: 3, placeholders: 3, problems: [] });
+    expect(json.stderr).toContain('CI does not accept them');
+    // Nor does it.
+    const ci = await run(['check'], { cwd: root, env: { CI: '1' } });
+    expect(ci.code).toBe(1);
+    expect(ci.stdout).toContain('3 of 3 image(s) missing or corrupt');
+    expect(ci.all).not.toContain('placeholder');
+  });
+
+  it('check without a key on the real images committed: a true pass, and it still says what it checked', async () => {
+    const root = await copyFixture('cli-basic');
+    expect((await run(['generate'], { cwd: root, env: api.env() })).code).toBe(0);
+    const check = await run(['check'], { cwd: root });
+    expect(check.code).toBe(0);
+    expect(check.stdout).toBe('All 3 image(s) for 4 marker(s) are cached and verified in .genimage/.\n');
+    expect(check.stderr).toContain('Checked without SHARK_API_KEY and outside CI, so offline placeholders count as cached; CI does not accept them.');
+    expect(parseJson((await run(['check', '--json'], { cwd: root })).stdout)).toMatchObject({ ok: true, provider: 'local', placeholders: 0 });
   });
 
   it('placeholders are not the real images: with the key they are missing', async () => {

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { Engine, type GenImageConfig, type GenImageEnv, InvalidOptions, type ScanResult, formatError, isGenImageError } from '@genimage/core';
 import type { Output } from './output.ts';
 import { jsonError, printDiagnostics } from './report.ts';
+import { UsageError } from './usage.ts';
+
+export { UsageError } from './usage.ts';
 
 /** Exit codes: a contract, documented in `--help` and the README. */
 export const EXIT = {
@@ -14,11 +17,6 @@ export const EXIT = {
   /** The command line or the configuration is wrong: nothing was attempted. */
   usage: 2,
 } as const;
-
-/** A mistake on the command line: exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 /** Flags every command takes. */
 export interface GlobalFlags {
@@ -41,7 +39,10 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Validates `--root`, loads the config (validated once, in core) and creates the engine. */
+/**
+ * Validates `--root`, loads the config (validated once, in core) and creates the engine. `--root`
+ * and `--config` are both relative to the current directory.
+ */
 export async function loadContext(flags: GlobalFlags, out: Output, load: LoadOptions = {}): Promise<Context> {
   const env = load.env ?? process.env;
   out.addSecret(env['SHARK_API_KEY']);
@@ -50,7 +51,8 @@ export async function loadContext(flags: GlobalFlags, out: Output, load: LoadOpt
   if (!info?.isDirectory()) throw new UsageError(`--root ${flags.root ?? root}: no such directory.`);
   const engine = await Engine.load({
     root,
-    ...(flags.config !== undefined && { configFile: flags.config }),
+    // Relative to where the command runs, as a shell completes it; core would take it from the root.
+    ...(flags.config !== undefined && { configFile: path.resolve(flags.config) }),
     ...(load.options && { options: load.options }),
     env: env as GenImageEnv,
     logger: out.logger(),
@@ -69,13 +71,20 @@ export async function scanProject(context: Context): Promise<{ scan: ScanResult;
   return { scan, errors };
 }
 
-/** Reports an error that ended a command, through formatError (never a stack), and picks the exit code. */
-export function reportFatal(error: unknown, out: Output, command: string): number {
+/**
+ * Reports an error that ended a command, through formatError (never a stack), and picks the exit
+ * code. `command` is undefined when no command was recognised.
+ */
+export function reportFatal(error: unknown, out: Output, command: string | undefined): number {
   const usage = error instanceof UsageError || isGenImageError(error, InvalidOptions);
   out.error(formatError(error));
-  if (usage && error instanceof UsageError) out.info(`Run \`genimage ${command} --help\` for usage.`);
+  const help = `Run \`genimage ${command ? `${command} ` : ''}--help\` for usage.`;
+  if (error instanceof UsageError) out.info(help);
   // A bug, not a mistake of the user: the stack helps, but only when asked for.
   if (!usage && !isGenImageError(error) && error instanceof Error && error.stack) out.debug(error.stack);
-  if (out.json) out.document({ command, ok: false, error: jsonError(error) });
+  if (out.json) {
+    const json = jsonError(error);
+    out.document({ command: command ?? null, ok: false, error: error instanceof UsageError ? { ...json, hint: help } : json });
+  }
   return usage ? EXIT.usage : EXIT.failed;
 }

@@ -50,7 +50,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   const json = ['--json', 'Print one JSON document on stdout (human text goes to stderr)'] as const;
 
   cli.option('--root <dir>', 'Project root to scan (default: the current directory)');
-  cli.option('--config <file>', 'Config file (default: genimage.config.{ts,mjs,js,json} at the root)');
+  cli.option('--config <file>', 'Config file, relative to the current directory (default: genimage.config.{ts,mjs,js,json} at the root)');
   cli.option('--silent', 'Print only errors and the result');
   cli.option('--verbose', 'Print debug details too');
 
@@ -80,7 +80,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   cli.version(version);
 
   let out = new Output(io);
-  let command = 'COMMAND';
+  let command: string | undefined;
   try {
     const parsed = cli.parse(['node', 'genimage', ...argv], { run: false });
     if (parsed.options['help'] || (parsed.options['version'] && !cli.matchedCommand)) return EXIT.ok;
@@ -88,14 +88,10 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     out = new Output({ ...io, json: Boolean(flags.json), silent: Boolean(flags.silent), verbose: Boolean(flags.verbose) });
     if (!cli.matchedCommand) {
       const name = parsed.args[0];
-      if (name === undefined) {
-        cli.outputHelp();
-        out.error('A command is required.');
-      } else {
-        out.error(`Unknown command "${name}". Commands: ${COMMANDS.join(', ')}.`);
-        out.info('Run `genimage --help` for usage.');
-      }
-      return EXIT.usage;
+      if (name !== undefined) throw new UsageError(`Unknown command "${name}". Commands: ${COMMANDS.join(', ')}.`);
+      // Under --json, stdout is the JSON document's alone.
+      if (!out.json) cli.outputHelp();
+      throw new UsageError('A command is required.');
     }
     command = cli.matchedCommand.name;
     cli.runMatchedCommand();

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { type CacheStatus, type Diagnostic, GenImageError, type PlannedRequest, type SourceLocation, formatError } from '@genimage/core';
 import type { Output } from './output.ts';
+import { UsageError } from './usage.ts';
 
 /** `file:line:col`, the file relative to the root with `/` separators. */
 export function where(root: string, location: SourceLocation): string {
@@ -74,10 +75,12 @@ function jsonDiagnostic(root: string, diagnostic: Diagnostic) {
   };
 }
 
-export function jsonError(error: unknown) {
+/** An error as `{ code, title, message, hint }`: core's catalog codes, `Usage` for the command line, `Unexpected` for a bug. */
+export function jsonError(error: unknown): { code: string; title: string; message: string; hint: string | null } {
   if (error instanceof GenImageError) {
     return { code: error.code, title: error.title, message: error.message, hint: error.hint ?? null };
   }
+  if (error instanceof UsageError) return { code: 'Usage', title: 'Invalid command line', message: error.message, hint: null };
   return { code: 'Unexpected', title: 'Unexpected error', message: formatError(error), hint: null };
 }
 

@@ -1,4 +1,4 @@
-import { formatError } from '@genimage/core';
+import { type Engine, type PlannedRequest, formatError } from '@genimage/core';
 import { type GlobalFlags, EXIT, loadContext, scanProject } from '../context.ts';
 import type { Output } from '../output.ts';
 import { jsonDiagnostics, jsonRequest, paint, where } from '../report.ts';
@@ -21,6 +21,17 @@ export async function checkCommand(flags: GlobalFlags, out: Output): Promise<num
     problems.push({ request, status, reason });
   }
   const ok = problems.length === 0 && errors === 0;
+  // No key and no CI: the keys are the `local` provider's, so a placeholder passes where CI, which
+  // looks for the real images, fails. Exit 0 still (the placeholders are there), but never silently.
+  const offline = engine.config.provider === 'auto' && engine.providerId === 'local';
+  const cached = scan.requests.filter((request) => statuses.get(request.key) === 'cached');
+  const placeholders = offline ? await countPlaceholders(engine, cached) : 0;
+  const offlineWarning = () =>
+    out.warn(
+      `Checked without SHARK_API_KEY and outside CI, so offline placeholders count as cached` +
+        `${placeholders > 0 ? ` (${placeholders} of the ${scan.requests.length} image(s) are placeholders)` : ''}; CI does not accept them. ` +
+        'To check for the real images, set SHARK_API_KEY or CI=1: `CI=1 genimage check`.',
+    );
 
   if (out.json) {
     out.document({
@@ -30,9 +41,11 @@ export async function checkCommand(flags: GlobalFlags, out: Output): Promise<num
       cacheDir: engine.cacheLocation,
       images: scan.requests.length,
       markers: scan.uses.length,
+      placeholders,
       problems: problems.map(({ request, status, reason }) => ({ ...jsonRequest(root, request, status), reason: reason ?? null })),
       diagnostics: jsonDiagnostics(root, scan.diagnostics),
     });
+    if (offline) offlineWarning();
     return ok ? EXIT.ok : EXIT.failed;
   }
 
@@ -43,12 +56,18 @@ export async function checkCommand(flags: GlobalFlags, out: Output): Promise<num
   if (problems.length > 0) {
     out.result(`${problems.length} of ${scan.requests.length} image(s) missing or corrupt in ${engine.cacheLocation}/.`);
     out.info(`Run \`genimage generate\` locally and commit ${engine.cacheLocation}/.`);
-    if (engine.providerId === 'local') {
-      out.info('Checked for offline placeholders: no SHARK_API_KEY is set and CI is not. Set CI=1 to check for the real images.');
-    }
   } else {
-    out.result(`All ${scan.requests.length} image(s) for ${scan.uses.length} marker(s) are cached and verified in ${engine.cacheLocation}/.`);
+    // On stdout, so that --silent still tells a placeholder from a real image.
+    const but = placeholders > 0 ? `, but ${placeholders} of them are offline placeholders, not real images` : '';
+    out.result(`All ${scan.requests.length} image(s) for ${scan.uses.length} marker(s) are cached and verified in ${engine.cacheLocation}/${but}.`);
   }
+  if (offline) offlineWarning();
   if (errors > 0) out.error(`${errors} marker error(s) above.`);
   return ok ? EXIT.ok : EXIT.failed;
+}
+
+/** Verified entries rendered by the `local` provider (real images committed by others win over them). */
+async function countPlaceholders(engine: Engine, cached: readonly PlannedRequest[]): Promise<number> {
+  const providers = await Promise.all(cached.map(async (request) => (await engine.cache.store.readMeta(request.key))?.provider));
+  return providers.filter((provider) => provider === 'local').length;
 }

@@ -1,5 +1,6 @@
 import {
   type GenerationSummary,
+  Aborted,
   FrozenMissing,
   configSchema,
   describeIssues,
@@ -10,6 +11,7 @@ import {
   planGeneration,
 } from '@genimage/core';
 import { type GlobalFlags, EXIT, UsageError, loadContext, scanProject } from '../context.ts';
+import { listenForInterrupt } from '../interrupt.ts';
 import type { Output } from '../output.ts';
 import { createProgress } from '../progress.ts';
 import { jsonDiagnostics, jsonError, jsonLocation, jsonRequest } from '../report.ts';
@@ -40,15 +42,14 @@ export async function generateCommand(flags: GenerateFlags, out: Output): Promis
     estimatedCreditsPerImage: engine.config.estimatedCreditsPerImage,
   });
   const progress = createProgress(out, root, engine.frozen ? 0 : plan.toGenerate.length);
-  const controller = new AbortController();
-  const onSigint = () => {
-    out.info('Cancelling: no new request is sent; images already generated stay cached.');
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
+  const interrupt = listenForInterrupt(out);
   let summary: GenerationSummary;
   try {
-    summary = await engine.generate(scan.requests, { onEvent: (event) => progress.onEvent(event), signal: controller.signal });
+    summary = await engine.generate(scan.requests, {
+      onEvent: (event) => progress.onEvent(event),
+      stopSignal: interrupt.stopSignal,
+      signal: interrupt.signal,
+    });
   } catch (error) {
     if (!isGenImageError(error, FrozenMissing)) throw error;
     out.error(formatError(error));
@@ -66,7 +67,7 @@ export async function generateCommand(flags: GenerateFlags, out: Output): Promis
     return EXIT.failed;
   } finally {
     progress.stop();
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
   }
 
   const ok = summary.failed === 0 && errors === 0;
@@ -101,6 +102,10 @@ export async function generateCommand(flags: GenerateFlags, out: Output): Promis
     for (const line of formatFailures(summary.failures)) out.errLine(`  ${line.replace(/\n/g, '\n  ')}`);
   }
   if (summary.stoppedBy) out.error(`The run stopped early: ${formatError(summary.stoppedBy)}`);
+  const interrupted = summary.failures.filter((failure) => isGenImageError(failure.error, Aborted)).length;
+  if (interrupt.presses > 0 && interrupted > 0) {
+    out.error(`Interrupted: ${interrupted} image request(s) not generated. Run \`genimage generate\` again to generate them; the images already generated stay cached.`);
+  }
   if (errors > 0) out.error(`${errors} marker error(s) above: those markers were not generated.`);
   out.result(formatSummary(summary));
   return ok ? EXIT.ok : EXIT.failed;
