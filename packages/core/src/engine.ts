@@ -1,4 +1,5 @@
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { ImageCache } from './cache.ts';
 import { type GenImageConfig, type GenImageEnv, mergeConfig, resolveConfig, resolveFrozen, type ResolvedConfig } from './config.ts';
 import { findConfigFile, loadConfigFile } from './config-file.ts';
@@ -135,6 +136,17 @@ export class Engine {
   /** A marker (from the scanner, or built from a component's props) as a keyed request. */
   async resolveMarker(marker: Marker): Promise<ImageUse | { diagnostics: Diagnostic[] }> {
     const { request, diagnostics } = interpretMarker(marker, { defaults: { ...(this.config.model && { model: this.config.model }), ...this.config.defaults }, presets: this.config.presets });
+    if (!marker.attributes.some((attribute) => attribute.name === 'alt')) {
+      // Caught here, before anything is generated: every renderer refuses an image without alt.
+      diagnostics.push({
+        severity: 'error',
+        code: InvalidAttribute.code,
+        message: 'This <GenImage> has no alt text.',
+        hint: 'Describe the image in alt="..."; write alt="" for a purely decorative image.',
+        location: marker.location,
+        attribute: 'alt',
+      });
+    }
     if (!request || diagnostics.some((diagnostic) => diagnostic.severity === 'error')) return { diagnostics };
     return this.#use(request);
   }
@@ -181,7 +193,9 @@ export class Engine {
   }
 
   async statuses(requests: readonly PlannedRequest[]): Promise<Map<string, CacheStatus>> {
-    const entries = await Promise.all(requests.map(async (request) => [request.key, await this.cache.status(request.key)] as const));
+    // Verifying reads whole originals (4K ones are tens of MB): a few at a time, not all at once.
+    const limit = pLimit(8);
+    const entries = await Promise.all(requests.map((request) => limit(async () => [request.key, await this.cache.status(request.key)] as const)));
     return new Map(entries);
   }
 

@@ -212,6 +212,16 @@ describe('Engine', () => {
     expect(diagnostics[0]).toMatchObject({ severity: 'error', code: 'DynamicAttribute', location: { file: 'src/pages/post.astro', line: 4 } });
   });
 
+  it('refuses a marker without alt before generating it', async () => {
+    await writeFile(path.join(root, 'src/pages/noalt.astro'), '\n  <GenImage prompt="a badger" />\n');
+    const engine = await Engine.load({ root, env: env() });
+    const { uses, diagnostics } = await engine.scan();
+    expect(uses).toHaveLength(4);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ code: 'InvalidAttribute', attribute: 'alt', location: { file: 'src/pages/noalt.astro', line: 2, column: 3 }, hint: expect.stringContaining('alt=""') }),
+    ]);
+  });
+
   it('reports a reference outside the project root at the marker', async () => {
     await writeFile(path.join(root, 'src/pages/bad.astro'), '<GenImage prompt="x" reference="../../../etc/passwd" alt="" />\n');
     const engine = await Engine.load({ root, env: env() });
