@@ -161,11 +161,44 @@ export interface OptimizerOptions {
 
 export type PlaceholderKind = 'blur' | 'color' | 'none';
 
-/** What shows before the image loads. */
-export type Placeholder = { kind: 'blur'; dataUrl: string } | { kind: 'color'; color: string } | { kind: 'none' };
+/**
+ * What shows before the image loads. `opaque: false` marks an image with transparent pixels:
+ * the placeholder would show through them, so `renderPicture` removes it once the image loads.
+ */
+export type Placeholder =
+  | { kind: 'blur'; dataUrl: string; opaque?: boolean }
+  | { kind: 'color'; color: string; opaque?: boolean }
+  | { kind: 'none' };
 
 /** Width of the blurred preview: a data URL of a few hundred bytes. */
 export const PLACEHOLDER_WIDTH = 16;
+
+/** The tiny WebP that blur and colour placeholders are made from. */
+export function placeholderVariant(original: OriginalInfo): Variant {
+  return {
+    format: 'webp',
+    width: PLACEHOLDER_WIDTH,
+    height: Math.max(1, Math.round((PLACEHOLDER_WIDTH * original.height) / original.width)),
+    quality: 40,
+  };
+}
+
+/**
+ * A blurred preview as an SVG data URL: the tiny WebP drawn at full size under a Gaussian blur,
+ * so the browser shows a smooth preview rather than 16 stretched blocks (the technique of
+ * Next.js' `placeholder="blur"`). For an opaque image the alpha is then set back to 1, so the
+ * blur does not fade the edges to transparent.
+ */
+export function blurDataUrl(tinyWebp: Uint8Array, size: { width: number; height: number }, opaque: boolean): string {
+  const { width, height } = size;
+  const solid = opaque ? "<feComponentTransfer><feFuncA type='discrete' tableValues='1 1'/></feComponentTransfer>" : '';
+  const svg =
+    `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 ${width} ${height}' preserveAspectRatio='none'>` +
+    `<filter id='b' color-interpolation-filters='sRGB'><feGaussianBlur stdDeviation='1'/>${solid}</filter>` +
+    `<image width='100%' height='100%' preserveAspectRatio='none' filter='url(#b)' href='data:image/webp;base64,${Buffer.from(tinyWebp).toString('base64')}'/></svg>`;
+  // Only what a data URL inside CSS url("...") and an HTML attribute cannot hold is escaped.
+  return `data:image/svg+xml,${svg.replace(/[%#<>"]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
 
 /**
  * Encodes variants with sharp, once: each lands in a persistent disk cache under a name derived
@@ -208,11 +241,23 @@ export class Optimizer {
     return path.join(this.cacheDir, `${variantKey(originalSha256, variant)}.${extensionOf(variant.format)}`);
   }
 
+  /** Whether a variant is in the disk cache: using it reads no original. Counts nothing. */
+  isCached(originalSha256: string, variant: Variant): Promise<boolean> {
+    return isNonEmptyFile(this.cachePathOf(originalSha256, variant));
+  }
+
   /** One variant: from the disk cache, from an encode under way or done in this run, or encoded now. */
   variant(source: VariantSource, variant: Variant): Promise<OptimizedVariant> {
     const key = variantKey(source.sha256, variant);
     const known = this.#variants.get(key);
-    if (known) return known.then((done) => ({ ...done, encoded: false }));
+    if (known) {
+      return known.then(async (done) => {
+        if (await isNonEmptyFile(done.cachePath)) return { ...done, encoded: false };
+        // The file went away while we ran (node_modules/.cache wiped under a dev server): encode it again.
+        if (this.#variants.get(key) === known) this.#variants.delete(key);
+        return this.variant(source, variant);
+      });
+    }
     const fileName = variantFileName(source.slug ?? 'image', source.sha256, variant);
     const cachePath = this.cachePathOf(source.sha256, variant);
     const work = (async (): Promise<OptimizedVariant> => {
@@ -246,26 +291,22 @@ export class Optimizer {
   }
 
   /**
-   * A tiny preview: a 16px-wide blurred WebP as a data URL, or the dominant colour. Cached on
-   * disk like any variant, and in memory for the run.
+   * What shows while the image loads: a blurred preview (an SVG data URL, see `blurDataUrl`) or
+   * the dominant colour, both made from a 16px-wide WebP (`placeholderVariant`). That WebP is
+   * cached on disk like any variant; the placeholder is kept in memory for the run.
    */
   placeholder(source: VariantSource, kind: PlaceholderKind, original: OriginalInfo): Promise<Placeholder> {
     if (kind === 'none') return Promise.resolve({ kind: 'none' });
     const memo = `${source.sha256}:${kind}`;
     let result = this.#placeholders.get(memo);
     if (!result) {
-      const tiny: Variant = {
-        format: 'webp',
-        width: PLACEHOLDER_WIDTH,
-        height: Math.max(1, Math.round((PLACEHOLDER_WIDTH * original.height) / original.width)),
-        quality: 40,
-      };
+      const tiny = placeholderVariant(original);
       result = this.variant(source, tiny).then(async (done) => {
         const bytes = await this.read(done);
-        if (kind === 'blur') return { kind: 'blur', dataUrl: `data:image/webp;base64,${bytes.toString('base64')}` } as const;
-        // The dominant colour of the tiny preview is the original's to the eye, at a fraction of the cost.
-        const { dominant } = await sharp(bytes).stats();
-        return { kind: 'color', color: `rgb(${dominant.r} ${dominant.g} ${dominant.b})` } as const;
+        // The tiny preview is the original to the eye, at a fraction of the cost.
+        const { dominant, isOpaque } = await sharp(bytes).stats();
+        if (kind === 'blur') return { kind: 'blur', dataUrl: blurDataUrl(bytes, tiny, isOpaque), opaque: isOpaque } as const;
+        return { kind: 'color', color: `rgb(${dominant.r} ${dominant.g} ${dominant.b})`, opaque: isOpaque } as const;
       });
       this.#placeholders.set(memo, result);
       result.catch(() => this.#placeholders.delete(memo));

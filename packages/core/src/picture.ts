@@ -51,7 +51,17 @@ function srcset(files: readonly PictureFile[]): string {
 export function placeholderStyle(placeholder: Placeholder | undefined): string | undefined {
   if (!placeholder || placeholder.kind === 'none') return undefined;
   if (placeholder.kind === 'color') return `background-color:${placeholder.color}`;
-  return `background-image:url("${placeholder.dataUrl}");background-size:cover;background-repeat:no-repeat`;
+  return `background-image:url("${placeholder.dataUrl}");background-size:cover;background-repeat:no-repeat;background-position:center`;
+}
+
+/**
+ * An `onload` that removes the placeholder of an image with transparent pixels, which it would
+ * otherwise show through. Opaque images cover theirs and need no script. Under a CSP without
+ * 'unsafe-inline' the handler does not run, and the placeholder stays behind the image.
+ */
+export function placeholderOnload(placeholder: Placeholder | undefined): string | undefined {
+  if (!placeholder || placeholder.kind === 'none' || placeholder.opaque !== false) return undefined;
+  return `this.style.removeProperty('${placeholder.kind === 'blur' ? 'background-image' : 'background-color'}')`;
 }
 
 /**
@@ -84,6 +94,7 @@ export function renderPicture(input: PictureInput): string {
     fetchpriority: input.fetchpriority,
     class: input.class,
     style,
+    onload: placeholderOnload(input.placeholder),
     ...input.attributes,
   })}>`;
   return `<picture>${sources.join('')}${img}</picture>`;
@@ -95,19 +106,31 @@ export interface PendingInput {
   alt: string;
   /** Shown as the image's title: why it is not there yet. */
   message: string;
+  /** The generation failed (or cannot start): the placeholder says so, with `reason` on it. */
+  failed?: boolean;
+  /** The short reason written on a failed placeholder, e.g. the error's title. @default message */
+  reason?: string;
   class?: string;
   style?: string;
 }
 
 /**
- * Stands in for an image still being generated (dev server): an `<img>` of the right aspect
- * ratio, so the page lays out as it will, with an inline SVG that says so.
+ * Stands in for an image that is not there yet (dev server): an `<img>` of the right aspect
+ * ratio, so the page lays out as it will, with an inline SVG that says why: generating, or
+ * failed with the reason. Either carries `data-genimage-pending`; a failure also
+ * `data-genimage-failed`.
  */
 export function renderPending(input: PendingInput): string {
-  const svg =
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${input.width}" height="${input.height}" viewBox="0 0 ${input.width} ${input.height}">` +
-    `<rect width="100%" height="100%" fill="#e5e7eb"/>` +
-    `<text x="50%" y="50%" text-anchor="middle" dominant-baseline="middle" font-family="sans-serif" font-size="${Math.max(12, Math.round(input.width / 24))}" fill="#6b7280">generating…</text></svg>`;
+  const size = Math.max(12, Math.round(input.width / 24));
+  const text = (y: string, fontSize: number, fill: string, content: string) =>
+    `<text x="50%" y="${y}" text-anchor="middle" dominant-baseline="middle" font-family="sans-serif" font-size="${fontSize}" fill="${fill}">${escapeXml(content)}</text>`;
+  const body = input.failed
+    ? `<rect width="100%" height="100%" fill="#fee2e2"/>` +
+      text('42%', size, '#991b1b', 'generation failed') +
+      // About 0.55 em per character in a sans-serif: what fits on one line.
+      text('58%', Math.round(size * 0.6), '#7f1d1d', truncate(input.reason ?? input.message, Math.floor((input.width * 0.9) / (size * 0.6 * 0.55))))
+    : `<rect width="100%" height="100%" fill="#e5e7eb"/>` + text('50%', size, '#6b7280', 'generating…');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${input.width}" height="${input.height}" viewBox="0 0 ${input.width} ${input.height}">${body}</svg>`;
   return `<img${attributes({
     src: `data:image/svg+xml,${encodeURIComponent(svg)}`,
     alt: input.alt,
@@ -118,5 +141,14 @@ export function renderPending(input: PendingInput): string {
     class: input.class,
     style: input.style,
     'data-genimage-pending': true,
+    'data-genimage-failed': input.failed,
   })}>`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function truncate(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, Math.max(1, length - 1)).trimEnd()}…`;
 }

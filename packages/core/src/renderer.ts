@@ -1,23 +1,46 @@
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { dimensionsFor } from './dimensions.ts';
 import type { Engine, ImageUse } from './engine.ts';
-import { GenImageError, InvalidAttribute, type SourceLocation, formatError, formatLocation } from './errors.ts';
+import {
+  Aborted,
+  ApiError,
+  BudgetExceeded,
+  CacheCorrupt,
+  CacheLockTimeout,
+  GenImageError,
+  InvalidAttribute,
+  InvalidResponse,
+  NetworkFailed,
+  ProviderFailed,
+  ProviderTimeout,
+  RateLimited,
+  RunStopped,
+  type SourceLocation,
+  formatError,
+  formatLocation,
+  isGenImageError,
+  stopsTheRun,
+} from './errors.ts';
 import { sha256Hex } from './hash.ts';
 import { diagnosticToError, type LiteralScalar, type LiteralValue, type Marker } from './markers.ts';
 import {
   Optimizer,
+  type OptimizedVariant,
   type OriginalInfo,
   type PlaceholderKind,
   type Variant,
   type VariantFormat,
   type VariantOptions,
   type VariantSource,
+  placeholderVariant,
   planVariants,
   slugify,
   variantFileName,
 } from './optimize.ts';
 import { renderPending, renderPicture } from './picture.ts';
+import type { CachedImageMeta } from './store.ts';
 
 /**
  * The hidden prop the Vite plugin adds to each `<GenImage` tag of a source file before it is
@@ -53,27 +76,59 @@ export interface RendererOptions {
   mode: 'build' | 'dev';
   /** Dev: an image generated in the background is ready (reload the page). */
   onReady?: (use: ImageUse) => void;
+  /**
+   * Dev: a background generation failed; the marker now renders a placeholder that says why
+   * (reload the page to show it). @default onReady
+   */
+  onFailed?: (use: ImageUse, error: GenImageError) => void;
+  /**
+   * Dev: how long after a failure that may pass and cost nothing (a 429, a 502, a refused
+   * connection) a reload sends the request again. Other failures, and those that may have been
+   * billed, stay until the marker's attributes change or the server restarts; after a 401, a
+   * 402, a missing key or the budget, nothing more is sent.
+   * @default 30000
+   */
+  retryAfterMs?: number;
+}
+
+/** An original as its cache metadata describes it: its bytes are read only to encode a variant. */
+interface Original extends OriginalInfo {
+  /** `<key>/<file>`: the encodes under way of one original share one read. */
+  id: string;
+  /** `bytes` reads the image and checks it against the metadata, every time it is called. */
+  source: VariantSource & { bytes: () => Promise<Uint8Array> };
 }
 
 interface Registered {
-  source: VariantSource;
+  original: Original;
   variant: Variant;
   /** Rendered into a page (so emitted), rather than only warmed up. */
   used: boolean;
   encoding?: Promise<unknown>;
 }
 
-interface Original extends OriginalInfo {
-  source: VariantSource;
+/** Why a dev page shows a placeholder instead of the image. */
+interface Pending {
+  message: string;
+  failed?: boolean;
+  reason?: string;
 }
 
 const FORMATS = ['avif', 'webp', 'jpeg', 'png'] as const;
 const PLACEHOLDERS = ['blur', 'color', 'none'] as const;
+/** Cache reads at once (metadata, and originals to encode): I/O, bounded so that a scan of a large site does not open every file together. */
+const READ_CONCURRENCY = 8;
+/** Failures another attempt may not repeat: the API was busy, slow or unreachable (see `mayPass`). */
+const TRANSIENT: ReadonlySet<string> = new Set(
+  [RateLimited, ProviderFailed, ProviderTimeout, NetworkFailed, InvalidResponse, CacheLockTimeout, Aborted].map((definition) => definition.code),
+);
 
 /**
  * Turns `<GenImage>` attributes into `<picture>` HTML for a site build or a dev server: resolves
- * them to a cached image (generating it when allowed), plans its variants, and keeps the list of
- * files the pages refer to, so each is encoded once and emitted once however many pages use it.
+ * them to a cached image (generating it when allowed), plans its variants from the cache
+ * metadata, and keeps the list of files the pages refer to, so each is encoded once and emitted
+ * once however many pages use it. An original is read only while one of its variants is being
+ * encoded: a build whose variants are all cached reads no image at all.
  */
 export class ImageRenderer {
   readonly engine: Engine;
@@ -81,10 +136,18 @@ export class ImageRenderer {
   readonly options: RendererOptions;
   readonly #files = new Map<string, Registered>();
   readonly #uses = new Map<string, Promise<ImageUse>>();
-  readonly #originals = new Map<string, Promise<Original>>();
+  /** Build: the generation (or cache check) of each key, once. */
   readonly #ready = new Map<string, Promise<void>>();
+  /** Keys whose entry this process has verified or generated. */
+  readonly #verified = new Set<string>();
   readonly #generating = new Map<string, Promise<void>>();
-  readonly #failed = new Map<string, GenImageError>();
+  readonly #failed = new Map<string, { error: GenImageError; at: number }>();
+  /** Dev: the key last rendered at each marker's place. */
+  readonly #keyAt = new Map<string, string>();
+  /** Dev: what stopped the engine's scheduler (401, 402, budget): nothing more is sent. */
+  #stoppedBy: GenImageError | undefined;
+  readonly #reads = new Map<string, { bytes: Promise<Uint8Array>; users: number }>();
+  readonly #io = pLimit(READ_CONCURRENCY);
 
   constructor(options: RendererOptions) {
     this.options = options;
@@ -92,7 +155,12 @@ export class ImageRenderer {
     this.optimizer = options.optimizer;
   }
 
-  /** The HTML for one image: a `<picture>`, or a pending `<img>` in dev while it is generated. */
+  /** Originals held in memory now: only those with an encode under way. */
+  get originalsInMemory(): number {
+    return this.#reads.size;
+  }
+
+  /** The HTML for one image: a `<picture>`, or in dev a placeholder saying it is generating or why it failed. */
   async render(request: RenderRequest): Promise<string> {
     const use = await this.resolve(request);
     const alt = use.render.alt;
@@ -103,16 +171,16 @@ export class ImageRenderer {
       });
     }
     const text = (name: string) => (typeof use.render[name] === 'string' ? (use.render[name] as string) : undefined);
-    const pending = await this.#available(use);
-    if (pending !== undefined) {
-      const { width, height } = dimensionsFor(use.params.aspectRatio, use.params.imageSize);
-      return renderPending({ width, height, alt, message: pending, ...optional('class', text('class')), ...optional('style', text('style')) });
-    }
-    const original = await this.#original(use);
     const options = variantOptions(this.engine.config.render, use.render, use.origin);
+    const placeholderKind: PlaceholderKind = oneOf(use.render.placeholder, PLACEHOLDERS, 'placeholder', use.origin) ?? 'blur';
+    if (this.options.mode === 'dev' && request.origin) this.#track(request.origin, use.key);
+    const original = await this.#original(use, options, placeholderKind);
+    if (!('source' in original)) {
+      const { width, height } = dimensionsFor(use.params.aspectRatio, use.params.imageSize);
+      return renderPending({ width, height, alt, ...original, ...optional('class', text('class')), ...optional('style', text('style')) });
+    }
     const files = this.#register(original, planVariants(original, options), true);
-    const placeholderKind = oneOf(use.render.placeholder, PLACEHOLDERS, 'placeholder', use.origin) ?? 'blur';
-    const placeholder = await this.optimizer.placeholder(original.source, placeholderKind as PlaceholderKind, original);
+    const placeholder = await this.#lease(original, (source) => this.optimizer.placeholder(source, placeholderKind, original));
     return renderPicture({
       files: files.map(({ fileName, variant }) => ({ url: this.options.publicPath + fileName, ...variant })),
       formats: options.formats,
@@ -140,11 +208,14 @@ export class ImageRenderer {
     return use;
   }
 
-  /** Starts encoding the variants of scanned uses while the bundler works; never rejects. */
+  /**
+   * Plans the files of scanned uses from their cache metadata and, in a build, starts encoding
+   * those not cached while the bundler works. Reads are bounded; never rejects.
+   */
   warm(uses: readonly ImageUse[]): void {
     for (const use of uses) {
-      void this.#original(use)
-        .then((original) => this.#register(original, planVariants(original, variantOptions(this.engine.config.render, use.render, use.origin)), false))
+      void this.#plan(use)
+        .then((original) => original && this.#register(original, planVariants(original, variantOptions(this.engine.config.render, use.render, use.origin)), false))
         .catch(() => {});
     }
   }
@@ -153,7 +224,7 @@ export class ImageRenderer {
   async file(fileName: string): Promise<{ path: string; format: VariantFormat } | undefined> {
     const entry = this.#files.get(fileName);
     if (!entry) return undefined;
-    const done = await this.optimizer.variant(entry.source, entry.variant);
+    const done = await this.#variant(entry);
     return { path: done.cachePath, format: entry.variant.format };
   }
 
@@ -165,7 +236,7 @@ export class ImageRenderer {
     await Promise.all(
       [...this.#files].map(async ([fileName, entry]) => {
         if (!entry.used && !options.all) return;
-        const done = await this.optimizer.variant(entry.source, entry.variant);
+        const done = await this.#variant(entry);
         const target = path.join(dir, fileName);
         await copyFile(done.cachePath, target);
         const { size } = await stat(target);
@@ -190,55 +261,183 @@ export class ImageRenderer {
     return use;
   }
 
-  /** Undefined when the image is cached; in dev, otherwise, why it is not shown yet. */
-  async #available(use: ImageUse): Promise<string | undefined> {
-    if (this.options.mode === 'build') {
-      let ready = this.#ready.get(use.key);
-      if (!ready) {
-        ready = this.engine.ensure(use).then((outcome) => {
-          if (outcome.status === 'failed') throw outcome.error;
-        });
-        this.#ready.set(use.key, ready);
-      }
-      await ready;
-      return undefined;
+  /** The original to render, generated first if need be; in dev, while it is missing, why. */
+  async #original(use: ImageUse, options: VariantOptions, placeholder: PlaceholderKind): Promise<Original | Pending> {
+    const planned = await this.#plan(use);
+    // Every file already encoded: the original is neither verified nor read (a warm build).
+    if (planned && (this.#verified.has(use.key) || (await this.#encoded(planned, options, placeholder)))) return planned;
+    if (this.options.mode === 'build') await this.#generated(use);
+    else {
+      const pending = await this.#available(use);
+      if (pending) return pending;
     }
-    if ((await this.engine.cache.status(use.key)) === 'cached') return undefined;
-    if (this.engine.frozen) await this.engine.assertAllCached([use.request]);
-    if (!this.#generating.has(use.key)) {
-      this.#failed.delete(use.key);
-      const started = this.engine
-        .ensure(use)
-        .then((outcome) => {
-          if (outcome.status === 'failed') {
-            this.#failed.set(use.key, outcome.error);
-            this.engine.logger.error(`${formatLocation(use.origin)}: ${formatError(outcome.error)}`);
-          } else {
-            this.engine.logger.info(`${formatLocation(use.origin)}: generated "${use.params.prompt}"`);
-            this.options.onReady?.(use);
-          }
-        })
-        .finally(() => this.#generating.delete(use.key));
-      this.#generating.set(use.key, started);
-    }
-    const failed = this.#failed.get(use.key);
-    return failed ? `Generation failed: ${failed.message}` : `Generating "${use.params.prompt}"; reload when it is done.`;
+    // Planned again: a corrupt entry generated again has new metadata.
+    const original = await this.#plan(use);
+    if (!original) throw new GenImageError(InvalidAttribute, `No cached image ${use.pick} for "${use.params.prompt}".`, { location: use.origin });
+    return original;
   }
 
-  #original(use: ImageUse): Promise<Original> {
-    const memo = `${use.key}:${use.pick}`;
-    let original = this.#originals.get(memo);
-    if (!original) {
-      original = this.engine.original(use).then(({ bytes, width, height, format }) => ({
-        width,
-        height,
-        format,
-        source: { sha256: sha256Hex(bytes), bytes, slug: slugify(use.params.prompt) },
-      }));
-      this.#originals.set(memo, original);
-      original.catch(() => this.#originals.delete(memo));
+  /** Whether every file this rendering needs is in the variant cache. */
+  async #encoded(original: Original, options: VariantOptions, placeholder: PlaceholderKind): Promise<boolean> {
+    const variants = planVariants(original, options);
+    if (placeholder !== 'none') variants.push(placeholderVariant(original));
+    const cached = await Promise.all(variants.map((variant) => this.optimizer.isCached(original.source.sha256, variant)));
+    return cached.every(Boolean);
+  }
+
+  /** Build: the image is verified in the cache, or generated, once per key; throws why not. */
+  async #generated(use: ImageUse): Promise<void> {
+    let ready = this.#ready.get(use.key);
+    if (!ready) {
+      ready = this.engine.ensure(use).then((outcome) => {
+        if (outcome.status === 'failed') throw outcome.error;
+        this.#verified.add(use.key);
+      });
+      this.#ready.set(use.key, ready);
     }
-    return original;
+    await ready;
+  }
+
+  /**
+   * Dev: undefined when the image is cached; otherwise why it is not shown. A missing image is
+   * generated in the background, once: a failure is shown until the marker changes, and only a
+   * transient one is tried again, on a reload at least `retryAfterMs` later.
+   */
+  async #available(use: ImageUse): Promise<Pending | undefined> {
+    if ((await this.engine.cache.status(use.key)) === 'cached') {
+      this.#verified.add(use.key);
+      this.#failed.delete(use.key);
+      return undefined;
+    }
+    if (this.engine.frozen) await this.engine.assertAllCached([use.request]);
+    if (!this.#generating.has(use.key)) {
+      const failure = this.#failed.get(use.key);
+      if (failure && !this.#mayRetry(failure)) return this.#failure(failure.error);
+      const stopped = this.#stopped();
+      if (stopped) return this.#failure(stopped);
+      this.#failed.delete(use.key);
+      this.#generate(use);
+    }
+    return { message: `Generating "${use.params.prompt}"; reload when it is done.` };
+  }
+
+  #generate(use: ImageUse): void {
+    const where = formatLocation(use.origin);
+    const failed = (error: GenImageError) => {
+      this.#generating.delete(use.key);
+      this.#failed.set(use.key, { error, at: Date.now() });
+      this.#stoppedBy ??= stopCause(error);
+      this.engine.logger.error(`${where}: ${formatError(error)}`);
+      if (this.options.onFailed) this.options.onFailed(use, error);
+      else this.options.onReady?.(use);
+    };
+    const started = this.engine.ensure(use).then(
+      (outcome) => {
+        if (outcome.status === 'failed') return failed(outcome.error);
+        this.#generating.delete(use.key);
+        this.#verified.add(use.key);
+        this.engine.logger.info(`${where}: generated "${use.params.prompt}"`);
+        this.options.onReady?.(use);
+      },
+      (error: unknown) => failed(isGenImageError(error) ? error : new ApiError({ code: 'Unexpected', title: 'Generation failed unexpectedly' }, String(error), { cause: error })),
+    );
+    this.#generating.set(use.key, started);
+  }
+
+  #mayRetry(failure: { error: GenImageError; at: number }): boolean {
+    return mayPass(failure.error) && Date.now() - failure.at >= (this.options.retryAfterMs ?? 30_000);
+  }
+
+  /** Why nothing can be sent: no API key, or the scheduler stopped after a 401, a 402 or the budget. */
+  #stopped(): GenImageError | undefined {
+    if (this.#stoppedBy) return this.#stoppedBy;
+    try {
+      void this.engine.provider;
+    } catch (error) {
+      if (isGenImageError(error)) return error;
+      throw error;
+    }
+    return undefined;
+  }
+
+  #failure(error: GenImageError): Pending {
+    const shown = stopCause(error) ?? error;
+    const next = stopCause(error)
+      ? 'Nothing more is sent until the dev server restarts.'
+      : mayPass(error)
+        ? `A reload ${Math.round((this.options.retryAfterMs ?? 30_000) / 1000)} s after the failure tries again.`
+        : `${billed(error) ? 'It may have been billed, so it is not sent again by itself. ' : ''}Change the marker, or restart the dev server, to try again.`;
+    return {
+      failed: true,
+      reason: shown.title,
+      message: [`Generation failed. ${shown.title}: ${shown.message}`, shown.hint ?? '', next].filter(Boolean).map(sentence).join(' '),
+    };
+  }
+
+  /** Dev: a marker edited to other attributes has a new key; its old key's failure is forgotten, so editing it back tries again. */
+  #track(origin: SourceLocation, key: string): void {
+    const at = formatLocation(origin);
+    const previous = this.#keyAt.get(at);
+    if (previous !== undefined && previous !== key) this.#failed.delete(previous);
+    this.#keyAt.set(at, key);
+  }
+
+  /** The original from its cache metadata (sha256, size, format): file names are planned without reading it. */
+  async #plan(use: ImageUse): Promise<Original | undefined> {
+    const { key } = use;
+    const meta = await this.#io(() => this.engine.cache.store.readMeta(key)).catch(() => undefined);
+    const image = meta?.key === key ? meta.images[use.pick] : undefined;
+    if (!image) return undefined;
+    return {
+      id: `${key}/${image.file}`,
+      width: image.width,
+      height: image.height,
+      format: image.format,
+      source: { sha256: image.sha256, slug: slugify(use.params.prompt), bytes: () => this.#read(key, image) },
+    };
+  }
+
+  /** One image of an entry, distrusted like `ImageCache.get()` does: its size and sha256 must match the metadata. */
+  async #read(key: string, image: CachedImageMeta): Promise<Uint8Array> {
+    const entry = `${this.engine.cache.store.location.replace(/[\\/]+$/, '')}/${key}`;
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.#io(() => this.engine.cache.store.readImage(key, image.file));
+    } catch (error) {
+      throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} could not be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (bytes.byteLength !== image.bytes || sha256Hex(bytes) !== image.sha256) {
+      throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} does not match its metadata (size or sha256).`);
+    }
+    return bytes;
+  }
+
+  /**
+   * Runs `work` with a source whose bytes are read only if `work` asks for them, once for every
+   * encode of this original under way at the same time, and let go when the last one is done.
+   */
+  async #lease<T>(original: Original, work: (source: VariantSource) => Promise<T>): Promise<T> {
+    let held: { bytes: Promise<Uint8Array>; users: number } | undefined;
+    const source: VariantSource = {
+      ...original.source,
+      bytes: () => {
+        if (!held) {
+          held = this.#reads.get(original.id) ?? { bytes: original.source.bytes(), users: 0 };
+          this.#reads.set(original.id, held);
+          held.users++;
+        }
+        return held.bytes;
+      },
+    };
+    try {
+      return await work(source);
+    } finally {
+      if (held && --held.users === 0 && this.#reads.get(original.id) === held) this.#reads.delete(original.id);
+    }
+  }
+
+  #variant(entry: Registered): Promise<OptimizedVariant> {
+    return this.#lease(entry.original, (source) => this.optimizer.variant(source, entry.variant));
   }
 
   #register(original: Original, variants: Variant[], used: boolean): { fileName: string; variant: Variant }[] {
@@ -246,17 +445,37 @@ export class ImageRenderer {
       const fileName = variantFileName(original.source.slug ?? 'image', original.source.sha256, variant);
       let entry = this.#files.get(fileName);
       if (!entry) {
-        entry = { source: original.source, variant, used };
+        entry = { original, variant, used };
         this.#files.set(fileName, entry);
       }
       entry.used ||= used;
       if (this.options.mode === 'build' && !entry.encoding) {
         // Started now, awaited by writeTo(): encoding overlaps with rendering the other pages.
-        entry.encoding = this.optimizer.variant(entry.source, variant).catch(() => {});
+        entry.encoding = this.#variant(entry).catch(() => {});
       }
       return { fileName, variant };
     });
   }
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/** A failure another attempt may not repeat, and whose attempts cost nothing: sent again after a while. */
+function mayPass(error: GenImageError): boolean {
+  return TRANSIENT.has(error.code) && !billed(error);
+}
+
+function billed(error: GenImageError): boolean {
+  return error instanceof ApiError && error.possiblyBilledAttempts > 0;
+}
+
+/** The error that stops every further request (a 401, 402, missing key or the budget), if `error` is or reports one. */
+function stopCause(error: GenImageError): GenImageError | undefined {
+  if (stopsTheRun(error) || error.code === BudgetExceeded.code) return error;
+  if (error.code === RunStopped.code && isGenImageError(error.cause)) return error.cause;
+  return undefined;
 }
 
 function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -6,7 +6,9 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { sha256Hex } from '../src/hash.ts';
 import {
   Optimizer,
+  blurDataUrl,
   optimize,
+  placeholderVariant,
   planVariants,
   slugify,
   type Variant,
@@ -136,17 +138,62 @@ describe('Optimizer', () => {
     expect(dominant.r).toBeGreaterThan(240);
   });
 
-  test('placeholders are a tiny blurred data URL or the dominant colour', async () => {
+  test('a variant deleted from the disk cache during the run is encoded again', async () => {
+    const bytes = await png(100, 100);
+    const source = { sha256: sha256Hex(bytes), bytes };
+    const variant: Variant = { format: 'webp', width: 50, height: 50, quality: 70 };
+    const optimizer = new Optimizer({ cacheDir: dir });
+    const first = await optimizer.variant(source, variant);
+    expect(await optimizer.isCached(source.sha256, variant)).toBe(true);
+    await unlink(first.cachePath);
+    expect(await optimizer.isCached(source.sha256, variant)).toBe(false);
+    const again = await optimizer.variant(source, variant);
+    expect(again).toMatchObject({ cachePath: first.cachePath, encoded: true });
+    expect((await sharp(again.cachePath).metadata()).width).toBe(50);
+    expect(optimizer.encoded).toBe(2);
+    // Present: reused from memory, not counted again.
+    expect(await optimizer.variant(source, variant)).toMatchObject({ encoded: false });
+    expect(optimizer.encoded).toBe(2);
+  });
+
+  test('the blur placeholder is an SVG that blurs the tiny WebP; colour is the dominant one', async () => {
     const bytes = await png(160, 90);
     const optimizer = new Optimizer({ cacheDir: dir });
     const source = { sha256: sha256Hex(bytes), bytes };
     const info = { width: 160, height: 90, format: 'png' };
     const blur = await optimizer.placeholder(source, 'blur', info);
-    expect(blur.kind === 'blur' && blur.dataUrl).toMatch(/^data:image\/webp;base64,/);
-    expect(blur.kind === 'blur' && blur.dataUrl.length).toBeLessThan(600);
+    if (blur.kind !== 'blur') throw new Error(`expected a blur placeholder, got ${blur.kind}`);
+    expect(blur.opaque).toBe(true);
+    expect(blur.dataUrl).toMatch(/^data:image\/svg\+xml,%3Csvg xmlns='http:\/\/www\.w3\.org\/2000\/svg' viewBox='0 0 16 9' preserveAspectRatio='none'%3E/);
+    // Safe inside CSS url("...") in an HTML attribute, and no fragment.
+    expect(blur.dataUrl).not.toMatch(/["#<>\n]/);
+    const svg = decodeURIComponent(blur.dataUrl.slice('data:image/svg+xml,'.length));
+    expect(svg).toContain("<feGaussianBlur stdDeviation='1'/>");
+    // Opaque: the blurred edges are made opaque again rather than fading out.
+    expect(svg).toContain("<feFuncA type='discrete' tableValues='1 1'/>");
+    const webp = /href='data:image\/webp;base64,([^']+)'/.exec(svg)?.[1];
+    expect(await sharp(Buffer.from(webp!, 'base64')).metadata()).toMatchObject({ format: 'webp', width: 16, height: 9 });
+    expect(blur.dataUrl.length).toBeLessThan(1000);
     const color = await optimizer.placeholder(source, 'color', info);
-    expect(color).toEqual({ kind: 'color', color: expect.stringMatching(/^rgb\(\d+ \d+ \d+\)$/) });
+    expect(color).toEqual({ kind: 'color', color: expect.stringMatching(/^rgb\(\d+ \d+ \d+\)$/), opaque: true });
     expect(await optimizer.placeholder(source, 'none', info)).toEqual({ kind: 'none' });
+  });
+
+  test('the placeholder of an image with transparent pixels says so, and keeps the blurred edges soft', async () => {
+    const bytes = new Uint8Array(await sharp({ create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer());
+    const optimizer = new Optimizer({ cacheDir: dir });
+    const blur = await optimizer.placeholder({ sha256: sha256Hex(bytes), bytes }, 'blur', { width: 32, height: 32, format: 'png' });
+    expect(blur).toMatchObject({ kind: 'blur', opaque: false });
+    expect(blur.kind === 'blur' && decodeURIComponent(blur.dataUrl)).not.toContain('feFuncA');
+  });
+
+  test('placeholderVariant and blurDataUrl are pure', () => {
+    expect(placeholderVariant({ width: 1024, height: 576, format: 'png' })).toEqual({ format: 'webp', width: 16, height: 9, quality: 40 });
+    expect(blurDataUrl(new Uint8Array([1, 2, 3]), { width: 16, height: 9 }, false)).toBe(
+      "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 9' preserveAspectRatio='none'%3E" +
+        "%3Cfilter id='b' color-interpolation-filters='sRGB'%3E%3CfeGaussianBlur stdDeviation='1'/%3E%3C/filter%3E" +
+        "%3Cimage width='100%25' height='100%25' preserveAspectRatio='none' filter='url(%23b)' href='data:image/webp;base64,AQID'/%3E%3C/svg%3E",
+    );
   });
 
   test('rejects a concurrency below 1', () => {

@@ -31,6 +31,19 @@ describe('renderPicture', () => {
     expect(html).not.toContain('image/avif');
   });
 
+  test('a blur placeholder is the blurred SVG behind the image, removed on load only where it would show through', () => {
+    const dataUrl = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'%3E%3C/svg%3E";
+    const opaque = renderPicture({ files, formats: ['webp'], fallbackFormat: 'jpeg', alt: 'A fox', placeholder: { kind: 'blur', dataUrl, opaque: true } });
+    expect(opaque).toContain(
+      ` style="background-image:url(&quot;${dataUrl}&quot;);background-size:cover;background-repeat:no-repeat;background-position:center">`,
+    );
+    expect(opaque).not.toContain('onload');
+    const transparent = renderPicture({ files, formats: ['webp'], fallbackFormat: 'jpeg', alt: 'A fox', placeholder: { kind: 'blur', dataUrl, opaque: false } });
+    expect(transparent).toMatch(/ style="background-image:[^"]+" onload="this\.style\.removeProperty\('background-image'\)"><\/picture>$/);
+    const color = renderPicture({ files, formats: ['webp'], fallbackFormat: 'jpeg', alt: 'A fox', placeholder: { kind: 'color', color: 'rgb(1 2 3)', opaque: false } });
+    expect(color).toContain(` style="background-color:rgb(1 2 3)" onload="this.style.removeProperty('background-color')">`);
+  });
+
   test('escapeAttribute escapes &, ", < and >', () => {
     expect(escapeAttribute('a & "b" <c>')).toBe('a &amp; &quot;b&quot; &lt;c&gt;');
   });
@@ -40,5 +53,16 @@ describe('renderPending', () => {
   test('an <img> of the right size with an inline SVG', () => {
     const html = renderPending({ width: 1024, height: 576, alt: 'A fox', message: 'Generating' });
     expect(html).toMatch(/^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generating" decoding="async" data-genimage-pending>$/);
+  });
+
+  test('a failed one says so, with the reason on it and the whole message in its title', () => {
+    const html = renderPending({ width: 1024, height: 576, alt: 'A fox', message: 'Generation failed. <details> & more', reason: 'Blocked <by> safety', failed: true });
+    expect(html).toMatch(/^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generation failed\. &lt;details&gt; &amp; more" decoding="async" data-genimage-pending data-genimage-failed>$/);
+    const svg = decodeURIComponent(/src="data:image\/svg\+xml,([^"]+)"/.exec(html)![1]!);
+    expect(svg).toContain('>generation failed</text>');
+    expect(svg).toContain('>Blocked &lt;by&gt; safety</text>');
+    // A long reason is cut to fit the width.
+    const narrow = renderPending({ width: 200, height: 100, alt: '', message: 'm', reason: 'x'.repeat(200), failed: true });
+    expect(decodeURIComponent(narrow)).toMatch(/>x+…<\/text>/);
   });
 });
