@@ -4,7 +4,7 @@
  * alt, width and height; every srcset candidate must answer 200.
  */
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -105,7 +105,8 @@ describe('the demo site in Chromium', () => {
   test('every image loads, with alt, width and height, and every srcset candidate answers 200', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const candidates = new Set<string>();
-    let images = 0;
+    // The same banner on every page is one image: count what the browser actually loaded, once.
+    const distinct = new Set<string>();
     for (const pathname of pages) {
       const page = await context.newPage();
       const response = await page.goto(origin + pathname, { waitUntil: 'load' });
@@ -119,7 +120,7 @@ describe('the demo site in Chromium', () => {
         expect(Number(image.height), label).toBeGreaterThan(0);
         expect(image.pending, label).toBe(false);
       }
-      images += report.length;
+      for (const image of report) distinct.add(image.currentSrc || image.src);
       // Chromium picks the first <source> it supports: AVIF.
       expect(report.filter((image) => image.inPicture).every((image) => image.currentSrc.endsWith('.avif')), pathname).toBe(true);
       const srcsets = await page.locator('picture source, picture img').evaluateAll((elements) => elements.map((element) => (element as unknown as { getAttribute(name: string): string | null }).getAttribute('srcset') ?? ''));
@@ -127,7 +128,7 @@ describe('the demo site in Chromium', () => {
       await page.close();
     }
     await context.close();
-    expect(images).toBeGreaterThanOrEqual(12);
+    expect(distinct.size, [...distinct].join('\n')).toBeGreaterThanOrEqual(12);
     for (const url of candidates) {
       const response = await fetch(new URL(url, origin));
       expect(response.status, url).toBe(200);
@@ -135,11 +136,73 @@ describe('the demo site in Chromium', () => {
     }
   });
 
-  test('a screenshot of the home page', async () => {
+  test('a screenshot of the home page has the viewport width and shows the images', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     await page.goto(origin + '/', { waitUntil: 'load' });
     await page.evaluate(COLLECT_IMAGES);
-    await page.screenshot({ path: path.join(TMP, 'demo-home.png'), fullPage: true });
+    const box = (await page.evaluate(FIRST_PICTURE_BOX)) as Box;
+    const png = await page.screenshot({ fullPage: true });
+    await writeFile(path.join(TMP, 'demo-home.png'), png);
+    // IHDR: width and height, big-endian, right after the signature and the chunk header.
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20) >= 900]).toEqual([1100, true]);
+    expect(box.width * box.height).toBeGreaterThan(0);
+
+    // Decoded in the browser (served by the test server, so the canvas may be read).
+    await writeFile(path.join(outDir, 'screenshot.png'), png);
+    await page.goto(origin + '/screenshot.png');
+    const stats = (await page.evaluate(PIXEL_STATS(box))) as { page: Colours; image: Colours };
+    // A blank page is one colour; text on a plain background is a few dozen.
+    expect(stats.page.commonest).toBeLessThan(0.95);
+    expect(stats.page.distinct).toBeGreaterThan(500);
+    // Where the first <picture> is, an image was painted: not a flat box.
+    expect(stats.image.commonest).toBeLessThan(0.5);
+    expect(stats.image.distinct).toBeGreaterThan(100);
     await page.close();
   });
 });
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+interface Colours {
+  /** Distinct RGB colours. */
+  distinct: number;
+  /** The share of pixels of the commonest colour, 0-1. */
+  commonest: number;
+}
+
+/** The first picture's image, in page coordinates (those of a full-page screenshot). */
+const FIRST_PICTURE_BOX = `(() => {
+  const rect = document.querySelector('picture img').getBoundingClientRect();
+  return { x: Math.round(rect.left + scrollX), y: Math.round(rect.top + scrollY), width: Math.floor(rect.width), height: Math.floor(rect.height) };
+})()`;
+
+/** Runs in a page showing the screenshot: its colours, over all of it and inside `box`. */
+function PIXEL_STATS(box: Box): string {
+  return `(() => {
+  const img = document.images[0];
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(img, 0, 0);
+  const colours = (x, y, width, height) => {
+    const data = context.getImageData(x, y, width, height).data;
+    const counts = new Map();
+    for (let i = 0; i < data.length; i += 4) {
+      const colour = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+      counts.set(colour, (counts.get(colour) ?? 0) + 1);
+    }
+    let commonest = 0;
+    for (const count of counts.values()) commonest = Math.max(commonest, count);
+    return { distinct: counts.size, commonest: commonest / (data.length / 4) };
+  };
+  const box = ${JSON.stringify(box)};
+  return { page: colours(0, 0, canvas.width, canvas.height), image: colours(box.x, box.y, box.width, box.height) };
+})()`;
+}
