@@ -3,7 +3,7 @@
  * (a pending <img> of the right size), variants are served by the plugin's middleware, and a
  * marker added while the server runs is generated on demand, once.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -24,18 +24,18 @@ afterAll(async () => {
   await removeTemps();
 });
 
-async function page(pathname: string): Promise<string> {
-  const response = await fetch(dev.url + pathname);
+async function page(pathname: string, server: DevServer = dev): Promise<string> {
+  const response = await fetch(server.url + pathname);
   return `${response.status} ${await response.text()}`;
 }
 
 /** Polls until `check` holds for the page's HTML. */
-async function until(pathname: string, check: (html: string) => boolean, timeoutMs = 20_000): Promise<string> {
+async function until(pathname: string, check: (html: string) => boolean, server: DevServer = dev, timeoutMs = 20_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const html = await page(pathname);
+    const html = await page(pathname, server);
     if (html.startsWith('200 ') && check(html)) return html;
-    if (Date.now() > deadline) throw new Error(`timed out waiting on ${pathname}:\n${html}\n${dev.output()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting on ${pathname}:\n${html}\n${server.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -63,4 +63,34 @@ test('a marker added while the server runs: pending at the right size, then gene
   const done = await until('/other/', (text) => text.includes('/_astro/a-kingfisher-on-a-branch-'));
   expect(done).toMatch(/<img src="\/_astro\/a-kingfisher-on-a-branch-[0-9a-f]{8}-64\.jpg"[^>]*alt="A kingfisher" width="64" height="43"/);
   expect(api.requests.map((request) => (request.body as { prompt: string }).prompt)).toEqual(['a kingfisher on a branch']);
+});
+
+test('a cached variant file that vanished while the server runs: the request fails, the server lives on', async () => {
+  const html = await until('/', (text) => text.includes('<picture>'));
+  const url = /(\/_astro\/a-red-fox-asleep-in-fresh-snow-[0-9a-f]{8}-64\.webp) 64w/.exec(html)?.[1];
+  expect((await fetch(dev.url + url)).status).toBe(200);
+  await rm(path.join(root, 'node_modules/.cache'), { recursive: true, force: true });
+  const again = await fetch(dev.url + url);
+  // 200 once the renderer re-encodes a vanished variant; until then an error response, never a crash.
+  expect([200, 500]).toContain(again.status);
+  await again.arrayBuffer();
+  expect(await page('/')).toMatch(/^200 /);
+});
+
+test('with base and build.assets: variants are served under the base', async () => {
+  const site = await copySite('fixtures/astro-basic');
+  const config = path.join(site, 'astro.config.mjs');
+  await writeFile(config, (await readFile(config, 'utf8')).replace('export default defineConfig({', "export default defineConfig({\n  base: '/docs',\n  build: { assets: 'static' },"));
+  const based = await astroDev(site, { SHARK_API_KEY: api.apiKey, SHARK_BASE_URL: api.baseUrl });
+  try {
+    const html = await until('/docs/', (text) => !text.includes('data-genimage-pending') && text.includes('<picture>'), based);
+    const url = /srcset="(\/docs\/static\/a-red-fox-asleep-in-fresh-snow-[0-9a-f]{8}-32\.webp) 32w/.exec(html)?.[1];
+    expect(url, html).toBeDefined();
+    const variant = await fetch(based.url + url);
+    expect(variant.status).toBe(200);
+    expect(variant.headers.get('content-type')).toBe('image/webp');
+    expect((await variant.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  } finally {
+    await based.stop();
+  }
 });

@@ -6,6 +6,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { assetsPrefixFor } from '../packages/astro/src/options.ts';
 import { astroBuild, copySite, removeTemps } from './fixtures/astro-harness/harness.ts';
 
 let server: TestServer;
@@ -121,5 +122,95 @@ describe('astro build with a malformed marker', () => {
     expect(build.output).toContain('7:3');
     expect(build.output).toContain('16:9');
     expect(build.output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+});
+
+describe('astro build of Markdown pages and content collections', () => {
+  let site: string;
+  let build: Awaited<ReturnType<typeof astroBuild>>;
+  const page = (name: string) => readFile(path.join(site, 'dist', name), 'utf8');
+
+  beforeAll(async () => {
+    site = await copySite('fixtures/astro-markdown');
+    build = await astroBuild(site, env);
+  });
+
+  test('the build succeeds and leaves no raw <GenImage> tag in any page', async () => {
+    expect(build.code, build.output).toBe(0);
+    for (const name of ['post/index.html', 'notes/heron/index.html']) expect(await page(name)).not.toContain('<GenImage');
+  });
+
+  test('a tag written over several lines in a .md page becomes a <picture>', async () => {
+    expect(await page('post/index.html')).toMatch(/<picture><source type="image\/webp"[^>]*><img src="\/_astro\/a-mountain-lake-at-sunrise-[0-9a-f]{8}-64\.jpg"[^>]*alt="A mountain lake" width="64" height="43"/);
+  });
+
+  test('a ">" inside an attribute value does not end the tag', async () => {
+    expect(await page('post/index.html')).toMatch(/<picture>.*<img src="\/_astro\/fish-and-chips-on-a-pier-[0-9a-f]{8}-64\.jpg"[^>]*alt="Fish &gt; chips"/s);
+  });
+
+  test('a tag in a content collection entry becomes a <picture>, its reference resolved against the entry', async () => {
+    const heron = await page('notes/heron/index.html');
+    expect(heron).toMatch(/<picture>.*<img src="\/_astro\/a-grey-heron-in-the-reeds-[0-9a-f]{8}-64\.jpg"[^>]*alt="A heron" width="64" height="48"/s);
+    expect(heron).toContain('<code>&lt;GenImage prompt="a badger" alt="" /&gt;</code>');
+    const files = await readdir(path.join(site, 'dist/_astro'));
+    for (const [, file] of heron.matchAll(/\/_astro\/([\w.-]+\.(?:webp|jpg))/g)) expect(files).toContain(file);
+  });
+
+  test('the image files exist when a later integration runs its astro:build:generated hook', () => {
+    const seen = /build:generated sees (\d+) image file\(s\)/.exec(build.output)?.[1];
+    expect(Number(seen), build.output).toBeGreaterThan(0);
+  });
+});
+
+describe('astro build with a raw tag that cannot be rendered', () => {
+  test('fails with the marker located in its content entry, and no stack trace', async () => {
+    const site = await copySite('fixtures/astro-markdown');
+    await writeFile(path.join(site, 'src/content/notes/owl.md'), '---\ntitle: Owl\n---\n\nAn owl:\n\n<GenImage prompt="an owl at night" aspectRatio="1:1" />\n');
+    const build = await astroBuild(site, env);
+    expect(build.code, build.output).not.toBe(0);
+    expect(build.output).toMatch(/src\/content\/notes\/owl\.md:7:1/);
+    expect(build.output).toContain('no alt text');
+    expect(build.output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+});
+
+describe('astro build with build.assetsPrefix', () => {
+  test('image URLs carry the CDN prefix, as Astro\'s own assets do', async () => {
+    const site = await copySite('fixtures/astro-basic');
+    const config = path.join(site, 'astro.config.mjs');
+    await writeFile(config, (await readFile(config, 'utf8')).replace('export default defineConfig({', "export default defineConfig({\n  build: { assetsPrefix: 'https://cdn.example.com' },"));
+    const build = await astroBuild(site, env);
+    expect(build.code, build.output).toBe(0);
+    const index = await readFile(path.join(site, 'dist/index.html'), 'utf8');
+    const urls = [...index.matchAll(/(?:src|srcset)="([^"]+)"/g)].flatMap((match) => match[1]!.split(', ').map((candidate) => candidate.split(' ')[0]!));
+    const imageUrls = urls.filter((url) => /\.(avif|webp|jpg)$/.test(url));
+    expect(imageUrls.length).toBeGreaterThan(0);
+    for (const url of imageUrls) {
+      expect(url).toMatch(/^https:\/\/cdn\.example\.com\/_astro\/[\w.-]+$/);
+      expect((await readFile(path.join(site, 'dist', new URL(url).pathname))).byteLength).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('assetsPrefixFor', () => {
+  const warnings: string[] = [];
+  const logger = { warn: (message: string) => warnings.push(message) };
+
+  test('a string is the prefix; none is none', () => {
+    expect(assetsPrefixFor('https://cdn.example.com', logger)).toEqual({ assetsPrefix: 'https://cdn.example.com' });
+    expect(assetsPrefixFor(undefined, logger)).toEqual({});
+  });
+
+  test('the per-extension form: the image extensions\' entry, else the fallback', () => {
+    expect(assetsPrefixFor({ js: 'https://js.example.com', fallback: 'https://cdn.example.com' }, logger)).toEqual({ assetsPrefix: 'https://cdn.example.com' });
+    const images = 'https://img.example.com';
+    expect(assetsPrefixFor({ avif: images, webp: images, jpg: images, png: images, fallback: 'https://cdn.example.com' }, logger)).toEqual({ assetsPrefix: images });
+    expect(warnings).toEqual([]);
+  });
+
+  test('image extensions with different prefixes: the fallback, with a warning', () => {
+    expect(assetsPrefixFor({ webp: 'https://webp.example.com', fallback: 'https://cdn.example.com' }, logger)).toEqual({ assetsPrefix: 'https://cdn.example.com' });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('fallback');
   });
 });

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { type Logger, formatError } from '@genimage/core';
 import genimagePlugin from '@genimage/vite';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
-import { type GenImageIntegrationOptions, validateOptions } from './options.ts';
+import { type GenImageIntegrationOptions, assetsPrefixFor, validateOptions } from './options.ts';
 
 export type { GenImageIntegrationOptions } from './options.ts';
 
@@ -18,8 +18,8 @@ function coreLogger(logger: AstroIntegrationLogger): Logger {
 /**
  * The genimage Astro integration: generates the images `<GenImage>` markers ask for at build
  * time and emits them optimized. The work is the `@genimage/vite` plugin's, registered here the
- * way `@astrojs/mdx` registers its own; this adapter passes Astro's paths and logger and writes
- * the files once Astro has rendered the pages.
+ * way `@astrojs/mdx` registers its own; this adapter passes Astro's paths and logger and, once
+ * Astro has rendered the pages, renders the raw tags left in them and writes the files.
  *
  * @example
  * // astro.config.mjs
@@ -52,15 +52,20 @@ export default function genimage(options?: GenImageIntegrationOptions): AstroInt
           config: validated.config,
           ...(validated.configFile !== undefined && { configFile: validated.configFile }),
           base: config.base,
+          ...assetsPrefixFor(config.build.assetsPrefix, logger),
           assetsDir: config.build.assets,
           logger: coreLogger(logger),
-          // Astro renders the pages after the Vite build: the files are written in astro:build:done.
+          // Astro renders the pages after the Vite build: the files are written in astro:build:generated.
           emit: 'manual',
         });
         updateConfig({ vite: { plugins: [plugin] } });
       },
-      'astro:build:done': async ({ dir, logger }) => {
+      // Once the pages are rendered, where Astro writes its own images: integrations listed after
+      // this one, and every astro:build:done (where adapters move the output), see the files.
+      // (Astro runs the adapter's hooks first, so an adapter's own astro:build:generated does not.)
+      'astro:build:generated': async ({ dir, logger }) => {
         try {
+          await plugin?.api.renderRawTags(fileURLToPath(dir));
           await plugin?.api.writeAssets(fileURLToPath(dir));
         } catch (error) {
           report(logger, error);

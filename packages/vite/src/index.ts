@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -10,11 +9,12 @@ import {
   formatFailures,
   formatLocation,
   formatSummary,
-  mimeTypeOf,
   parseOrigin,
 } from '@genimage/core';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
+import { renderRawTags } from './pages.ts';
 import { reportable, viteLogger } from './report.ts';
+import { serveVariants } from './serve.ts';
 import { injectOrigins, replaceMarkdownTags } from './transforms.ts';
 import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
 
@@ -31,7 +31,9 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
 
   const root = () => path.resolve(options.root ?? vite?.root ?? process.cwd());
   const assetsDir = () => options.assetsDir ?? vite?.build.assetsDir ?? 'assets';
-  const publicPath = () => `${(options.base ?? vite?.base ?? '/').replace(/\/?$/, '/')}${assetsDir()}/`;
+  /** Where the pages find the files: under the base, or in a build under `assetsPrefix` when given. */
+  const publicPath = (dev = server !== undefined) =>
+    `${((!dev && options.assetsPrefix) || options.base || vite?.base || '/').replace(/\/?$/, '/')}${assetsDir()}/`;
   const logger = (): Logger => options.logger ?? viteLogger(vite?.logger);
 
   const renderer = (): Promise<ImageRenderer> =>
@@ -81,6 +83,11 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
   const api: GenImagePluginApi = {
     prepare: () => (prepared ??= prepare().catch((error: unknown) => Promise.reject(reportable(error)))),
     renderer,
+    async renderRawTags(outDir) {
+      const images = await renderer();
+      const done = await renderRawTags(outDir, images.engine, (attributes, origin) => images.render({ attributes, origin }));
+      if (done.tags > 0) images.engine.logger.info(`${done.tags} raw <GenImage> tag(s) rendered in ${done.pages} built page(s)`);
+    },
     async writeAssets(outDir, writeOptions = {}) {
       const images = await renderer();
       const result = await images.writeTo(path.join(outDir, assetsDir()), writeOptions);
@@ -123,10 +130,10 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
         }
         const images = await renderer();
         const result = await replaceMarkdownTags(code, await readFile(id, 'utf8'), file, async (attributes, marker) => {
-          const html = await images.render({ attributes, origin: marker.location }).catch((error: unknown) => Promise.reject(reportable(error)));
+          const html = await images.render({ attributes, origin: marker.location });
           if (html.includes('data-genimage-pending')) pendingMarkdown.add(id);
           return html;
-        });
+        }).catch((error: unknown) => Promise.reject(reportable(error)));
         return result === undefined ? undefined : { code: result, map: null };
       },
     },
@@ -144,19 +151,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
         .then(async ({ engine }) => engine.generate((await engine.scan()).requests))
         .then((summary) => logger().info(formatSummary(summary)))
         .catch((error: unknown) => logger().error(formatError(error)));
-      devServer.middlewares.use((req, res, next) => {
-        const url = req.url?.split('?')[0] ?? '';
-        if (!url.startsWith(publicPath())) return next();
-        renderer()
-          .then((images) => images.file(decodeURIComponent(url.slice(publicPath().length))))
-          .then((file) => {
-            if (!file) return next();
-            res.setHeader('Content-Type', mimeTypeOf(file.format));
-            res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-            createReadStream(file.path).pipe(res);
-          })
-          .catch(next);
-      });
+      devServer.middlewares.use(serveVariants(() => publicPath(true), renderer));
     },
   } satisfies Plugin & { api: GenImagePluginApi };
 }

@@ -9,6 +9,11 @@ export interface GenImagePluginOptions {
   configFile?: string | false;
   /** URL base of the site. @default Vite's `base` */
   base?: string;
+  /**
+   * URL prefix of the emitted files in a build, instead of the base: a CDN, e.g. Astro's
+   * `build.assetsPrefix`. The dev server ignores it. @example "https://cdn.example.com"
+   */
+  assetsPrefix?: string;
   /** Folder of the emitted files inside the output, e.g. Astro's `build.assets`. @default Vite's `build.assetsDir` */
   assetsDir?: string;
   /** Where encoded variants are kept between builds. @default "<root>/node_modules/.cache/genimage/variants" */
@@ -34,6 +39,12 @@ export interface GenImagePluginApi {
   /** Scans, generates what is missing (or fails when frozen) and logs one summary line. Once. */
   prepare(): Promise<void>;
   renderer(): Promise<ImageRenderer>;
+  /**
+   * Replaces the raw `<GenImage>` tags left in the built HTML pages under `outDir` (Markdown that
+   * no transform saw, e.g. Astro content collections) with their `<picture>`; rejects, located,
+   * when one cannot be rendered. Call it before `writeAssets()`.
+   */
+  renderRawTags(outDir: string): Promise<void>;
   /**
    * Writes the files the rendered pages refer to into `<outDir>/<assetsDir>/`; with `all`, every
    * variant of every scanned marker too (a plain Vite build, where no component renders).

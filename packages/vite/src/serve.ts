@@ -1,0 +1,35 @@
+import { createReadStream } from 'node:fs';
+import { type ImageRenderer, mimeTypeOf } from '@genimage/core';
+import type { Connect } from 'vite';
+
+/**
+ * The dev server's middleware for the variant files the pages refer to, under `publicPath` (base
+ * included). It matches the URL as requested: a base middleware earlier in the chain (Astro's) may
+ * have stripped the base from `req.url`, never from `req.originalUrl`. A file that cannot be read
+ * (the variants cache was wiped while the server runs) fails that one request, not the server.
+ */
+export function serveVariants(publicPath: () => string, renderer: () => Promise<ImageRenderer>): Connect.NextHandleFunction {
+  return (req, res, next) => {
+    const url = (req.originalUrl ?? req.url ?? '').split('?')[0]!;
+    const prefix = publicPath();
+    if (!url.startsWith(prefix)) return next();
+    renderer()
+      .then((images) => images.file(decodeURIComponent(url.slice(prefix.length))))
+      .then((file) => {
+        if (!file) return next();
+        const stream = createReadStream(file.path);
+        stream.once('open', () => {
+          res.setHeader('Content-Type', mimeTypeOf(file.format));
+          res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+          stream.pipe(res);
+        });
+        stream.once('error', (error) => {
+          if (res.headersSent) return res.destroy(error);
+          res.removeHeader('Content-Type');
+          res.removeHeader('Cache-Control');
+          next(error);
+        });
+      })
+      .catch(next);
+  };
+}
