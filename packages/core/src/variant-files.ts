@@ -1,0 +1,79 @@
+import { copyFile, mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type OptimizedVariant, type Optimizer, type Variant, type VariantFormat, variantFileName } from './optimize.ts';
+import type { Original, Originals } from './originals.ts';
+
+interface Registered {
+  original: Original;
+  variant: Variant;
+  /** Rendered into a page (so emitted), rather than only warmed up. */
+  used: boolean;
+  encoding?: Promise<unknown>;
+}
+
+/**
+ * The variant files pages refer to, by file name: each is encoded once and emitted once,
+ * however many pages use it.
+ */
+export class VariantFiles {
+  readonly #files = new Map<string, Registered>();
+  readonly #optimizer: Optimizer;
+  readonly #originals: Originals;
+  readonly #eager: boolean;
+
+  /** `eager` (a build): each file starts encoding when it is registered. */
+  constructor(optimizer: Optimizer, originals: Originals, eager: boolean) {
+    this.#optimizer = optimizer;
+    this.#originals = originals;
+    this.#eager = eager;
+  }
+
+  /** The file names of an original's variants; `used` marks them to be emitted (not only warmed up). */
+  register(original: Original, variants: Variant[], used: boolean): { fileName: string; variant: Variant }[] {
+    return variants.map((variant) => {
+      const fileName = variantFileName(original.source.slug ?? 'image', original.source.sha256, variant);
+      let entry = this.#files.get(fileName);
+      if (!entry) {
+        entry = { original, variant, used };
+        this.#files.set(fileName, entry);
+      }
+      entry.used ||= used;
+      if (this.#eager && !entry.encoding) {
+        // Started now, awaited by writeTo(): encoding overlaps with rendering the other pages.
+        entry.encoding = this.#encode(entry).catch(() => {});
+      }
+      return { fileName, variant };
+    });
+  }
+
+  /** A registered file, encoded if need be; undefined for a name no page refers to. */
+  async file(fileName: string): Promise<{ path: string; format: VariantFormat } | undefined> {
+    const entry = this.#files.get(fileName);
+    if (!entry) return undefined;
+    const done = await this.#encode(entry);
+    return { path: done.cachePath, format: entry.variant.format };
+  }
+
+  /** Writes the used files (`all`: every registered one) into `dir`. Returns how many and their bytes. */
+  async writeTo(dir: string, options: { all?: boolean } = {}): Promise<{ files: number; bytes: number; written: string[] }> {
+    await mkdir(dir, { recursive: true });
+    const written: string[] = [];
+    let bytes = 0;
+    await Promise.all(
+      [...this.#files].map(async ([fileName, entry]) => {
+        if (!entry.used && !options.all) return;
+        const done = await this.#encode(entry);
+        const target = path.join(dir, fileName);
+        await copyFile(done.cachePath, target);
+        const { size } = await stat(target);
+        bytes += size;
+        written.push(fileName);
+      }),
+    );
+    return { files: written.length, bytes, written: written.sort() };
+  }
+
+  #encode(entry: Registered): Promise<OptimizedVariant> {
+    return this.#originals.lease(entry.original, (source) => this.#optimizer.variant(source, entry.variant));
+  }
+}
