@@ -93,17 +93,23 @@ describe('astro build', () => {
   });
 });
 
+/** Builds a copy of the basic fixture with `settings` added to its Astro config; the image URLs of its home page. */
+async function buildWithConfig(settings: string): Promise<{ site: string; imageUrls: string[] }> {
+  const site = await copySite('fixtures/astro-basic');
+  const config = path.join(site, 'astro.config.mjs');
+  await writeFile(config, (await readFile(config, 'utf8')).replace('export default defineConfig({', `export default defineConfig({\n  ${settings}`));
+  const build = await astroBuild(site, env);
+  expect(build.code, build.output).toBe(0);
+  const index = await readFile(path.join(site, 'dist/index.html'), 'utf8');
+  const urls = [...index.matchAll(/(?:src|srcset)="([^"]+)"/g)].flatMap((match) => match[1]!.split(', ').map((candidate) => candidate.split(' ')[0]!));
+  const imageUrls = urls.filter((url) => /\.(avif|webp|jpg)$/.test(url));
+  expect(imageUrls.length).toBeGreaterThan(0);
+  return { site, imageUrls };
+}
+
 describe('astro build with base and build.assets', () => {
   test('emitted URLs carry the base and files land in the assets folder', async () => {
-    const site = await copySite('fixtures/astro-basic');
-    const config = path.join(site, 'astro.config.mjs');
-    await writeFile(config, (await readFile(config, 'utf8')).replace('export default defineConfig({', "export default defineConfig({\n  base: '/docs',\n  build: { assets: 'static' },"));
-    const build = await astroBuild(site, env);
-    expect(build.code, build.output).toBe(0);
-    const index = await readFile(path.join(site, 'dist/index.html'), 'utf8');
-    const urls = [...index.matchAll(/(?:src|srcset)="([^"]+)"/g)].flatMap((match) => match[1]!.split(', ').map((candidate) => candidate.split(' ')[0]!));
-    const imageUrls = urls.filter((url) => /\.(avif|webp|jpg)$/.test(url));
-    expect(imageUrls.length).toBeGreaterThan(0);
+    const { site, imageUrls } = await buildWithConfig("base: '/docs',\n  build: { assets: 'static' },");
     for (const url of imageUrls) {
       expect(url).toMatch(/^\/docs\/static\/[\w.-]+$/);
       const file = path.join(site, 'dist', url.replace('/docs/', ''));
@@ -176,15 +182,7 @@ describe('astro build with a raw tag that cannot be rendered', () => {
 
 describe('astro build with build.assetsPrefix', () => {
   test('image URLs carry the CDN prefix, as Astro\'s own assets do', async () => {
-    const site = await copySite('fixtures/astro-basic');
-    const config = path.join(site, 'astro.config.mjs');
-    await writeFile(config, (await readFile(config, 'utf8')).replace('export default defineConfig({', "export default defineConfig({\n  build: { assetsPrefix: 'https://cdn.example.com' },"));
-    const build = await astroBuild(site, env);
-    expect(build.code, build.output).toBe(0);
-    const index = await readFile(path.join(site, 'dist/index.html'), 'utf8');
-    const urls = [...index.matchAll(/(?:src|srcset)="([^"]+)"/g)].flatMap((match) => match[1]!.split(', ').map((candidate) => candidate.split(' ')[0]!));
-    const imageUrls = urls.filter((url) => /\.(avif|webp|jpg)$/.test(url));
-    expect(imageUrls.length).toBeGreaterThan(0);
+    const { site, imageUrls } = await buildWithConfig("build: { assetsPrefix: 'https://cdn.example.com' },");
     for (const url of imageUrls) {
       expect(url).toMatch(/^https:\/\/cdn\.example\.com\/_astro\/[\w.-]+$/);
       expect((await readFile(path.join(site, 'dist', new URL(url).pathname))).byteLength).toBeGreaterThan(0);
