@@ -1,6 +1,6 @@
 /**
  * Encoder benchmark: genimage's own `encode()` (decode the PNG original, resize, encode; the exact
- * options of packages/core/src/optimize.ts) on a photo-like 1024x576 original, for AVIF at effort
+ * options of packages/core/src/render/optimize.ts) on a photo-like 1024x576 original, for AVIF at effort
  * 0, 2 (genimage's default `render.avifEffort`) and 4 (sharp's default), WebP and JPEG (mozjpeg),
  * all at quality 70 (genimage's default), at widths 480, 960 and 1440 capped to 1024. A
  * decode + resize row with no encode shows the fixed part of every variant's cost.
@@ -14,7 +14,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encode, type Variant, variantWidths, type VariantFormat } from '../packages/core/src/optimize.ts';
+import { encode, type Variant, variantWidths, type VariantFormat } from '../packages/core/src/render/optimize.ts';
 import { photoLikePng } from './photo.ts';
 import sharp from './sharp.ts';
 import { type Machine, machine, median, rotate, round } from './stats.ts';

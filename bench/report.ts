@@ -58,7 +58,7 @@ function scanSection(scan: ScanFigures): string {
   const verdict = scan.ratio <= scan.target ? 'within' : 'over';
   return `## 1. Scanner against grep (\`bench/scan.ts\`)
 
-How long \`scan()\` (packages/core/src/scan.ts) takes to find every \`<GenImage>\` marker in a
+How long \`scan()\` (packages/core/src/markers/scan.ts) takes to find every \`<GenImage>\` marker in a
 generated tree, against \`grep -rl GenImage\` on the same tree, which only lists the files and parses
 nothing: the floor for reading the bytes. Both are warmed up, then alternate for ${scan.runs} runs.
 Target: scan within ${scan.target}x of grep.
@@ -127,7 +127,7 @@ function encodeSection(encode: EncodeFigures): string {
 
   return `## 2. Encoders (\`bench/encode.ts\`)
 
-genimage's own \`encode()\` (packages/core/src/optimize.ts: decode the PNG original, resize, encode,
+genimage's own \`encode()\` (packages/core/src/render/optimize.ts: decode the PNG original, resize, encode,
 with exactly the options genimage uses; JPEG is mozjpeg, flattened on white) at quality
 ${encode.quality} (the default \`render.quality\`), one call at a time, on a synthesized photo-like
 ${source.width}x${source.height} PNG of ${kB(source.pngBytes)} (\`bench/photo.ts\`: sky gradient and

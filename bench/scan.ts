@@ -13,7 +13,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scan } from '../packages/core/src/scan.ts';
+import { scan } from '../packages/core/src/markers/scan.ts';
 import { random } from './stats.ts';
 
 const FILES = 5_000;

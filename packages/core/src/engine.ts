@@ -1,21 +1,21 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { ImageCache } from './cache.ts';
-import { type GenImageConfig, type GenImageEnv, mergeConfig, resolveConfig, resolveFrozen, type ResolvedConfig } from './config.ts';
-import { findConfigFile, loadConfigFile } from './config-file.ts';
+import { ImageCache } from './cache/cache.ts';
+import { type GenImageConfig, type GenImageEnv, mergeConfig, resolveConfig, resolveFrozen, type ResolvedConfig } from './config/config.ts';
+import { findConfigFile, loadConfigFile } from './config/config-file.ts';
 import { FrozenMissing, GenImageError, InvalidAttribute, type SourceLocation, formatLocation } from './errors.ts';
-import { FileSystemStore } from './fs-store.ts';
-import { cacheKey } from './key.ts';
+import { FileSystemStore } from './cache/fs-store.ts';
+import { cacheKey } from './cache/key.ts';
 import { type Logger, silentLogger } from './logger.ts';
-import { interpretMarker, type MarkerRequest } from './marker-params.ts';
-import type { Diagnostic, LiteralValue, Marker } from './markers.ts';
+import { interpretMarker, type MarkerRequest } from './markers/marker-params.ts';
+import type { Diagnostic, LiteralValue, Marker } from './markers/markers.ts';
 import { type GenerationParams, generationParamsSchema } from './params.ts';
-import type { Provider } from './providers/provider.ts';
-import { createProvider, type ProviderId, resolveProviderId } from './providers/select.ts';
-import { resolveReferences } from './references.ts';
-import { type GenerationSummary, type Outcome, type PlannedRequest, Scheduler, type ScheduleEvent, dedupeRequests } from './schedule.ts';
-import { scan } from './scan.ts';
-import type { CacheStore } from './store.ts';
+import type { Provider } from './generate/providers/provider.ts';
+import { createProvider, type ProviderId, resolveProviderId } from './generate/providers/select.ts';
+import { resolveReferences } from './generate/references.ts';
+import { type GenerationSummary, type Outcome, type PlannedRequest, Scheduler, type ScheduleEvent, dedupeRequests } from './generate/schedule.ts';
+import { scan } from './markers/scan.ts';
+import type { CacheStore } from './cache/store.ts';
 
 /** One marker, resolved: what it asks for, its cache key, and how to render it. */
 export interface ImageUse {

@@ -1,30 +1,38 @@
-// The public API of @genimage/core. Re-exports only: each concept lives in its own module.
+// The public API of @genimage/core. Re-exports only: each concept lives in its own module, each
+// part in its own folder (see README.md's "Developing" for the layers).
 export * from './errors.ts';
 export * from './logger.ts';
-export * from './params.ts';
-export * from './key.ts';
 export * from './hash.ts';
-export * from './retry.ts';
-export * from './store.ts';
-export * from './fs-store.ts';
-export * from './cache.ts';
+export * from './params.ts';
 export * from './dimensions.ts';
-export * from './image.ts';
-export * from './references.ts';
-export * from './providers/provider.ts';
-export * from './providers/shark.ts';
-export * from './providers/local.ts';
-export * from './providers/select.ts';
-export * from './schedule.ts';
-export * from './config.ts';
-export * from './config-file.ts';
-export * from './markers.ts';
-export * from './marker-params.ts';
-export * from './scan.ts';
+
+export * from './markers/markers.ts';
+export * from './markers/marker-params.ts';
+export * from './markers/scan.ts';
+
+export * from './config/config.ts';
+export * from './config/config-file.ts';
+
+export * from './cache/key.ts';
+export * from './cache/store.ts';
+export * from './cache/fs-store.ts';
+export * from './cache/cache.ts';
+
+export * from './generate/retry.ts';
+export * from './generate/image.ts';
+export * from './generate/references.ts';
+export * from './generate/providers/provider.ts';
+export * from './generate/providers/shark.ts';
+export * from './generate/providers/local.ts';
+export * from './generate/providers/select.ts';
+export * from './generate/schedule.ts';
+
 export * from './engine.ts';
-export * from './optimize.ts';
-export * from './picture.ts';
-export * from './renderer.ts';
-export * from './plan.ts';
-export * from './prune.ts';
-export * from './gallery.ts';
+
+export * from './render/optimize.ts';
+export * from './render/picture.ts';
+export * from './render/renderer.ts';
+
+export * from './reports/plan.ts';
+export * from './reports/prune.ts';
+export * from './reports/gallery.ts';

@@ -44,3 +44,13 @@ export interface ResolvedReference {
   /** What the API receives: the https URL itself, or a `data:` URL with the local file's bytes. */
   apiValue: string;
 }
+
+/** Image formats genimage accepts from a provider (what sharp reports). */
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'avif' | 'gif';
+
+/** Tokens the provider reports for one generation. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}

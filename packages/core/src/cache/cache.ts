@@ -1,0 +1,156 @@
+import { CacheCorrupt, GenImageError, isGenImageError } from '../errors.ts';
+import { sha256Hex } from '../hash.ts';
+import type { CacheEntryMeta, CacheStore, ReleaseLock } from './store.ts';
+
+/** A verified cache entry: its metadata and the bytes of each image, in `meta.images` order. */
+export interface CachedEntry {
+  meta: CacheEntryMeta;
+  images: Uint8Array[];
+}
+
+/**
+ * The generated-image cache over any `CacheStore`. It distrusts what it reads: every image is
+ * checked against the size and sha256 in the metadata, and a corrupt entry is reported, never
+ * served.
+ *
+ * `hits`, `misses` and `corrupt` count `get()` calls, `writes` counts `put()` calls; `status()`
+ * counts nothing.
+ *
+ * @example
+ * const cache = new ImageCache(new FileSystemStore(path.join(root, '.genimage')));
+ * const entry = await cache.get(key); // undefined when missing, throws CacheCorrupt when corrupt
+ * logger.info(`${cache.hits} cached, ${cache.misses} missing`);
+ */
+export class ImageCache {
+  readonly store: CacheStore;
+  /** `get()` calls that returned a verified entry. */
+  hits = 0;
+  /** `get()` calls that found no entry. */
+  misses = 0;
+  /** `get()` calls that found an entry failing verification. */
+  corrupt = 0;
+  /** Entries stored by `put()`. */
+  writes = 0;
+  /**
+   * Keys verified (or written) by this process. `status()` trusts them without reading the images
+   * again: one run asks for the status of a key several times, and 4K originals are large.
+   * `get()` always verifies, so what is served is checked.
+   */
+  readonly #verified = new Set<string>();
+
+  constructor(store: CacheStore) {
+    this.store = store;
+  }
+
+  /**
+   * Reads and verifies the entry without counting: a verified entry, no entry, or an entry that
+   * failed verification (where `get()` throws CacheCorrupt).
+   */
+  async status(key: string): Promise<'cached' | 'missing' | 'corrupt'> {
+    if (this.#verified.has(key)) return 'cached';
+    try {
+      return (await this.#load(key)) ? 'cached' : 'missing';
+    } catch (error) {
+      if (isGenImageError(error, CacheCorrupt)) return 'corrupt';
+      throw error;
+    }
+  }
+
+  /**
+   * The verified entry, or undefined when there is none.
+   * @throws GenImageError(CacheCorrupt) when the metadata or an image fails verification.
+   */
+  async get(key: string): Promise<CachedEntry | undefined> {
+    let entry: CachedEntry | undefined;
+    try {
+      entry = await this.#load(key);
+    } catch (error) {
+      if (isGenImageError(error, CacheCorrupt)) this.corrupt++;
+      throw error;
+    }
+    if (entry) this.hits++;
+    else this.misses++;
+    return entry;
+  }
+
+  /**
+   * Stores an entry after checking each image's size and sha256 against `meta.images`.
+   * @throws Error when the metadata does not describe the images: nothing is written.
+   */
+  async put(meta: CacheEntryMeta, images: Uint8Array[]): Promise<void> {
+    if (images.length !== meta.images.length) {
+      throw new Error(
+        `Refusing to cache entry ${meta.key}: the metadata lists ${meta.images.length} images, but ${images.length} were given.`,
+      );
+    }
+    for (const [index, bytes] of images.entries()) {
+      const expected = meta.images[index]!; // same length, checked above
+      const mismatch = compare(expected, bytes);
+      if (mismatch) throw new Error(`Refusing to cache entry ${meta.key}: image ${expected.file} ${mismatch}.`);
+    }
+    await this.store.write(meta, images);
+    this.#verified.add(meta.key);
+    this.writes++;
+  }
+
+  delete(key: string): Promise<void> {
+    this.#verified.delete(key);
+    return this.store.delete(key);
+  }
+
+  keys(): Promise<string[]> {
+    return this.store.keys();
+  }
+
+  lock(key: string): Promise<ReleaseLock> {
+    return this.store.lock(key);
+  }
+
+  resetCounters(): void {
+    this.hits = 0;
+    this.misses = 0;
+    this.corrupt = 0;
+    this.writes = 0;
+  }
+
+  async #load(key: string): Promise<CachedEntry | undefined> {
+    this.#verified.delete(key);
+    const meta = await this.store.readMeta(key);
+    if (!meta) return undefined;
+    const entry = `${this.store.location.replace(/[\\/]+$/, '')}/${key}`;
+    if (meta.key !== key) {
+      throw new GenImageError(CacheCorrupt, `The metadata of entry ${entry} belongs to key ${meta.key}.`);
+    }
+    const images: Uint8Array[] = [];
+    // One by one: an entry holds a few images, and the first failure is the one reported.
+    for (const image of meta.images) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await this.store.readImage(key, image.file);
+      } catch (error) {
+        throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} could not be read: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+      const mismatch = compare(image, bytes);
+      if (mismatch) throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} ${mismatch}.`);
+      images.push(bytes);
+    }
+    this.#verified.add(key);
+    return { meta, images };
+  }
+}
+
+/** Why `bytes` is not the image `expected` describes, or undefined when it is. */
+function compare(expected: CacheEntryMeta['images'][number], bytes: Uint8Array): string | undefined {
+  if (bytes.byteLength !== expected.bytes) {
+    return `has ${bytes.byteLength} bytes, but the metadata says ${expected.bytes}`;
+  }
+  const actual = sha256Hex(bytes);
+  if (actual !== expected.sha256) return `has sha256 ${actual}, but the metadata says ${expected.sha256}`;
+  return undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { GenImageError, InvalidOptions } from '../errors.ts';
+import { ASPECT_RATIOS, IMAGE_SIZES } from '../params.ts';
+
+const positiveInt = z.number().int('must be an integer').min(1, 'must be 1 or more');
+const nonNegativeInt = z.number().int('must be an integer').min(0, 'must be 0 or more');
+
+/** Generation parameters a config may set for every marker (a marker's own attributes win). */
+const generationDefaultsSchema = z.strictObject({
+  model: z.string().trim().min(1).optional(),
+  seed: z.number().int('must be an integer').min(-1, 'must be -1 (random) or more').optional(),
+  n: z.number().int('must be an integer').min(1, 'must be from 1 to 4').max(4, 'must be from 1 to 4').optional(),
+  imageSize: z.enum(IMAGE_SIZES).optional(),
+  aspectRatio: z.enum(ASPECT_RATIOS).optional(),
+});
+
+/** A named bundle chosen with `preset="..."`: parameters, plus a suffix appended to the prompt. */
+export const presetSchema = generationDefaultsSchema.extend({
+  /** Appended to the marker's prompt with ", ", e.g. "watercolor, soft light". */
+  prompt: z.string().trim().min(1).optional(),
+  reference: z.array(z.string().trim().min(1)).optional(),
+});
+export type Preset = z.output<typeof presetSchema>;
+
+/** How the optimized, responsive variants of each image are made. */
+export const renderOptionsSchema = z.strictObject({
+  /** Widths of the responsive variants, in pixels; widths above the original's are dropped. @default [480, 960, 1440] */
+  widths: z.array(positiveInt).min(1).default([480, 960, 1440]),
+  /** Modern formats offered in `<source>` elements, best first. @default ["avif", "webp"] */
+  formats: z.array(z.enum(['avif', 'webp', 'jpeg', 'png'])).default(['avif', 'webp']),
+  /** Format of the `<img>` fallback: compact, never the PNG original. @default "jpeg" */
+  fallbackFormat: z.enum(['jpeg', 'webp', 'png']).default('jpeg'),
+  /** Encoder quality, 1-100. @default 70 */
+  quality: z.number().int().min(1).max(100).default(70),
+  /**
+   * AVIF encoder effort, 0 (fastest) to 9 (smallest). AVIF dominates encode time: the default
+   * trades a few percent of size for a several-fold faster build. @default 2
+   */
+  avifEffort: z.number().int().min(0).max(9).default(2),
+});
+
+/**
+ * Everything genimage can be told, in `genimage.config.{ts,mjs,js,json}` or inline in the Vite
+ * and Astro adapters. The single source of truth: the TypeScript types derive from it and
+ * unknown keys are rejected.
+ */
+export const configSchema = z.strictObject({
+  /** Where originals are cached, relative to the project root. Commit it. @default ".genimage" */
+  cacheDir: z.string().trim().min(1).default('.genimage'),
+  /** Glob patterns of the sources to scan, relative to the root. */
+  include: z.array(z.string().min(1)).optional(),
+  /** Extra glob patterns to skip (node_modules, build output, .git and the cache always are). @default [] */
+  exclude: z.array(z.string().min(1)).default([]),
+  /**
+   * `shark` calls the API; `local` renders offline placeholders; `auto` uses `shark` when an API
+   * key is set and `local` otherwise (outside CI). @default "auto"
+   */
+  provider: z.enum(['auto', 'shark', 'local']).default('auto'),
+  /** Prefer the SHARK_API_KEY environment variable: a key in a committed file is a leaked key. */
+  apiKey: z.string().min(1).optional(),
+  /** @default SHARK_BASE_URL or "https://shark.ai/api/v1" */
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** @default "b64_json" */
+  responseFormat: z.enum(['b64_json', 'url']).default('b64_json'),
+  /** The model for markers that name none; `defaults.model` says the same. @default "google/gemini-3.1-flash-image-preview" */
+  model: z.string().trim().min(1).optional(),
+  /** Generation parameters for markers that do not set them. @default {} */
+  defaults: generationDefaultsSchema.default({}),
+  /** Named parameter bundles, chosen with `preset="name"`. @default {} */
+  presets: z.record(z.string().regex(/^[\w-]+$/, 'names may use letters, digits, "_" and "-"'), presetSchema).default({}),
+  /** Generations at once. @default 4 */
+  concurrency: positiveInt.max(64, 'must be 64 or less').default(4),
+  retries: z
+    .strictObject({
+      maxAttempts: positiveInt.optional(),
+      maxBilledRetries: nonNegativeInt.optional(),
+      baseDelayMs: nonNegativeInt.optional(),
+      maxDelayMs: nonNegativeInt.optional(),
+      maxRetryAfterMs: nonNegativeInt.optional(),
+    })
+    .default({}),
+  /** Per request, in milliseconds. Generations are slow. @default 300000 */
+  timeout: positiveInt.default(300_000),
+  /** Caps on one run; the run stops before exceeding them. @default {} */
+  budget: z.strictObject({ maxImages: nonNegativeInt.optional(), maxCredits: z.number().min(0).optional() }).default({}),
+  /**
+   * Never call the API: a missing image is an error. Always on when CI is set (only
+   * GENIMAGE_FROZEN=0 lifts it there); `true` freezes local runs too. @default false
+   */
+  frozen: z.boolean().optional(),
+  /** What `genimage plan` assumes one image costs, until the provider has said. @default 10 */
+  estimatedCreditsPerImage: z.number().min(0).default(10),
+  render: renderOptionsSchema.default({
+    widths: [480, 960, 1440],
+    formats: ['avif', 'webp'],
+    fallbackFormat: 'jpeg',
+    quality: 70,
+    avifEffort: 2,
+  }),
+});
+
+export type GenImageConfig = z.input<typeof configSchema>;
+export type ResolvedConfig = z.output<typeof configSchema>;
+export type RenderOptions = z.output<typeof renderOptionsSchema>;
+
+/** Turns zod issues into `option.path: message` lines. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string[] {
+  return issues.flatMap((issue) => {
+    const at = (extra: string[] = []) => [prefix, ...issue.path.map(String), ...extra].filter(Boolean).join('.') || '(options)';
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at([key])}: unknown option`);
+    if (issue.code === 'invalid_value') return [`${at()}: must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`];
+    return [`${at()}: ${issue.message}`];
+  });
+}
+
+/**
+ * Validates options once, at the entry point. `source` names where they came from for the message
+ * (a config file path or "the Astro integration options").
+ */
+export function resolveConfig(input: unknown, source = 'genimage options'): ResolvedConfig {
+  const parsed = configSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  throw new GenImageError(InvalidOptions, `${source}:\n${describeIssues(parsed.error.issues).map((line) => `  ${line}`).join('\n')}`);
+}
+
+/** Layered options: later layers override earlier ones, objects merged one level deep. */
+export function mergeConfig(...layers: (GenImageConfig | undefined)[]): GenImageConfig {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [name, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      const previous = merged[name];
+      const bothObjects = isPlainObject(previous) && isPlainObject(value);
+      merged[name] = bothObjects ? { ...previous, ...value } : value;
+    }
+  }
+  return merged as GenImageConfig;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The environment variables genimage reads. */
+export interface GenImageEnv {
+  SHARK_API_KEY?: string | undefined;
+  SHARK_BASE_URL?: string | undefined;
+  GENIMAGE_FROZEN?: string | undefined;
+  CI?: string | undefined;
+}
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/** Whether `CI` says this is a CI machine (any value but empty, "0" or "false"). */
+export function isCI(env: GenImageEnv): boolean {
+  return truthy(env.CI);
+}
+
+/**
+ * Frozen mode: the `--frozen` flag wins, then GENIMAGE_FROZEN (1 freezes, 0 allows generation in
+ * CI on purpose), then CI, then the `frozen` option. A config file cannot unfreeze CI: that takes
+ * an explicit GENIMAGE_FROZEN=0 in the CI job, so no committed file can spend credits there.
+ */
+export function resolveFrozen(options: { flag?: boolean; config?: boolean | undefined; env: GenImageEnv }): boolean {
+  if (options.flag) return true;
+  const fromEnv = options.env.GENIMAGE_FROZEN;
+  if (fromEnv !== undefined && fromEnv !== '') return truthy(fromEnv);
+  if (isCI(options.env)) return true;
+  return options.config ?? false;
+}

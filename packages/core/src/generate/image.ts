@@ -1,0 +1,97 @@
+import sharp from 'sharp';
+import type { Metadata } from 'sharp';
+import { GenImageError, InvalidResponse } from '../errors.ts';
+import type { ImageFormat } from '../params.ts';
+
+/** Twice the pixels of a 4K square: room for every size class the API offers, and no more. */
+export const DEFAULT_MAX_PIXELS = 4096 * 4096 * 2;
+
+export interface InspectImageOptions {
+  /**
+   * Images with more pixels (width × height) than this are rejected before they are decoded.
+   * @default 33554432 (4096 × 4096 × 2)
+   */
+  maxPixels?: number;
+}
+
+export interface ImageInfo {
+  format: ImageFormat;
+  width: number;
+  height: number;
+}
+
+/**
+ * Checks that `bytes` are a complete image in a format genimage accepts and returns its format
+ * and size. The whole image is decoded, so a truncated or corrupt body is caught, not just a
+ * broken header. Throws `GenImageError(InvalidResponse)` saying what was found instead.
+ */
+export async function inspectImage(bytes: Uint8Array, options: InspectImageOptions = {}): Promise<ImageInfo> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (bytes.byteLength === 0) throw invalid('the image data is empty (0 bytes)');
+
+  // failOn 'error' rejects truncated and corrupt pixel data but tolerates mere warnings (an odd
+  // ICC profile, trailing bytes), which must not cost a paid image. limitInputPixels guards
+  // against decompression bombs: it is checked from the header, before any pixel is decoded.
+  const input = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels });
+
+  let metadata: Metadata;
+  try {
+    // Read the header without the pixel limit first, so the message can say how large it is.
+    metadata = await sharp(bytes, { failOn: 'error', limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw invalid(`the data is not a readable image (${bytes.byteLength} bytes, starting ${preview(bytes)})`, error);
+  }
+  const { width, height } = metadata;
+  const format = acceptedFormat(metadata);
+  if (format === undefined) {
+    const found = metadata.format === 'heif' ? `heif/${metadata.compression ?? 'unknown'}` : metadata.format;
+    throw invalid(`the image is in an unsupported format (${found}); expected png, jpeg, webp, avif or gif`);
+  }
+  if (width * height > maxPixels) {
+    throw invalid(
+      `the ${format} image is ${width}×${height} (${width * height} pixels), above the limit of ${maxPixels} pixels`,
+    );
+  }
+
+  try {
+    // Decodes every pixel of the (first) frame: the only way to know the data is complete.
+    await input.stats();
+  } catch (error) {
+    throw invalid(
+      `the ${format} image (${width}×${height}, ${bytes.byteLength} bytes) could not be decoded, it is truncated or corrupt: ${messageOf(error)}`,
+      error,
+    );
+  }
+  return { format, width, height };
+}
+
+function acceptedFormat(metadata: Metadata): ImageFormat | undefined {
+  switch (metadata.format) {
+    case 'png':
+    case 'jpeg':
+    case 'webp':
+    case 'gif':
+      return metadata.format;
+    case 'heif':
+      // sharp reports AVIF as HEIF with AV1 compression; HEIC (HEVC) is not accepted.
+      return metadata.compression === 'av1' ? 'avif' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function invalid(message: string, cause?: unknown): GenImageError {
+  return new GenImageError(InvalidResponse, message, cause === undefined ? {} : { cause });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The first bytes, as text when printable (an HTML error page, JSON) or as hex otherwise. */
+function preview(bytes: Uint8Array): string {
+  const head = bytes.subarray(0, 24);
+  const printable = head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d);
+  if (printable) return JSON.stringify(Buffer.from(head).toString('latin1') + (bytes.byteLength > 24 ? '…' : ''));
+  return `0x${Buffer.from(head.subarray(0, 8)).toString('hex')}`;
+}

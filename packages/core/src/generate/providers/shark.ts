@@ -1,0 +1,367 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request, type Dispatcher } from 'undici';
+import { z } from 'zod';
+import {
+  Aborted,
+  ApiError,
+  AuthFailed,
+  ContentModeration,
+  type ErrorDefinition,
+  InputTooLarge,
+  InsufficientCredits,
+  InvalidRequest,
+  InvalidResponse,
+  NetworkFailed,
+  ProviderFailed,
+  ProviderTimeout,
+  RateLimited,
+  isGenImageError,
+} from '../../errors.ts';
+import { inspectImage } from '../image.ts';
+import { type Logger, silentLogger } from '../../logger.ts';
+import { backoffDelay, DEFAULT_RETRY_OPTIONS, parseRetryAfter, RetryBudget, type RetryClass, type RetryOptions } from '../retry.ts';
+import type { Usage } from '../../params.ts';
+import type { GeneratedImage, GenerateOptions, GenerationResult, Provider, ProviderJob } from './provider.ts';
+
+export const DEFAULT_SHARK_BASE_URL = 'https://shark.ai/api/v1';
+
+export interface SharkProviderOptions {
+  /** Sent as a bearer token; never logged, stored or emitted. */
+  apiKey: string;
+  /** @default "https://shark.ai/api/v1" */
+  baseUrl?: string;
+  /** @default "b64_json" */
+  responseFormat?: 'b64_json' | 'url';
+  /** Per attempt, covering the whole exchange. Generations are slow. @default 300000 (5 minutes) */
+  timeoutMs?: number;
+  retries?: Partial<RetryOptions>;
+  /** Largest JSON response accepted. @default 268435456 (256 MiB) */
+  maxResponseBytes?: number;
+  /** Largest image accepted from a `url` download. @default 67108864 (64 MiB) */
+  maxDownloadBytes?: number;
+  /** Passed to sharp's `limitInputPixels` when validating images. */
+  maxPixels?: number;
+  logger?: Logger;
+  /** For tests: the clock and randomness of backoff. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  dispatcher?: Dispatcher;
+}
+
+/** The JSON body the API expects: camelCase params mapped to the contract's snake_case names. */
+export function buildRequestBody(job: ProviderJob, responseFormat: 'b64_json' | 'url'): Record<string, unknown> {
+  const { params } = job;
+  const body: Record<string, unknown> = {
+    model: params.model,
+    prompt: params.prompt,
+    n: params.n,
+    seed: params.seed,
+    image_size: params.imageSize,
+    aspect_ratio: params.aspectRatio,
+    response_format: responseFormat,
+  };
+  if (job.references.length > 0) body.image = job.references.map((reference) => reference.apiValue);
+  return body;
+}
+
+const responseSchema = z.object({
+  created: z.number().optional(),
+  data: z.array(z.object({ b64_json: z.string().optional(), url: z.string().optional() })),
+  usage: z
+    .object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() })
+    .partial()
+    .optional(),
+  credit: z.number().optional(),
+});
+
+const errorBodySchema = z.object({
+  error: z.object({ type: z.string().optional(), message: z.string().optional() }),
+});
+
+const DEFINITION_BY_TYPE: Record<string, ErrorDefinition> = {
+  invalid_request_error: InvalidRequest,
+  content_moderation: ContentModeration,
+  input_too_large: InputTooLarge,
+  auth_error: AuthFailed,
+  insufficient_credits: InsufficientCredits,
+  rate_limit_error: RateLimited,
+  provider_error: ProviderFailed,
+  timeout_error: ProviderTimeout,
+};
+
+function definitionForStatus(status: number): ErrorDefinition {
+  if (status === 401 || status === 403) return AuthFailed;
+  if (status === 402) return InsufficientCredits;
+  if (status === 429) return RateLimited;
+  if (status === 504) return ProviderTimeout;
+  if (status >= 500) return ProviderFailed;
+  return InvalidRequest;
+}
+
+/**
+ * Maps an error answer to our catalog. The status decides whether a retry may help (4xx never,
+ * 429/502/503 freely, 504 and other 5xx once, as possibly billed); `error.type`, when the body has
+ * one, names the error more precisely: a 429 whose type says credits are exhausted is a credits
+ * error, and is not retried. 401 and 402 are auth and credits errors whatever their type says.
+ */
+export function classifyErrorResponse(
+  status: number,
+  rawBody: string,
+): { definition: ErrorDefinition; retryClass: RetryClass; apiType?: string; apiMessage?: string } {
+  let apiType: string | undefined;
+  let apiMessage: string | undefined;
+  try {
+    const parsed = errorBodySchema.safeParse(JSON.parse(rawBody));
+    if (parsed.success) ({ type: apiType, message: apiMessage } = parsed.data.error);
+  } catch {
+    // Not JSON: the status alone decides.
+  }
+  const byType = apiType !== undefined ? DEFINITION_BY_TYPE[apiType] : undefined;
+  const definition = status === 401 || status === 402 ? definitionForStatus(status) : (byType ?? definitionForStatus(status));
+  let retryClass: RetryClass = 'never';
+  if (definition === AuthFailed || definition === InsufficientCredits) retryClass = 'never';
+  else if (status === 429 || status === 502 || status === 503) retryClass = 'free';
+  else if (status >= 500) retryClass = 'billed';
+  return { definition, retryClass, ...(apiType && { apiType }), ...(apiMessage && { apiMessage }) };
+}
+
+/** Connection failures where the request never reached the server: retrying cannot double-bill. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Every `code` along the cause chain (and inside AggregateErrors, as connection attempts raise). */
+function errorCodes(error: unknown, depth = 0): string[] {
+  if (!error || typeof error !== 'object' || depth > 4) return [];
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  return [
+    ...(typeof code === 'string' ? [code] : []),
+    ...(Array.isArray(errors) ? errors.flatMap((inner) => errorCodes(inner, depth + 1)) : []),
+    ...errorCodes(cause, depth + 1),
+  ];
+}
+
+/** A failed attempt: the error to report and how the failure may be retried. */
+interface AttemptFailure {
+  error: ApiError;
+  retryClass: RetryClass;
+  retryAfterMs?: number;
+}
+
+function failure(definition: ErrorDefinition, message: string, retryClass: RetryClass, extra: { status?: number; apiType?: string; cause?: unknown; retryAfterMs?: number } = {}): AttemptFailure {
+  const error = new ApiError(definition, message, {
+    ...(extra.status !== undefined && { status: extra.status }),
+    ...(extra.apiType !== undefined && { apiType: extra.apiType }),
+    ...(extra.cause !== undefined && { cause: extra.cause }),
+  });
+  return { error, retryClass, ...(extra.retryAfterMs !== undefined && { retryAfterMs: extra.retryAfterMs }) };
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function decodeBase64(value: string): Uint8Array | undefined {
+  const compact = value.replace(/\s+/g, '');
+  if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64.test(compact)) return undefined;
+  return new Uint8Array(Buffer.from(compact, 'base64'));
+}
+
+/** Drops a body we will not read; a late abort of its request must not surface as an unhandled error. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      discard(body);
+      throw new Error(`${what} exceeded ${maxBytes} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The hosted text-to-image API (see shared/api/images-generations.md), over undici. */
+export class SharkProvider implements Provider {
+  readonly id = 'shark';
+  readonly #apiKey: string;
+  readonly #endpoint: string;
+  readonly #responseFormat: 'b64_json' | 'url';
+  readonly #timeoutMs: number;
+  readonly #retry: RetryOptions;
+  readonly #maxResponseBytes: number;
+  readonly #maxDownloadBytes: number;
+  readonly #maxPixels: number | undefined;
+  readonly #logger: Logger;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #random: () => number;
+  readonly #dispatcher: Dispatcher | undefined;
+
+  constructor(options: SharkProviderOptions) {
+    this.#apiKey = options.apiKey;
+    this.#endpoint = `${(options.baseUrl ?? DEFAULT_SHARK_BASE_URL).replace(/\/+$/, '')}/images/generations`;
+    this.#responseFormat = options.responseFormat ?? 'b64_json';
+    this.#timeoutMs = options.timeoutMs ?? 300_000;
+    this.#retry = { ...DEFAULT_RETRY_OPTIONS, ...options.retries };
+    this.#maxResponseBytes = options.maxResponseBytes ?? 256 * 1024 * 1024;
+    this.#maxDownloadBytes = options.maxDownloadBytes ?? 64 * 1024 * 1024;
+    this.#maxPixels = options.maxPixels;
+    this.#logger = options.logger ?? silentLogger;
+    this.#sleep = options.sleep ?? ((ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined));
+    this.#random = options.random ?? Math.random;
+    this.#dispatcher = options.dispatcher;
+  }
+
+  async generate(job: ProviderJob, options: GenerateOptions = {}): Promise<GenerationResult> {
+    const budget = new RetryBudget(this.#retry);
+    // Every error leaving here carries the attempts made, so that summaries count what may have been billed.
+    const counted = (error: ApiError): ApiError => {
+      error.attempts = budget.attempts;
+      error.possiblyBilledAttempts = budget.billedFailures;
+      return error;
+    };
+    for (;;) {
+      if (options.signal?.aborted) throw counted(new ApiError(Aborted, 'Cancelled before the request was sent.', { cause: options.signal.reason }));
+      budget.begin();
+      const outcome = await this.#attempt(job, options.signal);
+      if (!('error' in outcome)) {
+        return { ...outcome, attempts: budget.attempts, possiblyBilledAttempts: budget.billedFailures };
+      }
+      const { error, retryClass, retryAfterMs } = outcome;
+      const mayRetry = budget.allowsRetry(retryClass);
+      if (!mayRetry || options.signal?.aborted || options.mayRetry?.() === false) throw counted(error);
+      if (retryAfterMs !== undefined && retryAfterMs > this.#retry.maxRetryAfterMs) {
+        throw counted(new ApiError(RateLimited, `The API asked to wait ${Math.ceil(retryAfterMs / 1000)} s before retrying, more than retries.maxRetryAfterMs (${this.#retry.maxRetryAfterMs} ms) allows.`, { ...(error.status !== undefined && { status: error.status }), cause: error }));
+      }
+      const delay = retryAfterMs ?? backoffDelay(budget.attempts, this.#retry, this.#random);
+      this.#logger.debug(`${error.title} (attempt ${budget.attempts}); retrying in ${delay} ms`);
+      try {
+        await this.#sleep(delay, options.signal);
+      } catch (cause) {
+        throw counted(new ApiError(Aborted, 'Cancelled while waiting to retry.', { cause }));
+      }
+      // The run may have stopped (401/402 elsewhere) while this request waited.
+      if (options.mayRetry?.() === false) throw counted(error);
+    }
+  }
+
+  async #attempt(job: ProviderJob, signal: AbortSignal | undefined): Promise<Omit<GenerationResult, 'attempts' | 'possiblyBilledAttempts'> | AttemptFailure> {
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let statusCode: number;
+    let rawBody: Buffer;
+    let headers: Record<string, string | string[] | undefined>;
+    try {
+      const response = await request(this.#endpoint, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.#apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(buildRequestBody(job, this.#responseFormat)),
+        signal: attemptSignal,
+        ...(this.#dispatcher && { dispatcher: this.#dispatcher }),
+      });
+      statusCode = response.statusCode;
+      headers = response.headers;
+      rawBody = await readCapped(response.body, this.#maxResponseBytes, 'The response body');
+    } catch (cause) {
+      return this.#transportFailure(cause, signal, timeout);
+    }
+
+    if (statusCode !== 200) {
+      const text = rawBody.toString('utf8');
+      const { definition, retryClass, apiType, apiMessage } = classifyErrorResponse(statusCode, text);
+      const detail = apiMessage ? `: ${apiMessage}` : '';
+      return failure(definition, `HTTP ${statusCode}${apiType ? ` ${apiType}` : ''}${detail}`, retryClass, {
+        status: statusCode,
+        ...(apiType && { apiType }),
+        ...(definition === RateLimited && { retryAfterMs: parseRetryAfter(headers) }),
+      });
+    }
+    return this.#readImages(job, rawBody, attemptSignal, signal, timeout);
+  }
+
+  async #readImages(job: ProviderJob, rawBody: Buffer, attemptSignal: AbortSignal, signal: AbortSignal | undefined, timeout: AbortSignal) {
+    // A 200 was billed; anything wrong with it from here on is a possibly-billed failure.
+    let json: unknown;
+    try {
+      json = JSON.parse(rawBody.toString('utf8'));
+    } catch (cause) {
+      return failure(InvalidResponse, 'The 200 response body is not valid JSON.', 'billed', { status: 200, cause });
+    }
+    const parsed = responseSchema.safeParse(json);
+    if (!parsed.success) {
+      return failure(InvalidResponse, `The 200 response does not match the API contract: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')}`, 'billed', { status: 200 });
+    }
+    const { data, usage, credit } = parsed.data;
+    if (data.length < job.params.n) {
+      return failure(InvalidResponse, `Asked for ${job.params.n} image(s), the API returned ${data.length}.`, 'billed', { status: 200 });
+    }
+    const images: GeneratedImage[] = [];
+    for (const [index, item] of data.slice(0, job.params.n).entries()) {
+      let bytes: Uint8Array | undefined;
+      if (item.b64_json !== undefined) {
+        bytes = decodeBase64(item.b64_json);
+        if (!bytes) return failure(InvalidResponse, `Image ${index} is not valid base64.`, 'billed', { status: 200 });
+      } else if (item.url !== undefined) {
+        try {
+          bytes = await this.#download(item.url, attemptSignal);
+        } catch (cause) {
+          if (signal?.aborted) return failure(Aborted, 'Cancelled while downloading the image; the generation was billed.', 'billed', { cause });
+          const reason = timeout.aborted ? 'timed out' : cause instanceof Error ? cause.message : String(cause);
+          return failure(InvalidResponse, `Downloading image ${index} failed: ${reason}.`, 'billed', { status: 200, cause });
+        }
+      } else {
+        return failure(InvalidResponse, `Image ${index} has neither b64_json nor url.`, 'billed', { status: 200 });
+      }
+      try {
+        const info = await inspectImage(bytes, this.#maxPixels === undefined ? {} : { maxPixels: this.#maxPixels });
+        images.push({ bytes, ...info });
+      } catch (cause) {
+        const reason = isGenImageError(cause) ? cause.message : String(cause);
+        return failure(InvalidResponse, `Image ${index} is not a usable image: ${reason}`, 'billed', { status: 200, cause });
+      }
+    }
+    return { images, ...(usage && { usage: toUsage(usage) }), ...(credit !== undefined && { credit }) };
+  }
+
+  async #download(url: string, signal: AbortSignal): Promise<Uint8Array> {
+    // The link is signed and short-lived: fetched at once, never stored. No API key is sent to it.
+    const response = await request(url, { method: 'GET', signal, ...(this.#dispatcher && { dispatcher: this.#dispatcher }) });
+    if (response.statusCode !== 200) {
+      discard(response.body);
+      throw new Error(`HTTP ${response.statusCode}`);
+    }
+    const declared = Number(response.headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.#maxDownloadBytes) {
+      discard(response.body);
+      throw new Error(`the image is ${declared} bytes, over the ${this.#maxDownloadBytes}-byte cap`);
+    }
+    return new Uint8Array(await readCapped(response.body, this.#maxDownloadBytes, 'The image download'));
+  }
+
+  #transportFailure(cause: unknown, signal: AbortSignal | undefined, timeout: AbortSignal): AttemptFailure {
+    // Aborted after the request was sent: it may have been billed; the retry budget still refuses it.
+    if (signal?.aborted) return failure(Aborted, 'Cancelled after the request was sent; it may have been billed.', 'billed', { cause });
+    if (timeout.aborted) {
+      return failure(ProviderTimeout, `No complete answer within ${Math.round(this.#timeoutMs / 1000)} s (the \`timeout\` option).`, 'billed', { cause });
+    }
+    if (cause instanceof Error && /exceeded \d+ bytes/.test(cause.message)) {
+      return failure(InvalidResponse, cause.message, 'billed', { cause });
+    }
+    const codes = errorCodes(cause);
+    const notSent = codes.find((code) => NOT_SENT_CODES.has(code));
+    if (notSent !== undefined) {
+      return failure(NetworkFailed, `Could not connect to ${new URL(this.#endpoint).origin} (${notSent}).`, 'free', { cause });
+    }
+    // The request was sent and the connection failed before a complete answer: it may have been billed.
+    const reason = codes[0] ?? (cause instanceof Error ? cause.message : String(cause));
+    return failure(NetworkFailed, `The connection failed after the request was sent (${reason}).`, 'billed', { cause });
+  }
+}
+
+function toUsage(usage: { input_tokens?: number | undefined; output_tokens?: number | undefined; total_tokens?: number | undefined }): Usage {
+  const inputTokens = usage.input_tokens ?? 0;
+  const outputTokens = usage.output_tokens ?? 0;
+  return { inputTokens, outputTokens, totalTokens: usage.total_tokens ?? inputTokens + outputTokens };
+}

@@ -1,0 +1,359 @@
+import pLimit from 'p-limit';
+import type { ImageCache } from '../cache/cache.ts';
+import {
+  Aborted,
+  ApiError,
+  BudgetExceeded,
+  GenImageError,
+  RunStopped,
+  type SourceLocation,
+  formatError,
+  isGenImageError,
+  stopsTheRun,
+} from '../errors.ts';
+import { sha256Hex } from '../hash.ts';
+import type { Logger } from '../logger.ts';
+import type { Usage } from '../params.ts';
+import type { GenerationResult, Provider, ProviderJob } from './providers/provider.ts';
+import type { CacheEntryMeta } from '../cache/store.ts';
+
+/** One image request with its cache key and every place that asks for it. */
+export interface PlannedRequest {
+  key: string;
+  job: ProviderJob;
+  /** Markers that ask for this image; empty for requests made from code. */
+  origins: SourceLocation[];
+}
+
+export interface Budget {
+  /** Most images one run may generate. */
+  maxImages?: number;
+  /** Most credits one run may spend, as the provider reports them. */
+  maxCredits?: number;
+}
+
+export type Outcome =
+  | { status: 'reused'; key: string }
+  | { status: 'generated'; key: string; result: GenerationResult }
+  | { status: 'failed'; key: string; error: GenImageError };
+
+export type ScheduleEvent =
+  | { type: 'start'; request: PlannedRequest }
+  | { type: 'reused'; request: PlannedRequest }
+  | { type: 'generated'; request: PlannedRequest; result: GenerationResult }
+  | { type: 'failed'; request: PlannedRequest; error: GenImageError }
+  | { type: 'corrupt'; request: PlannedRequest };
+
+export interface SchedulerOptions {
+  provider: Provider;
+  cache: ImageCache;
+  /** Generations at once. @default 4 */
+  concurrency?: number;
+  budget?: Budget;
+  /**
+   * What one image is assumed to cost until the provider has charged for one: without it, the
+   * first concurrent requests could all pass `budget.maxCredits` together. @default 0
+   */
+  estimatedCreditsPerImage?: number;
+  /** Cancels everything, requests under way included (they may already have been billed). */
+  signal?: AbortSignal;
+  /** Stops sending new requests; those under way finish and are cached (a first Ctrl-C). */
+  stopSignal?: AbortSignal;
+  /** Told when a corrupt cache entry is generated again. */
+  logger?: Logger;
+  onEvent?: (event: ScheduleEvent) => void;
+  /** For tests. */
+  now?: () => number;
+}
+
+export interface Failure {
+  key: string;
+  origins: SourceLocation[];
+  error: GenImageError;
+}
+
+export interface GenerationSummary {
+  /** Distinct images asked for (after deduplication). */
+  requests: number;
+  /** Requests generated in this run, and the images they produced. */
+  generated: number;
+  images: number;
+  /** Requests served from the cache. */
+  reused: number;
+  /** Requests that failed or were not attempted because the run stopped. */
+  failed: number;
+  /** Cache entries that failed verification and were generated again (or failed to be). */
+  corrupt: number;
+  /** HTTP attempts in all, retries included. */
+  attempts: number;
+  /** Attempts that failed after the provider may have billed them. */
+  possiblyBilledAttempts: number;
+  usage: Usage;
+  credits: number;
+  elapsedMs: number;
+  /** The error that stopped the run early (401, 402, budget), if any. */
+  stoppedBy?: GenImageError;
+  failures: Failure[];
+}
+
+/** Merges requests for the same key, keeping every origin, in first-seen order. */
+export function dedupeRequests(requests: readonly PlannedRequest[]): PlannedRequest[] {
+  const byKey = new Map<string, PlannedRequest>();
+  for (const request of requests) {
+    const known = byKey.get(request.key);
+    if (known) known.origins.push(...request.origins);
+    else byKey.set(request.key, { ...request, origins: [...request.origins] });
+  }
+  return [...byKey.values()];
+}
+
+function extensionOf(format: string): string {
+  return format === 'jpeg' ? 'jpg' : format;
+}
+
+/** The JSON sidecar for a fresh generation. */
+export function entryMeta(request: PlannedRequest, provider: string, result: GenerationResult, created: Date): CacheEntryMeta {
+  const { params, references } = request.job;
+  return {
+    version: 1,
+    key: request.key,
+    provider,
+    model: params.model,
+    prompt: params.prompt,
+    params: {
+      seed: params.seed,
+      n: params.n,
+      imageSize: params.imageSize,
+      aspectRatio: params.aspectRatio,
+      references: references.map(({ source, sha256 }) => ({ source, sha256 })),
+    },
+    created: created.toISOString(),
+    ...(result.usage && { usage: result.usage }),
+    ...(result.credit !== undefined && { credit: result.credit }),
+    images: result.images.map((image, index) => ({
+      file: `${index}.${extensionOf(image.format)}`,
+      sha256: sha256Hex(image.bytes),
+      bytes: image.bytes.byteLength,
+      width: image.width,
+      height: image.height,
+      format: image.format,
+    })),
+  };
+}
+
+function asGenImageError(error: unknown): GenImageError {
+  if (isGenImageError(error)) return error;
+  // Ours are rethrown unchanged; anything foreign is wrapped once, here at the boundary.
+  return new ApiError(
+    { code: 'Unexpected', title: 'Generation failed unexpectedly' },
+    error instanceof Error ? error.message : String(error),
+    { cause: error },
+  );
+}
+
+/**
+ * Generates what the cache lacks: deduplicates in-flight work by key (two identical markers cost
+ * one request), bounds concurrency, takes a cross-process lock per key so that parallel builds
+ * generate each image once, stops sending on 401/402 or when the budget would be exceeded, and
+ * keeps every success when some requests fail.
+ */
+export class Scheduler {
+  readonly #options: SchedulerOptions;
+  readonly #limit: ReturnType<typeof pLimit>;
+  readonly #inFlight = new Map<string, Promise<Outcome>>();
+  #stoppedBy: GenImageError | undefined;
+  #imagesInFlight = 0;
+  #creditsSpent = 0;
+  #creditsInFlight = 0;
+  #imagesGenerated = 0;
+  readonly #corruptKeys = new Set<string>();
+
+  constructor(options: SchedulerOptions) {
+    const concurrency = options.concurrency ?? 4;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new TypeError(`Expected \`concurrency\` to be an integer from 1 and up, got ${concurrency}`);
+    }
+    this.#options = options;
+    this.#limit = pLimit(concurrency);
+  }
+
+  /** Generations running now, and waiting for a slot. */
+  get activeCount(): number {
+    return this.#limit.activeCount;
+  }
+  get pendingCount(): number {
+    return this.#limit.pendingCount;
+  }
+  /** The error that stopped this scheduler from sending more requests, if any. */
+  get stoppedBy(): GenImageError | undefined {
+    return this.#stoppedBy;
+  }
+
+  /** The image for one request: from the cache, from a generation already under way, or generated now. */
+  ensure(request: PlannedRequest): Promise<Outcome> {
+    const running = this.#inFlight.get(request.key);
+    if (running) return running;
+    const outcome = this.#limit(() => this.#produce(request)).finally(() => this.#inFlight.delete(request.key));
+    this.#inFlight.set(request.key, outcome);
+    return outcome;
+  }
+
+  /** Ensures every request and summarizes the run. Never rejects: failures are in the summary. */
+  async run(requests: readonly PlannedRequest[]): Promise<GenerationSummary> {
+    const now = this.#options.now ?? Date.now;
+    const started = now();
+    const unique = dedupeRequests(requests);
+    const outcomes = await Promise.all(unique.map((request) => this.ensure(request)));
+    const summary: GenerationSummary = {
+      requests: unique.length,
+      generated: 0,
+      images: 0,
+      reused: 0,
+      failed: 0,
+      corrupt: 0,
+      attempts: 0,
+      possiblyBilledAttempts: 0,
+      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+      credits: 0,
+      elapsedMs: 0,
+      failures: [],
+    };
+    outcomes.forEach((outcome, index) => {
+      const request = unique[index]!;
+      if (this.#corruptKeys.has(request.key)) summary.corrupt++;
+      if (outcome.status === 'reused') summary.reused++;
+      else if (outcome.status === 'generated') {
+        const { result } = outcome;
+        summary.generated++;
+        summary.images += result.images.length;
+        summary.attempts += result.attempts;
+        summary.possiblyBilledAttempts += result.possiblyBilledAttempts;
+        summary.credits += result.credit ?? 0;
+        if (result.usage) {
+          summary.usage.inputTokens += result.usage.inputTokens;
+          summary.usage.outputTokens += result.usage.outputTokens;
+          summary.usage.totalTokens += result.usage.totalTokens;
+        }
+      } else {
+        summary.failed++;
+        summary.failures.push({ key: outcome.key, origins: request.origins, error: outcome.error });
+        if (outcome.error instanceof ApiError) {
+          summary.attempts += outcome.error.attempts;
+          summary.possiblyBilledAttempts += outcome.error.possiblyBilledAttempts;
+        }
+      }
+    });
+    if (this.#stoppedBy) summary.stoppedBy = this.#stoppedBy;
+    summary.elapsedMs = now() - started;
+    return summary;
+  }
+
+  async #produce(request: PlannedRequest): Promise<Outcome> {
+    const { cache, provider, onEvent, signal, stopSignal } = this.#options;
+    const fail = (error: GenImageError): Outcome => {
+      onEvent?.({ type: 'failed', request, error });
+      return { status: 'failed', key: request.key, error };
+    };
+    const reuse = (): Outcome => {
+      onEvent?.({ type: 'reused', request });
+      return { status: 'reused', key: request.key };
+    };
+    const notSent = (): GenImageError | undefined => {
+      if (signal?.aborted || stopSignal?.aborted) return new GenImageError(Aborted, 'Not sent: the run was interrupted first.', { hint: 'Run again to generate it.' });
+      return this.#stoppedFailure();
+    };
+    try {
+      const status = await cache.status(request.key);
+      if (status === 'cached') return reuse();
+      if (status === 'corrupt') this.#reportCorrupt(request);
+      const stopped = notSent();
+      if (stopped) return fail(stopped);
+
+      const release = await cache.lock(request.key);
+      let reserved: { images: number; credits: number } | undefined;
+      try {
+        // Another process may have generated it while we waited for the lock.
+        if ((await cache.status(request.key)) === 'cached') return reuse();
+        const stoppedMeanwhile = notSent();
+        if (stoppedMeanwhile) return fail(stoppedMeanwhile);
+        const overBudget = this.#checkBudget(request.job.params.n);
+        if (overBudget) {
+          this.#stoppedBy ??= overBudget;
+          return fail(overBudget);
+        }
+        // Held while in flight so that parallel requests cannot overshoot the budget together.
+        reserved = { images: request.job.params.n, credits: request.job.params.n * this.#creditsPerImage() };
+        this.#imagesInFlight += reserved.images;
+        this.#creditsInFlight += reserved.credits;
+        onEvent?.({ type: 'start', request });
+        const result = await provider.generate(request.job, { ...(signal && { signal }), mayRetry: () => !this.#stoppedBy });
+        await cache.put(entryMeta(request, provider.id, result, new Date()), result.images.map((image) => image.bytes));
+        this.#imagesGenerated += result.images.length;
+        this.#creditsSpent += result.credit ?? 0;
+        onEvent?.({ type: 'generated', request, result });
+        return { status: 'generated', key: request.key, result };
+      } finally {
+        if (reserved) {
+          this.#imagesInFlight -= reserved.images;
+          this.#creditsInFlight -= reserved.credits;
+        }
+        await release();
+      }
+    } catch (caught) {
+      const error = asGenImageError(caught);
+      if (stopsTheRun(error)) this.#stoppedBy ??= error;
+      return fail(error);
+    }
+  }
+
+  /** Once a 401, 402 or the budget stopped the run: the failure the requests not sent report. */
+  #stoppedFailure(): GenImageError | undefined {
+    const cause = this.#stoppedBy;
+    return cause && new GenImageError(RunStopped, `Not sent: the run stopped after "${cause.title}".`, { cause });
+  }
+
+  #reportCorrupt(request: PlannedRequest): void {
+    if (this.#corruptKeys.has(request.key)) return;
+    this.#corruptKeys.add(request.key);
+    const where = request.origins.map((origin) => `${origin.file}:${origin.line}:${origin.column}`).join(', ') || request.key;
+    this.#options.logger?.warn(`${where}: the cached image failed verification and is not used; generating it again.`);
+    this.#options.onEvent?.({ type: 'corrupt', request });
+  }
+
+  /** Average credits per image seen so far, or the configured estimate before any was charged. */
+  #creditsPerImage(): number {
+    if (this.#imagesGenerated === 0) return this.#options.estimatedCreditsPerImage ?? 0;
+    return this.#creditsSpent / this.#imagesGenerated;
+  }
+
+  #checkBudget(images: number): GenImageError | undefined {
+    const { maxImages, maxCredits } = this.#options.budget ?? {};
+    const imagesAfter = this.#imagesGenerated + this.#imagesInFlight + images;
+    if (maxImages !== undefined && imagesAfter > maxImages) {
+      return new GenImageError(BudgetExceeded, `Generating ${images} more image(s) would make ${imagesAfter}, over budget.maxImages (${maxImages}).`);
+    }
+    const creditsAfter = this.#creditsSpent + this.#creditsInFlight + images * this.#creditsPerImage();
+    if (maxCredits !== undefined && (creditsAfter > maxCredits || this.#creditsSpent >= maxCredits)) {
+      return new GenImageError(BudgetExceeded, `${Math.round(this.#creditsSpent)} credits spent; the next request would pass budget.maxCredits (${maxCredits}).`);
+    }
+    return undefined;
+  }
+}
+
+/** One line for the end of a build: "12 images: 3 generated, 9 reused, 0 failed · 30 credits · 1.2 s". */
+export function formatSummary(summary: GenerationSummary): string {
+  const parts = [`${summary.requests} image request(s): ${summary.generated} generated, ${summary.reused} reused, ${summary.failed} failed`];
+  parts.push(`${summary.credits} credits`);
+  if (summary.corrupt > 0) parts.push(`${summary.corrupt} corrupt cache entr${summary.corrupt === 1 ? 'y' : 'ies'} replaced`);
+  if (summary.possiblyBilledAttempts > 0) parts.push(`${summary.possiblyBilledAttempts} possibly billed failed attempt(s)`);
+  parts.push(`${(summary.elapsedMs / 1000).toFixed(1)} s`);
+  return parts.join(' · ');
+}
+
+/** Each failure with its origins, for the end of a failed run. */
+export function formatFailures(failures: readonly Failure[]): string[] {
+  return failures.map((failure) => {
+    const where = failure.origins.map((origin) => `${origin.file}:${origin.line}:${origin.column}`).join(', ') || failure.key.slice(0, 12);
+    return `${where}: ${formatError(failure.error).replace(/\n/g, '\n  ')}`;
+  });
+}

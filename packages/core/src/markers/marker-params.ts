@@ -1,0 +1,336 @@
+/**
+ * Turns a parsed marker into a generation request: splits generation attributes from rendering
+ * ones, applies precedence (marker attribute > preset > config defaults) and validates with the
+ * one schema, `generationParamsSchema`, phrasing each problem per attribute. Pure.
+ */
+import { DynamicAttribute, InvalidAttribute, formatLocation, type SourceLocation } from '../errors.ts';
+import {
+  ASPECT_RATIOS,
+  DEFAULT_MODEL,
+  IMAGE_SIZES,
+  generationParamsSchema,
+  type AspectRatio,
+  type GenerationParamsInput,
+  type ImageSize,
+} from '../params.ts';
+import { createDiagnostic, isDynamic, type Diagnostic, type LiteralValue, type Marker, type MarkerAttribute } from './markers.ts';
+
+/** Attributes that change the pixels (or choose among them); every other attribute is for rendering. */
+export const GENERATION_ATTRIBUTES = ['prompt', 'seed', 'n', 'pick', 'aspectRatio', 'imageSize', 'model', 'reference', 'preset'] as const;
+export type GenerationAttribute = (typeof GENERATION_ATTRIBUTES)[number];
+
+/**
+ * A named bundle a marker chooses with `preset="name"`. Structurally the config's `Preset`.
+ * @example { prompt: 'watercolor, soft light', aspectRatio: '16:9' }
+ */
+export interface MarkerPreset {
+  /** Appended to the marker's prompt with ", ". */
+  prompt?: string;
+  model?: string;
+  seed?: number;
+  n?: number;
+  imageSize?: ImageSize;
+  aspectRatio?: AspectRatio;
+  reference?: string | string[];
+}
+
+export interface MarkerContext {
+  /** Parameters for markers that do not set them (config `defaults`). */
+  defaults?: Partial<GenerationParamsInput>;
+  /** Config `presets`, by name. */
+  presets?: Record<string, MarkerPreset>;
+}
+
+/** What a marker asks for. */
+export interface MarkerRequest {
+  /** Validated: parses with `generationParamsSchema`; defaults filled in. */
+  params: GenerationParamsInput;
+  /** Which of the `n` images the marker shows, 0-based. @default 0 */
+  pick: number;
+  /** The preset's name, when the marker chose one. */
+  preset?: string;
+  /**
+   * Rendering attributes with literal values (alt, widths, sizes, class, loading, ...). Dynamic
+   * ones are left out: the renderer evaluates them itself at runtime.
+   */
+  render: Record<string, LiteralValue>;
+  location: SourceLocation;
+  file: string;
+}
+
+export interface MarkerInterpretation {
+  /** Absent when a diagnostic is an error. */
+  request?: MarkerRequest;
+  diagnostics: Diagnostic[];
+}
+
+export function interpretMarker(marker: Marker, context: MarkerContext = {}): MarkerInterpretation {
+  const diagnostics: Diagnostic[] = [];
+  const given = new Map<GenerationAttribute, MarkerAttribute>();
+  const dynamic = new Set<GenerationAttribute>();
+  const render: Record<string, LiteralValue> = {};
+
+  for (const attribute of marker.attributes) {
+    const { name, value } = attribute;
+    if (name === '...') {
+      diagnostics.push(
+        createDiagnostic(
+          DynamicAttribute,
+          'warning',
+          `{${isDynamic(value) ? value.expression : '...'}} at ${formatLocation(attribute.location)} is a spread: genimage cannot see what it sets, so generation attributes inside it are ignored.`,
+          attribute.location,
+          { attribute: name, hint: 'Write prompt, seed and the other generation attributes on the marker itself.' },
+        ),
+      );
+    } else if (isGenerationAttribute(name)) {
+      if (isDynamic(value)) {
+        dynamic.add(name);
+        diagnostics.push(dynamicError(attribute, name));
+      } else if (!given.has(name)) {
+        given.set(name, attribute);
+      }
+    } else {
+      const meant = nearMiss(name);
+      if (meant !== undefined) {
+        diagnostics.push(
+          createDiagnostic(
+            InvalidAttribute,
+            'warning',
+            `${name} is not a generation attribute, so it does not change the image; did you mean ${meant}?`,
+            attribute.location,
+            { attribute: name, hint: `Attribute names are case-sensitive: write ${meant}.` },
+          ),
+        );
+      }
+      if (!isDynamic(value)) render[name] = value;
+    }
+  }
+
+  const preset = resolvePreset(given.get('preset'), context.presets, diagnostics);
+  const { input, origins } = mergeParams(marker, given, preset, context.defaults ?? {}, diagnostics);
+
+  if (input.prompt === undefined && !dynamic.has('prompt')) {
+    diagnostics.push(
+      createDiagnostic(InvalidAttribute, 'error', `This <GenImage> marker has no prompt, so there is nothing to generate.`, marker.location, {
+        attribute: 'prompt',
+        hint: 'Add one, e.g. prompt="a red fox in the snow".',
+      }),
+    );
+  }
+
+  const parsed = generationParamsSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = issue.path[0];
+      if (field === 'prompt' && input.prompt === undefined) continue; // reported above
+      diagnostics.push(issueDiagnostic(issue, typeof field === 'string' ? field : undefined, input, origins, marker));
+    }
+  }
+
+  const n = parsed.success ? parsed.data.n : undefined;
+  const pick = resolvePick(given.get('pick'), n, diagnostics);
+
+  if (diagnostics.some((diagnostic) => diagnostic.severity === 'error') || !parsed.success || pick === undefined) {
+    return { diagnostics };
+  }
+  const request: MarkerRequest = { params: parsed.data, pick, render, location: marker.location, file: marker.file };
+  if (preset !== undefined) request.preset = preset.name;
+  return { request, diagnostics };
+}
+
+// --- Internals ---
+
+/** What each generation attribute accepts, for messages. */
+const ALLOWED: Record<GenerationAttribute, string> = {
+  prompt: 'a non-empty string, e.g. prompt="a red fox in the snow"',
+  seed: '-1 (random) or a non-negative integer, e.g. seed={42}',
+  n: 'an integer from 1 to 4, e.g. n={2}',
+  pick: 'an integer from 0 to n - 1, e.g. pick={1}',
+  aspectRatio: `one of ${ASPECT_RATIOS.join(', ')}`,
+  imageSize: `one of ${IMAGE_SIZES.join(', ')}`,
+  model: `a model id, e.g. model="${DEFAULT_MODEL}"`,
+  reference: 'a local path or an https URL, or a list of them, e.g. reference={["./fox.png"]}',
+  preset: 'the name of a preset in the config, e.g. preset="hero"',
+};
+
+const NUMERIC_ATTRIBUTES = new Set<string>(['seed', 'n', 'pick']);
+
+function isGenerationAttribute(name: string): name is GenerationAttribute {
+  return (GENERATION_ATTRIBUTES as readonly string[]).includes(name);
+}
+
+/** `aspect-ratio`, `AspectRatio`, `image_size`: a generation attribute spelled another way. */
+function nearMiss(name: string): GenerationAttribute | undefined {
+  const normalized = name.toLowerCase().replace(/[-_]/g, '');
+  return GENERATION_ATTRIBUTES.find((attribute) => attribute.toLowerCase() === normalized);
+}
+
+function show(name: string, value: unknown): string {
+  if (typeof value === 'string') return `${name}=${JSON.stringify(value)}`;
+  return `${name}={${JSON.stringify(value) ?? String(value)}}`;
+}
+
+function dynamicError(attribute: MarkerAttribute, name: GenerationAttribute): Diagnostic {
+  const expression = isDynamic(attribute.value) ? attribute.value.expression : '';
+  return createDiagnostic(
+    DynamicAttribute,
+    'error',
+    `${name}={${expression}} at ${formatLocation(attribute.location)} is an expression, whose value genimage cannot know ` +
+      `when it scans the sources. ${name} must be written literally, as ${ALLOWED[name]}.`,
+    attribute.location,
+    { attribute: name },
+  );
+}
+
+function invalid(attribute: MarkerAttribute | undefined, location: SourceLocation, name: string, message: string): Diagnostic {
+  return createDiagnostic(InvalidAttribute, 'error', message, attribute?.location ?? location, { attribute: name });
+}
+
+/** `"42"` reads as 42 for numeric attributes, so plain HTML (`seed="42"`) works. */
+function markerValue(name: GenerationAttribute, value: LiteralValue): unknown {
+  if (NUMERIC_ATTRIBUTES.has(name) && typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) return Number(value);
+  if (name === 'reference' && typeof value === 'string') return [value];
+  return value;
+}
+
+interface ResolvedPreset {
+  name: string;
+  preset: MarkerPreset;
+  attribute: MarkerAttribute;
+}
+
+function resolvePreset(
+  attribute: MarkerAttribute | undefined,
+  presets: Record<string, MarkerPreset> | undefined,
+  diagnostics: Diagnostic[],
+): ResolvedPreset | undefined {
+  if (attribute === undefined) return undefined;
+  const name = attribute.value;
+  const known = Object.keys(presets ?? {});
+  const choices = known.length === 0 ? 'no presets are configured' : `configured presets: ${known.join(', ')}`;
+  if (typeof name !== 'string') {
+    diagnostics.push(invalid(attribute, attribute.location, 'preset', `${show('preset', name)} is not a preset name (${choices}).`));
+    return undefined;
+  }
+  // Own keys only: preset="constructor" is no preset.
+  const preset = presets !== undefined && Object.hasOwn(presets, name) ? presets[name] : undefined;
+  if (preset === undefined) {
+    diagnostics.push(invalid(attribute, attribute.location, 'preset', `${show('preset', name)} is not a configured preset (${choices}).`));
+    return undefined;
+  }
+  return { name, preset, attribute };
+}
+
+type Origin = { from: 'marker'; attribute: MarkerAttribute } | { from: 'preset'; preset: ResolvedPreset } | { from: 'defaults' };
+
+const PARAM_FIELDS = ['model', 'seed', 'n', 'imageSize', 'aspectRatio', 'reference'] as const;
+
+function mergeParams(
+  marker: Marker,
+  given: Map<GenerationAttribute, MarkerAttribute>,
+  preset: ResolvedPreset | undefined,
+  defaults: Partial<GenerationParamsInput>,
+  diagnostics: Diagnostic[],
+): { input: Record<string, unknown>; origins: Map<string, Origin> } {
+  const input: Record<string, unknown> = {};
+  const origins = new Map<string, Origin>();
+  for (const [field, value] of Object.entries(defaults)) {
+    if (value === undefined) continue;
+    input[field] = value;
+    origins.set(field, { from: 'defaults' });
+  }
+  for (const field of PARAM_FIELDS) {
+    const value = preset?.preset[field];
+    if (value === undefined || preset === undefined) continue;
+    input[field] = field === 'reference' && typeof value === 'string' ? [value] : value;
+    origins.set(field, { from: 'preset', preset });
+  }
+  for (const field of [...PARAM_FIELDS, 'prompt'] as const) {
+    const attribute = given.get(field);
+    if (attribute === undefined) continue;
+    input[field] = markerValue(field, attribute.value as LiteralValue);
+    origins.set(field, { from: 'marker', attribute });
+  }
+  // The preset's prompt is a suffix: "a red fox" + "watercolor" -> "a red fox, watercolor".
+  const suffix = preset?.preset.prompt?.trim();
+  if (suffix && typeof input.prompt === 'string' && input.prompt.trim() !== '') {
+    input.prompt = `${input.prompt.trim()}, ${suffix}`;
+  }
+  if (input.reference !== undefined && !Array.isArray(input.reference)) {
+    const origin = origins.get('reference');
+    const attribute = origin?.from === 'marker' ? origin.attribute : undefined;
+    diagnostics.push(
+      invalid(attribute, marker.location, 'reference', `${show('reference', input.reference)} is not a path or a list of paths. Allowed: ${ALLOWED.reference}.`),
+    );
+    delete input.reference;
+  }
+  return { input, origins };
+}
+
+interface ZodIssueLike {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  expected?: unknown;
+  keys?: string[];
+}
+
+function issueDiagnostic(
+  issue: ZodIssueLike,
+  field: string | undefined,
+  input: Record<string, unknown>,
+  origins: Map<string, Origin>,
+  marker: Marker,
+): Diagnostic {
+  if (field === undefined || !isGenerationAttribute(field)) {
+    const keys = issue.keys?.join(', ') ?? field ?? '';
+    return invalid(undefined, marker.location, keys, `The generation defaults are invalid (${keys}: ${issue.message}).`);
+  }
+  const origin = origins.get(field);
+  const value = issue.path.length > 1 && Array.isArray(input[field]) ? (input[field] as unknown[])[Number(issue.path[1])] : input[field];
+  const subject =
+    origin?.from === 'preset'
+      ? `${show(field, value)} from preset "${origin.preset.name}"`
+      : origin?.from === 'defaults'
+        ? `The default ${show(field, value)}`
+        : issue.path.length > 1
+          ? `${show(field, input[field])} has an element ${JSON.stringify(value) ?? String(value)} that`
+          : show(field, value);
+  let reason: string;
+  if (issue.code === 'invalid_type') reason = `is not ${describeType(issue.expected)}`;
+  else if (issue.code === 'invalid_value') reason = `is not supported`;
+  else reason = `is invalid (${issue.message})`;
+  const attribute = origin?.from === 'marker' ? origin.attribute : origin?.from === 'preset' ? origin.preset.attribute : undefined;
+  return invalid(attribute, marker.location, field, `${subject} ${reason}. Allowed: ${ALLOWED[field]}.`);
+}
+
+function describeType(expected: unknown): string {
+  if (expected === 'number') return 'a number';
+  if (expected === 'int') return 'an integer';
+  if (expected === 'string') return 'a string';
+  if (expected === 'array') return 'a list';
+  return `a ${String(expected)}`;
+}
+
+function resolvePick(attribute: MarkerAttribute | undefined, n: number | undefined, diagnostics: Diagnostic[]): number | undefined {
+  if (attribute === undefined) return 0;
+  const value = markerValue('pick', attribute.value as LiteralValue);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    diagnostics.push(
+      invalid(attribute, attribute.location, 'pick', `${show('pick', attribute.value)} is not a non-negative integer. Allowed: ${ALLOWED.pick}.`),
+    );
+    return undefined;
+  }
+  if (n !== undefined && value >= n) {
+    diagnostics.push(
+      invalid(
+        attribute,
+        attribute.location,
+        'pick',
+        `${show('pick', attribute.value)} is out of range: n is ${n}, so the images are numbered 0 to ${n - 1}. Allowed: an integer from 0 to ${n - 1}, or a larger n.`,
+      ),
+    );
+    return undefined;
+  }
+  return value;
+}

@@ -1,0 +1,419 @@
+/**
+ * Finds `<GenImage ... />` markers in a source file and reads their attributes. Pure: no I/O,
+ * never throws; every problem becomes a located `Diagnostic` and parsing goes on with the next
+ * marker, so one typo does not hide the other images of a site. `scan.ts` feeds it files,
+ * `marker-params.ts` turns a marker into a generation request.
+ *
+ * The parser is split by what each part has to know: `source-regions.ts` decides which text can
+ * hold a marker (not comments, strings, code fences or Markdown frontmatter), `marker-tag.ts`
+ * spots a marker start, `literals.ts` reads attribute values and `js-skip.ts` steps over
+ * JavaScript. This module owns the marker syntax and the diagnostics.
+ */
+import {
+  DynamicAttribute,
+  GenImageError,
+  InvalidAttribute,
+  MarkerSyntax,
+  type ErrorDefinition,
+  type SourceLocation,
+} from '../errors.ts';
+import { CHAR, isWhitespace } from './char-codes.ts';
+import { findClose, skipJsTrivia } from './js-skip.ts';
+import { decodeEntities, parseLiteral, startsLiteral, type LiteralValue } from './literals.ts';
+import { MARKER_OPEN, nextMarkerStart } from './marker-tag.ts';
+import { walkSource, type RegionVisitor } from './source-regions.ts';
+
+export { MARKER_TAG } from './marker-tag.ts';
+export type { LiteralScalar, LiteralValue } from './literals.ts';
+
+const { APOS, BACKTICK, DQUOTE, EQ, GT, LBRACE, LT, RBRACE, SLASH, SPACE, STAR } = CHAR;
+
+/** A value only known when the page renders, e.g. `{title}`; `expression` is its source text. */
+export interface DynamicValue {
+  kind: 'dynamic';
+  expression: string;
+}
+
+export interface MarkerAttribute {
+  /** As written; a spread (`{...props}`, Vue `v-bind="obj"`) is named `...`. */
+  name: string;
+  value: LiteralValue | DynamicValue;
+  /** Where the attribute's name starts. */
+  location: SourceLocation;
+}
+
+/** One `<GenImage>` in a source file. */
+export interface Marker {
+  file: string;
+  /** Where its `<` is. */
+  location: SourceLocation;
+  attributes: MarkerAttribute[];
+}
+
+/** A located problem with a marker. Errors stop the marker; warnings do not. */
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  /** The catalog code (`errors.ts`), e.g. `MarkerSyntax`. */
+  code: string;
+  message: string;
+  location: SourceLocation;
+  /** The attribute concerned, when there is one. */
+  attribute?: string;
+  /** What to do about it, when the catalog or the situation says. */
+  hint?: string;
+}
+
+export interface MarkerParseResult {
+  markers: Marker[];
+  diagnostics: Diagnostic[];
+}
+
+export function isDynamic(value: LiteralValue | DynamicValue): value is DynamicValue {
+  return typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Builds a diagnostic from a catalog entry. */
+export function createDiagnostic(
+  definition: ErrorDefinition,
+  severity: Diagnostic['severity'],
+  message: string,
+  location: SourceLocation,
+  extra: { attribute?: string; hint?: string } = {},
+): Diagnostic {
+  const diagnostic: Diagnostic = { severity, code: definition.code, message, location };
+  if (extra.attribute !== undefined) diagnostic.attribute = extra.attribute;
+  const hint = extra.hint ?? definition.hint;
+  if (hint !== undefined) diagnostic.hint = hint;
+  return diagnostic;
+}
+
+const DIAGNOSTIC_DEFINITIONS: readonly ErrorDefinition[] = [MarkerSyntax, DynamicAttribute, InvalidAttribute];
+
+/** The diagnostic as a `GenImageError`, for adapters that report or throw through `formatError`. */
+export function diagnosticToError(diagnostic: Diagnostic): GenImageError {
+  const definition = DIAGNOSTIC_DEFINITIONS.find((entry) => entry.code === diagnostic.code) ?? MarkerSyntax;
+  const options = { location: diagnostic.location, ...(diagnostic.hint === undefined ? {} : { hint: diagnostic.hint }) };
+  return new GenImageError(definition, diagnostic.message, options);
+}
+
+/**
+ * Finds the markers of one source file. `file` names the file in locations and chooses the
+ * comment rules by its extension (see `source-regions.ts`).
+ * @example parseMarkers('<GenImage prompt="a red fox" seed={42} />', 'src/pages/index.astro')
+ */
+export function parseMarkers(source: string, file: string): MarkerParseResult {
+  const ctx: Ctx = { src: source, file, markers: [], diagnostics: [], lineStarts: undefined };
+  // Most files have no marker: one substring search instead of a walk.
+  if (!source.includes(MARKER_OPEN)) return { markers: ctx.markers, diagnostics: ctx.diagnostics };
+  walkSource(source, file, VISITOR, ctx);
+  return { markers: ctx.markers, diagnostics: ctx.diagnostics };
+}
+
+// --- Internals ---
+
+interface Ctx {
+  src: string;
+  file: string;
+  markers: Marker[];
+  diagnostics: Diagnostic[];
+  /** Offsets where lines start, computed on the first location asked for. */
+  lineStarts: number[] | undefined;
+}
+
+/** HTML attribute-name characters: anything but whitespace and `"'<>/={}` and backtick. */
+function isNameChar(c: number): boolean {
+  return (
+    c > SPACE &&
+    !isWhitespace(c) &&
+    c !== DQUOTE &&
+    c !== APOS &&
+    c !== LT &&
+    c !== GT &&
+    c !== SLASH &&
+    c !== EQ &&
+    c !== LBRACE &&
+    c !== RBRACE &&
+    c !== BACKTICK
+  );
+}
+
+function locate(ctx: Ctx, offset: number): SourceLocation {
+  let starts = ctx.lineStarts;
+  if (starts === undefined) {
+    starts = [0];
+    for (let i = ctx.src.indexOf('\n'); i !== -1; i = ctx.src.indexOf('\n', i + 1)) starts.push(i + 1);
+    ctx.lineStarts = starts;
+  }
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if ((starts[middle] ?? 0) <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return { file: ctx.file, line: low + 1, column: offset - (starts[low] ?? 0) + 1 };
+}
+
+function where(ctx: Ctx, offset: number): string {
+  const { line, column } = locate(ctx, offset);
+  return `${line}:${column}`;
+}
+
+function syntaxError(ctx: Ctx, offset: number, message: string, attribute?: string, hint?: string): void {
+  const extra: { attribute?: string; hint?: string } = {};
+  if (attribute !== undefined) extra.attribute = attribute;
+  if (hint !== undefined) extra.hint = hint;
+  ctx.diagnostics.push(createDiagnostic(MarkerSyntax, 'error', message, locate(ctx, offset), extra));
+}
+
+function syntaxWarning(ctx: Ctx, offset: number, message: string, hint?: string): void {
+  const extra = hint === undefined ? {} : { hint };
+  ctx.diagnostics.push(createDiagnostic(MarkerSyntax, 'warning', message, locate(ctx, offset), extra));
+}
+
+/** Warns when a comment or code block that never closes swallows a marker. */
+function warnHiddenMarker(ctx: Ctx, at: number, hidden: number, what: string): void {
+  syntaxWarning(
+    ctx,
+    at,
+    `${what} is never closed, so it hides the <GenImage> marker at ${where(ctx, hidden)} and everything after it.`,
+    'Close it if the marker is meant to be generated.',
+  );
+}
+
+/** One visitor for every file; the file's state travels as `ctx` (see `RegionVisitor` for why). */
+const VISITOR: RegionVisitor<Ctx> = { marker: parseMarker, hidden: warnHiddenMarker };
+
+// --- The marker itself ---
+
+/** Parses the marker whose `<` is at `start`; returns where scanning resumes. */
+function parseMarker(ctx: Ctx, start: number): number {
+  const { src } = ctx;
+  const n = src.length;
+  const attributes: MarkerAttribute[] = [];
+  const seen = new Map<string, number>();
+  let duplicate = false;
+  let i = start + MARKER_OPEN.length;
+  for (;;) {
+    i = skipTagTrivia(src, i);
+    if (i >= n) {
+      syntaxError(ctx, start, 'This <GenImage> marker is never closed: the file ends before its "/>" or ">".', undefined, 'End the marker with "/>".');
+      return n;
+    }
+    const c = src.charCodeAt(i);
+    if (c === SLASH) {
+      if (src.charCodeAt(i + 1) === GT) return duplicate ? i + 2 : finishMarker(ctx, start, attributes, i + 2, false);
+      syntaxError(ctx, i, 'Unexpected "/" inside <GenImage>: expected an attribute or "/>".');
+      return i + 1;
+    }
+    if (c === GT) return duplicate ? i + 1 : finishMarker(ctx, start, attributes, i + 1, true);
+    if (c === LT) {
+      syntaxError(
+        ctx,
+        start,
+        `This <GenImage> marker is never closed: another tag starts at ${where(ctx, i)} before its "/>" or ">".`,
+        undefined,
+        'End the marker with "/>".',
+      );
+      return i;
+    }
+    const attributeStart = i;
+    let attribute: MarkerAttribute | undefined;
+    if (c === LBRACE) {
+      const result = parseBraceAttribute(ctx, i);
+      if (typeof result === 'number') return result;
+      attribute = result.attribute;
+      i = result.end;
+    } else if (isNameChar(c)) {
+      const result = parseNamedAttribute(ctx, i);
+      if (typeof result === 'number') return result;
+      attribute = result.attribute;
+      i = result.end;
+    } else {
+      syntaxError(ctx, i, `Unexpected ${JSON.stringify(src[i])} inside <GenImage>: expected an attribute name, "/>" or ">".`);
+      return i + 1;
+    }
+    const first = seen.get(attribute.name);
+    if (first !== undefined && attribute.name !== '...') {
+      duplicate = true;
+      syntaxError(
+        ctx,
+        attributeStart,
+        `The attribute ${attribute.name} is given twice (first at ${where(ctx, first)}); genimage cannot tell which one is meant.`,
+        attribute.name,
+        'Remove one of them.',
+      );
+    } else {
+      seen.set(attribute.name, attributeStart);
+    }
+    attributes.push(attribute);
+  }
+}
+
+/** Whitespace and JSX comments between attributes. */
+function skipTagTrivia(src: string, i: number): number {
+  for (;;) {
+    const c = src.charCodeAt(i);
+    if (isWhitespace(c)) {
+      i++;
+    } else if (c === SLASH && src.charCodeAt(i + 1) === STAR) {
+      const end = src.indexOf('*/', i + 2);
+      if (end === -1) return i;
+      i = end + 2;
+    } else if (c === SLASH && src.charCodeAt(i + 1) === SLASH) {
+      const end = src.indexOf('\n', i);
+      if (end === -1) return src.length;
+      i = end;
+    } else {
+      return i;
+    }
+  }
+}
+
+/** `</GenImage>`, which ends a marker written with `>` instead of `/>`. */
+const CLOSING_TAG = /<\/GenImage\s*>/g;
+
+function finishMarker(ctx: Ctx, start: number, attributes: MarkerAttribute[], end: number, open: boolean): number {
+  if (open) {
+    // `<GenImage ...></GenImage>`: children are ignored.
+    CLOSING_TAG.lastIndex = end;
+    const close = CLOSING_TAG.exec(ctx.src);
+    const nextMarker = nextMarkerStart(ctx.src, end);
+    if (close === null || (nextMarker !== -1 && nextMarker < close.index)) {
+      syntaxWarning(
+        ctx,
+        start,
+        'This <GenImage> marker ends with ">" but has no closing </GenImage>.',
+        'Write it self-closing: <GenImage ... />.',
+      );
+    } else {
+      end = close.index + close[0].length;
+    }
+  }
+  ctx.markers.push({ file: ctx.file, location: locate(ctx, start), attributes });
+  return end;
+}
+
+type AttributeResult = { attribute: MarkerAttribute; end: number } | number;
+
+/** `{...props}` (a spread) or Svelte's `{seed}` shorthand. */
+function parseBraceAttribute(ctx: Ctx, i: number): AttributeResult {
+  const { src } = ctx;
+  const close = findClose(src, i + 1, LBRACE);
+  if (close === -1 || src.slice(i, close).includes(MARKER_OPEN)) {
+    syntaxError(ctx, i, 'This "{" inside <GenImage> is never closed.', undefined, 'Close it with "}".');
+    return i + 1;
+  }
+  const expression = src.slice(i + 1, close).trim();
+  const location = locate(ctx, i);
+  if (expression.startsWith('...')) {
+    return { attribute: { name: '...', value: { kind: 'dynamic', expression }, location }, end: close + 1 };
+  }
+  if (/^[A-Za-z_$][\w$]*$/.test(expression)) {
+    return { attribute: { name: expression, value: { kind: 'dynamic', expression }, location }, end: close + 1 };
+  }
+  syntaxError(ctx, i, `Unexpected {${expression}} inside <GenImage>: in attribute position only a spread {...props} is allowed.`);
+  return close + 1;
+}
+
+function parseNamedAttribute(ctx: Ctx, i: number): AttributeResult {
+  const { src } = ctx;
+  const nameStart = i;
+  while (i < src.length && isNameChar(src.charCodeAt(i))) i++;
+  let name = src.slice(nameStart, i);
+  const location = locate(ctx, nameStart);
+  const afterName = skipTagTrivia(src, i);
+  if (src.charCodeAt(afterName) !== EQ) return { attribute: { name, value: true, location }, end: i };
+  const at = skipTagTrivia(src, afterName + 1);
+  const c = src.charCodeAt(at);
+  let value: LiteralValue | DynamicValue;
+  let end: number;
+  if (c === DQUOTE || c === APOS) {
+    const close = src.indexOf(String.fromCharCode(c), at + 1);
+    const raw = close === -1 ? '' : src.slice(at + 1, close);
+    if (close === -1 || looksUnterminated(raw)) {
+      syntaxError(
+        ctx,
+        at,
+        `The value of ${name} starts a string with ${src[at]} at ${where(ctx, at)} that is never closed.`,
+        name,
+        `Close the string with a matching ${src[at]}.`,
+      );
+      return at + 1;
+    }
+    end = close + 1;
+    value = decodeEntities(raw);
+    // Vue: `:seed="42"` and `v-bind:seed="42"` bind a JavaScript expression; `@click` is a handler.
+    if (name.startsWith(':') || name.startsWith('v-bind:')) {
+      name = name.slice(name.indexOf(':') + 1);
+      value = literalOrDynamic(src, at + 1, close);
+    } else if (name === 'v-bind') {
+      name = '...';
+      value = { kind: 'dynamic', expression: raw.trim() };
+    } else if (name.startsWith('@') || name.startsWith('v-on:')) {
+      value = { kind: 'dynamic', expression: raw.trim() };
+    }
+  } else if (c === LBRACE) {
+    const result = parseBraceValue(ctx, name, at);
+    if (typeof result === 'number') return result;
+    value = result.value;
+    end = result.end;
+  } else if (Number.isNaN(c) || c === GT || c === LT || c === EQ || c === BACKTICK || (c === SLASH && src.charCodeAt(at + 1) === GT)) {
+    syntaxError(ctx, at, `Expected a value after ${name}=, e.g. ${name}="..." or ${name}={...}.`, name);
+    return at;
+  } else {
+    // An unquoted HTML value, e.g. seed=42: a string, as HTML reads it.
+    end = at;
+    while (end < src.length && isUnquotedValueChar(src, end)) end++;
+    value = decodeEntities(src.slice(at, end));
+  }
+  return { attribute: { name, value, location }, end };
+}
+
+function isUnquotedValueChar(src: string, i: number): boolean {
+  const c = src.charCodeAt(i);
+  if (isWhitespace(c) || c === DQUOTE || c === APOS || c === LT || c === GT || c === EQ || c === BACKTICK) return false;
+  return !(c === SLASH && src.charCodeAt(i + 1) === GT);
+}
+
+/** A string that ran into the next line's tags or the next marker lost its closing quote. */
+function looksUnterminated(raw: string): boolean {
+  return raw.includes(MARKER_OPEN) || (raw.includes('\n') && /<[A-Za-z/!]/.test(raw));
+}
+
+/** `{...}` after `name=`: a literal (`{42}`, `{"a"}`, `{["a", "b"]}`) or a dynamic expression. */
+function parseBraceValue(ctx: Ctx, name: string, i: number): { value: LiteralValue | DynamicValue; end: number } | number {
+  const { src } = ctx;
+  const close = findClose(src, i + 1, LBRACE);
+  if (close === -1 || src.slice(i, close).includes(MARKER_OPEN)) {
+    syntaxError(ctx, i, `The value of ${name} opens "{" at ${where(ctx, i)} that is never closed.`, name, 'Close it with "}".');
+    return i + 1;
+  }
+  const first = skipJsTrivia(src, i + 1, close);
+  if (first === close) {
+    syntaxError(ctx, i, `${name}={} is empty: write a value, e.g. ${name}={42} or ${name}="text".`, name);
+    return close + 1;
+  }
+  const result = parseLiteral(src, first, close, true);
+  if (result.kind === 'error') {
+    syntaxError(ctx, result.at, `${name}={${src.slice(i + 1, close).trim()}} ${result.message}`, name);
+    return close + 1;
+  }
+  if (result.kind === 'value') {
+    const after = skipJsTrivia(src, result.end, close);
+    if (after === close) return { value: result.value, end: close + 1 };
+    if (startsLiteral(src.charCodeAt(after))) {
+      syntaxError(ctx, after, `${name}={${src.slice(i + 1, close).trim()}} has two values in a row: expected "}" after the first.`, name);
+      return close + 1;
+    }
+  }
+  return { value: { kind: 'dynamic', expression: src.slice(i + 1, close).trim() }, end: close + 1 };
+}
+
+/** The literal in `[from, to)` when it is exactly one, else the text as a dynamic expression. */
+function literalOrDynamic(src: string, from: number, to: number): LiteralValue | DynamicValue {
+  const first = skipJsTrivia(src, from, to);
+  const result = parseLiteral(src, first, to, true);
+  if (result.kind === 'value' && skipJsTrivia(src, result.end, to) === to) return result.value;
+  return { kind: 'dynamic', expression: src.slice(from, to).trim() };
+}

@@ -1,0 +1,371 @@
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import sharp from 'sharp';
+import { writeFileAtomic } from '../cache/atomic.ts';
+import { sha256Hex } from '../hash.ts';
+
+/**
+ * Bumped when the encoding below changes its output (encoder options, resizing kernel, a sharp
+ * major with different bytes): every variant name and disk-cache entry changes with it.
+ */
+export const VARIANT_VERSION = 1;
+
+/** Formats genimage encodes variants in. */
+export type VariantFormat = 'avif' | 'webp' | 'jpeg' | 'png';
+
+/** One encoded rendition of an original: a format at a width. */
+export interface Variant {
+  format: VariantFormat;
+  width: number;
+  height: number;
+  /** Encoder quality, 1-100. */
+  quality: number;
+  /** Encoder effort; only AVIF uses it (0-9). */
+  effort?: number;
+}
+
+export interface VariantOptions {
+  /** Requested widths; those above the original's are replaced by the original width. */
+  widths: readonly number[];
+  /** Modern formats, offered as `<source>` elements, best first. */
+  formats: readonly VariantFormat[];
+  /** The `<img>` fallback's format. */
+  fallbackFormat: VariantFormat;
+  quality: number;
+  avifEffort: number;
+}
+
+export interface OriginalInfo {
+  width: number;
+  height: number;
+  format: string;
+}
+
+/**
+ * A requested width above the original's is replaced by the original width, unless a kept width
+ * is within this factor of it: 960 and 1024 would be two files for no visible difference.
+ */
+export const ORIGINAL_WIDTH_MARGIN = 1.2;
+
+/**
+ * The widths actually made for an original: requested widths up to the original's (no upscaling),
+ * plus the original width itself when a requested width was larger, so a large screen gets the
+ * largest image there is; always the original width when it is smaller than every requested one.
+ *
+ * @example
+ * variantWidths(2048, [480, 960, 2560]) // [480, 960, 2048]
+ * variantWidths(1024, [480, 960, 1440]) // [480, 960] (1024 is within 20% of 960)
+ * variantWidths(300, [480, 960])        // [300]
+ */
+export function variantWidths(originalWidth: number, widths: readonly number[]): number[] {
+  const sorted = [...new Set(widths)].sort((a, b) => a - b);
+  const kept = sorted.filter((width) => width <= originalWidth);
+  const largest = kept.at(-1);
+  if (kept.length < sorted.length && (largest === undefined || originalWidth > largest * ORIGINAL_WIDTH_MARGIN)) kept.push(originalWidth);
+  return kept;
+}
+
+/**
+ * Every variant of an original: each modern format at each width, then the fallback format at
+ * each width (once, if it is also a modern format). Pure: names and HTML can be planned
+ * before anything is encoded.
+ */
+export function planVariants(original: OriginalInfo, options: VariantOptions): Variant[] {
+  const widths = variantWidths(original.width, options.widths);
+  const formats = [...new Set([...options.formats, options.fallbackFormat])];
+  return formats.flatMap((format) =>
+    widths.map((width) => ({
+      format,
+      width,
+      height: Math.max(1, Math.round((width * original.height) / original.width)),
+      quality: options.quality,
+      ...(format === 'avif' && { effort: options.avifEffort }),
+    })),
+  );
+}
+
+export function extensionOf(format: VariantFormat): string {
+  return format === 'jpeg' ? 'jpg' : format;
+}
+
+export function mimeTypeOf(format: VariantFormat): string {
+  return `image/${format}`;
+}
+
+/**
+ * The disk-cache key of a variant: a sorted allow-list of what changes its bytes (the original's
+ * content hash, format, size, quality, effort), salted with VARIANT_VERSION. Pinned by a golden test.
+ */
+export function variantKey(originalSha256: string, variant: Variant): string {
+  return sha256Hex(
+    JSON.stringify([
+      `genimage-variant-v${VARIANT_VERSION}`,
+      ['effort', variant.effort ?? null],
+      ['format', variant.format],
+      ['height', variant.height],
+      ['original', originalSha256],
+      ['quality', variant.quality],
+      ['width', variant.width],
+    ]),
+  );
+}
+
+/** A short, readable, URL-safe name from a prompt: "A red fox, asleep!" -> "a-red-fox-asleep". */
+export function slugify(text: string, maxLength = 32): string {
+  const slug = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const cut = slug.length <= maxLength ? slug : slug.slice(0, maxLength).replace(/-[^-]*$/, '');
+  return cut || 'image';
+}
+
+/**
+ * The public, immutable file name of a variant: `<slug>-<hash8>-<width>.<ext>`. The hash covers
+ * the original's content and every encoding parameter, so a name never changes meaning and can
+ * be served with `Cache-Control: immutable`.
+ */
+export function variantFileName(slug: string, originalSha256: string, variant: Variant): string {
+  return `${slug}-${variantKey(originalSha256, variant).slice(0, 8)}-${variant.width}.${extensionOf(variant.format)}`;
+}
+
+/** An original to derive variants from; the bytes are read only if something must be encoded. */
+export interface VariantSource {
+  /** Hex sha256 of the original's bytes. */
+  sha256: string;
+  bytes: Uint8Array | (() => Promise<Uint8Array>);
+  /** Readable part of the file names. @default "image" */
+  slug?: string;
+}
+
+export interface OptimizedVariant {
+  variant: Variant;
+  /** The public file name, `<slug>-<hash8>-<width>.<ext>`. */
+  fileName: string;
+  /** Where the encoded bytes are, in the variant cache. */
+  cachePath: string;
+  /** Whether this call encoded it (false: found in the cache or in flight). */
+  encoded: boolean;
+}
+
+export interface OptimizerOptions {
+  /** The persistent cache of encoded variants, e.g. `<root>/node_modules/.cache/genimage/variants`. */
+  cacheDir: string;
+  /** sharp encodes at once. CPU-bound: @default os.availableParallelism() */
+  concurrency?: number;
+}
+
+export type PlaceholderKind = 'blur' | 'color' | 'none';
+
+/**
+ * What shows before the image loads. `opaque: false` marks an image with transparent pixels:
+ * the placeholder would show through them, so `renderPicture` removes it once the image loads.
+ */
+export type Placeholder =
+  | { kind: 'blur'; dataUrl: string; opaque?: boolean }
+  | { kind: 'color'; color: string; opaque?: boolean }
+  | { kind: 'none' };
+
+/** Width of the blurred preview: a data URL of a few hundred bytes. */
+export const PLACEHOLDER_WIDTH = 16;
+
+/** The tiny WebP that blur and colour placeholders are made from. */
+export function placeholderVariant(original: OriginalInfo): Variant {
+  return {
+    format: 'webp',
+    width: PLACEHOLDER_WIDTH,
+    height: Math.max(1, Math.round((PLACEHOLDER_WIDTH * original.height) / original.width)),
+    quality: 40,
+  };
+}
+
+/**
+ * A blurred preview as an SVG data URL: the tiny WebP drawn at full size under a Gaussian blur,
+ * so the browser shows a smooth preview rather than 16 stretched blocks (the technique of
+ * Next.js' `placeholder="blur"`). For an opaque image the alpha is then set back to 1, so the
+ * blur does not fade the edges to transparent.
+ */
+export function blurDataUrl(tinyWebp: Uint8Array, size: { width: number; height: number }, opaque: boolean): string {
+  const { width, height } = size;
+  const solid = opaque ? "<feComponentTransfer><feFuncA type='discrete' tableValues='1 1'/></feComponentTransfer>" : '';
+  const svg =
+    `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 ${width} ${height}' preserveAspectRatio='none'>` +
+    `<filter id='b' color-interpolation-filters='sRGB'><feGaussianBlur stdDeviation='1'/>${solid}</filter>` +
+    `<image width='100%' height='100%' preserveAspectRatio='none' filter='url(#b)' href='data:image/webp;base64,${Buffer.from(tinyWebp).toString('base64')}'/></svg>`;
+  // Only what a data URL inside CSS url("...") and an HTML attribute cannot hold is escaped.
+  return `data:image/svg+xml,${svg.replace(/[%#<>"]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+/**
+ * Encodes variants with sharp, once: each lands in a persistent disk cache under a name derived
+ * from `variantKey()`, so a second build re-encodes nothing. A variant asked for again in the same
+ * run is shared, not counted again. `encoded` and `reused` count distinct variants; `summary()` is one line for the end of a build.
+ *
+ * @example
+ * const optimizer = new Optimizer({ cacheDir: 'node_modules/.cache/genimage/variants' });
+ * const files = await optimizer.optimize({ sha256, bytes, slug: 'red-fox' }, planVariants(info, render));
+ * logger.info(optimizer.summary()); // "12 variant(s): 3 encoded, 9 reused"
+ */
+export class Optimizer {
+  readonly cacheDir: string;
+  /** Variants encoded by this optimizer. */
+  encoded = 0;
+  /** Variants found in the disk cache. */
+  reused = 0;
+  readonly #limit: ReturnType<typeof pLimit>;
+  readonly #variants = new Map<string, Promise<OptimizedVariant>>();
+  readonly #placeholders = new Map<string, Promise<Placeholder>>();
+
+  constructor(options: OptimizerOptions) {
+    const concurrency = options.concurrency ?? availableParallelism();
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new TypeError(`Expected \`concurrency\` to be an integer from 1 and up, got ${concurrency}`);
+    }
+    this.cacheDir = options.cacheDir;
+    this.#limit = pLimit(concurrency);
+  }
+
+  /** Encodes running now, and waiting for a slot. */
+  get activeCount(): number {
+    return this.#limit.activeCount;
+  }
+  get pendingCount(): number {
+    return this.#limit.pendingCount;
+  }
+
+  cachePathOf(originalSha256: string, variant: Variant): string {
+    return path.join(this.cacheDir, `${variantKey(originalSha256, variant)}.${extensionOf(variant.format)}`);
+  }
+
+  /** Whether a variant is in the disk cache: using it reads no original. Counts nothing. */
+  isCached(originalSha256: string, variant: Variant): Promise<boolean> {
+    return isNonEmptyFile(this.cachePathOf(originalSha256, variant));
+  }
+
+  /** One variant: from the disk cache, from an encode under way or done in this run, or encoded now. */
+  variant(source: VariantSource, variant: Variant): Promise<OptimizedVariant> {
+    const key = variantKey(source.sha256, variant);
+    const known = this.#variants.get(key);
+    if (known) {
+      return known.then(async (done) => {
+        if (await isNonEmptyFile(done.cachePath)) return { ...done, encoded: false };
+        // The file went away while we ran (node_modules/.cache wiped under a dev server): encode it again.
+        if (this.#variants.get(key) === known) this.#variants.delete(key);
+        return this.variant(source, variant);
+      });
+    }
+    const fileName = variantFileName(source.slug ?? 'image', source.sha256, variant);
+    const cachePath = this.cachePathOf(source.sha256, variant);
+    const work = (async (): Promise<OptimizedVariant> => {
+      if (await isNonEmptyFile(cachePath)) {
+        this.reused++;
+        return { variant, fileName, cachePath, encoded: false };
+      }
+      const bytes = await this.#limit(async () => encode(await bytesOf(source), variant));
+      await mkdir(this.cacheDir, { recursive: true });
+      await writeFileAtomic(cachePath, bytes);
+      this.encoded++;
+      return { variant, fileName, cachePath, encoded: true };
+    })();
+    // Kept for the run (each variant is counted once); a failure is forgotten, to be tried again.
+    this.#variants.set(key, work);
+    work.catch(() => this.#variants.delete(key));
+    return work;
+  }
+
+  /** Every variant of one original, in the order given. */
+  optimize(source: VariantSource, variants: readonly Variant[]): Promise<OptimizedVariant[]> {
+    // Read the original once for all of its variants, not once per variant.
+    let read: Promise<Uint8Array> | undefined;
+    const shared: VariantSource = { ...source, bytes: () => (read ??= bytesOf(source)) };
+    return Promise.all(variants.map((variant) => this.variant(shared, variant)));
+  }
+
+  /** The bytes of an optimized variant. */
+  read(optimized: Pick<OptimizedVariant, 'cachePath'>): Promise<Buffer> {
+    return readFile(optimized.cachePath);
+  }
+
+  /**
+   * What shows while the image loads: a blurred preview (an SVG data URL, see `blurDataUrl`) or
+   * the dominant colour, both made from a 16px-wide WebP (`placeholderVariant`). That WebP is
+   * cached on disk like any variant; the placeholder is kept in memory for the run.
+   */
+  placeholder(source: VariantSource, kind: PlaceholderKind, original: OriginalInfo): Promise<Placeholder> {
+    if (kind === 'none') return Promise.resolve({ kind: 'none' });
+    const memo = `${source.sha256}:${kind}`;
+    let result = this.#placeholders.get(memo);
+    if (!result) {
+      const tiny = placeholderVariant(original);
+      result = this.variant(source, tiny).then(async (done) => {
+        const bytes = await this.read(done);
+        // The tiny preview is the original to the eye, at a fraction of the cost.
+        const { dominant, isOpaque } = await sharp(bytes).stats();
+        if (kind === 'blur') return { kind: 'blur', dataUrl: blurDataUrl(bytes, tiny, isOpaque), opaque: isOpaque } as const;
+        return { kind: 'color', color: `rgb(${dominant.r} ${dominant.g} ${dominant.b})`, opaque: isOpaque } as const;
+      });
+      this.#placeholders.set(memo, result);
+      result.catch(() => this.#placeholders.delete(memo));
+    }
+    return result;
+  }
+
+  resetCounters(): void {
+    this.encoded = 0;
+    this.reused = 0;
+  }
+
+  /** "12 variant(s): 3 encoded, 9 reused". */
+  summary(): string {
+    return `${this.encoded + this.reused} variant(s): ${this.encoded} encoded, ${this.reused} reused`;
+  }
+}
+
+/**
+ * Encodes the variants of one original into `options.cacheDir` (see `Optimizer` for counters and
+ * placeholders across many originals).
+ */
+export function optimize(
+  originalBytes: Uint8Array,
+  variants: readonly Variant[],
+  options: OptimizerOptions & { slug?: string },
+): Promise<OptimizedVariant[]> {
+  const source: VariantSource = { sha256: sha256Hex(originalBytes), bytes: originalBytes, ...(options.slug !== undefined && { slug: options.slug }) };
+  return new Optimizer(options).optimize(source, variants);
+}
+
+/** Resizes and encodes one variant. Alpha is flattened onto white for formats without it. */
+export async function encode(originalBytes: Uint8Array, variant: Variant): Promise<Buffer> {
+  let image = sharp(originalBytes, { failOn: 'error' }).resize({ width: variant.width, height: variant.height, fit: 'fill' });
+  switch (variant.format) {
+    case 'avif':
+      image = image.avif({ quality: variant.quality, effort: variant.effort ?? 2 });
+      break;
+    case 'webp':
+      image = image.webp({ quality: variant.quality });
+      break;
+    case 'jpeg':
+      image = image.flatten({ background: '#ffffff' }).jpeg({ quality: variant.quality, mozjpeg: true });
+      break;
+    case 'png':
+      image = image.png({ compressionLevel: 9, palette: variant.quality < 100 });
+      break;
+  }
+  return image.toBuffer();
+}
+
+async function bytesOf(source: VariantSource): Promise<Uint8Array> {
+  return typeof source.bytes === 'function' ? source.bytes() : source.bytes;
+}
+
+async function isNonEmptyFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).size > 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,233 @@
+import { dimensionsFor } from '../dimensions.ts';
+import { DevFailures, type Pending } from './dev-failures.ts';
+import type { Engine, ImageUse } from '../engine.ts';
+import { ApiError, GenImageError, InvalidAttribute, type SourceLocation, formatError, formatLocation, isGenImageError } from '../errors.ts';
+import { diagnosticToError } from '../markers/markers.ts';
+import { type Optimizer, type PlaceholderKind, type VariantFormat, type VariantOptions, placeholderVariant, planVariants } from './optimize.ts';
+import { type Original, Originals } from './originals.ts';
+import { renderPending, renderPicture } from './picture.ts';
+import { propsToMarker } from './props.ts';
+import { altText, classAndStyle, imgAttributes, placeholderKind, variantOptions } from './render-attributes.ts';
+import { VariantFiles } from './variant-files.ts';
+
+export { ORIGIN_ATTRIBUTE, parseOrigin } from './props.ts';
+export { variantOptions } from './render-attributes.ts';
+
+/** Attributes of one image to render: a component's props, or a Markdown tag's attributes. */
+export interface RenderRequest {
+  attributes: Record<string, unknown>;
+  /** The marker's place, root-relative. Relative reference paths resolve against its file. */
+  origin?: SourceLocation;
+}
+
+export interface RendererOptions {
+  engine: Engine;
+  optimizer: Optimizer;
+  /** URL prefix of the emitted files, ending in "/", e.g. "/_astro/" or "/docs/_astro/". */
+  publicPath: string;
+  /**
+   * `build`: a missing image is generated before the page renders (or fails a frozen build),
+   * variants are encoded eagerly. `dev`: a missing image is generated in the background while a
+   * pending placeholder shows; variants are encoded when first requested.
+   */
+  mode: 'build' | 'dev';
+  /** Dev: an image generated in the background is ready (reload the page). */
+  onReady?: (use: ImageUse) => void;
+  /**
+   * Dev: a background generation failed; the marker now renders a placeholder that says why
+   * (reload the page to show it). @default onReady
+   */
+  onFailed?: (use: ImageUse, error: GenImageError) => void;
+  /**
+   * Dev: how long after a failure that may pass and cost nothing (a 429, a 502, a refused
+   * connection) a reload sends the request again. Other failures, and those that may have been
+   * billed, stay until the marker's attributes change or the server restarts; after a 401, a
+   * 402, a missing key or the budget, nothing more is sent.
+   * @default 30000
+   */
+  retryAfterMs?: number;
+}
+
+/**
+ * Turns `<GenImage>` attributes into `<picture>` HTML for a site build or a dev server: resolves
+ * them to a cached image (generating it when allowed), plans its variants from the cache
+ * metadata, and keeps the list of files the pages refer to, so each is encoded once and emitted
+ * once however many pages use it. An original is read only while one of its variants is being
+ * encoded: a build whose variants are all cached reads no image at all.
+ */
+export class ImageRenderer {
+  readonly engine: Engine;
+  readonly optimizer: Optimizer;
+  readonly options: RendererOptions;
+  readonly #originals: Originals;
+  readonly #files: VariantFiles;
+  readonly #uses = new Map<string, Promise<ImageUse>>();
+  /** Build: the generation (or cache check) of each key, once. */
+  readonly #ready = new Map<string, Promise<void>>();
+  /** Keys whose entry this process has verified or generated. */
+  readonly #verified = new Set<string>();
+  /** Dev: the background generations under way, by key. */
+  readonly #generating = new Map<string, Promise<void>>();
+  readonly #failures: DevFailures;
+
+  constructor(options: RendererOptions) {
+    this.options = options;
+    this.engine = options.engine;
+    this.optimizer = options.optimizer;
+    this.#originals = new Originals(options.engine.cache.store);
+    this.#files = new VariantFiles(options.optimizer, this.#originals, options.mode === 'build');
+    this.#failures = new DevFailures(options, () => this.engine.provider);
+  }
+
+  /** Originals held in memory now: only those with an encode under way. */
+  get originalsInMemory(): number {
+    return this.#originals.inMemory;
+  }
+
+  /** The HTML for one image: a `<picture>`, or in dev a placeholder saying it is generating or why it failed. */
+  async render(request: RenderRequest): Promise<string> {
+    const use = await this.resolve(request);
+    const alt = altText(use.render, use.origin);
+    const options = variantOptions(this.engine.config.render, use.render, use.origin);
+    const kind = placeholderKind(use.render, use.origin);
+    if (this.options.mode === 'dev' && request.origin) this.#failures.track(request.origin, use.key);
+    const original = await this.#original(use, options, kind);
+    if (!('source' in original)) {
+      const { width, height } = dimensionsFor(use.params.aspectRatio, use.params.imageSize);
+      return renderPending({ width, height, alt, ...original, ...classAndStyle(use.render) });
+    }
+    const files = this.#files.register(original, planVariants(original, options), true);
+    const placeholder = await this.#originals.lease(original, (source) => this.optimizer.placeholder(source, kind, original));
+    return renderPicture({
+      files: files.map(({ fileName, variant }) => ({ url: this.options.publicPath + fileName, ...variant })),
+      formats: options.formats,
+      fallbackFormat: options.fallbackFormat,
+      alt,
+      placeholder,
+      ...imgAttributes(use.render, use.origin),
+    });
+  }
+
+  /** Attributes as a keyed use, through the same interpretation as scanned markers. */
+  resolve(request: RenderRequest): Promise<ImageUse> {
+    const memo = JSON.stringify([request.origin ?? null, Object.entries(request.attributes).sort(([a], [b]) => (a < b ? -1 : 1))]);
+    let use = this.#uses.get(memo);
+    if (!use) {
+      use = this.#resolve(request);
+      this.#uses.set(memo, use);
+      use.catch(() => this.#uses.delete(memo));
+    }
+    return use;
+  }
+
+  /**
+   * Plans the files of scanned uses from their cache metadata and, in a build, starts encoding
+   * those not cached while the bundler works. Reads are bounded; never rejects.
+   */
+  warm(uses: readonly ImageUse[]): void {
+    for (const use of uses) {
+      void this.#originals
+        .plan(use)
+        .then((original) => original && this.#files.register(original, planVariants(original, variantOptions(this.engine.config.render, use.render, use.origin)), false))
+        .catch(() => {});
+    }
+  }
+
+  /** A file the pages refer to, encoded if need be (the dev server's middleware). */
+  file(fileName: string): Promise<{ path: string; format: VariantFormat } | undefined> {
+    return this.#files.file(fileName);
+  }
+
+  /** Writes every file the rendered pages refer to into `dir`. Returns how many and their bytes. */
+  writeTo(dir: string, options: { all?: boolean } = {}): Promise<{ files: number; bytes: number; written: string[] }> {
+    return this.#files.writeTo(dir, options);
+  }
+
+  async #resolve(request: RenderRequest): Promise<ImageUse> {
+    const marker = propsToMarker(request.attributes, request.origin);
+    const use = await this.engine.resolveMarker(marker);
+    if ('diagnostics' in use) {
+      const error = use.diagnostics.find((diagnostic) => diagnostic.severity === 'error') ?? use.diagnostics[0];
+      throw error ? diagnosticToError(error) : new GenImageError(InvalidAttribute, 'This <GenImage> could not be read.', { location: marker.location });
+    }
+    return use;
+  }
+
+  /** The original to render, generated first if need be; in dev, while it is missing, why. */
+  async #original(use: ImageUse, options: VariantOptions, placeholder: PlaceholderKind): Promise<Original | Pending> {
+    const planned = await this.#originals.plan(use);
+    // Every file already encoded: the original is neither verified nor read (a warm build).
+    if (planned && (this.#verified.has(use.key) || (await this.#encoded(planned, options, placeholder)))) return planned;
+    if (this.options.mode === 'build') await this.#generated(use);
+    else {
+      const pending = await this.#available(use);
+      if (pending) return pending;
+    }
+    // Planned again: a corrupt entry generated again has new metadata.
+    const original = await this.#originals.plan(use);
+    if (!original) throw new GenImageError(InvalidAttribute, `No cached image ${use.pick} for "${use.params.prompt}".`, { location: use.origin });
+    return original;
+  }
+
+  /** Whether every file this rendering needs is in the variant cache. */
+  async #encoded(original: Original, options: VariantOptions, placeholder: PlaceholderKind): Promise<boolean> {
+    const variants = planVariants(original, options);
+    if (placeholder !== 'none') variants.push(placeholderVariant(original));
+    const cached = await Promise.all(variants.map((variant) => this.optimizer.isCached(original.source.sha256, variant)));
+    return cached.every(Boolean);
+  }
+
+  /** Build: the image is verified in the cache, or generated, once per key; throws why not. */
+  async #generated(use: ImageUse): Promise<void> {
+    let ready = this.#ready.get(use.key);
+    if (!ready) {
+      ready = this.engine.ensure(use).then((outcome) => {
+        if (outcome.status === 'failed') throw outcome.error;
+        this.#verified.add(use.key);
+      });
+      this.#ready.set(use.key, ready);
+    }
+    await ready;
+  }
+
+  /**
+   * Dev: undefined when the image is cached; otherwise why it is not shown. A missing image is
+   * generated in the background, once; whether a failed one is tried again is `DevFailures`' call.
+   */
+  async #available(use: ImageUse): Promise<Pending | undefined> {
+    if ((await this.engine.cache.status(use.key)) === 'cached') {
+      this.#verified.add(use.key);
+      this.#failures.forget(use.key);
+      return undefined;
+    }
+    if (this.engine.frozen) await this.engine.assertAllCached([use.request]);
+    if (!this.#generating.has(use.key)) {
+      const blocked = this.#failures.blocked(use.key);
+      if (blocked) return blocked;
+      this.#generate(use);
+    }
+    return { message: `Generating "${use.params.prompt}"; reload when it is done.` };
+  }
+
+  #generate(use: ImageUse): void {
+    const where = formatLocation(use.origin);
+    const failed = (error: GenImageError) => {
+      this.#generating.delete(use.key);
+      this.#failures.record(use.key, error);
+      this.engine.logger.error(`${where}: ${formatError(error)}`);
+      if (this.options.onFailed) this.options.onFailed(use, error);
+      else this.options.onReady?.(use);
+    };
+    const started = this.engine.ensure(use).then(
+      (outcome) => {
+        if (outcome.status === 'failed') return failed(outcome.error);
+        this.#generating.delete(use.key);
+        this.#verified.add(use.key);
+        this.engine.logger.info(`${where}: generated "${use.params.prompt}"`);
+        this.options.onReady?.(use);
+      },
+      (error: unknown) => failed(isGenImageError(error) ? error : new ApiError({ code: 'Unexpected', title: 'Generation failed unexpectedly' }, String(error), { cause: error })),
+    );
+    this.#generating.set(use.key, started);
+  }
+}

@@ -1,0 +1,226 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '@genimage/test-server';
+import { ImageCache } from '../../src/cache/cache.ts';
+import { FileSystemStore } from '../../src/cache/fs-store.ts';
+import { cacheKey } from '../../src/cache/key.ts';
+import { generationParamsSchema, type GenerationParamsInput } from '../../src/params.ts';
+import { SharkProvider } from '../../src/generate/providers/shark.ts';
+import { type PlannedRequest, Scheduler, type SchedulerOptions, formatFailures, formatSummary } from '../../src/generate/schedule.ts';
+
+let server: TestServer;
+let dir: string;
+let cache: ImageCache;
+
+beforeAll(async () => {
+  server = await startTestServer({ longEdge: { '1K': 32, '2K': 48, '4K': 64 } });
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  server.reset();
+  server.always(undefined);
+  dir = await mkdtemp(path.join(tmpdir(), 'genimage-schedule-'));
+  cache = new ImageCache(new FileSystemStore(path.join(dir, '.genimage')));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+function request(prompt: string, line = 1, extra: Partial<GenerationParamsInput> = {}): PlannedRequest {
+  const params = generationParamsSchema.parse({ prompt, seed: 1, ...extra });
+  const key = cacheKey({ provider: 'shark', params, referenceHashes: [] });
+  return { key, job: { params, references: [] }, origins: [{ file: 'src/pages/index.astro', line, column: 3 }] };
+}
+
+function scheduler(options: Partial<SchedulerOptions> = {}): Scheduler {
+  const provider = new SharkProvider({ apiKey: server.apiKey, baseUrl: server.baseUrl, sleep: async () => {}, retries: { maxBilledRetries: 0 } });
+  return new Scheduler({ provider, cache, concurrency: 1, ...options });
+}
+
+describe('Scheduler', () => {
+  it('generates each distinct key once and merges the origins of duplicates', async () => {
+    const summary = await scheduler().run([request('fox', 1), request('fox', 9), request('owl', 4)]);
+    expect(server.requests).toHaveLength(2);
+    expect(summary).toMatchObject({ requests: 2, generated: 2, images: 2, reused: 0, failed: 0 });
+    expect(await cache.keys()).toHaveLength(2);
+  });
+
+  it('generates nothing on a second run: everything is reused from the cache', async () => {
+    const requests = [request('fox'), request('owl')];
+    await scheduler().run(requests);
+    server.reset();
+    const summary = await scheduler().run(requests);
+    expect(server.requests).toHaveLength(0);
+    expect(summary).toMatchObject({ generated: 0, reused: 2 });
+  });
+
+  it('deduplicates concurrent ensure() calls for the same key into one request', async () => {
+    server.always({ kind: 'delay', ms: 50 });
+    const run = scheduler({ concurrency: 4 });
+    const outcomes = await Promise.all([run.ensure(request('fox')), run.ensure(request('fox')), run.ensure(request('fox'))]);
+    expect(server.requests).toHaveLength(1);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['generated', 'generated', 'generated']);
+  });
+
+  it('never runs more generations at once than the concurrency limit', async () => {
+    server.always({ kind: 'delay', ms: 40 });
+    let active = 0;
+    let peak = 0;
+    const run = scheduler({
+      concurrency: 2,
+      onEvent: (event) => {
+        if (event.type === 'start') peak = Math.max(peak, ++active);
+        if (event.type === 'generated' || event.type === 'failed') active--;
+      },
+    });
+    await run.run(['a', 'b', 'c', 'd', 'e', 'f'].map((prompt) => request(prompt)));
+    expect(peak).toBe(2);
+    expect(server.requests).toHaveLength(6);
+  });
+
+  it('keeps every success when some requests fail, and lists each failure with its origin', async () => {
+    server.enqueue({ kind: 'delay', ms: 0 }, { kind: 'error', status: 400, type: 'content_moderation', message: 'blocked' });
+    const summary = await scheduler().run([request('fox', 1), request('gore', 2), request('owl', 3)]);
+    expect(summary).toMatchObject({ generated: 2, failed: 1 });
+    expect(summary.failures[0]?.error.code).toBe('ContentModeration');
+    expect(summary.failures[0]?.origins).toEqual([{ file: 'src/pages/index.astro', line: 2, column: 3 }]);
+    expect(formatFailures(summary.failures)[0]).toMatch(/^src\/pages\/index\.astro:2:3: .*safety system/);
+    expect(await cache.status(request('fox').key)).toBe('cached');
+    expect(await cache.status(request('owl').key)).toBe('cached');
+  });
+
+  it.each([
+    [402, 'insufficient_credits', 'InsufficientCredits'],
+    [401, 'auth_error', 'AuthFailed'],
+  ])('stops sending after a %i and keeps what was generated', async (status, type, code) => {
+    server.enqueue({ kind: 'delay', ms: 0 }, { kind: 'error', status, type });
+    const summary = await scheduler().run([request('a'), request('b'), request('c'), request('d')]);
+    expect(server.requests).toHaveLength(2);
+    expect(summary.stoppedBy?.code).toBe(code);
+    expect(summary).toMatchObject({ generated: 1, failed: 3 });
+    expect(summary.failures.map((failure) => failure.error.code)).toEqual([code, 'RunStopped', 'RunStopped']);
+    expect(await cache.keys()).toEqual([request('a').key]);
+  });
+
+  it('stops before exceeding budget.maxImages', async () => {
+    const summary = await scheduler({ budget: { maxImages: 3 } }).run([request('a', 1, { n: 2 }), request('b', 2, { n: 2 }), request('c')]);
+    expect(server.requests).toHaveLength(1);
+    expect(summary.images).toBe(2);
+    expect(summary.stoppedBy?.code).toBe('BudgetExceeded');
+    expect(summary.stoppedBy?.message).toContain('budget.maxImages (3)');
+  });
+
+  it('stops before exceeding budget.maxCredits, estimating from what was spent', async () => {
+    // The test server charges 10 credits per image.
+    const summary = await scheduler({ budget: { maxCredits: 25 } }).run(['a', 'b', 'c', 'd'].map((prompt) => request(prompt)));
+    expect(server.requests).toHaveLength(2);
+    expect(summary.credits).toBe(20);
+    expect(summary.stoppedBy?.code).toBe('BudgetExceeded');
+  });
+
+  it('holds back concurrent requests that could pass budget.maxCredits together, using the estimate', async () => {
+    const summary = await scheduler({ concurrency: 4, budget: { maxCredits: 15 }, estimatedCreditsPerImage: 10 }).run(['a', 'b', 'c', 'd'].map((prompt) => request(prompt)));
+    expect(server.requests).toHaveLength(1);
+    expect(summary.credits).toBe(10);
+    expect(summary.stoppedBy?.code).toBe('BudgetExceeded');
+  });
+
+  it('sends no retry once a 401 elsewhere has stopped the run', async () => {
+    server.enqueue({ kind: 'error', status: 429, headers: { 'retry-after-ms': '300' } }, { kind: 'error', status: 401 });
+    const realClock = new Scheduler({
+      provider: new SharkProvider({ apiKey: server.apiKey, baseUrl: server.baseUrl }),
+      cache,
+      concurrency: 2,
+    });
+    const summary = await realClock.run([request('a'), request('b'), request('c')]);
+    expect(server.requests).toHaveLength(2);
+    expect(summary.stoppedBy?.code).toBe('AuthFailed');
+    expect(summary.failures.map((failure) => failure.error.code).sort()).toEqual(['AuthFailed', 'RateLimited', 'RunStopped']);
+  });
+
+  it('on a stop signal sends nothing new but finishes and caches what is under way', async () => {
+    server.always({ kind: 'delay', ms: 100 });
+    const stop = new AbortController();
+    let started = 0;
+    const summary = await scheduler({
+      concurrency: 2,
+      stopSignal: stop.signal,
+      onEvent: (event) => {
+        // Like a Ctrl-C while two requests are under way.
+        if (event.type === 'start' && ++started === 2) stop.abort();
+      },
+    }).run([request('a'), request('b'), request('c'), request('d')]);
+    expect(server.requests).toHaveLength(2);
+    expect(summary).toMatchObject({ generated: 2, failed: 2 });
+    expect(summary.failures.map((failure) => failure.error.message)).toEqual(['Not sent: the run was interrupted first.', 'Not sent: the run was interrupted first.']);
+    expect(await cache.keys()).toHaveLength(2);
+  });
+
+  it('regenerates a corrupt entry instead of serving it', async () => {
+    const fox = request('fox');
+    await scheduler().run([fox]);
+    const entry = await cache.get(fox.key);
+    await writeFile(path.join(dir, '.genimage', fox.key, entry!.meta.images[0]!.file), 'not the image');
+    // A later run, in a new process, finds it corrupt.
+    cache = new ImageCache(new FileSystemStore(path.join(dir, '.genimage')));
+    expect(await cache.status(fox.key)).toBe('corrupt');
+    server.reset();
+    const warnings: string[] = [];
+    const events: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (message: string) => void warnings.push(message) };
+    const summary = await scheduler({ logger, onEvent: (event) => void events.push(event.type) }).run([fox]);
+    expect(server.requests).toHaveLength(1);
+    expect(await cache.status(fox.key)).toBe('cached');
+    expect(summary.corrupt).toBe(1);
+    expect(events).toEqual(['corrupt', 'start', 'generated']);
+    expect(warnings).toEqual(['src/pages/index.astro:1:3: the cached image failed verification and is not used; generating it again.']);
+    expect(formatSummary(summary)).toContain('1 corrupt cache entry replaced');
+  });
+
+  it('reports cancellation for requests not yet sent', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const summary = await scheduler({ signal: controller.signal }).run([request('a'), request('b')]);
+    expect(server.requests).toHaveLength(0);
+    expect(summary.failures.map((failure) => failure.error.code)).toEqual(['Aborted', 'Aborted']);
+  });
+
+  it('sums usage, credits and attempts into one summary line', async () => {
+    server.enqueue({ kind: 'error', status: 502 });
+    const summary = await scheduler().run([request('a'), request('b', 2, { n: 2 })]);
+    expect(summary).toMatchObject({ generated: 2, images: 3, credits: 30, attempts: 3 });
+    expect(summary.usage.totalTokens).toBeGreaterThan(0);
+    expect(formatSummary(summary)).toMatch(/^2 image request\(s\): 2 generated, 0 reused, 0 failed · 30 credits · \d+\.\d s$/);
+  });
+
+  it('rejects a concurrency below 1 with a clear message', () => {
+    expect(() => scheduler({ concurrency: 0 })).toThrow('Expected `concurrency` to be an integer from 1 and up, got 0');
+  });
+});
+
+describe('Scheduler across processes', () => {
+  it('two processes on one cache generate each key once', async () => {
+    server.always({ kind: 'delay', ms: 150 });
+    const runner = fileURLToPath(new URL('./fixtures/schedule-runner.ts', import.meta.url));
+    const prompts = ['a', 'b', 'c', 'd'];
+    const children = [0, 1].map(() => spawn(process.execPath, [runner, path.join(dir, '.genimage'), server.baseUrl, server.apiKey, ...prompts], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const outputs = children.map((child) => {
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      return { ready: waitFor(() => text.includes('ready')), done: new Promise<string>((resolve) => child.on('exit', () => resolve(text))) };
+    });
+    await Promise.all(outputs.map((output) => output.ready));
+    for (const child of children) child.stdin.write('go\n');
+    const texts = await Promise.all(outputs.map((output) => output.done));
+    const summaries = texts.map((text) => JSON.parse(text.split('\n').filter(Boolean).at(-1)!) as { generated: number; reused: number; failed: number });
+    expect(server.requests).toHaveLength(4);
+    expect(summaries.reduce((sum, s) => sum + s.generated, 0)).toBe(4);
+    expect(summaries.every((s) => s.generated + s.reused === 4 && s.failed === 0)).toBe(true);
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}

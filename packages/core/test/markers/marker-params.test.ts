@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import { ASPECT_RATIOS, DEFAULT_MODEL, generationParamsSchema } from '../../src/params.ts';
+import { GENERATION_ATTRIBUTES, interpretMarker, type MarkerContext } from '../../src/markers/marker-params.ts';
+import { parseMarkers, type Marker } from '../../src/markers/markers.ts';
+
+const FILE = 'src/pages/index.astro';
+
+function marker(source: string): Marker {
+  const { markers, diagnostics } = parseMarkers(source, FILE);
+  expect(diagnostics).toEqual([]);
+  expect(markers).toHaveLength(1);
+  return markers[0] as Marker;
+}
+
+function interpret(source: string, context: MarkerContext = {}) {
+  return interpretMarker(marker(source), context);
+}
+
+/** The only diagnostic of a marker, asserting there is exactly one. */
+function only(source: string, context: MarkerContext = {}) {
+  const { request, diagnostics } = interpret(source, context);
+  expect(diagnostics).toHaveLength(1);
+  return { request, diagnostic: diagnostics[0]! };
+}
+
+const presets: MarkerContext['presets'] = {
+  hero: { prompt: 'watercolor, soft light', aspectRatio: '21:9', seed: 7, imageSize: '2K', reference: './style.png' },
+  square: { aspectRatio: '1:1', n: 2 },
+};
+
+describe('marker-params', () => {
+  it('lists the generation attributes', () => {
+    expect(GENERATION_ATTRIBUTES).toEqual(['prompt', 'seed', 'n', 'pick', 'aspectRatio', 'imageSize', 'model', 'reference', 'preset']);
+  });
+
+  it('builds a request with the defaults of the schema filled in', () => {
+    const { request, diagnostics } = interpret('<GenImage prompt="a red fox" />');
+    expect(diagnostics).toEqual([]);
+    expect(request).toEqual({
+      params: { prompt: 'a red fox', model: DEFAULT_MODEL, seed: -1, n: 1, imageSize: '1K', aspectRatio: '1:1', reference: [] },
+      pick: 0,
+      render: {},
+      location: { file: FILE, line: 1, column: 1 },
+      file: FILE,
+    });
+  });
+
+  it('returns params that parse with generationParamsSchema unchanged', () => {
+    const { request } = interpret('<GenImage prompt=" a fox " seed={3} n={4} aspectRatio="9:16" imageSize="4K" reference="a.png" />');
+    expect(generationParamsSchema.parse(request?.params)).toEqual(request?.params);
+    expect(request?.params).toMatchObject({ prompt: 'a fox', seed: 3, n: 4, aspectRatio: '9:16', imageSize: '4K', reference: ['a.png'] });
+  });
+
+  it('takes the config defaults for what the marker does not set', () => {
+    const { request } = interpret('<GenImage prompt="a fox" />', { defaults: { model: 'x/y', n: 2, aspectRatio: '4:3' } });
+    expect(request?.params).toMatchObject({ model: 'x/y', n: 2, aspectRatio: '4:3' });
+  });
+
+  it('lets the preset override the defaults and the marker override the preset', () => {
+    const { request } = interpret('<GenImage prompt="a fox" preset="hero" seed={1} />', { defaults: { seed: 5, imageSize: '1K', model: 'd/m' }, presets });
+    expect(request?.params).toMatchObject({ seed: 1, imageSize: '2K', aspectRatio: '21:9', model: 'd/m', reference: ['./style.png'] });
+  });
+
+  it("appends the preset's prompt to the marker's with a comma", () => {
+    const { request } = interpret('<GenImage prompt="a fox " preset="hero" />', { presets });
+    expect(request?.params.prompt).toBe('a fox, watercolor, soft light');
+  });
+
+  it('records the chosen preset by name', () => {
+    expect(interpret('<GenImage prompt="a" preset="square" />', { presets }).request?.preset).toBe('square');
+    expect(interpret('<GenImage prompt="a" />', { presets }).request).not.toHaveProperty('preset');
+  });
+
+  it('reads pick, 0-based', () => {
+    expect(interpret('<GenImage prompt="a" n={3} pick={2} />').request?.pick).toBe(2);
+  });
+
+  it('reads numeric strings as numbers, so plain HTML works', () => {
+    const { request } = interpret('<GenImage prompt="a" seed="42" n=2 pick="1" />');
+    expect(request?.params).toMatchObject({ seed: 42, n: 2 });
+    expect(request?.pick).toBe(1);
+  });
+
+  it('puts every literal non-generation attribute in render', () => {
+    const { request } = interpret('<GenImage prompt="a" alt="A fox" widths={[480, 960]} sizes="100vw" loading="eager" priority quality={80} />');
+    expect(request?.render).toEqual({ alt: 'A fox', widths: [480, 960], sizes: '100vw', loading: 'eager', priority: true, quality: 80 });
+  });
+
+  it('leaves dynamic rendering attributes out of render without complaint', () => {
+    const { request, diagnostics } = interpret('<GenImage prompt="a" alt={title} class="hero" />');
+    expect(diagnostics).toEqual([]);
+    expect(request?.render).toEqual({ class: 'hero' });
+  });
+});
+
+describe('marker-params: problems', () => {
+  it('rejects a dynamic generation attribute, naming file:line:col, the attribute and what is allowed', () => {
+    const { request, diagnostic } = only('<p>x</p>\n<GenImage\n  prompt={title} />');
+    expect(request).toBeUndefined();
+    expect(diagnostic).toMatchObject({
+      severity: 'error',
+      code: 'DynamicAttribute',
+      attribute: 'prompt',
+      location: { file: FILE, line: 3, column: 3 },
+    });
+    expect(diagnostic.message).toContain(`prompt={title} at ${FILE}:3:3 is an expression`);
+    expect(diagnostic.message).toContain('a non-empty string, e.g. prompt="a red fox in the snow"');
+    expect(diagnostic.hint).toMatch(/before any code runs/);
+  });
+
+  it('rejects a dynamic seed with the seeds that are allowed', () => {
+    const { diagnostic } = only('<GenImage prompt="a" seed={Math.random()} />');
+    expect(diagnostic).toMatchObject({ code: 'DynamicAttribute', attribute: 'seed' });
+    expect(diagnostic.message).toContain('seed={Math.random()}');
+    expect(diagnostic.message).toContain('-1 (random) or a non-negative integer');
+  });
+
+  it('warns about a spread, which may hide generation attributes', () => {
+    const { request, diagnostic } = only('<GenImage prompt="a" {...props} />');
+    expect(request).toBeDefined();
+    expect(diagnostic).toMatchObject({ severity: 'warning', code: 'DynamicAttribute', attribute: '...', location: { column: 22 } });
+  });
+
+  it('rejects a seed that is not a number, saying what was given and what is allowed', () => {
+    const { request, diagnostic } = only('<GenImage prompt="a" seed="abc" />');
+    expect(request).toBeUndefined();
+    expect(diagnostic).toMatchObject({ severity: 'error', code: 'InvalidAttribute', attribute: 'seed', location: { line: 1, column: 22 } });
+    expect(diagnostic.message).toBe('seed="abc" is not a number. Allowed: -1 (random) or a non-negative integer, e.g. seed={42}.');
+  });
+
+  it('rejects a seed below -1', () => {
+    const { diagnostic } = only('<GenImage prompt="a" seed={-2} />');
+    expect(diagnostic.message).toMatch(/^seed=\{-2\} is invalid \(must be -1 \(random\) or a non-negative integer\)/);
+  });
+
+  it('rejects n outside 1 to 4', () => {
+    const { diagnostic } = only('<GenImage prompt="a" n={9} />');
+    expect(diagnostic).toMatchObject({ code: 'InvalidAttribute', attribute: 'n' });
+    expect(diagnostic.message).toBe('n={9} is invalid (must be from 1 to 4). Allowed: an integer from 1 to 4, e.g. n={2}.');
+  });
+
+  it('rejects a fractional n', () => {
+    expect(only('<GenImage prompt="a" n={1.5} />').diagnostic.message).toMatch(/^n=\{1.5\} is not an integer/);
+  });
+
+  it('rejects an unsupported aspect ratio, listing the ten supported ones', () => {
+    const { diagnostic } = only('<GenImage prompt="a" aspectRatio="7:3" />');
+    expect(diagnostic).toMatchObject({ code: 'InvalidAttribute', attribute: 'aspectRatio', location: { column: 22 } });
+    expect(diagnostic.message).toBe(`aspectRatio="7:3" is not supported. Allowed: one of ${ASPECT_RATIOS.join(', ')}.`);
+    expect(ASPECT_RATIOS).toHaveLength(10);
+  });
+
+  it('rejects an unsupported image size', () => {
+    expect(only('<GenImage prompt="a" imageSize="8K" />').diagnostic.message).toBe('imageSize="8K" is not supported. Allowed: one of 1K, 2K, 4K.');
+  });
+
+  it('rejects a pick that is not below n', () => {
+    const { diagnostic } = only('<GenImage prompt="a" n={2} pick={2} />');
+    expect(diagnostic).toMatchObject({ code: 'InvalidAttribute', attribute: 'pick', location: { column: 28 } });
+    expect(diagnostic.message).toMatch(/^pick=\{2\} is out of range: n is 2, so the images are numbered 0 to 1/);
+  });
+
+  it('rejects a negative or non-numeric pick', () => {
+    expect(only('<GenImage prompt="a" pick={-1} />').diagnostic.message).toMatch(/^pick=\{-1\} is not a non-negative integer/);
+    expect(only('<GenImage prompt="a" pick="first" />').diagnostic.message).toMatch(/^pick="first" is not a non-negative integer/);
+  });
+
+  it('rejects an unknown preset, listing the configured ones', () => {
+    const { request, diagnostic } = only('<GenImage prompt="a" preset="heroo" />', { presets });
+    expect(request).toBeUndefined();
+    expect(diagnostic).toMatchObject({ code: 'InvalidAttribute', attribute: 'preset', location: { column: 22 } });
+    expect(diagnostic.message).toBe('preset="heroo" is not a configured preset (configured presets: hero, square).');
+  });
+
+  it('says so when a preset is chosen but none are configured', () => {
+    expect(only('<GenImage prompt="a" preset="hero" />').diagnostic.message).toContain('no presets are configured');
+  });
+
+  it('does not take inherited object keys for presets', () => {
+    expect(only('<GenImage prompt="a" preset="constructor" />', { presets }).diagnostic.attribute).toBe('preset');
+  });
+
+  it('reports a missing prompt at the marker', () => {
+    const { request, diagnostic } = only('<p>x</p> <GenImage seed={1} />');
+    expect(request).toBeUndefined();
+    expect(diagnostic).toMatchObject({ severity: 'error', code: 'InvalidAttribute', attribute: 'prompt', location: { line: 1, column: 10 } });
+    expect(diagnostic.message).toContain('has no prompt');
+  });
+
+  it('rejects an empty prompt, even with a preset suffix', () => {
+    const { diagnostic } = only('<GenImage prompt="  " preset="hero" />', { presets });
+    expect(diagnostic).toMatchObject({ code: 'InvalidAttribute', attribute: 'prompt' });
+    expect(diagnostic.message).toMatch(/^prompt="  " is invalid \(must be a non-empty string\)/);
+  });
+
+  it('rejects a prompt that is not a string', () => {
+    expect(only('<GenImage prompt={42} />').diagnostic.message).toMatch(/^prompt=\{42\} is not a string/);
+  });
+
+  it('rejects a reference list with a non-string element', () => {
+    const { diagnostic } = only('<GenImage prompt="a" reference={["a.png", 3]} />');
+    expect(diagnostic).toMatchObject({ code: 'InvalidAttribute', attribute: 'reference' });
+    expect(diagnostic.message).toMatch(/^reference=\{\["a.png",3\]\} has an element 3 that is not a string/);
+  });
+
+  it('rejects a reference that is neither a path nor a list', () => {
+    expect(only('<GenImage prompt="a" reference={true} />').diagnostic.message).toMatch(/^reference=\{true\} is not a path or a list of paths/);
+  });
+
+  it('names the preset when the invalid value comes from it', () => {
+    const { diagnostic } = only('<GenImage prompt="a" preset="bad" />', { presets: { bad: { n: 7 } } });
+    expect(diagnostic).toMatchObject({ attribute: 'n', location: { column: 22 } });
+    expect(diagnostic.message).toMatch(/^n=\{7\} from preset "bad" is invalid/);
+  });
+
+  it('reports every problem of a marker at once', () => {
+    const { diagnostics } = interpret('<GenImage prompt={title} seed="x" aspectRatio="2:1" />');
+    expect(diagnostics.map((diagnostic) => diagnostic.attribute)).toEqual(['prompt', 'seed', 'aspectRatio']);
+  });
+
+  it('warns about a generation attribute spelled another way', () => {
+    const { request, diagnostic } = only('<GenImage prompt="a" aspect-ratio="16:9" />');
+    expect(request?.params.aspectRatio).toBe('1:1');
+    expect(diagnostic).toMatchObject({ severity: 'warning', code: 'InvalidAttribute', attribute: 'aspect-ratio' });
+    expect(diagnostic.message).toContain('did you mean aspectRatio?');
+  });
+});

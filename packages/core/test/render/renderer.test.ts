@@ -1,0 +1,243 @@
+import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startTestServer, type TestServer } from '@genimage/test-server';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
+import { Engine } from '../../src/engine.ts';
+import type { GenImageConfig } from '../../src/config/config.ts';
+import { FileSystemStore } from '../../src/cache/fs-store.ts';
+import { Optimizer } from '../../src/render/optimize.ts';
+import { ImageRenderer, parseOrigin, type RendererOptions, variantOptions } from '../../src/render/renderer.ts';
+
+let root: string;
+let api: TestServer;
+beforeAll(async () => {
+  api = await startTestServer({ longEdge: { '1K': 64 } });
+});
+afterAll(() => api.close());
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'genimage-renderer-'));
+  api.reset();
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(root, { recursive: true, force: true });
+});
+
+type Extra = Partial<Omit<RendererOptions, 'engine' | 'optimizer' | 'publicPath' | 'mode'>>;
+
+async function renderer(mode: 'build' | 'dev', extra: Extra = {}, config: GenImageConfig = {}, env: Record<string, string> = {}) {
+  const engine = await Engine.load({
+    root,
+    configFile: false,
+    env,
+    options: { provider: 'local', render: { widths: [64, 128], formats: ['webp'] }, ...config },
+  });
+  const optimizer = new Optimizer({ cacheDir: path.join(root, 'variants') });
+  return new ImageRenderer({ engine, optimizer, publicPath: '/_astro/', mode, ...extra });
+}
+
+/** A dev renderer on the fake API, with one attempt per request (no backoff), and its settled generations. */
+async function devOnApi(extra: Extra = {}) {
+  let settle!: () => void;
+  let settled = new Promise<void>((resolve) => (settle = resolve));
+  const images = await renderer(
+    'dev',
+    { onReady: () => settle(), onFailed: () => settle(), ...extra },
+    { provider: 'shark', retries: { maxAttempts: 1, maxBilledRetries: 0 } },
+    { SHARK_API_KEY: api.apiKey, SHARK_BASE_URL: api.baseUrl },
+  );
+  /** Waits for the generation under way to end, at most 5 s. */
+  const done = async () => {
+    await Promise.race([settled, new Promise((_, reject) => setTimeout(() => reject(new Error('no generation ended within 5 s')), 5000))]);
+    settled = new Promise<void>((resolve) => (settle = resolve));
+  };
+  return { images, done };
+}
+
+const origin = { file: 'src/pages/index.astro', line: 3, column: 1 };
+const fox = { prompt: 'a red fox', seed: 1, aspectRatio: '16:9', alt: 'A fox', __genimageOrigin: 'src/pages/index.astro:3:1' };
+const owl = { prompt: 'an owl', seed: 2, alt: 'An owl' };
+const owlOrigin = { file: 'src/pages/index.astro', line: 9, column: 1 };
+
+describe('ImageRenderer', () => {
+  test('build: generates a missing image once, renders a <picture>, writes only the files pages use', async () => {
+    const images = await renderer('build');
+    const [first, second] = await Promise.all([images.render({ attributes: fox, origin }), images.render({ attributes: { ...fox, alt: 'Again' }, origin })]);
+    expect(images.engine.cache.writes).toBe(1);
+    expect(first).toMatch(/^<picture><source type="image\/webp" srcset="\/_astro\/a-red-fox-[0-9a-f]{8}-64\.webp 64w, \/_astro\/a-red-fox-[0-9a-f]{8}-128\.webp 128w"/);
+    expect(first).toMatch(/<img src="\/_astro\/a-red-fox-[0-9a-f]{8}-128\.jpg" [^>]*alt="A fox" width="128" height="72" loading="lazy" decoding="async" style="background-image:url\(&quot;data:image\/svg\+xml,/);
+    expect(second).toContain('alt="Again"');
+    const out = path.join(root, 'dist/_astro');
+    const written = await images.writeTo(out);
+    expect(written.files).toBe(4);
+    expect((await readdir(out)).sort()).toEqual(written.written);
+    // Encoded, so no original is held any more.
+    expect(images.originalsInMemory).toBe(0);
+  });
+
+  test('build: a warm render, every variant cached, reads no original image', async () => {
+    const cold = await renderer('build');
+    const html = await cold.render({ attributes: fox, origin });
+    await cold.writeTo(path.join(root, 'dist'));
+
+    const readImage = vi.spyOn(FileSystemStore.prototype, 'readImage');
+    const warm = await renderer('build');
+    warm.warm([await warm.resolve({ attributes: fox, origin })]);
+    expect(await warm.render({ attributes: fox, origin })).toBe(html);
+    const written = await warm.writeTo(path.join(root, 'dist2'));
+    expect(written.files).toBe(4);
+    expect(readImage).not.toHaveBeenCalled();
+    expect([warm.optimizer.encoded, warm.engine.cache.hits + warm.engine.cache.misses]).toEqual([0, 0]);
+  });
+
+  test('warm() reads the cache metadata a few files at a time', async () => {
+    const images = await renderer('build');
+    const uses = await Promise.all(Array.from({ length: 20 }, (_, seed) => images.resolve({ attributes: { ...fox, seed }, origin })));
+    const readMeta = FileSystemStore.prototype.readMeta;
+    let active = 0;
+    let most = 0;
+    const spy = vi.spyOn(FileSystemStore.prototype, 'readMeta').mockImplementation(async function (this: FileSystemStore, key: string) {
+      most = Math.max(most, ++active);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      try {
+        return await readMeta.call(this, key);
+      } finally {
+        active--;
+      }
+    });
+    images.warm(uses);
+    await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(20));
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(8);
+  });
+
+  test('rejects a marker without alt, at its location', async () => {
+    const images = await renderer('build');
+    await expect(images.render({ attributes: { prompt: 'a red fox' }, origin })).rejects.toMatchObject({
+      code: 'InvalidAttribute',
+      location: origin,
+      message: 'This <GenImage> has no alt text.',
+    });
+  });
+
+  test('dev: a missing image renders pending at its size, then the picture once generated', async () => {
+    let ready!: () => void;
+    const generated = new Promise<void>((resolve) => (ready = resolve));
+    const images = await renderer('dev', { onReady: () => ready() });
+    const pending = await images.render({ attributes: fox, origin });
+    expect(pending).toMatch(/^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generating &quot;a red fox&quot;; reload when it is done\." decoding="async" data-genimage-pending>$/);
+    await generated;
+    expect(await images.render({ attributes: fox, origin })).toMatch(/^<picture>/);
+    // Dev encodes on request.
+    const name = /\/_astro\/([^ ]+\.webp)/.exec(await images.render({ attributes: fox, origin }))![1]!;
+    expect((await images.file(name))?.format).toBe('webp');
+    expect(await images.file('unknown-00000000-64.webp')).toBeUndefined();
+  });
+
+  test('file(): a variant deleted while the server runs (cache folder wiped) is encoded again', async () => {
+    const images = await renderer('build');
+    const name = /\/_astro\/([^ ]+\.webp)/.exec(await images.render({ attributes: fox, origin }))![1]!;
+    const first = await images.file(name);
+    await rm(path.join(root, 'variants'), { recursive: true });
+    const again = await images.file(name);
+    expect(again?.path).toBe(first?.path);
+    await expect(access(again!.path)).resolves.toBeUndefined();
+  });
+
+  describe('dev: a failed generation', () => {
+    test('shows why, and a reload does not send it again', async () => {
+      const { images, done } = await devOnApi();
+      api.always({ kind: 'error', status: 400, type: 'content_moderation', message: 'blocked' });
+      expect(await images.render({ attributes: fox, origin })).toContain('title="Generating');
+      await done();
+      for (const reload of [1, 2]) {
+        const html = await images.render({ attributes: fox, origin });
+        expect(html, `reload ${reload}`).toMatch(
+          /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generation failed\. The image API's safety system blocked this prompt: HTTP 400 content_moderation: blocked\. Rephrase the prompt\.[^"]* Change the marker, or restart the dev server, to try again\." decoding="async" data-genimage-pending data-genimage-failed>$/,
+        );
+        expect(decodeURIComponent(/src="data:image\/svg\+xml,([^"]+)"/.exec(html)![1]!)).toContain('generation failed');
+      }
+      expect(api.requests).toHaveLength(1);
+    });
+
+    test('is tried again once the marker changes', async () => {
+      const { images, done } = await devOnApi();
+      api.enqueue({ kind: 'error', status: 400, type: 'content_moderation' });
+      await images.render({ attributes: fox, origin });
+      await done();
+      expect(await images.render({ attributes: fox, origin })).toContain('data-genimage-failed');
+      // Edited: a new key, generated.
+      expect(await images.render({ attributes: { ...fox, seed: 2 }, origin })).toContain('title="Generating');
+      await done();
+      // Edited back: the old failure was forgotten with the edit.
+      expect(await images.render({ attributes: fox, origin })).toContain('title="Generating');
+      await done();
+      expect(await images.render({ attributes: fox, origin })).toMatch(/^<picture>/);
+      expect(api.requests).toHaveLength(3);
+    });
+
+    test('that may pass is sent again on a later reload, not on every one', async () => {
+      const { images, done } = await devOnApi();
+      api.enqueue({ kind: 'error', status: 502 });
+      await images.render({ attributes: fox, origin });
+      await done();
+      expect(await images.render({ attributes: fox, origin })).toMatch(/data-genimage-failed/);
+      expect(api.requests).toHaveLength(1);
+
+      const soon = await devOnApi({ retryAfterMs: 0 });
+      api.enqueue({ kind: 'error', status: 502 });
+      await soon.images.render({ attributes: fox, origin });
+      await soon.done();
+      expect(await soon.images.render({ attributes: fox, origin })).toContain('title="Generating');
+      await soon.done();
+      expect(await soon.images.render({ attributes: fox, origin })).toMatch(/^<picture>/);
+      expect(api.requests).toHaveLength(3);
+    });
+
+    test('that may have been billed is not sent again by itself', async () => {
+      const { images, done } = await devOnApi({ retryAfterMs: 0 });
+      api.enqueue({ kind: 'error', status: 504 });
+      await images.render({ attributes: fox, origin });
+      await done();
+      for (const reload of [1, 2]) {
+        expect(await images.render({ attributes: fox, origin }), `reload ${reload}`).toMatch(
+          /title="Generation failed\. The image generation timed out: [^"]* It may have been billed, so it is not sent again by itself\. Change the marker, or restart the dev server, to try again\."/,
+        );
+      }
+      expect(api.requests).toHaveLength(1);
+    });
+
+    test('after a 401 every missing image says why, and nothing more is sent', async () => {
+      const { images, done } = await devOnApi();
+      api.always({ kind: 'error', status: 401 });
+      await images.render({ attributes: fox, origin });
+      await done();
+      const other = await images.render({ attributes: owl, origin: owlOrigin });
+      expect(other).toMatch(/title="Generation failed\. The image API refused the API key: [^"]*Nothing more is sent until the dev server restarts\."[^>]* data-genimage-failed>$/);
+      expect(api.requests).toHaveLength(1);
+    });
+
+    test('without an API key, says so at once', async () => {
+      const images = await renderer('dev', {}, { provider: 'shark' });
+      const html = await images.render({ attributes: fox, origin });
+      expect(html).toMatch(/title="Generation failed\. No API key is set: [^"]*" decoding="async" data-genimage-pending data-genimage-failed>$/);
+    });
+  });
+});
+
+describe('helpers', () => {
+  test('parseOrigin reads file:line:column', () => {
+    expect(parseOrigin('src/a:b.astro:12:3')).toEqual({ file: 'src/a:b.astro', line: 12, column: 3 });
+    expect(parseOrigin('nope')).toBeUndefined();
+    expect(parseOrigin(undefined)).toBeUndefined();
+  });
+
+  test('variantOptions: a marker overrides widths, formats and quality', () => {
+    const defaults = { widths: [480], formats: ['avif', 'webp'] as const, fallbackFormat: 'jpeg' as const, quality: 70, avifEffort: 2 };
+    expect(variantOptions({ ...defaults, formats: [...defaults.formats] }, { widths: '320, 640', formats: ['webp'], quality: 50 }, origin)).toEqual({
+      widths: [320, 640], formats: ['webp'], fallbackFormat: 'jpeg', quality: 50, avifEffort: 2,
+    });
+    expect(() => variantOptions({ ...defaults, formats: [...defaults.formats] }, { quality: 500 }, origin)).toThrow('quality=500 must be an integer from 1 to 100.');
+  });
+});

@@ -1,0 +1,84 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { ImageCache } from '../../src/cache/cache.ts';
+import { FileSystemStore } from '../../src/cache/fs-store.ts';
+import { collectGallery, escapeHtml, renderGallery } from '../../src/reports/gallery.ts';
+import { metaFor } from '../fixtures/entry.ts';
+import { useOf } from '../fixtures/uses.ts';
+
+let root: string;
+let cache: ImageCache;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'genimage-gallery-'));
+  cache = new ImageCache(new FileSystemStore(join(root, '.genimage')));
+});
+afterEach(() => rm(root, { recursive: true, force: true }));
+
+async function png(): Promise<Uint8Array> {
+  return new Uint8Array(await sharp({ create: { width: 40, height: 20, channels: 3, background: '#c33' } }).png().toBuffer());
+}
+
+async function put(key: string, provider: string, prompt: string): Promise<void> {
+  const images = [await png()];
+  const meta = metaFor(key, images);
+  await cache.put({ ...meta, provider, prompt, images: meta.images.map((image) => ({ ...image, width: 40, height: 20 })) }, images);
+}
+
+const fox = useOf({ prompt: 'a <b>red</b> fox & "friends"' }, { file: 'src/pages/a.astro', line: 3, alt: "the fox's den" });
+const owl = useOf({ prompt: 'an owl' }, { file: 'src/pages/b.md', line: 7 });
+const lake = useOf({ prompt: 'a lake' }, { file: 'src/pages/a.astro', line: 1 });
+
+describe('escapeHtml', () => {
+  test('escapes the five characters that matter', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');
+  });
+});
+
+describe('collectGallery and renderGallery', () => {
+  test('every entry with previews, links, uses, placeholders, and the missing markers', async () => {
+    await put(fox.key, 'shark', fox.params.prompt);
+    const placeholder = useOf({ prompt: 'an owl' }, { provider: 'local' });
+    await put(placeholder.key, 'local', 'an owl');
+    const gallery = await collectGallery(cache, [fox, owl, lake], {
+      cacheLocation: '.genimage',
+      originalHref: (key, file) => `../.genimage/${key}/${file}`,
+    });
+    expect(gallery.entries.map((entry) => [entry.key, entry.placeholder, entry.uses.map((use) => use.location.line)])).toEqual([
+      [fox.key, false, [3]],
+      [placeholder.key, true, [7]],
+    ]);
+    expect(gallery.entries[0]!.images[0]).toMatchObject({ file: '0.png', href: `../.genimage/${fox.key}/0.png`, preview: expect.stringMatching(/^data:image\/webp;base64,/) });
+    // The owl's image is a placeholder: for the `shark` key, it is missing; so is the lake.
+    expect(gallery.missing.map((item) => item.prompt)).toEqual(['an owl', 'a lake']);
+
+    const html = renderGallery(gallery, { title: 'Review <site>', generatedAt: new Date('2026-11-01T00:00:00Z') });
+    expect(html).toContain('<title>Review &#60;site&#62;</title>');
+    expect(html).toContain('a &#60;b&#62;red&#60;/b&#62; fox &#38; &#34;friends&#34;');
+    expect(html).not.toContain('<b>red</b>');
+    expect(html).toContain('<code>src/pages/a.astro:3:1</code> alt “the fox&#39;s den”');
+    expect(html).toContain('PLACEHOLDER · local provider');
+    expect(html).toContain('Not generated yet');
+    expect(html).toContain('2026-11-01T00:00:00.000Z');
+  });
+
+  test('unused and corrupt entries are marked', async () => {
+    await put(fox.key, 'shark', 'a fox');
+    await put(owl.key, 'shark', 'an owl');
+    const file = join(root, '.genimage', owl.key, '0.png');
+    const bytes = await readFile(file);
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
+    await writeFile(file, bytes);
+    const gallery = await collectGallery(cache, [owl], { cacheLocation: '.genimage' });
+    const [corrupt, unused] = gallery.entries;
+    expect(corrupt).toMatchObject({ key: owl.key, status: 'corrupt', problem: expect.stringContaining('sha256') });
+    expect(corrupt!.images[0]!.preview).toBeUndefined();
+    expect(unused).toMatchObject({ key: fox.key, status: 'cached', uses: [] });
+    const html = renderGallery(gallery);
+    expect(html).toContain('CORRUPT');
+    expect(html).toContain('UNUSED · prune deletes it');
+  });
+});
