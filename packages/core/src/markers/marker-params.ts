@@ -14,6 +14,7 @@ import {
   type ImageSize,
 } from '../params.ts';
 import { createDiagnostic, isDynamic, type Diagnostic, type LiteralValue, type Marker, type MarkerAttribute } from './markers.ts';
+import { renderValueProblem } from './render-values.ts';
 
 /** Attributes that change the pixels (or choose among them); every other attribute is for rendering. */
 export const GENERATION_ATTRIBUTES = ['prompt', 'seed', 'n', 'pick', 'aspectRatio', 'imageSize', 'model', 'reference', 'preset'] as const;
@@ -102,7 +103,11 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
           ),
         );
       }
-      if (!isDynamic(value)) render[name] = value;
+      if (isDynamic(value)) continue;
+      render[name] = value;
+      // Checked now, with the renderer's words: a marker the build would refuse costs nothing.
+      const problem = renderValueProblem(name, value);
+      if (problem !== undefined) diagnostics.push(createDiagnostic(InvalidAttribute, 'error', problem, attribute.location, { attribute: name }));
     }
   }
 

@@ -1,13 +1,11 @@
 import { GenImageError, InvalidAttribute, type SourceLocation } from '../errors.ts';
 import type { LiteralValue } from '../markers/markers.ts';
+import { PLACEHOLDER_KINDS, RENDER_FORMATS, listOf, renderValueProblem } from '../markers/render-values.ts';
 import type { PlaceholderKind, VariantOptions } from './optimize.ts';
 import type { PictureInput } from './picture.ts';
 
 /** A resolved marker's rendering attributes (`ImageUse.render`): never part of the key. */
 type RenderAttributes = Record<string, LiteralValue>;
-
-const FORMATS = ['avif', 'webp', 'jpeg', 'png'] as const;
-const PLACEHOLDERS = ['blur', 'color', 'none'] as const;
 
 /** The alt text; a missing one is an error, as an image without it is inaccessible. */
 export function altText(render: RenderAttributes, origin: SourceLocation): string {
@@ -22,7 +20,7 @@ export function altText(render: RenderAttributes, origin: SourceLocation): strin
 }
 
 export function placeholderKind(render: RenderAttributes, origin: SourceLocation): PlaceholderKind {
-  return oneOf(render.placeholder, PLACEHOLDERS, 'placeholder', origin) ?? 'blur';
+  return oneOf<(typeof PLACEHOLDER_KINDS)[number]>(render.placeholder, 'placeholder', origin) ?? 'blur';
 }
 
 /** `class` and `style`: the pending placeholder keeps them too, so it takes the image's place in the layout. */
@@ -37,31 +35,30 @@ export function imgAttributes(
 ): Pick<PictureInput, 'sizes' | 'loading' | 'decoding' | 'fetchpriority' | 'class' | 'style'> {
   return {
     ...optional('sizes', text(render, 'sizes')),
-    ...optional('loading', oneOf(render.loading, ['lazy', 'eager'] as const, 'loading', origin)),
-    ...optional('decoding', oneOf(render.decoding, ['async', 'sync', 'auto'] as const, 'decoding', origin)),
-    ...optional('fetchpriority', oneOf(render.fetchpriority, ['high', 'low', 'auto'] as const, 'fetchpriority', origin)),
+    ...optional('loading', oneOf<'lazy' | 'eager'>(render.loading, 'loading', origin)),
+    ...optional('decoding', oneOf<'async' | 'sync' | 'auto'>(render.decoding, 'decoding', origin)),
+    ...optional('fetchpriority', oneOf<'high' | 'low' | 'auto'>(render.fetchpriority, 'fetchpriority', origin)),
     ...classAndStyle(render),
   };
 }
 
 /** The config's render options, overridden by the marker's widths, formats and quality. */
 export function variantOptions(defaults: VariantOptions, render: RenderAttributes, origin: SourceLocation): VariantOptions {
-  const widths = list(render.widths)?.map(Number);
-  if (widths && (widths.length === 0 || widths.some((width) => !Number.isInteger(width) || width < 1))) {
-    throw new GenImageError(InvalidAttribute, `widths=${JSON.stringify(render.widths)} must list positive integers, e.g. widths={[480, 960]}.`, { location: origin });
-  }
-  const formats = list(render.formats)?.map((format) => oneOf(format, FORMATS, 'formats', origin)!);
-  const quality = render.quality === undefined ? undefined : Number(render.quality);
-  if (quality !== undefined && (!Number.isInteger(quality) || quality < 1 || quality > 100)) {
-    throw new GenImageError(InvalidAttribute, `quality=${JSON.stringify(render.quality)} must be an integer from 1 to 100.`, { location: origin });
-  }
+  for (const name of ['widths', 'formats', 'quality']) check(render, name, origin);
   return {
-    widths: widths ?? defaults.widths,
-    formats: formats ?? defaults.formats,
+    widths: render.widths === undefined ? defaults.widths : listOf(render.widths).map(Number),
+    formats: render.formats === undefined ? defaults.formats : (listOf(render.formats) as (typeof RENDER_FORMATS)[number][]),
     fallbackFormat: defaults.fallbackFormat,
-    quality: quality ?? defaults.quality,
+    quality: render.quality === undefined ? defaults.quality : Number(render.quality),
     avifEffort: defaults.avifEffort,
   };
+}
+
+/** Throws, located, what the scan would have reported for a literal. */
+function check(render: RenderAttributes, name: string, origin: SourceLocation): void {
+  const value = render[name];
+  const problem = value === undefined ? undefined : renderValueProblem(name, value);
+  if (problem !== undefined) throw new GenImageError(InvalidAttribute, problem, { location: origin });
 }
 
 function text(render: RenderAttributes, name: string): string | undefined {
@@ -73,15 +70,9 @@ function optional<K extends string, V>(name: K, value: V | undefined): { [P in K
   return (value === undefined ? {} : { [name]: value }) as { [P in K]?: V };
 }
 
-function oneOf<T extends string>(value: LiteralValue | undefined, allowed: readonly T[], name: string, origin: SourceLocation): T | undefined {
+/** A value checked against its attribute's allowed words. */
+function oneOf<T extends string>(value: LiteralValue | undefined, name: string, origin: SourceLocation): T | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new GenImageError(InvalidAttribute, `${name}=${JSON.stringify(value)} is not one of ${allowed.join(', ')}.`, { location: origin });
-}
-
-/** `{[480, 960]}` or `"480, 960"`. */
-function list(value: LiteralValue | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  const items = Array.isArray(value) ? value : String(value).split(/[\s,]+/);
-  return items.map((item) => String(item).trim()).filter(Boolean);
+  check({ [name]: value }, name, origin);
+  return value as T;
 }

@@ -29,6 +29,29 @@ const presets: MarkerContext['presets'] = {
 };
 
 describe('marker-params', () => {
+  it.each([
+    ['widths={["wide"]}', 'widths', 'widths=["wide"] must list positive integers, e.g. widths={[480, 960]}.'],
+    ['widths="480, 0"', 'widths', 'widths="480, 0" must list positive integers, e.g. widths={[480, 960]}.'],
+    ['formats={["avif", "gif"]}', 'formats', 'formats="gif" is not one of avif, webp, jpeg, png.'],
+    ['quality={500}', 'quality', 'quality=500 must be an integer from 1 to 100.'],
+    ['loading="soon"', 'loading', 'loading="soon" is not one of lazy, eager.'],
+    ['decoding="fast"', 'decoding', 'decoding="fast" is not one of async, sync, auto.'],
+    ['fetchpriority={1}', 'fetchpriority', 'fetchpriority=1 is not one of high, low, auto.'],
+    ['placeholder="dots"', 'placeholder', 'placeholder="dots" is not one of blur, color, none.'],
+  ])('refuses the rendering attribute %s at scan time, at its location, before anything is generated', (attribute, name, message) => {
+    const { request, diagnostic } = only(`<GenImage prompt="a cat"\n  ${attribute} alt="x" />`);
+    expect(request).toBeUndefined();
+    expect(diagnostic).toMatchObject({ severity: 'error', code: 'InvalidAttribute', attribute: name, message, location: { file: FILE, line: 2, column: 3 } });
+  });
+
+  it('accepts valid rendering attributes and leaves expressions to the renderer', () => {
+    const { request, diagnostics } = interpret(
+      '<GenImage prompt="a cat" widths="320, 640" formats={["webp"]} quality={80} loading="eager" decoding="sync" fetchpriority="high" placeholder="none" class={styles.hero} sizes={sizes} alt={alt} />',
+    );
+    expect(diagnostics).toEqual([]);
+    expect(request?.render).toEqual({ widths: '320, 640', formats: ['webp'], quality: 80, loading: 'eager', decoding: 'sync', fetchpriority: 'high', placeholder: 'none' });
+  });
+
   it('lists the generation attributes', () => {
     expect(GENERATION_ATTRIBUTES).toEqual(['prompt', 'seed', 'n', 'pick', 'aspectRatio', 'imageSize', 'model', 'reference', 'preset']);
   });
