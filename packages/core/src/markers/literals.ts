@@ -99,6 +99,30 @@ export function decodeEntities(text: string): string {
   });
 }
 
+/**
+ * An attribute's text as Astro's compiler hands it to a component: escapes read as in a
+ * JavaScript string (`\n` is a newline, `\u00e9` is "é", a backslash before a line break joins
+ * the lines), except that a backslash JavaScript would drop before another character stays
+ * (`\s` is "\s"), and entities stay as written (`&amp;` is "&amp;"). Pinned by the parity test's
+ * corpus (test/fixtures/astro-parity) against the real compiler.
+ */
+export function decodeAstroText(raw: string): string {
+  if (!raw.includes('\\')) return raw;
+  return raw.replace(
+    /\\(?:u\{([0-9a-fA-F]+)\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(0)(?![0-9])|(\r\n|[nrtbvf\\'"`\n\r\u2028\u2029]))/g,
+    (match, braced?: string, unicode?: string, hex?: string, nul?: string, other?: string) => {
+      const digits = braced ?? unicode ?? hex;
+      if (digits !== undefined) {
+        const codePoint = Number.parseInt(digits, 16);
+        return codePoint > 0x10ffff ? match : String.fromCodePoint(codePoint);
+      }
+      if (nul !== undefined) return '\0';
+      if (other === '\n' || other === '\r\n' || other === '\r' || other === '\u2028' || other === '\u2029') return '';
+      return SIMPLE_ESCAPES[other!] ?? other!;
+    },
+  );
+}
+
 const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', 0: '\0' };
 
 function decodeJsString(raw: string): string {

@@ -19,7 +19,7 @@ import {
 } from '../errors.ts';
 import { CHAR, isWhitespace } from './char-codes.ts';
 import { findClose, skipJsTrivia } from './js-skip.ts';
-import { decodeEntities, parseLiteral, startsLiteral, type LiteralValue } from './literals.ts';
+import { decodeAstroText, decodeEntities, parseLiteral, startsLiteral, type LiteralValue } from './literals.ts';
 import { MARKER_OPEN, nextMarkerStart } from './marker-tag.ts';
 import { walkSource, type RegionVisitor } from './source-regions.ts';
 
@@ -102,7 +102,7 @@ export function diagnosticToError(diagnostic: Diagnostic): GenImageError {
  * @example parseMarkers('<GenImage prompt="a red fox" seed={42} />', 'src/pages/index.astro')
  */
 export function parseMarkers(source: string, file: string): MarkerParseResult {
-  const ctx: Ctx = { src: source, file, markers: [], diagnostics: [], lineStarts: undefined };
+  const ctx: Ctx = { src: source, file, markers: [], diagnostics: [], lineStarts: undefined, readText: textReader(file) };
   // Most files have no marker: one substring search instead of a walk.
   if (!source.includes(MARKER_OPEN)) return { markers: ctx.markers, diagnostics: ctx.diagnostics };
   walkSource(source, file, VISITOR, ctx);
@@ -118,6 +118,18 @@ interface Ctx {
   diagnostics: Diagnostic[];
   /** Offsets where lines start, computed on the first location asked for. */
   lineStarts: number[] | undefined;
+  /** How this file type's compiler reads a quoted or unquoted attribute value. */
+  readText: (raw: string) => string;
+}
+
+/**
+ * One reading of attribute text per file type, the one its compiler hands the component: HTML,
+ * Markdown, JSX/MDX, Vue and Svelte decode character references (`&amp;` is "&") and nothing else;
+ * Astro leaves references as written but reads JavaScript escapes (`decodeAstroText`). The key is
+ * computed from that same text, or the CLI and the build would ask for different images.
+ */
+function textReader(file: string): (raw: string) => string {
+  return /\.astro$/i.test(file) ? decodeAstroText : decodeEntities;
 }
 
 /** HTML attribute-name characters: anything but whitespace and `"'<>/={}` and backtick. */
@@ -342,7 +354,7 @@ function parseNamedAttribute(ctx: Ctx, i: number): AttributeResult {
       return at + 1;
     }
     end = close + 1;
-    value = decodeEntities(raw);
+    value = ctx.readText(raw);
     // Vue: `:seed="42"` and `v-bind:seed="42"` bind a JavaScript expression; `@click` is a handler.
     if (name.startsWith(':') || name.startsWith('v-bind:')) {
       name = name.slice(name.indexOf(':') + 1);
@@ -365,7 +377,7 @@ function parseNamedAttribute(ctx: Ctx, i: number): AttributeResult {
     // An unquoted HTML value, e.g. seed=42: a string, as HTML reads it.
     end = at;
     while (end < src.length && isUnquotedValueChar(src, end)) end++;
-    value = decodeEntities(src.slice(at, end));
+    value = ctx.readText(src.slice(at, end));
   }
   return { attribute: { name, value, location }, end };
 }

@@ -51,15 +51,37 @@ describe('markers', () => {
     expect(prompts('<GenImage/>\n<GenImage prompt="a"/>\n<GenImage\tprompt="b"></GenImage>')).toEqual([undefined, 'a', 'b']);
   });
 
-  it('reads double- and single-quoted strings that span lines, decoding HTML entities', () => {
-    expect(attributesOf(`<GenImage prompt="a &quot;red&quot;\n fox &amp; a hen" alt='it&#39;s &lt;3 &gt; &#x41;' />`)).toEqual({
-      prompt: 'a "red"\n fox & a hen',
-      alt: "it's <3 > A",
+  it.each(['src/pages/post.md', 'src/pages/post.mdx', 'index.html', 'src/App.tsx', 'src/App.vue', 'src/App.svelte'])(
+    'reads double- and single-quoted strings that span lines, decoding HTML entities as the compiler of %s does',
+    (file) => {
+      expect(attributesOf(`<GenImage prompt="a &quot;red&quot;\n fox &amp; a hen" alt='it&#39;s &lt;3 &gt; &#x41;' seed=&#52;2 />`, file)).toEqual({
+        prompt: 'a "red"\n fox & a hen',
+        alt: "it's <3 > A",
+        seed: '42',
+      });
+    },
+  );
+
+  it('keeps HTML entities as written in .astro, as Astro hands them to the component', () => {
+    expect(attributesOf(`<GenImage prompt="salt &amp; pepper\n &quot;x&quot;" alt='it&#39;s' seed=&#52;2 />`)).toEqual({
+      prompt: 'salt &amp; pepper\n &quot;x&quot;',
+      alt: 'it&#39;s',
+      seed: '&#52;2',
     });
   });
 
+  it('reads escapes in .astro attribute text as the Astro compiler does', () => {
+    const source = String.raw`<GenImage prompt="a\n\t\\ \x41 \u00e9 \u{1F98A} \' \` \0 \
+b" alt='\s \$ \8 \00 \x4 \u12 \u{110000} \{' seed=c\nd />`;
+    expect(attributesOf(source)).toEqual({ prompt: "a\n\t\\ A é 🦊 ' ` \0 b", alt: String.raw`\s \$ \8 \00 \x4 \u12 \u{110000} \{`, seed: 'c\nd' });
+  });
+
+  it('leaves backslashes alone outside .astro and JavaScript strings', () => {
+    expect(attributesOf(String.raw`<GenImage prompt="a\n \u00e9 \\" />`, 'src/pages/post.mdx')).toEqual({ prompt: String.raw`a\n \u00e9 \\` });
+  });
+
   it('leaves unknown or out-of-range entities as written', () => {
-    expect(attributesOf('<GenImage alt="&bogus; &#99999999; &amp" />')).toEqual({ alt: '&bogus; &#99999999; &amp' });
+    expect(attributesOf('<GenImage alt="&bogus; &#99999999; &amp" />', 'index.html')).toEqual({ alt: '&bogus; &#99999999; &amp' });
   });
 
   it('reads numbers in braces', () => {
