@@ -9,11 +9,24 @@ import fg from 'fast-glob';
 import pLimit from 'p-limit';
 import { parseMarkers, MARKER_TAG, type Diagnostic, type Marker, type MarkerParseResult } from './markers.ts';
 
-/** Sources scanned when `include` is not given, relative to the root. */
-export const DEFAULT_INCLUDE: readonly string[] = ['src/**/*.{astro,md,mdx,html,jsx,tsx,vue,svelte}', 'index.html'];
+/** Sources scanned when `include` is not given, relative to the root: every HTML page of a multi-page site too. */
+export const DEFAULT_INCLUDE: readonly string[] = ['src/**/*.{astro,md,mdx,html,jsx,tsx,vue,svelte}', '**/*.html'];
 
-/** Never scanned, whatever `include` says: dependencies, build output, git, and (added) the cache. */
-export const ALWAYS_EXCLUDE: readonly string[] = ['**/node_modules/**', 'dist/**', '.astro/**', '.output/**', 'build/**', '.git/**'];
+/**
+ * Never scanned, whatever `include` says: dependencies, build output, git, `public/` (copied as it
+ * is, never rendered, so a marker there would be paid for and shipped raw), the gallery and
+ * (added) the cache.
+ */
+export const ALWAYS_EXCLUDE: readonly string[] = [
+  '**/node_modules/**',
+  'dist/**',
+  '.astro/**',
+  '.output/**',
+  'build/**',
+  '.git/**',
+  'public/**',
+  'genimage-gallery/**',
+];
 
 export const DEFAULT_CACHE_DIR = '.genimage';
 

@@ -31,13 +31,19 @@ function promptsOf(markers: { attributes: { name: string; value: unknown }[] }[]
 
 describe('scan', () => {
   it('exports the default include patterns and the exclusions', () => {
-    expect(DEFAULT_INCLUDE).toEqual(['src/**/*.{astro,md,mdx,html,jsx,tsx,vue,svelte}', 'index.html']);
-    expect(ALWAYS_EXCLUDE).toEqual(['**/node_modules/**', 'dist/**', '.astro/**', '.output/**', 'build/**', '.git/**']);
+    expect(DEFAULT_INCLUDE).toEqual(['src/**/*.{astro,md,mdx,html,jsx,tsx,vue,svelte}', '**/*.html']);
+    expect(ALWAYS_EXCLUDE).toEqual(['**/node_modules/**', 'dist/**', '.astro/**', '.output/**', 'build/**', '.git/**', 'public/**', 'genimage-gallery/**']);
   });
 
-  it('finds markers in every default source type and in index.html', async () => {
+  it('finds markers in every default source type and in every HTML page, but not in public/, build output or dependencies', async () => {
     await write({
       'index.html': marker('html root'),
+      'about/index.html': marker('html nested'),
+      'docs/guide/index.html': marker('html deep'),
+      'public/static.html': marker('public'),
+      'dist/index.html': marker('built'),
+      'node_modules/pkg/index.html': marker('dependency'),
+      'genimage-gallery/index.html': marker('gallery'),
       'src/pages/a.astro': marker('astro'),
       'src/content/b.md': marker('md'),
       'src/content/c.mdx': marker('mdx'),
@@ -50,9 +56,9 @@ describe('scan', () => {
       'other/ignored.astro': marker('outside src'),
     });
     const result = await scan({ root });
-    expect(promptsOf(result.markers).sort()).toEqual(['astro', 'html', 'html root', 'jsx', 'md', 'mdx', 'svelte', 'tsx', 'vue']);
-    expect(result.files).toBe(9);
-    expect(result.filesWithMarkers).toBe(9);
+    expect(promptsOf(result.markers).sort()).toEqual(['astro', 'html', 'html deep', 'html nested', 'html root', 'jsx', 'md', 'mdx', 'svelte', 'tsx', 'vue']);
+    expect(result.files).toBe(11);
+    expect(result.filesWithMarkers).toBe(11);
   });
 
   it('reports paths relative to the root with forward slashes', async () => {
