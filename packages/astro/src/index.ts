@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type Logger, formatError } from '@genimage/core';
+import { type Logger, formatError, recordAdapterOptions } from '@genimage/core';
 import genimagePlugin from '@genimage/vite';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { type GenImageIntegrationOptions, assetsPrefixFor, validateOptions } from './options.ts';
@@ -37,7 +37,8 @@ export default function genimage(options?: GenImageIntegrationOptions): AstroInt
     throw reported;
   };
 
-  return {
+  const { configFile, ...inline } = options ?? {};
+  const integration: AstroIntegration = {
     name: '@genimage/astro',
     hooks: {
       'astro:config:setup': ({ config, updateConfig, logger }) => {
@@ -73,4 +74,6 @@ export default function genimage(options?: GenImageIntegrationOptions): AstroInt
       },
     },
   };
+  // The CLI reads these from astro.config.* and resolves the same configuration as this build.
+  return recordAdapterOptions(integration, { adapter: '@genimage/astro', options: inline, ...(configFile !== undefined && { configFile }) });
 }

@@ -1,7 +1,8 @@
 /** What every command starts with: the flags shared by all, the engine, the scan, exit codes. */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Engine, type GenImageConfig, type GenImageEnv, InvalidOptions, type ScanResult, formatError, isGenImageError } from '@genimage/core';
+import { Engine, type GenImageConfig, type GenImageEnv, InvalidOptions, type ScanResult, formatError, isGenImageError, mergeConfig } from '@genimage/core';
+import { findFrameworkConfig, frameworkOf, loadFrameworkConfig } from './framework-config.ts';
 import type { Output } from './output.ts';
 import { jsonError, printDiagnostics } from './report.ts';
 import { UsageError } from './usage.ts';
@@ -22,6 +23,8 @@ export const EXIT = {
 export interface GlobalFlags {
   root?: string;
   config?: string;
+  /** `--no-framework-config` sets it to false: astro.config.* / vite.config.* are not read. */
+  frameworkConfig?: boolean;
   json?: boolean;
   silent?: boolean;
   verbose?: boolean;
@@ -35,32 +38,49 @@ export interface Context {
 
 export interface LoadOptions {
   frozen?: boolean;
+  /** Options of this command line (e.g. `--concurrency`): over everything else. */
   options?: GenImageConfig;
   env?: NodeJS.ProcessEnv;
 }
 
 /**
- * Validates `--root`, loads the config (validated once, in core) and creates the engine. `--root`
- * and `--config` are both relative to the current directory.
+ * Validates `--root`, reads genimage's options where the build reads them (the framework config's
+ * inline options over `genimage.config.*`), and creates the engine with the same `Engine.load`
+ * call the adapters make. `--root` and `--config` are both relative to the current directory;
+ * `--config` names a genimage config file or a framework config.
  */
 export async function loadContext(flags: GlobalFlags, out: Output, load: LoadOptions = {}): Promise<Context> {
   const env = load.env ?? process.env;
   out.addSecret(env['SHARK_API_KEY']);
-  const root = path.resolve(flags.root ?? process.cwd());
+  const explicit = flags.config === undefined ? undefined : path.resolve(flags.config);
+  const explicitFramework = explicit !== undefined && frameworkOf(explicit) !== undefined;
+  if (explicitFramework && flags.frameworkConfig === false) {
+    throw new UsageError(`--config ${flags.config} names a framework config, which --no-framework-config says not to read.`);
+  }
+  const root = path.resolve(flags.root ?? (explicitFramework ? path.dirname(explicit!) : process.cwd()));
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) throw new UsageError(`--root ${flags.root ?? root}: no such directory.`);
+  if (explicit !== undefined && !(await stat(explicit).catch(() => undefined))?.isFile()) throw new UsageError(`--config ${flags.config}: no such file.`);
+
+  const frameworkFile = flags.frameworkConfig === false ? undefined : explicitFramework ? explicit : findFrameworkConfig(root);
+  const framework = frameworkFile === undefined ? undefined : await loadFrameworkConfig(frameworkFile, process.cwd());
+  const adapter = framework?.adapter;
+  if (framework) out.debug(`options from ${path.relative(process.cwd(), framework.file)}: ${adapter ? `${adapter.adapter}(${adapter.options ? 'inline options' : ''})` : 'no genimage adapter registered'}`);
+  // The adapter's root as the build resolves it: its own `root` option, else the framework's root.
+  const engineRoot = adapter?.root !== undefined ? path.resolve(adapter.root) : (framework?.root ?? root);
+  const configFile = explicit !== undefined && !explicitFramework ? explicit : adapter?.configFile;
+  const options = load.options ? mergeConfig(adapter?.options, load.options) : adapter?.options;
   const engine = await Engine.load({
-    root,
-    // Relative to where the command runs, as a shell completes it; core would take it from the root.
-    ...(flags.config !== undefined && { configFile: path.resolve(flags.config) }),
-    ...(load.options && { options: load.options }),
+    root: engineRoot,
+    ...(configFile !== undefined && { configFile }),
+    ...(options && { options }),
     env: env as GenImageEnv,
     logger: out.logger(),
     ...(load.frozen !== undefined && { frozen: load.frozen }),
   });
   out.addSecret(engine.config.apiKey);
-  out.debug(`root ${root}, cache ${engine.cacheLocation}/, provider ${engine.providerId}${engine.frozen ? ', frozen' : ''}`);
-  return { engine, root, out };
+  out.debug(`root ${engineRoot}, cache ${engine.cacheLocation}/, provider ${engine.providerId}${engine.frozen ? ', frozen' : ''}`);
+  return { engine, root: engineRoot, out };
 }
 
 /** Scans and prints the diagnostics; `errors` counts the markers that failed. */

@@ -50,7 +50,8 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   const json = ['--json', 'Print one JSON document on stdout (human text goes to stderr)'] as const;
 
   cli.option('--root <dir>', 'Project root to scan (default: the current directory)');
-  cli.option('--config <file>', 'Config file, relative to the current directory (default: genimage.config.{ts,mjs,js,json} at the root)');
+  cli.option('--config <file>', 'genimage.config.* or astro.config.* / vite.config.* file, relative to the current directory (default: both found at the root)');
+  cli.option('--no-framework-config', 'Do not read genimage options from astro.config.* / vite.config.* (for a config that loads only inside its framework)');
   cli.option('--silent', 'Print only errors and the result');
   cli.option('--verbose', 'Print debug details too');
 

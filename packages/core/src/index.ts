@@ -12,6 +12,7 @@ export * from './markers/scan.ts';
 
 export * from './config/config.ts';
 export * from './config/config-file.ts';
+export * from './config/adapter-options.ts';
 
 export * from './cache/key.ts';
 export * from './cache/store.ts';

@@ -10,6 +10,7 @@ import {
   formatLocation,
   formatSummary,
   parseOrigin,
+  recordAdapterOptions,
 } from '@genimage/core';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
 import { renderRawTags } from './pages.ts';
@@ -106,7 +107,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     },
   };
 
-  return {
+  const plugin = {
     name: 'genimage',
     enforce: 'pre',
     api,
@@ -154,6 +155,13 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       devServer.middlewares.use(serveVariants(() => publicPath(true), renderer));
     },
   } satisfies Plugin & { api: GenImagePluginApi };
+  // The CLI reads these from vite.config.* and resolves the same configuration as this build.
+  return recordAdapterOptions(plugin, {
+    adapter: '@genimage/vite',
+    ...(options.config && { options: options.config }),
+    ...(options.configFile !== undefined && { configFile: options.configFile }),
+    ...(options.root !== undefined && { root: options.root }),
+  });
 }
 
 function withOrigin(value: unknown): { origin?: ReturnType<typeof parseOrigin> & object } {

@@ -1,0 +1,114 @@
+/**
+ * Finds the site's framework config (`astro.config.*` or `vite.config.*`) and the genimage options
+ * given inline in it, loading the file the way the framework does: Astro imports a `.mjs`/`.js`
+ * config with Node and runs any other through Vite's module runner; Vite bundles its config. The
+ * options are then resolved by `Engine.load` exactly as the build resolves them.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type AdapterOptions, GenImageError, InvalidOptions, findAdapterOptions } from '@genimage/core';
+
+/** Looked for at the root in this order, as each framework looks for its own. */
+export const FRAMEWORK_CONFIG_FILES = {
+  astro: ['astro.config.mjs', 'astro.config.js', 'astro.config.ts', 'astro.config.mts'],
+  vite: ['vite.config.js', 'vite.config.mjs', 'vite.config.ts', 'vite.config.cjs', 'vite.config.mts', 'vite.config.cts'],
+} as const;
+
+type Framework = keyof typeof FRAMEWORK_CONFIG_FILES;
+
+export interface FrameworkConfig {
+  framework: Framework;
+  file: string;
+  /** The genimage adapter registered there, if any. */
+  adapter?: AdapterOptions;
+  /** The config's own `root`, absolute, when it sets one. */
+  root?: string;
+}
+
+/** Whether a file name is a framework config rather than a genimage config. */
+export function frameworkOf(file: string): Framework | undefined {
+  const name = path.basename(file);
+  if (/^astro\.config\.[cm]?[jt]s$/.test(name)) return 'astro';
+  if (/^vite\.config\.[cm]?[jt]s$/.test(name)) return 'vite';
+  return undefined;
+}
+
+export function findFrameworkConfig(root: string): string | undefined {
+  for (const name of [...FRAMEWORK_CONFIG_FILES.astro, ...FRAMEWORK_CONFIG_FILES.vite]) {
+    const file = path.join(root, name);
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+/**
+ * Loads a framework config and finds genimage in it. A config that does not load here is an error
+ * that says so: silently using other options than the build would compute other keys.
+ */
+export async function loadFrameworkConfig(file: string, cwd: string): Promise<FrameworkConfig> {
+  const framework = frameworkOf(file);
+  if (!framework) throw new GenImageError(InvalidOptions, `${file} is neither an astro.config.* nor a vite.config.* file.`);
+  const shown = path.relative(cwd, file) || file;
+  let config: unknown;
+  try {
+    config = await importConfig(framework, file);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    throw new GenImageError(InvalidOptions, `Could not load ${shown} to read genimage's options from it: ${reason}`, {
+      hint:
+        `genimage reads its options where the build does, so that both compute the same images. Make ${path.basename(file)} load outside ` +
+        `\`${framework} build\` (the reason is above), or move genimage's options into genimage.config.mjs, call genimage() there without ` +
+        'options, and run the command with --no-framework-config.',
+      cause,
+    });
+  }
+  const adapter = await findAdapterOptions(config, shown);
+  const ownRoot = (config as { root?: unknown } | undefined)?.root;
+  const root = typeof ownRoot === 'string' ? path.resolve(path.dirname(file), ownRoot) : ownRoot instanceof URL ? ownRoot.pathname : undefined;
+  return { framework, file, ...(adapter && { adapter }), ...(root && { root }) };
+}
+
+async function importConfig(framework: Framework, file: string): Promise<unknown> {
+  if (framework === 'astro' && /\.m?js$/.test(file)) return defaultExport(await import(pathToFileURL(file).href));
+  const vite = await importVite(path.dirname(file));
+  if (!vite) {
+    // No Vite next to the site: Node imports JavaScript, and TypeScript by stripping types.
+    return defaultExport(await import(pathToFileURL(file).href));
+  }
+  const env = { command: 'build', mode: 'production', isSsrBuild: false, isPreview: false } as const;
+  const loaded = await vite.loadConfigFromFile(env, file, path.dirname(file), 'silent', undefined, framework === 'astro' ? 'runner' : 'bundle');
+  return loaded?.config;
+}
+
+async function defaultExport(module: { default?: unknown }): Promise<unknown> {
+  const value = module.default;
+  // Astro and Vite both accept a function of the command; a build is what the CLI stands for.
+  return typeof value === 'function' ? await (value as (env: object) => unknown)({ command: 'build', mode: 'production' }) : value;
+}
+
+/** The part of Vite's API used here (genimage's CLI does not depend on Vite itself). */
+interface ViteModule {
+  loadConfigFromFile(
+    env: { command: 'build'; mode: string; isSsrBuild: boolean; isPreview: boolean },
+    file: string,
+    root: string,
+    logLevel: 'silent',
+    customLogger: undefined,
+    configLoader: 'bundle' | 'runner',
+  ): Promise<{ config: unknown } | null>;
+}
+
+/** The site's own Vite (directly, or Astro's), never one of genimage's: it must load the config as the build does. */
+async function importVite(root: string): Promise<ViteModule | undefined> {
+  const fromRoot = createRequire(path.join(root, 'package.json'));
+  for (const resolveFrom of [() => fromRoot, () => createRequire(fromRoot.resolve('astro/package.json'))]) {
+    try {
+      return (await import(pathToFileURL(resolveFrom().resolve('vite')).href)) as ViteModule;
+    } catch {
+      // Not here; try the next place.
+    }
+  }
+  return undefined;
+}
