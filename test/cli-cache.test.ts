@@ -1,9 +1,12 @@
 /** `genimage prune` and `genimage gallery` on a real cache made by `genimage generate`. */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { main } from '@genimage/cli';
 import { describe, expect, it } from 'vitest';
-import { cacheKeys, copyFixture, corruptImage, edit, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
+import { cacheKeys, copyFixture, corruptImage, edit, parseJson, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
 
 const API_KEY = 'sk-cli-cache-secret-555';
 const api = useTestServer(API_KEY);
@@ -32,12 +35,22 @@ describe('prune', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`would delete  ${unused.slice(0, 12)}  shark  "a lighthouse at dusk, <stormy> & wild"`);
     expect(result.stdout).toContain('1 unused cache entry would be deleted from .genimage/; 3 in use.');
+    expect(result.stderr).not.toContain('[y/N]');
     expect(await cacheKeys(root)).toHaveLength(4);
   });
 
-  it('deletes only the unused entries; every marker stays cached', async () => {
-    const { root, unused } = await projectWithAnUnusedEntry();
+  it('refuses to delete without --yes when stdin is not a terminal (exit 2), and deletes nothing', async () => {
+    const { root } = await projectWithAnUnusedEntry();
     const result = await run(['prune'], { cwd: root, env: api.env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Pass --yes to delete the unused cache entries, or --dry-run to list them.');
+    expect(result.stdout).toBe('');
+    expect(await cacheKeys(root)).toHaveLength(4);
+  });
+
+  it('--yes deletes only the unused entries; every marker stays cached', async () => {
+    const { root, unused } = await projectWithAnUnusedEntry();
+    const result = await run(['prune', '--yes'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`deleted  ${unused.slice(0, 12)}`);
     expect(result.stdout).toContain('Deleted 1 unused cache entry from .genimage/; kept 3 in use.');
@@ -51,7 +64,7 @@ describe('prune', () => {
   it('without an API key, the real images still count as used', async () => {
     const { root, unused } = await projectWithAnUnusedEntry();
     // No key, no CI: the current provider is `local`, whose keys differ.
-    const result = await run(['prune'], { cwd: root });
+    const result = await run(['prune', '--yes'], { cwd: root });
     expect(result.code).toBe(0);
     expect(await cacheKeys(root)).toHaveLength(3);
     expect(await cacheKeys(root)).not.toContain(unused);
@@ -60,11 +73,111 @@ describe('prune', () => {
   it('refuses while a marker has an error, since its image would look unused', async () => {
     const { root } = await projectWithAnUnusedEntry();
     await edit(root, 'src/pages/about.md', 'seed={3}', 'seed={three}');
-    const result = await run(['prune'], { cwd: root, env: api.env() });
+    const result = await run(['prune', '--yes'], { cwd: root, env: api.env() });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/src\/pages\/about\.md:13:\d+: error: seed=\{three\}/);
     expect(result.stderr).toContain('Not pruning');
     expect(await cacheKeys(root)).toHaveLength(4);
+  });
+
+  it('--json --yes prints one document: the entries and what was done', async () => {
+    const { root, unused } = await projectWithAnUnusedEntry();
+    const result = await run(['prune', '--json', '--yes'], { cwd: root, env: api.env() });
+    expect(result.code).toBe(0);
+    expect(parseJson(result.stdout)).toEqual({
+      command: 'prune',
+      ok: true,
+      dryRun: false,
+      cacheDir: '.genimage',
+      deleted: 1,
+      inUse: 3,
+      unused: [{ key: unused, provider: 'shark', model: expect.any(String), prompt: 'a lighthouse at dusk, <stormy> & wild', deleted: true }],
+      leftAlone: [],
+    });
+    expect(await cacheKeys(root)).toHaveLength(3);
+  });
+
+  it('--json without --yes is a usage error, like a run without a terminal', async () => {
+    const { root } = await projectWithAnUnusedEntry();
+    const result = await run(['prune', '--json'], { cwd: root, env: api.env() });
+    expect(result.code).toBe(2);
+    expect(parseJson(result.stdout)).toMatchObject({ command: 'prune', ok: false, error: { code: 'Usage', message: expect.stringContaining('--yes') } });
+    expect(await cacheKeys(root)).toHaveLength(4);
+  });
+
+  it('leaves alone what is not its own: a link to a folder outside the project, a folder with garbage metadata', async () => {
+    const { root, unused } = await projectWithAnUnusedEntry();
+    // A copy of a real entry outside the project, linked in under another entry's name.
+    const outside = await mkdtemp(path.join(tmpdir(), 'genimage-outside-'));
+    try {
+      const linked = 'c'.repeat(64);
+      await cp(path.join(root, '.genimage', unused), path.join(outside, linked), { recursive: true });
+      await symlink(path.join(outside, linked), path.join(root, '.genimage', linked), 'dir');
+      const garbage = 'd'.repeat(64);
+      await mkdir(path.join(root, '.genimage', garbage));
+      await writeFile(path.join(root, '.genimage', garbage, 'meta.json'), '{ "hello": "world" }');
+      const result = await run(['prune', '--yes'], { cwd: root, env: api.env() });
+      expect(result.code, result.all).toBe(0);
+      expect(result.stdout).toContain(`left alone  ${linked.slice(0, 12)}  not genimage's: a symbolic link, not a folder genimage wrote`);
+      expect(result.stdout).toContain(`left alone  ${garbage.slice(0, 12)}  not genimage's: `);
+      expect(result.stdout).toContain('Deleted 1 unused cache entry from .genimage/; kept 3 in use; left 2 item(s) that are not genimage\'s alone.');
+      expect(existsSync(path.join(root, '.genimage', linked))).toBe(true);
+      expect(existsSync(path.join(root, '.genimage', garbage, 'meta.json'))).toBe(true);
+      expect(await readdir(path.join(outside, linked))).toEqual(expect.arrayContaining(['meta.json', '0.png']));
+      expect(await cacheKeys(root)).not.toContain(unused);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  describe('on a terminal, asks first (y/N)', () => {
+    /** main() in this process, with stdin, stdout and stderr that say they are a terminal. */
+    async function onTerminal(root: string, answer: string) {
+      let stdout = '';
+      let stderr = '';
+      const stdin = Object.assign(Readable.from([answer]), { isTTY: true });
+      const code = await main(['prune', '--root', root], {
+        stdin,
+        stdout: { isTTY: true, write: (text: string) => (stdout += text) },
+        stderr: { isTTY: true, write: (text: string) => (stderr += text) },
+      });
+      return { code, stdout, stderr };
+    }
+
+    it('does not ask, and refuses, when stdin is not a terminal though stderr is', async () => {
+      let stderr = '';
+      const stdin = Object.assign(Readable.from(['y\n']), { isTTY: false });
+      const code = await main(['prune', '--root', await copyFixture('cli-basic')], {
+        stdin,
+        stdout: { isTTY: true, write: () => true },
+        stderr: { isTTY: true, write: (text: string) => (stderr += text) },
+      });
+      expect(code).toBe(2);
+      expect(stderr).not.toContain('[y/N]');
+      expect(stderr).toContain('stdin is not a terminal');
+    });
+
+    it('"y" deletes', async () => {
+      const { root, unused } = await projectWithAnUnusedEntry();
+      const result = await onTerminal(root, 'y\n');
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`would delete  ${unused.slice(0, 12)}  shark`);
+      expect(result.stderr).toContain('Delete this unused cache entry from .genimage/? [y/N] ');
+      expect(result.stdout).toContain('Deleted 1 unused cache entry from .genimage/; kept 3 in use.');
+      expect(await cacheKeys(root)).toHaveLength(3);
+      expect(await cacheKeys(root)).not.toContain(unused);
+    });
+
+    it('anything but y or yes deletes nothing and exits 0: "n", Enter, another word, end of input', async () => {
+      const { root } = await projectWithAnUnusedEntry();
+      for (const answer of ['n\n', '\n', 'yes please\n', '']) {
+        const result = await onTerminal(root, answer);
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stderr).toContain('[y/N] ');
+        expect(result.stdout).toContain('Nothing deleted; 1 unused cache entry kept in .genimage/.');
+        expect(await cacheKeys(root)).toHaveLength(4);
+      }
+    });
   });
 });
 

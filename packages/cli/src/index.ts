@@ -8,7 +8,7 @@ import { checkCommand } from './commands/check.ts';
 import { DEFAULT_GALLERY, galleryCommand } from './commands/gallery.ts';
 import { generateCommand } from './commands/generate.ts';
 import { planCommand } from './commands/plan.ts';
-import { pruneCommand } from './commands/prune.ts';
+import { type Input, type PruneFlags, pruneCommand } from './commands/prune.ts';
 import { scanCommand } from './commands/scan.ts';
 import { EXIT, type GlobalFlags, UsageError, reportFatal } from './context.ts';
 import { Output, type Stream } from './output.ts';
@@ -33,6 +33,8 @@ const ENVIRONMENT = `  SHARK_API_KEY    API key (never printed); without it and 
 export interface MainOptions {
   stdout?: Stream;
   stderr?: Stream;
+  /** Where `prune` reads its y/N confirmation; it asks only when this and stderr are terminals. */
+  stdin?: Input;
 }
 
 type Body<F extends GlobalFlags> = (flags: F, out: Output) => Promise<number>;
@@ -67,7 +69,12 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .example('  $ genimage generate --concurrency 2')
     .example('  $ GENIMAGE_FROZEN=0 genimage generate   # generate in CI on purpose');
   define('check', 'CI gate: exit 0 when every marker has a verified cached image (no API key needed)', checkCommand).option(...json);
-  define('prune', 'Delete cache entries no marker uses', pruneCommand).option('--dry-run', 'Only list what would be deleted');
+  define('prune', 'Delete cache entries no marker uses, after a y/N on a terminal', (flags: PruneFlags, out) => pruneCommand(flags, out, io.stdin))
+    .option('--dry-run', 'Only list what would be deleted')
+    .option('--yes', 'Delete without asking (required when stdin is not a terminal, and with --json)')
+    .option(...json)
+    .example('  $ genimage prune --dry-run')
+    .example('  $ genimage prune --yes   # in CI or a script');
   define('gallery', `Write a static HTML contact sheet of the cached images (default: ${DEFAULT_GALLERY})`, galleryCommand)
     .option('--out <file>', `Where to write the HTML, relative to the root (default: ${DEFAULT_GALLERY})`)
     .example('  $ genimage gallery --out review/images.html');

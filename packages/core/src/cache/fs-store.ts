@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
@@ -7,7 +8,7 @@ import { writeFileAtomic } from './atomic.ts';
 import { CacheCorrupt, CacheLockTimeout, GenImageError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { ImageFormat } from '../params.ts';
-import type { CacheEntryMeta, CacheStore, ReleaseLock } from './store.ts';
+import type { CacheEntryMeta, CacheStore, ReleaseLock, StoredEntry } from './store.ts';
 
 const META_FILE = 'meta.json';
 const LOCKS_DIR = '.locks';
@@ -141,20 +142,9 @@ export class FileSystemStore implements CacheStore {
       if (isMissing(error)) return undefined;
       throw error;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new GenImageError(CacheCorrupt, `${path} is not valid JSON: ${messageOf(error)}`, { cause: error });
-    }
-    const result = cacheEntryMetaSchema.safeParse(json);
-    if (!result.success) {
-      throw new GenImageError(CacheCorrupt, `${path} is not valid cache metadata:\n${formatIssues(result.error)}`);
-    }
-    if (result.data.key !== key) {
-      throw new GenImageError(CacheCorrupt, `${path} belongs to key ${result.data.key}, not to the folder it lies in.`);
-    }
-    return result.data;
+    const parsed = parseMeta(text, key);
+    if ('problem' in parsed) throw new GenImageError(CacheCorrupt, `${path} ${parsed.problem}`, { cause: parsed.cause });
+    return parsed.meta;
   }
 
   async readImage(key: string, file: string): Promise<Uint8Array> {
@@ -191,9 +181,51 @@ export class FileSystemStore implements CacheStore {
 
   async delete(key: string): Promise<void> {
     const entry = this.#entryPath(key);
+    const info = await lstatOrUndefined(entry);
+    if (!info) return;
+    // A link (or a file) is removed itself: going through it would delete what it points to.
+    if (!info.isDirectory()) return rm(entry, { force: true });
     // meta.json first: a delete killed half-way leaves an incomplete entry, not a broken one.
+    // rm unlinks symbolic links inside the folder and never follows them.
     await rm(join(entry, META_FILE), { force: true });
     await rm(entry, { recursive: true, force: true });
+  }
+
+  /**
+   * The store's own entry under `key`: a real folder (not a link) holding a regular `meta.json`
+   * (not a link) with valid metadata for this key. Anything else is reported with why.
+   */
+  async inspect(key: string): Promise<StoredEntry | undefined> {
+    const entry = this.#entryPath(key);
+    const info = await lstatOrUndefined(entry);
+    if (!info) return undefined;
+    const foreign = (reason: string): StoredEntry => ({ key, own: false, reason });
+    if (info.isSymbolicLink()) return foreign('a symbolic link, not a folder genimage wrote');
+    if (!info.isDirectory()) return foreign('not a folder');
+    const metaInfo = await lstatOrUndefined(join(entry, META_FILE));
+    if (!metaInfo) return foreign(`no ${META_FILE}: an unfinished write, or not genimage's`);
+    if (metaInfo.isSymbolicLink()) return foreign(`its ${META_FILE} is a symbolic link`);
+    if (!metaInfo.isFile()) return foreign(`its ${META_FILE} is not a file`);
+    let text: string;
+    try {
+      text = await readFile(join(entry, META_FILE), 'utf8');
+    } catch (error) {
+      return foreign(`its ${META_FILE} cannot be read: ${messageOf(error)}`);
+    }
+    const parsed = parseMeta(text, key);
+    return 'problem' in parsed ? foreign(`its ${META_FILE} ${parsed.problem}`) : { key, own: true, meta: parsed.meta };
+  }
+
+  async inspectAll(): Promise<StoredEntry[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+    const found = await Promise.all(names.filter((name) => KEY_PATTERN.test(name)).sort().map((name) => this.inspect(name)));
+    return found.filter((entry) => entry !== undefined);
   }
 
   async keys(): Promise<string[]> {
@@ -290,6 +322,20 @@ function onceRelease(release: () => Promise<void>): ReleaseLock {
   };
 }
 
+/** The metadata in `text` for the entry `key`, or what is wrong with it (to follow the file's name). */
+function parseMeta(text: string, key: string): { meta: CacheEntryMeta } | { problem: string; cause?: unknown } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { problem: `is not valid JSON: ${messageOf(error)}`, cause: error };
+  }
+  const result = cacheEntryMetaSchema.safeParse(json);
+  if (!result.success) return { problem: `is not valid cache metadata:\n${formatIssues(result.error)}` };
+  if (result.data.key !== key) return { problem: `belongs to key ${result.data.key}, not to the folder it lies in.` };
+  return { meta: result.data };
+}
+
 function assertFileName(file: string): void {
   if (typeof file !== 'string' || !PLAIN_NAME.test(file)) {
     throw new TypeError(`Expected a plain file name inside a cache entry, got ${JSON.stringify(file)}`);
@@ -323,6 +369,15 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch (error) {
     if (isMissing(error)) return false;
+    throw error;
+  }
+}
+
+async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if (isMissing(error)) return undefined;
     throw error;
   }
 }

@@ -33,6 +33,12 @@ export interface CacheEntryMeta {
   images: CachedImageMeta[];
 }
 
+/**
+ * What a store finds under an entry's name: an entry it wrote itself (`own`, with its metadata),
+ * or something it does not recognise as one (with why), which `prune` never deletes.
+ */
+export type StoredEntry = { key: string; own: true; meta: CacheEntryMeta } | { key: string; own: false; reason: string };
+
 /** Releases a lock taken with `CacheStore.lock`. */
 export type ReleaseLock = () => Promise<void>;
 
@@ -49,9 +55,18 @@ export interface CacheStore {
   readImage(key: string, file: string): Promise<Uint8Array>;
   /** Stores an entry atomically: images first, metadata last, each via temp file and rename. */
   write(meta: CacheEntryMeta, images: Uint8Array[]): Promise<void>;
+  /** Removes the entry; never follows a symbolic link (a linked entry or file goes, its target stays). */
   delete(key: string): Promise<void>;
   /** Keys of the complete entries. */
   keys(): Promise<string[]>;
   /** An exclusive lock on one key across processes, recovered when its holder died. */
   lock(key: string): Promise<ReleaseLock>;
+  /**
+   * What lies under `key`, or undefined when nothing does. A store that others can edit (a
+   * folder) implements it and `inspectAll`, so that `prune` deletes only its own entries; without
+   * them, `keys()` and `readMeta()` are taken as the whole truth.
+   */
+  inspect?(key: string): Promise<StoredEntry | undefined>;
+  /** `inspect` for everything stored under an entry's name, complete or not, own or not; sorted by key. */
+  inspectAll?(): Promise<StoredEntry[]>;
 }

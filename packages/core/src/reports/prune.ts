@@ -2,7 +2,11 @@ import type { ImageCache } from '../cache/cache.ts';
 import type { ImageUse } from '../engine.ts';
 import { cacheKey } from '../cache/key.ts';
 import type { ProviderId } from '../generate/providers/select.ts';
-import type { CacheEntryMeta } from '../cache/store.ts';
+import type { GenerationParams } from '../params.ts';
+import type { CacheEntryMeta, CacheStore, StoredEntry } from '../cache/store.ts';
+
+type ImageSize = GenerationParams['imageSize'];
+type AspectRatio = GenerationParams['aspectRatio'];
 
 /** Every provider whose images the cache may hold for a marker. */
 const PROVIDER_IDS: readonly ProviderId[] = ['shark', 'local'];
@@ -26,42 +30,129 @@ export function usesByKey(uses: readonly ImageUse[]): Map<string, ImageUse[]> {
   return byKey;
 }
 
-/** A cache entry no marker uses. */
-export interface UnreferencedEntry {
-  key: string;
-  /** Undefined when the metadata cannot be read (a corrupt entry). */
-  meta: CacheEntryMeta | undefined;
+/**
+ * The key an entry's metadata describes, computed the way generation computes it. Metadata copied
+ * from another entry, or edited by hand, does not hash to the name of its folder.
+ */
+export function metaKey(meta: CacheEntryMeta): string {
+  const { seed, n, imageSize, aspectRatio, references } = meta.params;
+  return cacheKey({
+    provider: meta.provider,
+    // Stored as text; only their text goes into the key, so any other value just fails to match.
+    params: { model: meta.model, prompt: meta.prompt, seed, n, imageSize: imageSize as ImageSize, aspectRatio: aspectRatio as AspectRatio },
+    referenceHashes: references.map((reference) => reference.sha256),
+  });
 }
 
-export interface PruneResult {
-  /** Entries no marker uses: deleted, or only listed when `dryRun`. */
+/** A cache entry of genimage's own that no marker uses: what `prune` deletes. */
+export interface UnreferencedEntry {
+  key: string;
+  meta: CacheEntryMeta;
+}
+
+/** Something under an entry's name that is not genimage's own entry: `prune` never touches it. */
+export interface ForeignEntry {
+  key: string;
+  /** Why it is not an entry of genimage's, e.g. `a symbolic link, not a folder genimage wrote`. */
+  reason: string;
+}
+
+/** What `prune` would do; `planPrune` deletes nothing. */
+export interface PrunePlan {
+  /** genimage's own entries no marker uses, by key: the ones to delete. */
   unreferenced: UnreferencedEntry[];
+  /** Unused things under entry names that are not genimage's own entries: left alone. */
+  foreign: ForeignEntry[];
   /** Entries some marker uses. */
   kept: number;
+}
+
+export interface PruneResult extends PrunePlan {
+  /** The entries deleted: those of `unreferenced` still genimage's own when deleted; none when `dryRun`. */
+  deleted: UnreferencedEntry[];
   dryRun: boolean;
 }
 
 /**
- * Deletes the cache entries no marker uses (with any provider). The caller must pass the uses of
- * a scan without errors: a marker with an error has no use, and its image would be deleted.
+ * An entry is genimage's own when the store recognises it (for a folder: a real folder holding a
+ * regular `meta.json` with valid metadata for that key, no links) and its metadata hashes to
+ * its key. Anything else may be someone else's data, and is never deleted.
  */
-export async function pruneCache(cache: ImageCache, uses: readonly ImageUse[], options: { dryRun?: boolean } = {}): Promise<PruneResult> {
+function ownership(stored: StoredEntry): { own: UnreferencedEntry } | { foreign: ForeignEntry } {
+  if (!stored.own) return { foreign: { key: stored.key, reason: stored.reason } };
+  const { key, meta } = stored;
+  if (meta.key !== key) return { foreign: { key, reason: `its metadata is for key ${meta.key}` } };
+  if (metaKey(meta) !== key) return { foreign: { key, reason: 'its metadata does not hash to its key (copied or edited by hand)' } };
+  return { own: { key, meta } };
+}
+
+async function inspect(store: CacheStore, key: string): Promise<StoredEntry | undefined> {
+  if (store.inspect) return store.inspect(key);
+  try {
+    const meta = await store.readMeta(key);
+    return meta && { key, own: true, meta };
+  } catch (error) {
+    return { key, own: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function inspectAll(store: CacheStore): Promise<StoredEntry[]> {
+  if (store.inspectAll) return store.inspectAll();
+  const found = await Promise.all((await store.keys()).sort().map((key) => inspect(store, key)));
+  return found.filter((entry) => entry !== undefined);
+}
+
+/**
+ * Lists the entries no marker uses (with any provider), and the things under entry names that are
+ * not genimage's own. Deletes nothing. The caller must pass the uses of a scan without errors: a
+ * marker with an error has no use, and its image would look unused.
+ */
+export async function planPrune(cache: ImageCache, uses: readonly ImageUse[]): Promise<PrunePlan> {
   const used = usesByKey(uses);
-  const keys = (await cache.keys()).sort();
-  const unreferenced: UnreferencedEntry[] = [];
-  for (const key of keys) {
-    if (used.has(key)) continue;
-    let meta: CacheEntryMeta | undefined;
-    try {
-      meta = await cache.store.readMeta(key);
-    } catch {
-      // A corrupt entry nobody uses goes too; it just cannot be described.
+  const plan: PrunePlan = { unreferenced: [], foreign: [], kept: 0 };
+  for (const stored of await inspectAll(cache.store)) {
+    if (used.has(stored.key)) {
+      plan.kept++;
+      continue;
     }
-    unreferenced.push({ key, meta });
+    const found = ownership(stored);
+    if ('own' in found) plan.unreferenced.push(found.own);
+    else plan.foreign.push(found.foreign);
   }
+  return plan;
+}
+
+/**
+ * Deletes the planned entries, each under its lock and only if it is still genimage's own entry
+ * (the plan may be old: a user was asked first). One that no longer is goes to `foreign`.
+ */
+export async function applyPrune(cache: ImageCache, plan: PrunePlan): Promise<{ deleted: UnreferencedEntry[]; foreign: ForeignEntry[] }> {
+  const deleted: UnreferencedEntry[] = [];
+  const foreign: ForeignEntry[] = [];
+  for (const entry of plan.unreferenced) {
+    const release = await cache.lock(entry.key);
+    try {
+      const stored = await inspect(cache.store, entry.key);
+      if (!stored) continue; // deleted meanwhile
+      const found = ownership(stored);
+      if ('foreign' in found) {
+        foreign.push(found.foreign);
+        continue;
+      }
+      await cache.delete(entry.key);
+      deleted.push(entry);
+    } finally {
+      await release();
+    }
+  }
+  return { deleted, foreign };
+}
+
+/** `planPrune`, then `applyPrune` unless `dryRun`. */
+export async function pruneCache(cache: ImageCache, uses: readonly ImageUse[], options: { dryRun?: boolean } = {}): Promise<PruneResult> {
+  const plan = await planPrune(cache, uses);
   const dryRun = options.dryRun ?? false;
-  if (!dryRun) {
-    for (const entry of unreferenced) await cache.delete(entry.key);
-  }
-  return { unreferenced, kept: keys.length - unreferenced.length, dryRun };
+  if (dryRun) return { ...plan, deleted: [], dryRun };
+  const applied = await applyPrune(cache, plan);
+  return { ...plan, foreign: [...plan.foreign, ...applied.foreign], deleted: applied.deleted, dryRun };
 }
