@@ -1,0 +1,109 @@
+/**
+ * One truth: on every fixture site of the repository, the images `genimage scan --json` reports
+ * are exactly the images a real build asks the API for, and `genimage check` (frozen, as in CI)
+ * passes on the cache that build left. A disagreement would mean double generation, a red CI after
+ * a green build, or `prune` deleting images the build uses.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { startTestServer, type TestServer } from '@genimage/test-server';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { astroBuild, copySite, removeTemps, type BuildResult } from './fixtures/astro-harness/harness.ts';
+import { cacheKeys, parseJson, run } from './fixtures/cli-harness/harness.ts';
+
+let server: TestServer;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startTestServer({ longEdge: { '1K': 64, '2K': 96, '4K': 128 } });
+  env = { SHARK_API_KEY: server.apiKey, SHARK_BASE_URL: server.baseUrl };
+});
+afterAll(async () => {
+  await server?.close();
+  await removeTemps();
+});
+
+const viteBin = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
+
+/** `vite build` in `root` as a user runs it, reading the site's own vite.config.*. */
+function viteBuild(root: string, buildEnv: Record<string, string>): Promise<BuildResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && !name.startsWith('VITEST')));
+    const child = spawn(process.execPath, [viteBin, 'build'], { cwd: root, env: { ...inherited, CI: '', GENIMAGE_FROZEN: '', NO_COLOR: '1', ...buildEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output, ms: Date.now() - started }));
+  });
+}
+
+interface ScannedMarker {
+  key: string;
+  prompt: string;
+  status: string;
+}
+
+async function scanJson(root: string): Promise<ScannedMarker[]> {
+  const scan = await run(['scan', '--json'], { cwd: root, env });
+  expect(scan.code, scan.stderr).toBe(0);
+  return parseJson<{ markers: ScannedMarker[] }>(scan.stdout).markers;
+}
+
+const SITES: { site: string; build: (root: string, buildEnv: Record<string, string>) => Promise<BuildResult>; expectMarkers: number }[] = [
+  { site: '../examples/astro-site', build: astroBuild, expectMarkers: 18 },
+  { site: 'fixtures/astro-basic', build: astroBuild, expectMarkers: 5 },
+  { site: 'fixtures/astro-markdown', build: astroBuild, expectMarkers: 3 },
+  { site: 'fixtures/astro-parity', build: astroBuild, expectMarkers: 26 },
+  { site: 'fixtures/vite-multipage', build: viteBuild, expectMarkers: 3 },
+];
+
+describe.each(SITES)('parity of the CLI and the build: $site', ({ site, build, expectMarkers }) => {
+  let root: string;
+
+  test('the keys a cold build asks the API for are exactly the keys `genimage scan` reports', async () => {
+    root = await copySite(site);
+    const scanned = await scanJson(root);
+    expect(scanned).toHaveLength(expectMarkers);
+    expect(scanned.every((marker) => marker.status === 'missing')).toBe(true);
+    const keys = [...new Set(scanned.map((marker) => marker.key))].sort();
+    const promptOf = new Map(scanned.map((marker) => [marker.key, marker.prompt]));
+
+    server.reset();
+    const result = await build(root, env);
+    expect(result.code, result.output).toBe(0);
+    // One request per distinct key, and the build's cache holds exactly the scanned keys.
+    const asked = server.requests.map((request) => (request.body as { prompt: string }).prompt).sort();
+    expect(asked).toEqual(keys.map((key) => promptOf.get(key)!).sort());
+    expect(await cacheKeys(root)).toEqual(keys);
+  });
+
+  test('after the build, `genimage check` passes frozen, generate sends nothing and prune keeps every entry', async () => {
+    const check = await run(['check'], { cwd: root, env: { ...env, CI: '1' } });
+    expect(check.code, check.all).toBe(0);
+    server.reset();
+    const before = await cacheKeys(root);
+    const generate = await run(['generate'], { cwd: root, env });
+    expect(generate.code, generate.all).toBe(0);
+    expect(server.requests).toHaveLength(0);
+    const prune = await run(['prune', '--yes'], { cwd: root, env });
+    expect(prune.code, prune.all).toBe(0);
+    expect(await cacheKeys(root)).toEqual(before);
+  });
+});
+
+describe('prune on a site whose options are inline', () => {
+  test('a frozen rebuild after prune passes: prune never deletes what the build uses', async () => {
+    const root = await copySite('fixtures/astro-parity');
+    const cold = await astroBuild(root, env);
+    expect(cold.code, cold.output).toBe(0);
+    const prune = await run(['prune', '--yes'], { cwd: root, env });
+    expect(prune.code, prune.all).toBe(0);
+    server.reset();
+    const frozen = await astroBuild(root, { CI: '1' });
+    expect(frozen.code, frozen.output).toBe(0);
+    expect(server.requests).toHaveLength(0);
+  });
+});
