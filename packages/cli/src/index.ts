@@ -20,7 +20,8 @@ const COMMANDS = ['scan', 'plan', 'generate', 'check', 'prune', 'gallery'] as co
 const EXIT_CODES = `  0  success
   1  the work failed: a failed generation, a missing or corrupt image (check, frozen
      generate), a marker with an error
-  2  usage or configuration error: unknown command or flag, invalid option, bad --concurrency`;
+  2  usage or configuration error: unknown command or flag, invalid option, bad --concurrency,
+     a framework config that cannot load, prune without --yes where it cannot ask`;
 
 const OUTPUT = `  stdout carries the result (with --json: one JSON document and nothing else);
   progress, warnings, marker diagnostics (file:line:col) and errors go to stderr.`;

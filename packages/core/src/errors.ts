@@ -83,7 +83,7 @@ export const InvalidResponse = define({
 export const CacheCorrupt = define({
   code: 'CacheCorrupt',
   title: 'A cached image failed verification',
-  hint: 'Delete the entry (or run `genimage prune`) and generate it again; a corrupt entry is never served.',
+  hint: 'Generate it again (`genimage generate` replaces a corrupt entry); a corrupt entry is never served.',
 });
 export const CacheLockTimeout = define({
   code: 'CacheLockTimeout',

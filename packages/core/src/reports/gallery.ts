@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { CacheCorrupt, type SourceLocation, formatLocation, isGenImageError } from '../errors.ts';
 import type { ImageCache } from '../cache/cache.ts';
 import type { ImageUse } from '../engine.ts';
-import { usesByKey } from './prune.ts';
+import { planPrune, usesByKey } from './prune.ts';
 import type { CacheEntryMeta } from '../cache/store.ts';
 
 export interface GalleryImage {
@@ -39,8 +39,10 @@ export interface GalleryEntry {
   /** Rendered offline by the `local` provider: not a real image. */
   placeholder: boolean;
   images: GalleryImage[];
-  /** Markers that show it; empty when `genimage prune` would delete it. */
+  /** Markers that show it; when empty, `genimage prune` deletes it unless `notOwn` says why not. */
   uses: GalleryUse[];
+  /** Why `prune` leaves this unused entry alone: it is not provably one genimage wrote. */
+  notOwn?: string;
 }
 
 export interface GalleryMissing {
@@ -69,6 +71,8 @@ export interface CollectGalleryOptions {
 export async function collectGallery(cache: ImageCache, uses: readonly ImageUse[], options: CollectGalleryOptions): Promise<Gallery> {
   const previewSize = options.previewSize ?? 320;
   const byKey = usesByKey(uses);
+  // The same verdicts as `genimage prune`, from the same function: the page never promises otherwise.
+  const notOwn = new Map((await planPrune(cache, uses)).foreign.map((entry) => [entry.key, entry.reason]));
   const entries: GalleryEntry[] = [];
   for (const key of await cache.keys()) {
     const entryUses = (byKey.get(key) ?? []).map((use) => galleryUse(use));
@@ -108,6 +112,7 @@ export async function collectGallery(cache: ImageCache, uses: readonly ImageUse[
       placeholder: meta?.provider === 'local',
       images: galleryImages,
       uses: entryUses,
+      ...(entryUses.length === 0 && notOwn.has(key) && { notOwn: notOwn.get(key)! }),
     });
   }
   entries.sort(compareEntries);
@@ -210,7 +215,10 @@ function renderEntry(entry: GalleryEntry): string {
   const badges = [
     entry.placeholder && '<span class="badge b-placeholder">PLACEHOLDER · local provider</span>',
     entry.status === 'corrupt' && '<span class="badge b-corrupt">CORRUPT</span>',
-    entry.uses.length === 0 && '<span class="badge b-unused">UNUSED · prune deletes it</span>',
+    entry.uses.length === 0 &&
+      (entry.notOwn === undefined
+        ? '<span class="badge b-unused">UNUSED · prune deletes it</span>'
+        : `<span class="badge b-unused" title="${escapeHtml(entry.notOwn)}">UNUSED · not genimage's own entry: prune leaves it</span>`),
     meta && !entry.placeholder && `<span class="badge b-provider">${escapeHtml(meta.provider)}</span>`,
   ].filter(Boolean);
   const thumbs = entry.images.map((image) => renderThumb(image, meta?.prompt ?? entry.key)).join('');

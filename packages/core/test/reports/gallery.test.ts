@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { ImageCache } from '../../src/cache/cache.ts';
+import type { ImageUse } from '../../src/engine.ts';
 import { FileSystemStore } from '../../src/cache/fs-store.ts';
 import { collectGallery, escapeHtml, renderGallery } from '../../src/reports/gallery.ts';
 import { metaFor } from '../fixtures/entry.ts';
@@ -22,10 +23,13 @@ async function png(): Promise<Uint8Array> {
   return new Uint8Array(await sharp({ create: { width: 40, height: 20, channels: 3, background: '#c33' } }).png().toBuffer());
 }
 
-async function put(key: string, provider: string, prompt: string): Promise<void> {
+/** Caches an image for `use` with the metadata generation would write (it hashes to the key). */
+async function put(use: ImageUse, provider = 'shark'): Promise<void> {
   const images = [await png()];
-  const meta = metaFor(key, images);
-  await cache.put({ ...meta, provider, prompt, images: meta.images.map((image) => ({ ...image, width: 40, height: 20 })) }, images);
+  const meta = metaFor(use.key, images);
+  const { model, prompt, seed, n, imageSize, aspectRatio } = use.params;
+  const params = { ...meta.params, seed, n, imageSize, aspectRatio };
+  await cache.put({ ...meta, provider, model, prompt, params, images: meta.images.map((image) => ({ ...image, width: 40, height: 20 })) }, images);
 }
 
 const fox = useOf({ prompt: 'a <b>red</b> fox & "friends"' }, { file: 'src/pages/a.astro', line: 3, alt: "the fox's den" });
@@ -40,9 +44,9 @@ describe('escapeHtml', () => {
 
 describe('collectGallery and renderGallery', () => {
   test('every entry with previews, links, uses, placeholders, and the missing markers', async () => {
-    await put(fox.key, 'shark', fox.params.prompt);
+    await put(fox);
     const placeholder = useOf({ prompt: 'an owl' }, { provider: 'local' });
-    await put(placeholder.key, 'local', 'an owl');
+    await put(placeholder, 'local');
     const gallery = await collectGallery(cache, [fox, owl, lake], {
       cacheLocation: '.genimage',
       originalHref: (key, file) => `../.genimage/${key}/${file}`,
@@ -66,8 +70,8 @@ describe('collectGallery and renderGallery', () => {
   });
 
   test('unused and corrupt entries are marked', async () => {
-    await put(fox.key, 'shark', 'a fox');
-    await put(owl.key, 'shark', 'an owl');
+    await put(fox);
+    await put(owl);
     const file = join(root, '.genimage', owl.key, '0.png');
     const bytes = await readFile(file);
     bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
@@ -80,5 +84,18 @@ describe('collectGallery and renderGallery', () => {
     const html = renderGallery(gallery);
     expect(html).toContain('CORRUPT');
     expect(html).toContain('UNUSED · prune deletes it');
+  });
+
+  test('an unused entry that prune would leave alone says so, with the reason', async () => {
+    await put(fox);
+    // Metadata copied from another entry: not provably genimage's own, so prune keeps it.
+    const meta = JSON.parse(await readFile(join(root, '.genimage', fox.key, 'meta.json'), 'utf8')) as { prompt: string };
+    meta.prompt = 'edited by hand';
+    await writeFile(join(root, '.genimage', fox.key, 'meta.json'), JSON.stringify(meta));
+    const gallery = await collectGallery(cache, [], { cacheLocation: '.genimage' });
+    expect(gallery.entries[0]).toMatchObject({ key: fox.key, uses: [], notOwn: expect.stringContaining('does not hash to its key') });
+    const html = renderGallery(gallery);
+    expect(html).toContain("UNUSED · not genimage's own entry: prune leaves it");
+    expect(html).not.toContain('prune deletes it');
   });
 });
