@@ -134,7 +134,8 @@ describe('exit code 2: usage and config errors', () => {
     expect(parseJson(result.stdout)).toMatchObject({ command: 'check', cacheDir: 'images', images: 3 });
     expect(result.code).toBe(1); // the config was read; the images are not generated yet
     const help = await run(['check', '--help'], { cwd: process.cwd() });
-    expect(help.stdout).toContain('--config <file>  Config file, relative to the current directory');
+    expect(help.stdout).toMatch(/--config <file> +genimage\.config\.\* or astro\.config\.\* \/ vite\.config\.\* file, relative to the current directory/);
+    expect(help.stdout).toMatch(/--no-framework-config +Do not read genimage options from astro\.config\.\* \/ vite\.config\.\* \(for a config that loads only inside its framework\)\n/);
   });
 
   it.each([

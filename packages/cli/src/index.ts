@@ -81,7 +81,8 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .example('  $ genimage gallery --out review/images.html');
 
   cli.help((sections) => [
-    ...sections,
+    // cac shows "(default: true)" on a --no- flag, which reads as the opposite of what it does.
+    ...sections.map((section) => ({ ...section, body: section.body.replace(/ \(default: true\)/g, '') })),
     { title: 'Output', body: OUTPUT },
     { title: 'Exit codes', body: EXIT_CODES },
     { title: 'Environment', body: ENVIRONMENT },
