@@ -51,6 +51,36 @@ describe('vite build with @genimage/vite', () => {
     expect(variants.map((file) => file.replace(/^.*-[0-9a-f]{8}-/, '')).sort()).toEqual(['32.jpg', '32.webp', '64.jpg', '64.webp']);
   });
 
+  test('an API answer that echoes the Authorization header never puts the key in the error or the log', async () => {
+    const logged: string[] = [];
+    const log = (message: string) => void logged.push(message);
+    const fresh = await mkdtemp(path.join(TMP, 'vite-secret-'));
+    await writeFile(path.join(fresh, 'index.html'), '<GenImage prompt="a wren" alt="A wren" />\n');
+    server.always({ kind: 'error', status: 401, echoAuthorization: true });
+    try {
+      const error = await build({
+        root: fresh,
+        logLevel: 'silent',
+        configFile: false,
+        plugins: [
+          genimage({
+            configFile: false,
+            env: { SHARK_API_KEY: server.apiKey, SHARK_BASE_URL: server.baseUrl },
+            logger: { debug: log, info: log, warn: log, error: log },
+          }),
+        ],
+      }).then(
+        () => undefined,
+        (caught: unknown) => caught as Error,
+      );
+      expect(error?.message).toContain('Bearer ***');
+      expect(`${error?.message}\n${error?.stack}\n${logged.join('\n')}`).not.toContain(server.apiKey);
+    } finally {
+      server.always(undefined);
+      await rm(fresh, { recursive: true, force: true });
+    }
+  });
+
   test('warm: no request', async () => {
     server.reset();
     await viteBuild();

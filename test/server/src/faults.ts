@@ -16,6 +16,8 @@ export type Fault =
       headers?: Record<string, string>;
       /** Replaces the JSON body `{"error":{"type","message"}}`; sent as text/plain unless `headers` say otherwise. */
       rawBody?: string;
+      /** Appends the request's Authorization header to the message, as a careless server does. */
+      echoAuthorization?: boolean;
     }
   /** Read the request fully, then reset the connection without answering. */
   | { kind: 'reset' }

@@ -188,7 +188,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         const row = ERROR_TABLE.find((entry) => entry.status === fault.status);
         const headers = lowercaseKeys(fault.headers);
         if (fault.rawBody === undefined) {
-          const reply = errorReply(fault.status, fault.type ?? row?.type ?? 'api_error', fault.message ?? row?.description ?? `HTTP ${fault.status}`);
+          const message = fault.message ?? row?.description ?? `HTTP ${fault.status}`;
+          const echoed = fault.echoAuthorization ? `${message} You sent ${req.headers.authorization ?? 'no Authorization header'}.` : message;
+          const reply = errorReply(fault.status, fault.type ?? row?.type ?? 'api_error', echoed);
           return send(res, { ...reply, headers: { ...reply.headers, ...headers } });
         }
         return send(res, { status: fault.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: fault.rawBody });

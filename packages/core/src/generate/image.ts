@@ -39,7 +39,7 @@ export async function inspectImage(bytes: Uint8Array, options: InspectImageOptio
     // Read the header without the pixel limit first, so the message can say how large it is.
     metadata = await sharp(bytes, { failOn: 'error', limitInputPixels: false }).metadata();
   } catch (error) {
-    throw invalid(`the data is not a readable image (${bytes.byteLength} bytes, starting ${preview(bytes)})`, error);
+    throw invalid(`the data is not a readable image (${bytes.byteLength} bytes of ${describeData(bytes)})`, error);
   }
   const { width, height } = metadata;
   const format = acceptedFormat(metadata);
@@ -88,10 +88,16 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The first bytes, as text when printable (an HTML error page, JSON) or as hex otherwise. */
-function preview(bytes: Uint8Array): string {
-  const head = bytes.subarray(0, 24);
-  const printable = head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d);
-  if (printable) return JSON.stringify(Buffer.from(head).toString('latin1') + (bytes.byteLength > 24 ? '…' : ''));
-  return `0x${Buffer.from(head.subarray(0, 8)).toString('hex')}`;
+/**
+ * What the data looks like, never the bytes themselves: a body may carry anything (an error page
+ * quoting a token, a private file), and messages end up in logs and CI output.
+ */
+function describeData(bytes: Uint8Array): string {
+  const head = bytes.subarray(0, 64);
+  const text = head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d);
+  if (!text) return 'binary data';
+  const start = Buffer.from(head).toString('latin1').trimStart();
+  if (/^<(!doctype|html|\?xml)/i.test(start)) return 'an HTML or XML page';
+  if (/^[[{]/.test(start)) return 'JSON text';
+  return 'plain text';
 }

@@ -4,6 +4,7 @@ import { request } from 'undici';
 import { GenImageError, InputTooLarge, InvalidParams, ReferenceNotFound, ReferenceOutsideRoot } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { inspectImage } from './image.ts';
+import { isSecureUrl } from './secure-url.ts';
 import type { ResolvedReference } from '../params.ts';
 
 export interface ReferenceContext {
@@ -26,8 +27,6 @@ export interface ReferenceContext {
 export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_REFERENCE_BYTES = 20 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
-/** Plain http is allowed only to this machine, for tests and local fixture servers. */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
  * Reads each reference of a marker so that its content (not its name) enters the cache key.
@@ -122,8 +121,7 @@ function checkedUrl(value: string, reference: string): URL {
   } catch (error) {
     throw new GenImageError(InvalidParams, `reference "${reference}" is not a valid URL`, { cause: error });
   }
-  const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
-  if (!allowed) {
+  if (!isSecureUrl(url)) {
     const what = value === reference ? `"${reference}"` : `"${reference}" redirects to ${value}, which`;
     throw new GenImageError(InvalidParams, `reference ${what} is not an https URL or a local file`, {
       hint: 'Use an https:// URL or a path to an image inside the project.',

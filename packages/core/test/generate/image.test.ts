@@ -41,10 +41,13 @@ describe('inspectImage', () => {
     expect(await inspectImage(bytes)).toEqual({ format, width: 64, height: 48 });
   });
 
-  test('rejects a non-image and shows how the data starts', async () => {
-    const error = await rejection(inspectImage(new TextEncoder().encode('<!DOCTYPE html><html>Bad gateway</html>')));
-    expect(error.message).toContain('not a readable image');
-    expect(error.message).toContain('<!DOCTYPE html>');
+  test('rejects a non-image and says what the data looks like, never quoting it', async () => {
+    const page = await rejection(inspectImage(new TextEncoder().encode('<!DOCTYPE html><html>token sk-secret-1234</html>')));
+    expect(page.message).toBe('the data is not a readable image (48 bytes of an HTML or XML page)');
+    const json = await rejection(inspectImage(new TextEncoder().encode('{"error":"sk-secret-1234"}')));
+    expect(json.message).toBe('the data is not a readable image (26 bytes of JSON text)');
+    const binary = await rejection(inspectImage(new Uint8Array([0, 1, 2, 0xff, 0x73, 0x6b])));
+    expect(binary.message).toBe('the data is not a readable image (6 bytes of binary data)');
   });
 
   test('rejects empty data', async () => {

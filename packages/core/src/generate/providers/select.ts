@@ -1,11 +1,37 @@
 import { type GenImageEnv, isCI, type ResolvedConfig } from '../../config/config.ts';
-import { GenImageError, MissingApiKey } from '../../errors.ts';
+import { GenImageError, InvalidOptions, MissingApiKey } from '../../errors.ts';
+import { isSecureUrl } from '../secure-url.ts';
 import type { Logger } from '../../logger.ts';
 import { LocalProvider } from './local.ts';
 import type { Provider } from './provider.ts';
 import { SharkProvider } from './shark.ts';
 
 export type ProviderId = 'shark' | 'local';
+
+/**
+ * The API base URL from the `baseUrl` option, else SHARK_BASE_URL: a configuration error, naming
+ * where it came from, when it is not a URL, or when it would send the key in clear text (plain
+ * http to another machine).
+ */
+export function resolveBaseUrl(config: ResolvedConfig, env: GenImageEnv): string | undefined {
+  const [value, source] = config.baseUrl !== undefined ? [config.baseUrl, 'baseUrl'] : [env.SHARK_BASE_URL || undefined, 'SHARK_BASE_URL'];
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new GenImageError(InvalidOptions, `${source}: ${JSON.stringify(value)} is not a URL.`, { hint: `Write a full URL, e.g. ${source}=https://shark.ai/api/v1, or unset it for the default.` });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new GenImageError(InvalidOptions, `${source}: ${JSON.stringify(value)} is not an http(s) URL.`);
+  }
+  if (!isSecureUrl(url)) {
+    throw new GenImageError(InvalidOptions, `${source}: ${url.origin} is plain http to another machine; the API key would travel in clear text.`, {
+      hint: 'Use https://, or http:// only to 127.0.0.1 or localhost (a local server).',
+    });
+  }
+  return value;
+}
 
 function apiKeyOf(config: ResolvedConfig, env: GenImageEnv): string | undefined {
   return config.apiKey ?? (env.SHARK_API_KEY || undefined);
@@ -17,6 +43,8 @@ function apiKeyOf(config: ResolvedConfig, env: GenImageEnv): string | undefined 
  * images are found and missing ones reported rather than silently replaced by placeholders.
  */
 export function resolveProviderId(config: ResolvedConfig, env: GenImageEnv): ProviderId {
+  // Checked here, at start-up, so a bad URL fails before anything is scanned or sent.
+  resolveBaseUrl(config, env);
   if (config.provider !== 'auto') return config.provider;
   return apiKeyOf(config, env) !== undefined || isCI(env) ? 'shark' : 'local';
 }
@@ -34,7 +62,7 @@ export function createProvider(id: ProviderId, config: ResolvedConfig, env: GenI
   }
   return new SharkProvider({
     apiKey,
-    baseUrl: config.baseUrl ?? (env.SHARK_BASE_URL || undefined),
+    baseUrl: resolveBaseUrl(config, env),
     responseFormat: config.responseFormat,
     timeoutMs: config.timeout,
     retries: config.retries,

@@ -22,6 +22,8 @@ import { type Logger, silentLogger } from '../../logger.ts';
 import { backoffDelay, DEFAULT_RETRY_OPTIONS, parseRetryAfter, RetryBudget, type RetryClass, type RetryOptions } from '../retry.ts';
 import type { Usage } from '../../params.ts';
 import type { GeneratedImage, GenerateOptions, GenerationResult, Provider, ProviderJob } from './provider.ts';
+import { redactSecret } from './redact.ts';
+import { isSecureUrl } from '../secure-url.ts';
 
 export const DEFAULT_SHARK_BASE_URL = 'https://shark.ai/api/v1';
 
@@ -225,7 +227,7 @@ export class SharkProvider implements Provider {
     for (;;) {
       if (options.signal?.aborted) throw counted(new ApiError(Aborted, 'Cancelled before the request was sent.', { cause: options.signal.reason }));
       budget.begin();
-      const outcome = await this.#attempt(job, options.signal);
+      const outcome = this.#redacted(await this.#attempt(job, options.signal));
       if (!('error' in outcome)) {
         return { ...outcome, attempts: budget.attempts, possiblyBilledAttempts: budget.billedFailures };
       }
@@ -245,6 +247,16 @@ export class SharkProvider implements Provider {
       // The run may have stopped (401/402 elsewhere) while this request waited.
       if (options.mayRetry?.() === false) throw counted(error);
     }
+  }
+
+  /**
+   * A failed attempt's text comes from outside: an API answer may echo the request's
+   * Authorization header. Cleaned here, where it enters, so nothing downstream can leak the key.
+   */
+  #redacted<T>(outcome: T | AttemptFailure): T | AttemptFailure {
+    if (typeof outcome !== 'object' || outcome === null || !('error' in outcome)) return outcome;
+    outcome.error.message = redactSecret(outcome.error.message, this.#apiKey);
+    return outcome;
   }
 
   async #attempt(job: ProviderJob, signal: AbortSignal | undefined): Promise<Omit<GenerationResult, 'attempts' | 'possiblyBilledAttempts'> | AttemptFailure> {
@@ -269,7 +281,7 @@ export class SharkProvider implements Provider {
     }
 
     if (statusCode !== 200) {
-      const text = rawBody.toString('utf8');
+      const text = redactSecret(rawBody.toString('utf8'), this.#apiKey);
       const { definition, retryClass, apiType, apiMessage } = classifyErrorResponse(statusCode, text);
       const detail = apiMessage ? `: ${apiMessage}` : '';
       return failure(definition, `HTTP ${statusCode}${apiType ? ` ${apiType}` : ''}${detail}`, retryClass, {
@@ -327,6 +339,7 @@ export class SharkProvider implements Provider {
 
   async #download(url: string, signal: AbortSignal): Promise<Uint8Array> {
     // The link is signed and short-lived: fetched at once, never stored. No API key is sent to it.
+    if (!isSecureUrl(new URL(url))) throw new Error('the API answered a link that is neither https nor to this machine; it was not fetched');
     const response = await request(url, { method: 'GET', signal, ...(this.#dispatcher && { dispatcher: this.#dispatcher }) });
     if (response.statusCode !== 200) {
       discard(response.body);

@@ -4,6 +4,7 @@ import { ERROR_TABLE, startTestServer, type TestServer } from '@genimage/test-se
 import { ApiError, isGenImageError } from '../../../src/errors.ts';
 import { generationParamsSchema } from '../../../src/params.ts';
 import type { ProviderJob } from '../../../src/generate/providers/provider.ts';
+import { redactSecret } from '../../../src/generate/providers/redact.ts';
 import { buildRequestBody, classifyErrorResponse, SharkProvider, type SharkProviderOptions } from '../../../src/generate/providers/shark.ts';
 
 let server: TestServer;
@@ -310,6 +311,33 @@ describe('SharkProvider over HTTP', () => {
     expect(error.code).toBe('AuthFailed');
     expect(isGenImageError(error)).toBe(true);
     expect(`${error.message} ${error.hint}`).not.toContain('sk-wrong-secret-123');
+  });
+
+  it.each([401, 400, 500])('cleans an answer that echoes the Authorization header (HTTP %i) of the key and the bearer token', async (status) => {
+    server.always({ kind: 'error', status, echoAuthorization: true });
+    const error = await failure(provider({ retries: { maxAttempts: 1, maxBilledRetries: 0 } }).generate(job()));
+    server.always(undefined);
+    expect(error.message).toContain('You sent Bearer ***');
+    expect(JSON.stringify({ message: error.message, hint: error.hint, apiType: error.apiType })).not.toContain(server.apiKey);
+  });
+
+  it('cleans an error message that quotes the key in any form', async () => {
+    const key = server.apiKey;
+    server.enqueue({ kind: 'error', status: 400, message: `bad key ${key} / ${encodeURIComponent(key)}` });
+    const error = await failure(provider().generate(job()));
+    expect(error.message).not.toContain(key);
+  });
+});
+
+describe('redactSecret', () => {
+  it('replaces the secret as written, JSON-escaped and URL-encoded, and any bearer token', () => {
+    const secret = 'sk-"quoted"\\/ key';
+    const text = `a ${secret} b ${JSON.stringify(secret)} c ${encodeURIComponent(secret)} d Authorization: Bearer other-token, e`;
+    expect(redactSecret(text, secret)).toBe('a *** b "***" c *** d Authorization: Bearer ***, e');
+  });
+
+  it('leaves text without secrets as it is', () => {
+    expect(redactSecret('HTTP 400 invalid_request: prompt is empty', 'sk-123456')).toBe('HTTP 400 invalid_request: prompt is empty');
   });
 });
 

@@ -1,0 +1,22 @@
+/**
+ * Cleans text that enters genimage from outside (an API answer, a transport error) of the API key
+ * and of any bearer token, before it becomes part of an error. Done where the text enters, so no
+ * logger, placeholder, gallery or JSON document downstream can carry a secret, whatever prints it.
+ */
+
+/** What replaces a secret. */
+export const REDACTED = '***';
+
+/**
+ * `text` with every occurrence of `secret` (as written, JSON-escaped or URL-encoded) and every
+ * `Bearer <token>` replaced by `***`.
+ */
+export function redactSecret(text: string, secret: string | undefined): string {
+  let clean = text.replace(/\b(Bearer)\s+[^\s"',;]+/gi, `$1 ${REDACTED}`);
+  if (secret && secret.length >= 4) {
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])) {
+      clean = clean.replaceAll(form, REDACTED);
+    }
+  }
+  return clean;
+}
