@@ -5,7 +5,7 @@
 import type { ScheduleEvent } from '@genimage/core';
 import cliProgress from 'cli-progress';
 import type { Output } from './output.ts';
-import { where } from './report.ts';
+import { quote, where } from './report.ts';
 
 export interface Progress {
   onEvent(event: ScheduleEvent): void;
@@ -16,7 +16,7 @@ export function createProgress(out: Output, root: string, total: number): Progre
   if (out.silent || total === 0) return { onEvent() {}, stop() {} };
   const started = new Map<string, number>();
   const label = (event: ScheduleEvent) =>
-    `${event.request.origins.map((origin) => where(root, origin)).join(', ') || event.request.key.slice(0, 12)} "${event.request.job.params.prompt}"`;
+    `${event.request.origins.map((origin) => where(root, origin)).join(', ') || event.request.key.slice(0, 12)} ${quote(out, event.request.job.params.prompt)}`;
 
   if (out.stderr.isTTY && !out.verbose) {
     const bar = new cliProgress.SingleBar(
@@ -33,7 +33,8 @@ export function createProgress(out: Output, root: string, total: number): Progre
     return {
       onEvent(event) {
         if (event.type === 'generated' || event.type === 'failed') {
-          bar.increment(1, { last: `${event.type} ${out.redact(event.request.job.params.prompt).slice(0, 40)}` });
+          // cli-progress writes this itself: it must arrive already safe for the terminal (quote escapes it).
+          bar.increment(1, { last: `${event.type} ${quote(out, event.request.job.params.prompt, 40)}` });
         }
       },
       stop() {

@@ -1,15 +1,27 @@
 /**
- * Shared pieces of every command's report: locations, statuses, diagnostics, and the `--json`
- * shapes (documented in the README; keep them stable: scripts parse them).
+ * Shared pieces of every command's report: locations, statuses, diagnostics, user text, and the
+ * `--json` shapes (documented in the README; keep them stable: scripts parse them). Human text
+ * from users goes through `where` and `quote`: one line each, controls escaped, prompts shortened;
+ * the JSON shapes carry the exact values.
  */
 import path from 'node:path';
 import { type CacheStatus, type Diagnostic, GenImageError, type PlannedRequest, type SourceLocation, formatError } from '@genimage/core';
 import type { Output } from './output.ts';
+import { PREVIEW_LENGTH, escapeControls, quoteText } from './terminal-text.ts';
 import { UsageError } from './usage.ts';
 
-/** `file:line:col`, the file relative to the root with `/` separators. */
+/** `file:line:col`, the file relative to the root with `/` separators, on one line whatever its name. */
 export function where(root: string, location: SourceLocation): string {
-  return `${displayPath(root, location.file)}:${location.line}:${location.column}`;
+  return `${escapeControls(displayPath(root, location.file))}:${location.line}:${location.column}`;
+}
+
+/**
+ * A prompt (or other user text) for a human line: in double quotes, redacted, controls escaped,
+ * and past `max` characters shortened to its beginning and its length. Redacted before it is cut,
+ * so that a cut never leaves part of a secret.
+ */
+export function quote(out: Output, text: string, max = PREVIEW_LENGTH): string {
+  return quoteText(out.redact(text), max);
 }
 
 export function displayPath(root: string, file: string): string {

@@ -14,7 +14,7 @@ import { type GlobalFlags, EXIT, UsageError, loadContext, scanProject } from '..
 import { listenForInterrupt } from '../interrupt.ts';
 import type { Output } from '../output.ts';
 import { createProgress } from '../progress.ts';
-import { jsonDiagnostics, jsonError, jsonLocation, jsonRequest } from '../report.ts';
+import { jsonDiagnostics, jsonError, jsonLocation, jsonRequest, quote, where } from '../report.ts';
 import { reportPlan } from './plan.ts';
 
 export interface GenerateFlags extends GlobalFlags {
@@ -52,7 +52,13 @@ export async function generateCommand(flags: GenerateFlags, out: Output): Promis
     });
   } catch (error) {
     if (!isGenImageError(error, FrozenMissing)) throw error;
-    out.error(formatError(error));
+    // Core's message quotes every prompt whole; the same list here, each prompt quoted for a line.
+    out.error(`${error.title}: ${error.message.split('\n')[0]}`);
+    for (const request of plan.toGenerate) {
+      const status = plan.items.find((item) => item.request === request)?.status ?? 'missing';
+      out.errLine(`  ${request.origins.map((origin) => where(root, origin)).join(', ') || request.key}  ${status}: ${quote(out, request.job.params.prompt)}`);
+    }
+    if (error.hint) out.errLine(`  hint: ${error.hint}`);
     if (out.json) {
       out.document({
         command: 'generate',

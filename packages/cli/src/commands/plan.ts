@@ -1,7 +1,7 @@
 import { type ScanResult, planGeneration } from '@genimage/core';
 import { type Context, type GlobalFlags, EXIT, loadContext, scanProject } from '../context.ts';
 import type { Output } from '../output.ts';
-import { jsonDiagnostics, jsonRequest, paint, where } from '../report.ts';
+import { jsonDiagnostics, jsonRequest, paint, quote, where } from '../report.ts';
 
 /** `genimage plan`: what a build would generate and an estimate of its cost. No network. */
 export async function planCommand(flags: GlobalFlags, out: Output): Promise<number> {
@@ -41,7 +41,7 @@ export async function reportPlan(context: Context, scan: ScanResult, errors: num
     if (item.status === 'cached') continue;
     const origins = item.request.origins.map((origin) => where(root, origin)).join(', ');
     const { n, prompt } = item.request.job.params;
-    out.result(`${paint(out, 'generate')}  ${origins}  "${prompt}"  ${n} image(s)${item.status === 'corrupt' ? ` ${paint(out, 'corrupt')}` : ''}`);
+    out.result(`${paint(out, 'generate')}  ${origins}  ${quote(out, prompt)}  ${n} image(s)${item.status === 'corrupt' ? ` ${paint(out, 'corrupt')}` : ''}`);
   }
   const cost =
     plan.provider === 'local'

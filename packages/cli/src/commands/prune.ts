@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { type ForeignEntry, type UnreferencedEntry, applyPrune, planPrune } from '@genimage/core';
 import { type GlobalFlags, EXIT, UsageError, loadContext, scanProject } from '../context.ts';
 import type { Output } from '../output.ts';
-import { jsonDiagnostics, shortKey } from '../report.ts';
+import { jsonDiagnostics, quote, shortKey } from '../report.ts';
 
 export interface PruneFlags extends GlobalFlags {
   dryRun?: boolean;
@@ -49,7 +49,7 @@ export async function pruneCommand(flags: PruneFlags, out: Output, stdin: Input 
 
   const plan = await planPrune(engine.cache, scan.uses);
   const n = plan.unreferenced.length;
-  const listed = (entry: UnreferencedEntry, verb: string) => out.result(`${verb}  ${shortKey(entry.key)}  ${entry.meta.provider}  "${entry.meta.prompt}"`);
+  const listed = (entry: UnreferencedEntry, verb: string) => out.result(`${verb}  ${shortKey(entry.key)}  ${entry.meta.provider}  ${quote(out, entry.meta.prompt)}`);
   const leftAlone = (items: readonly ForeignEntry[]) => {
     for (const { key, reason } of items) out.result(`left alone  ${shortKey(key)}  not genimage's: ${reason.replace(/\n/g, '\n  ')}`);
   };
@@ -105,11 +105,11 @@ export async function pruneCommand(flags: PruneFlags, out: Output, stdin: Input 
 
 /** Asks on stderr (stdout is the result's) and reads one line; an empty string at end of input. */
 async function ask(out: Output, stdin: Input, question: string): Promise<string> {
-  out.stderr.write(out.redact(question));
+  out.ask(question);
   const lines = createInterface({ input: stdin, terminal: false });
   try {
     for await (const line of lines) return line;
-    out.stderr.write('\n'); // Ctrl-D: end the prompt's line
+    out.ask('\n'); // Ctrl-D: end the prompt's line
     return '';
   } finally {
     lines.close();

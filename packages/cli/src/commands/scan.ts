@@ -1,6 +1,6 @@
 import { type GlobalFlags, EXIT, loadContext, scanProject } from '../context.ts';
 import type { Output } from '../output.ts';
-import { compareLocations, jsonDiagnostics, jsonLocation, jsonRequest, paint, shortKey, where } from '../report.ts';
+import { compareLocations, jsonDiagnostics, jsonLocation, jsonRequest, paint, quote, shortKey, where } from '../report.ts';
 
 /** `genimage scan`: every marker, where it is, its key and whether its image is cached. */
 export async function scanCommand(flags: GlobalFlags, out: Output): Promise<number> {
@@ -46,7 +46,7 @@ export async function scanCommand(flags: GlobalFlags, out: Output): Promise<numb
 
   for (const use of uses) {
     const status = statuses.get(use.key) ?? 'missing';
-    out.result(`${where(root, use.origin)}  ${out.color.dim(shortKey(use.key))}  ${paint(out, status)}  "${use.params.prompt}"`);
+    out.result(`${where(root, use.origin)}  ${out.color.dim(shortKey(use.key))}  ${paint(out, status)}  ${quote(out, use.params.prompt)}`);
   }
   out.result(
     `${counts.markers} marker(s) in ${counts.files} file(s), ${counts.images} distinct image request(s): ` +

@@ -1,0 +1,47 @@
+/**
+ * Text from users (prompts, file paths, messages quoting them) made fit for a terminal: control
+ * characters shown escaped, so that a prompt cannot set the window title, clear the screen or
+ * write the clipboard (OSC 52), and long prompts shortened. Human output only: `--json` keeps
+ * the exact text.
+ */
+
+/** C0 (tab, newline and carriage return included), DEL and C1: the bytes a terminal acts on. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+
+const NAMED: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
+
+function escapeOne(char: string): string {
+  return NAMED[char] ?? `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * Every control character as a visible escape: `\x1b`, `\x07`, `\x9b`, and `\n`, `\t`, `\r`.
+ * With `keepNewlines`, `\n` stays a line break (for text that has several lines by design).
+ * A backslash is left as it is: the output is for reading, not for parsing.
+ */
+export function escapeControls(text: string, keepNewlines = false): string {
+  return text.replace(keepNewlines ? CONTROL_BUT_NEWLINE : CONTROL, escapeOne);
+}
+
+/** How many characters of a prompt a line shows. */
+export const PREVIEW_LENGTH = 80;
+
+const count = new Intl.NumberFormat('en-US');
+
+/**
+ * User text in double quotes, on one line: controls escaped, and past `max` characters (code
+ * points, so an emoji is never cut in half) its beginning, `…` and its length:
+ * `"a red fox…" (100,000 characters)`.
+ */
+export function quoteText(text: string, max = PREVIEW_LENGTH): string {
+  // Only the first max + 1 characters are needed to decide; the length only when it is cut.
+  let head = '';
+  let seen = 0;
+  for (const char of text) {
+    if (seen === max) return `"${escapeControls(head)}…" (${count.format([...text].length)} characters)`;
+    head += char;
+    seen++;
+  }
+  return `"${escapeControls(text)}"`;
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { escapeControls, quoteText } from '../src/terminal-text.ts';
+
+describe('escapeControls', () => {
+  it('shows the escape sequences a terminal would act on as text', () => {
+    const title = '\x1b]0;pwned\x07';
+    const clear = '\x1b[2J';
+    const clipboard = '\x1b]52;c;ZWNobyBoaQ==\x07';
+    expect(escapeControls(`a ${title} b ${clear} c ${clipboard}`)).toBe('a \\x1b]0;pwned\\x07 b \\x1b[2J c \\x1b]52;c;ZWNobyBoaQ==\\x07');
+  });
+
+  it('escapes newline, tab and carriage return by name, DEL and C1 by code', () => {
+    expect(escapeControls('a\nb\tc\rd\x00e\x7ff\u009bg')).toBe('a\\nb\\tc\\rd\\x00e\\x7ff\\x9bg');
+  });
+
+  it('keeps line breaks when asked, and still escapes a carriage return', () => {
+    expect(escapeControls('line one\n  hint: \x1b[2J\r', true)).toBe('line one\n  hint: \\x1b[2J\\r');
+  });
+
+  it('leaves printable text alone: quotes, backslashes, non-Latin scripts, emoji', () => {
+    const text = 'a "red" fox \\ 狐 🦊 café';
+    expect(escapeControls(text)).toBe(text);
+  });
+});
+
+describe('quoteText', () => {
+  it('quotes a short prompt whole', () => {
+    expect(quoteText('a red fox')).toBe('"a red fox"');
+  });
+
+  it('shortens a long prompt to its first 80 characters, "…" and its length', () => {
+    const quoted = quoteText('x'.repeat(100_000));
+    expect(quoted).toBe(`"${'x'.repeat(80)}…" (100,000 characters)`);
+  });
+
+  it('keeps exactly 80 characters whole, and cuts at 81', () => {
+    expect(quoteText('y'.repeat(80))).toBe(`"${'y'.repeat(80)}"`);
+    expect(quoteText('y'.repeat(81))).toBe(`"${'y'.repeat(80)}…" (81 characters)`);
+  });
+
+  it('counts characters, not UTF-16 units: never cuts an emoji in half', () => {
+    const quoted = quoteText('🦊'.repeat(100), 3);
+    expect(quoted).toBe('"🦊🦊🦊…" (100 characters)');
+  });
+
+  it('puts the whole prompt on one line, controls escaped', () => {
+    expect(quoteText('a\nb\x1b[2J')).toBe('"a\\nb\\x1b[2J"');
+  });
+});
