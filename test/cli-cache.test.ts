@@ -1,12 +1,17 @@
-/** `genimage prune` and `genimage gallery` on a real cache made by `genimage generate`. */
+/**
+ * `genimage prune` and `genimage gallery` on a real cache made by `genimage generate`; what the
+ * cache refuses (links, a folder outside the project) and what `check` verifies beyond the hashes.
+ */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '@genimage/cli';
 import { describe, expect, it } from 'vitest';
 import { cacheKeys, copyFixture, corruptImage, edit, parseJson, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
+import { hugePng } from '../packages/core/test/render/fixtures/huge-png.ts';
 
 const API_KEY = 'sk-cli-cache-secret-555';
 const api = useTestServer(API_KEY);
@@ -226,5 +231,158 @@ describe('gallery', () => {
     expect(html).toContain('Not generated yet');
     expect(html).toMatch(/<li><code>src\/pages\/index\.astro:10:5<\/code> “a lighthouse at dusk, &#60;stormy&#62; &#38; wild”<\/li>/);
     expect(html).toMatch(/href="\.\.\/\.genimage\/[0-9a-f]{64}\/0\.png"/);
+  });
+});
+
+/** The cache key of the marker at `file:line`, as `scan --json` reports it with the API key set. */
+async function keyAt(root: string, file: string, line: number): Promise<string> {
+  const scan = parseJson<{ markers: { location: { file: string; line: number }; key: string }[] }>((await run(['scan', '--json'], { cwd: root, env: api.env() })).stdout);
+  return scan.markers.find((marker) => marker.location.file === file && marker.location.line === line)!.key;
+}
+
+/** A folder outside every project, removed after `body`. */
+async function withOutsideFolder(body: (outside: string) => Promise<void>): Promise<void> {
+  const outside = await mkdtemp(path.join(tmpdir(), 'genimage-outside-'));
+  try {
+    await body(outside);
+  } finally {
+    await rm(outside, { recursive: true, force: true });
+  }
+}
+
+/** Every file under `folder` with its contents, to show that nothing there changed. */
+async function contents(folder: string): Promise<Record<string, string>> {
+  const names = (await readdir(folder, { recursive: true })).sort();
+  const read = async (name: string) => ((await lstat(path.join(folder, name))).isDirectory() ? 'folder' : (await readFile(path.join(folder, name))).toString('base64'));
+  return Object.fromEntries(await Promise.all(names.map(async (name) => [name, await read(name)] as const)));
+}
+
+const FOX = 'src/pages/index.astro:8:5  corrupt  "a red fox asleep in fresh snow"';
+
+describe('the cache never follows a symbolic link', () => {
+  it('an entry folder linked to a folder outside the project: generate writes nothing there, check reports it', async () => {
+    const root = await copyFixture('cli-basic');
+    const fox = await keyAt(root, 'src/pages/index.astro', 8);
+    await withOutsideFolder(async (outside) => {
+      await writeFile(path.join(outside, 'keep.txt'), 'not genimage\'s');
+      await mkdir(path.join(root, '.genimage'));
+      await symlink(outside, path.join(root, '.genimage', fox), 'dir');
+
+      const check = await run(['check'], { cwd: root, env: { CI: 'true' } });
+      expect(check.code).toBe(1);
+      expect(check.stdout).toContain(FOX);
+      expect(check.stdout).toMatch(/is a symbolic link \(to .*genimage-outside-.*\), not a folder genimage wrote; genimage never follows links in its cache/);
+
+      const generate = await run(['generate'], { cwd: root, env: api.env() });
+      expect(generate.code, generate.all).toBe(0);
+      expect(generate.stderr).toContain('src/pages/index.astro:8:5: the cached image failed verification and is not used; generating it again.');
+      // The link was replaced by a real entry; what it pointed to is as it was.
+      expect(await contents(outside)).toEqual({ 'keep.txt': Buffer.from("not genimage's").toString('base64') });
+      expect((await lstat(path.join(root, '.genimage', fox))).isDirectory()).toBe(true);
+      expect(await cacheKeys(root)).toContain(fox);
+      expect((await run(['check'], { cwd: root, env: { CI: 'true' } })).code).toBe(0);
+    });
+  });
+
+  it('a linked 0.png with matching metadata is not served: check exits 1, and generate replaces the link, not its target', async () => {
+    const root = await copyFixture('cli-basic');
+    expect((await run(['generate'], { cwd: root, env: api.env() })).code).toBe(0);
+    const fox = await keyAt(root, 'src/pages/index.astro', 8);
+    await withOutsideFolder(async (outside) => {
+      const image = path.join(root, '.genimage', fox, '0.png');
+      await cp(image, path.join(outside, '0.png'));
+      await rm(image);
+      await symlink(path.join(outside, '0.png'), image);
+      const before = await contents(outside);
+
+      const check = await run(['check', '--json'], { cwd: root, env: { CI: 'true' } });
+      expect(check.code).toBe(1);
+      expect(parseJson(check.stdout)).toMatchObject({
+        ok: false,
+        problems: [{ key: fox, status: 'corrupt', reason: expect.stringMatching(/Image 0\.png of entry .* could not be read: .*0\.png is a symbolic link/) }],
+      });
+      // A frozen build fails the same way, rather than publish it: the verification is the one `generate --frozen` makes.
+      const frozen = await run(['generate', '--frozen'], { cwd: root, env: { CI: 'true' } });
+      expect(frozen.code).toBe(1);
+      expect(frozen.stderr).toMatch(/src\/pages\/index\.astro:8:5 {2}corrupt/);
+
+      api.server().reset();
+      expect((await run(['generate'], { cwd: root, env: api.env() })).code).toBe(0);
+      expect(api.server().requests).toHaveLength(1);
+      expect((await lstat(image)).isFile()).toBe(true);
+      expect(await contents(outside)).toEqual(before);
+      expect((await run(['check'], { cwd: root, env: { CI: 'true' } })).code).toBe(0);
+    });
+  });
+
+  it('a cache folder that is itself a link is refused by every command, saying why; nothing is written where it points', async () => {
+    const root = await copyFixture('cli-basic');
+    await withOutsideFolder(async (outside) => {
+      await symlink(outside, path.join(root, '.genimage'), 'dir');
+      // Pointing outside the project, it is first a cacheDir outside the root...
+      const check = await run(['check'], { cwd: root, env: { CI: 'true' } });
+      expect(check.code).toBe(2);
+      expect(check.stderr).toMatch(/resolves to .*\.genimage \(.*genimage-outside-.* once links are followed\), outside the project root/);
+      // ...and allowed there, still a link: genimage uses a real folder only.
+      await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ cacheDirOutsideRoot: true }));
+      for (const command of [['check'], ['generate'], ['prune', '--yes']]) {
+        const result = await run(command, { cwd: root, env: api.env() });
+        expect(result.code, result.all).toBe(1);
+        expect(result.stderr).toMatch(/The cache folder is a symbolic link: The cache folder .*\.genimage is a symbolic link \(to .*genimage-outside-.*\)\. genimage does not use a cache folder that is a link/);
+      }
+      expect(await readdir(outside)).toEqual([]);
+      expect(api.server().requests).toHaveLength(0);
+    });
+  });
+});
+
+describe('cacheDir outside the project', () => {
+  it('is refused (exit 2), naming the resolved path and the option that allows it; nothing is written', async () => {
+    const root = await copyFixture('cli-basic');
+    await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ cacheDir: '../shared-cache' }));
+    const result = await run(['generate'], { cwd: root, env: api.env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`\`cacheDir: "../shared-cache"\` resolves to ${path.resolve(root, '../shared-cache')}, outside the project root ${root}.`);
+    expect(result.stderr).toContain('Set `cacheDirOutsideRoot: true`');
+    expect(existsSync(path.resolve(root, '../shared-cache'))).toBe(false);
+    expect(api.server().requests).toHaveLength(0);
+  });
+
+  it('is used with cacheDirOutsideRoot: true', async () => {
+    const root = await copyFixture('cli-basic');
+    await withOutsideFolder(async (outside) => {
+      await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ cacheDir: outside, cacheDirOutsideRoot: true }));
+      expect((await run(['generate'], { cwd: root, env: api.env() })).code).toBe(0);
+      expect((await readdir(outside)).filter((name) => /^[0-9a-f]{64}$/.test(name))).toHaveLength(3);
+    });
+  });
+
+  it('the project root itself is refused (exit 2): prune would look at the whole project', async () => {
+    const root = await copyFixture('cli-basic');
+    await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ cacheDir: '.', cacheDirOutsideRoot: true }));
+    const result = await run(['check'], { cwd: root, env: { CI: 'true' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`resolves to ${root}, which is the project root ${root} or contains it.`);
+  });
+});
+
+describe('check verifies what the build will decode', () => {
+  it('an image beyond the pixel limit whose hashes match: exit 1, naming the marker and why', async () => {
+    const root = await copyFixture('cli-basic');
+    expect((await run(['generate'], { cwd: root, env: api.env() })).code).toBe(0);
+    const fox = await keyAt(root, 'src/pages/index.astro', 8);
+    const bytes = hugePng();
+    const entry = path.join(root, '.genimage', fox);
+    const meta = JSON.parse(await readFile(path.join(entry, 'meta.json'), 'utf8')) as { images: Record<string, unknown>[] };
+    meta.images[0] = { ...meta.images[0], sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength, width: 8193, height: 4096, format: 'png' };
+    await writeFile(path.join(entry, '0.png'), bytes);
+    await writeFile(path.join(entry, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+
+    const result = await run(['check'], { cwd: root, env: { CI: 'true' } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(FOX);
+    expect(result.stdout).toContain(`Image 0.png of entry .genimage/${fox} cannot be rendered: the png image is 8193×4096 (33558528 pixels), above the limit of 33554432 pixels.`);
+    expect(result.stdout).toContain(`hint: Delete .genimage/${fox} and run \`genimage generate\``);
+    expect(result.stdout).toContain('1 of 3 image(s) missing or corrupt');
   });
 });

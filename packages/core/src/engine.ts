@@ -1,9 +1,11 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { ImageCache } from './cache/cache.ts';
 import { type GenImageConfig, type GenImageEnv, mergeConfig, resolveConfig, resolveFrozen, type ResolvedConfig } from './config/config.ts';
+import { resolveCacheDir } from './config/cache-dir.ts';
 import { findConfigFile, loadConfigFile } from './config/config-file.ts';
-import { FrozenMissing, GenImageError, InvalidAttribute, type SourceLocation, formatLocation } from './errors.ts';
+import { CacheCorrupt, FrozenMissing, GenImageError, InvalidAttribute, type SourceLocation, formatLocation, isGenImageError } from './errors.ts';
 import { FileSystemStore } from './cache/fs-store.ts';
 import { cacheKey } from './cache/key.ts';
 import { type Logger, silentLogger } from './logger.ts';
@@ -12,6 +14,7 @@ import type { Diagnostic, LiteralValue, Marker } from './markers/markers.ts';
 import { type GenerationParams, generationParamsSchema } from './params.ts';
 import type { Provider } from './generate/providers/provider.ts';
 import { createProvider, type ProviderId, resolveProviderId } from './generate/providers/select.ts';
+import { inspectImage } from './generate/image.ts';
 import { resolveReferences } from './generate/references.ts';
 import { type GenerationSummary, type Outcome, type PlannedRequest, Scheduler, type ScheduleEvent, dedupeRequests } from './generate/schedule.ts';
 import { scan } from './markers/scan.ts';
@@ -96,7 +99,7 @@ export class Engine {
     this.logger = init.logger ?? silentLogger;
     this.frozen = resolveFrozen({ flag: init.frozen ?? false, config: config.frozen, env: this.env });
     this.providerId = resolveProviderId(config, this.env);
-    const cacheDir = path.resolve(root, config.cacheDir);
+    const cacheDir = resolveCacheDir(root, config);
     this.cacheLocation = path.relative(root, cacheDir) || '.';
     this.cache = new ImageCache(init.store ?? new FileSystemStore(cacheDir));
   }
@@ -197,6 +200,56 @@ export class Engine {
     const limit = pLimit(8);
     const entries = await Promise.all(requests.map((request) => limit(async () => [request.key, await this.cache.status(request.key)] as const)));
     return new Map(entries);
+  }
+
+  /**
+   * What `check` verifies beyond size and sha256: each image of these entries decodes the way the
+   * renderer decodes it (sharp, at most DEFAULT_MAX_PIXELS, through the `inspectImage` that checks
+   * the API's images) and is the format and size its metadata says, so that a build `check`
+   * passed can render it. Decodes every image: for `check`, not for a build. Returns why each
+   * entry that fails does, by key (CacheCorrupt); missing entries are `statuses()`' to report.
+   */
+  async unrenderable(requests: readonly PlannedRequest[]): Promise<Map<string, GenImageError>> {
+    // CPU-bound, and a 4K original decodes to 64 MB: a few at a time.
+    const limit = pLimit(Math.min(4, availableParallelism()));
+    const failed = new Map<string, GenImageError>();
+    await Promise.all(
+      dedupeRequests(requests).map((request) =>
+        limit(async () => {
+          const problem = await this.#unrenderable(request.key);
+          if (problem) failed.set(request.key, problem);
+        }),
+      ),
+    );
+    return failed;
+  }
+
+  async #unrenderable(key: string): Promise<GenImageError | undefined> {
+    let entry: Awaited<ReturnType<ImageCache['get']>>;
+    try {
+      entry = await this.cache.get(key);
+    } catch (error) {
+      if (isGenImageError(error, CacheCorrupt)) return error;
+      throw error;
+    }
+    if (!entry) return undefined;
+    const where = `${this.cacheLocation}/${key}`;
+    // `generate` keeps an entry whose hashes match, so it would not replace this one by itself.
+    const hint = `Delete ${where} and run \`genimage generate\` to make the image again.`;
+    for (const [index, image] of entry.meta.images.entries()) {
+      let info: Awaited<ReturnType<typeof inspectImage>>;
+      try {
+        info = await inspectImage(entry.images[index]!);
+      } catch (error) {
+        if (!isGenImageError(error)) throw error;
+        return new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${where} cannot be rendered: ${error.message}.`, { hint, cause: error });
+      }
+      if (info.format !== image.format || info.width !== image.width || info.height !== image.height) {
+        const found = `${info.width}×${info.height} ${info.format}`;
+        return new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${where} is a ${found} image, but its metadata says ${image.width}×${image.height} ${image.format}.`, { hint });
+      }
+    }
+    return undefined;
   }
 
   /**

@@ -91,6 +91,12 @@ export const CacheLockTimeout = define({
   hint: 'Another build may be stuck; a lock left by a killed process is reclaimed automatically after a short time.',
 });
 
+export const CacheDirLinked = define({
+  code: 'CacheDirLinked',
+  title: 'The cache folder is a symbolic link',
+  hint: 'genimage never reads or writes through a link in its cache: its writes, and prune\'s deletions, would land wherever it points. Replace the link with a real folder (a copy of what it points to, `cp -R`), then run again.',
+});
+
 // --- Inputs ---
 export const InvalidOptions = define({
   code: 'InvalidOptions',
@@ -125,6 +131,13 @@ export const DynamicAttribute = define({
 export const InvalidAttribute = define({
   code: 'InvalidAttribute',
   title: 'A <GenImage> attribute has an invalid value',
+});
+
+// --- Rendering ---
+export const RenderFailed = define({
+  code: 'RenderFailed',
+  title: 'An image could not be rendered',
+  hint: 'Run `genimage check`: it decodes every cached image as the build does and says which entry to replace.',
 });
 
 // --- Runs ---

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +9,8 @@ import { startTestServer, type TestServer } from '@genimage/test-server';
 import { Engine } from '../src/engine.ts';
 import { GenImageError } from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
+import { sha256Hex } from '../src/hash.ts';
+import { hugePng } from './render/fixtures/huge-png.ts';
 
 let server: TestServer;
 let root: string;
@@ -266,5 +268,103 @@ describe('Engine', () => {
     const summary = await engine.generate((await engine.scan()).requests);
     expect(summary).toMatchObject({ requests: 0, generated: 0 });
     await rm(empty, { recursive: true, force: true });
+  });
+});
+
+describe('Engine: where the cache folder may be', () => {
+  async function loadError(options: Parameters<typeof Engine.load>[0]['options']): Promise<GenImageError> {
+    const error: unknown = await Engine.load({ root, configFile: false, env: env(), options }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(GenImageError);
+    return error as GenImageError;
+  }
+
+  it.each(['../shared-cache', path.join(tmpdir(), 'genimage-elsewhere')])('refuses cacheDir %j outside the root, saying where it resolves and how to opt in', async (cacheDir) => {
+    const error = await loadError({ cacheDir });
+    expect(error.code).toBe('InvalidOptions');
+    expect(error.message).toContain(`\`cacheDir: ${JSON.stringify(cacheDir)}\` resolves to ${path.resolve(root, cacheDir)}, outside the project root ${root}.`);
+    expect(error.hint).toContain('`cacheDirOutsideRoot: true`');
+  });
+
+  it('accepts a cacheDir outside the root with cacheDirOutsideRoot: true', async () => {
+    const outside = path.join(tmpdir(), `genimage-elsewhere-${path.basename(root)}`);
+    try {
+      const engine = await Engine.load({ root, configFile: false, env: env(), options: { cacheDir: outside, cacheDirOutsideRoot: true, provider: 'local' } });
+      expect(engine.cacheLocation).toBe(path.relative(root, outside));
+      await engine.generate([(await engine.scan()).requests[0]!]);
+      expect(await readdir(outside)).toEqual(expect.arrayContaining(['.gitignore', expect.stringMatching(/^[0-9a-f]{64}$/)]));
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it.each(['.', './', '..', '../..', '/'])('refuses cacheDir %j, the root or a folder containing it, even with cacheDirOutsideRoot', async (cacheDir) => {
+    for (const cacheDirOutsideRoot of [false, true]) {
+      const error = await loadError({ cacheDir, cacheDirOutsideRoot });
+      expect(error.code).toBe('InvalidOptions');
+      expect(error.message).toContain(`resolves to ${path.resolve(root, cacheDir)}, which is the project root ${root} or contains it.`);
+      expect(error.message).toContain('prune would look at the whole project');
+    }
+  });
+
+  it('follows links: a cacheDir inside the root through a link to a folder outside needs the opt-in', async () => {
+    const outside = await mkdtemp(path.join(tmpdir(), 'genimage-linked-'));
+    try {
+      await symlink(outside, path.join(root, 'shared'), 'dir');
+      const error = await loadError({ cacheDir: 'shared/.genimage' });
+      expect(error.message).toContain(`resolves to ${path.join(root, 'shared/.genimage')} (${path.join(await realpath(outside), '.genimage')} once links are followed), outside the project root`);
+      await expect(Engine.load({ root, configFile: false, env: env(), options: { cacheDir: 'shared/.genimage', cacheDirOutsideRoot: true } })).resolves.toBeInstanceOf(Engine);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Engine.unrenderable: what check verifies beyond the hashes', () => {
+  async function generated() {
+    const engine = await Engine.load({ root, env: env() });
+    const { requests } = await engine.scan();
+    await engine.generate(requests);
+    return { engine, requests };
+  }
+
+  /** Puts `bytes` in place of an entry's first image, with a matching size and sha256 in its metadata. */
+  async function replaceImage(key: string, bytes: Uint8Array, described: { width: number; height: number }) {
+    const entry = path.join(root, '.genimage', key);
+    const meta = JSON.parse(await readFile(path.join(entry, 'meta.json'), 'utf8')) as { images: Record<string, unknown>[] };
+    meta.images[0] = { ...meta.images[0], sha256: sha256Hex(bytes), bytes: bytes.byteLength, ...described, format: 'png' };
+    await writeFile(path.join(entry, '0.png'), bytes);
+    await writeFile(path.join(entry, 'meta.json'), JSON.stringify(meta, null, 2));
+  }
+
+  it('finds nothing wrong with the images it generated', async () => {
+    const { engine, requests } = await generated();
+    expect(await engine.unrenderable(requests)).toEqual(new Map());
+  });
+
+  it('reports an image beyond the pixel limit whose hashes match, naming the file and the limit', async () => {
+    const { engine, requests } = await generated();
+    const key = requests[0]!.key;
+    await replaceImage(key, hugePng(), { width: 8193, height: 4096 });
+    expect((await engine.statuses(requests)).get(key)).toBe('cached');
+    const found = await engine.unrenderable(requests);
+    expect([...found.keys()]).toEqual([key]);
+    expect(found.get(key)).toMatchObject({
+      code: 'CacheCorrupt',
+      message: `Image 0.png of entry .genimage/${key} cannot be rendered: the png image is 8193×4096 (33558528 pixels), above the limit of 33554432 pixels.`,
+      hint: expect.stringContaining(`Delete .genimage/${key} and run \`genimage generate\``),
+    });
+  });
+
+  it('reports an image that does not decode, or is not the size its metadata says', async () => {
+    const { engine, requests } = await generated();
+    const [garbage, resized] = [requests[0]!.key, requests[1]!.key];
+    await replaceImage(garbage, new TextEncoder().encode('<html>not an image</html>'), { width: 32, height: 18 });
+    await replaceImage(resized, await sharp({ create: { width: 20, height: 10, channels: 3, background: '#000' } }).png().toBuffer(), { width: 32, height: 18 });
+    const found = await engine.unrenderable(requests);
+    expect(found.get(garbage)?.message).toMatch(/cannot be rendered: the data is not a readable image/);
+    expect(found.get(resized)?.message).toBe(`Image 0.png of entry .genimage/${resized} is a 20×10 png image, but its metadata says 32×18 png.`);
   });
 });

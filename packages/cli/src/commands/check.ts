@@ -1,30 +1,38 @@
 import { type Engine, type PlannedRequest, formatError } from '@genimage/core';
 import { type GlobalFlags, EXIT, loadContext, scanProject } from '../context.ts';
 import type { Output } from '../output.ts';
-import { jsonDiagnostics, jsonRequest, paint, where } from '../report.ts';
+import { jsonDiagnostics, jsonRequest, paint, quote, where } from '../report.ts';
 
 /**
- * `genimage check`, the CI gate: every marker has a verified image in the cache. Reads the cache
- * only: never creates a provider, so it needs no API key and never spends a credit.
+ * `genimage check`, the CI gate: every marker has a verified image in the cache, one the build
+ * can decode. Reads the cache only: never creates a provider, so it needs no API key and never
+ * spends a credit.
  */
 export async function checkCommand(flags: GlobalFlags, out: Output): Promise<number> {
   const context = await loadContext(flags, out);
   const { engine, root } = context;
   const { scan, errors } = await scanProject(context);
   const statuses = await engine.statuses(scan.requests);
+  // Matching hashes are not enough: the build must decode each image, within the renderer's pixel limit.
+  const unrenderable = await engine.unrenderable(scan.requests.filter((request) => statuses.get(request.key) === 'cached'));
   const problems = [];
   for (const request of scan.requests) {
-    const status = statuses.get(request.key) ?? 'missing';
+    const broken = unrenderable.get(request.key);
+    const status = broken ? 'corrupt' : (statuses.get(request.key) ?? 'missing');
     if (status === 'cached') continue;
-    // Says what failed verification: the size, the hash, or the metadata.
-    const reason = status === 'corrupt' ? await engine.cache.get(request.key).then(() => undefined, (error: unknown) => formatError(error)) : undefined;
+    // Says what failed verification: the size, the hash, the metadata, a link, or the decoding.
+    const reason = broken
+      ? formatError(broken)
+      : status === 'corrupt'
+        ? await engine.cache.get(request.key).then(() => undefined, (error: unknown) => formatError(error))
+        : undefined;
     problems.push({ request, status, reason });
   }
   const ok = problems.length === 0 && errors === 0;
   // No key and no CI: the keys are the `local` provider's, so a placeholder passes where CI, which
   // looks for the real images, fails. Exit 0 still (the placeholders are there), but never silently.
   const offline = engine.config.provider === 'auto' && engine.providerId === 'local';
-  const cached = scan.requests.filter((request) => statuses.get(request.key) === 'cached');
+  const cached = scan.requests.filter((request) => statuses.get(request.key) === 'cached' && !unrenderable.has(request.key));
   const placeholders = offline ? await countPlaceholders(engine, cached) : 0;
   const offlineWarning = () =>
     out.warn(
@@ -50,7 +58,7 @@ export async function checkCommand(flags: GlobalFlags, out: Output): Promise<num
   }
 
   for (const { request, status, reason } of problems) {
-    for (const origin of request.origins) out.result(`${where(root, origin)}  ${paint(out, status)}  "${request.job.params.prompt}"`);
+    for (const origin of request.origins) out.result(`${where(root, origin)}  ${paint(out, status)}  ${quote(out, request.job.params.prompt)}`);
     if (reason) out.result(`  ${reason.replace(/\n/g, '\n  ')}`);
   }
   if (problems.length > 0) {

@@ -1,11 +1,11 @@
-import { lstat, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
+import { lstat, mkdir, open, readdir, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic.ts';
-import { CacheCorrupt, CacheLockTimeout, GenImageError } from '../errors.ts';
+import { CacheCorrupt, CacheLockTimeout, CacheDirLinked, GenImageError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { ImageFormat } from '../params.ts';
 import type { CacheEntryMeta, CacheStore, ReleaseLock, StoredEntry } from './store.ts';
@@ -18,6 +18,11 @@ const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 const PLAIN_NAME = /^(?!\.\.?$)[^/\\\0]+$/;
 /** proper-lockfile clamps `stale` to at least this. */
 const MIN_LOCK_STALE_MS = 2000;
+/** What to do about a link or a file where an entry folder belongs: `generate` replaces it, as any corrupt entry. */
+const ENTRY_HINT =
+  'genimage never follows a link in its cache. `genimage generate` replaces it with a real entry (removing the link, never what it points to); to keep the images it points to instead, replace the link with a copy of them (`cp -R`).';
+/** Opening never follows a link in the last component, where the platform can (not on Windows: there the lstat before it decides). */
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /** Keeps lock files and the temp files of interrupted writes out of commits. */
 const GITIGNORE = `# Written by genimage: lock files and unfinished writes are never committed.
@@ -133,13 +138,21 @@ export class FileSystemStore implements CacheStore {
     this.#logger = logger;
   }
 
+  /**
+   * The entry's metadata, or undefined when there is no entry or no `meta.json` yet.
+   * @throws GenImageError(CacheCorrupt) when the entry is a link or not a folder, its `meta.json`
+   * is a link or not a file, or its metadata is invalid: such an entry is never served.
+   */
   async readMeta(key: string): Promise<CacheEntryMeta | undefined> {
+    const found = await this.#find(key);
+    if (!found || found.state === 'incomplete') return undefined;
+    if (found.state === 'foreign') throw new GenImageError(CacheCorrupt, found.message, found.hint === undefined ? {} : { hint: found.hint });
     const path = join(this.#entryPath(key), META_FILE);
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = (await readOwnFile(path)).toString('utf8');
     } catch (error) {
-      if (isMissing(error)) return undefined;
+      if (isMissing(error)) return undefined; // deleted meanwhile
       throw error;
     }
     const parsed = parseMeta(text, key);
@@ -147,9 +160,14 @@ export class FileSystemStore implements CacheStore {
     return parsed.meta;
   }
 
+  /** Throws when the entry folder or the file is a symbolic link, or the file is not a regular file. */
   async readImage(key: string, file: string): Promise<Uint8Array> {
     assertFileName(file);
-    const buffer = await readFile(join(this.#entryPath(key), file));
+    const entry = this.#entryPath(key);
+    await this.#assertOwnDir();
+    const folder = await this.#folder(entry);
+    if (folder?.state === 'foreign') throw new GenImageError(CacheCorrupt, folder.message);
+    const buffer = await readOwnFile(join(entry, file));
     // A plain Uint8Array, like any other store returns, not a Buffer.
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   }
@@ -167,7 +185,20 @@ export class FileSystemStore implements CacheStore {
       );
     }
     await this.#prepare();
-    await mkdir(entry, { recursive: true });
+    // Never `recursive`: that succeeds on a link to a folder, and everything below would land in its target.
+    await mkdir(entry).catch((error: unknown) => {
+      if (errorCode(error) !== 'EEXIST') throw error;
+    });
+    // A link (or a file) under the entry's name reads as corrupt, and a corrupt entry is replaced
+    // by the generation a marker asked for, as any other. Replaced only after the link itself is
+    // removed: what it points to is never touched. (Refusing here would throw away a generation
+    // already paid for: the write comes after the request.)
+    if ((await this.#folder(entry))?.state === 'foreign') {
+      await rm(entry, { force: true }); // not recursive: unlinks the link (or the file) itself
+      await mkdir(entry);
+    }
+    // Inside a real folder no write goes through a link: temp files are created with O_EXCL
+    // (which never follows one) and renamed over the final name, which replaces a link itself.
     const metaPath = join(entry, META_FILE);
     // meta.json marks an entry complete. Remove the old one first, so that a rewrite killed
     // half-way leaves an incomplete entry, never old metadata over new images.
@@ -181,6 +212,7 @@ export class FileSystemStore implements CacheStore {
 
   async delete(key: string): Promise<void> {
     const entry = this.#entryPath(key);
+    await this.#assertOwnDir();
     const info = await lstatOrUndefined(entry);
     if (!info) return;
     // A link (or a file) is removed itself: going through it would delete what it points to.
@@ -196,19 +228,14 @@ export class FileSystemStore implements CacheStore {
    * (not a link) with valid metadata for this key. Anything else is reported with why.
    */
   async inspect(key: string): Promise<StoredEntry | undefined> {
-    const entry = this.#entryPath(key);
-    const info = await lstatOrUndefined(entry);
-    if (!info) return undefined;
+    const found = await this.#find(key);
+    if (!found) return undefined;
     const foreign = (reason: string): StoredEntry => ({ key, own: false, reason });
-    if (info.isSymbolicLink()) return foreign('a symbolic link, not a folder genimage wrote');
-    if (!info.isDirectory()) return foreign('not a folder');
-    const metaInfo = await lstatOrUndefined(join(entry, META_FILE));
-    if (!metaInfo) return foreign(`no ${META_FILE}: an unfinished write, or not genimage's`);
-    if (metaInfo.isSymbolicLink()) return foreign(`its ${META_FILE} is a symbolic link`);
-    if (!metaInfo.isFile()) return foreign(`its ${META_FILE} is not a file`);
+    if (found.state === 'foreign') return foreign(found.reason);
+    if (found.state === 'incomplete') return foreign(`no ${META_FILE}: an unfinished write, or not genimage's`);
     let text: string;
     try {
-      text = await readFile(join(entry, META_FILE), 'utf8');
+      text = (await readOwnFile(join(this.#entryPath(key), META_FILE))).toString('utf8');
     } catch (error) {
       return foreign(`its ${META_FILE} cannot be read: ${messageOf(error)}`);
     }
@@ -217,36 +244,22 @@ export class FileSystemStore implements CacheStore {
   }
 
   async inspectAll(): Promise<StoredEntry[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch (error) {
-      if (isMissing(error)) return [];
-      throw error;
-    }
-    const found = await Promise.all(names.filter((name) => KEY_PATTERN.test(name)).sort().map((name) => this.inspect(name)));
+    const found = await Promise.all((await this.#entryNames()).map((name) => this.inspect(name)));
     return found.filter((entry) => entry !== undefined);
   }
 
+  /** Keys of the complete entries: real folders holding a regular `meta.json`, no links. */
   async keys(): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch (error) {
-      if (isMissing(error)) return [];
-      throw error;
-    }
-    const complete = await Promise.all(
-      names.filter((name) => KEY_PATTERN.test(name)).map(async (name) => ((await isFile(join(this.dir, name, META_FILE))) ? name : undefined)),
-    );
-    return complete.filter((name) => name !== undefined).sort();
+    const names = await this.#entryNames();
+    const complete = await Promise.all(names.map(async (name) => ((await this.#find(name))?.state === 'entry' ? name : undefined)));
+    return complete.filter((name) => name !== undefined);
   }
 
   async lock(key: string): Promise<ReleaseLock> {
     const entry = this.#entryPath(key);
     const lockfilePath = join(this.dir, LOCKS_DIR, `${key}.lock`);
     await this.#prepare();
-    await mkdir(join(this.dir, LOCKS_DIR), { recursive: true });
+    await this.#locksFolder();
     const deadline = Date.now() + this.#lockWaitMs;
     let delay = 25;
     // We poll ourselves with `retries: 0` instead of proper-lockfile's `retries`: its retry loop
@@ -285,6 +298,83 @@ export class FileSystemStore implements CacheStore {
     }
   }
 
+  /**
+   * What lies under an entry's name, looked at without following a link: undefined (nothing), a
+   * complete `entry` (a real folder with a regular `meta.json`), an `incomplete` one (a real folder
+   * without `meta.json`: an unfinished write), or something `foreign`, with why. `inspect` and
+   * `readMeta` tell the same things apart through it, and `keys` lists only complete entries.
+   */
+  async #find(key: string): Promise<Found | undefined> {
+    const entry = this.#entryPath(key);
+    await this.#assertOwnDir();
+    const folder = await this.#folder(entry);
+    if (folder?.state !== 'folder') return folder;
+    const metaPath = join(entry, META_FILE);
+    const meta = await lstatOrUndefined(metaPath);
+    if (!meta) return { state: 'incomplete' };
+    if (meta.isSymbolicLink()) {
+      return { state: 'foreign', reason: `its ${META_FILE} is a symbolic link`, message: `${metaPath} is a symbolic link (to ${await linkTarget(metaPath)}); genimage never follows links in its cache.` };
+    }
+    if (!meta.isFile()) return { state: 'foreign', reason: `its ${META_FILE} is not a file`, message: `${metaPath} is not a file.` };
+    return { state: 'entry' };
+  }
+
+  /** Whether `path` is a real folder, nothing, or something else (a link, a file), with why. */
+  async #folder(path: string): Promise<{ state: 'folder' } | Extract<Found, { state: 'foreign' }> | undefined> {
+    const info = await lstatOrUndefined(path);
+    if (!info) return undefined;
+    if (info.isSymbolicLink()) {
+      return {
+        state: 'foreign',
+        reason: 'a symbolic link, not a folder genimage wrote',
+        message: `${path} is a symbolic link (to ${await linkTarget(path)}), not a folder genimage wrote; genimage never follows links in its cache.`,
+        hint: ENTRY_HINT,
+      };
+    }
+    if (!info.isDirectory()) return { state: 'foreign', reason: 'not a folder', message: `${path} is not a folder.` };
+    return { state: 'folder' };
+  }
+
+  /**
+   * Creates `.locks/` if need be. A link (or a file) there is replaced by a real folder, the link
+   * itself removed, never what it points to: lock files are the store's own and short-lived.
+   */
+  async #locksFolder(): Promise<void> {
+    const locks = join(this.dir, LOCKS_DIR);
+    if ((await this.#folder(locks))?.state === 'foreign') await rm(locks, { force: true });
+    await mkdir(locks).catch((error: unknown) => {
+      if (errorCode(error) !== 'EEXIST') throw error;
+    });
+  }
+
+  /** The names under `dir` that are entry names (keys), sorted. */
+  async #entryNames(): Promise<string[]> {
+    await this.#assertOwnDir();
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+    return names.filter((name) => KEY_PATTERN.test(name)).sort();
+  }
+
+  /**
+   * Refuses a cache folder that is itself a symbolic link: every write, and prune's deletions,
+   * would land wherever it points. Checked on every call (one lstat), not once: a dev server
+   * runs for hours.
+   */
+  async #assertOwnDir(): Promise<void> {
+    const info = await lstatOrUndefined(this.dir);
+    if (!info?.isSymbolicLink()) return;
+    throw new GenImageError(
+      CacheDirLinked,
+      `The cache folder ${this.dir} is a symbolic link (to ${await linkTarget(this.dir)}). genimage does not use a cache folder that is a link: its writes, and prune's deletions, would land wherever the link points.`,
+      { hint: 'Make it a real folder (replace the link with a copy of what it points to, `cp -R`), or set `cacheDir` to the real folder, with `cacheDirOutsideRoot: true` if it lies outside the project.' },
+    );
+  }
+
   /** The entry folder of a key; the key check keeps every path inside `dir`. */
   #entryPath(key: string): string {
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
@@ -293,8 +383,12 @@ export class FileSystemStore implements CacheStore {
     return join(this.dir, key);
   }
 
-  /** Creates the folder and its `.gitignore` once per store, before anything else is written. */
-  #prepare(): Promise<void> {
+  /**
+   * Creates the folder and its `.gitignore` once per store, before anything else is written; on
+   * every call, refuses a cache folder that has become a link since.
+   */
+  async #prepare(): Promise<void> {
+    await this.#assertOwnDir();
     this.#prepared ??= this.#writeGitignore().catch((error: unknown) => {
       this.#prepared = undefined;
       throw error;
@@ -310,6 +404,12 @@ export class FileSystemStore implements CacheStore {
     await writeFileAtomic(path, GITIGNORE);
   }
 }
+
+/** What lies under an entry's name; `foreign` says why in `inspect`'s words (`reason`) and in a message naming the path. */
+type Found =
+  | { state: 'entry' }
+  | { state: 'incomplete' }
+  | { state: 'foreign'; reason: string; message: string; hint?: string | undefined };
 
 /** Release at most once; a lock already lost was reported through `onCompromised`. */
 function onceRelease(release: () => Promise<void>): ReleaseLock {
@@ -363,14 +463,39 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Whether anything is at `path`, a link included (even one whose target is gone). */
 async function exists(path: string): Promise<boolean> {
+  return (await lstatOrUndefined(path)) !== undefined;
+}
+
+/**
+ * The bytes of a regular file, never through a symbolic link: lstat first (clear messages, and
+ * the only guard on Windows), then open with O_NOFOLLOW, so a link swapped in between is refused
+ * too. A link or a non-file is CacheCorrupt; other errors (a missing file, too many open files)
+ * are thrown as they are.
+ */
+async function readOwnFile(path: string): Promise<Buffer> {
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) throw new GenImageError(CacheCorrupt, `${path} is a symbolic link (to ${await linkTarget(path)}); genimage never follows links in its cache`);
+  if (!info.isFile()) throw new GenImageError(CacheCorrupt, `${path} is not a file`);
+  let handle;
   try {
-    await stat(path);
-    return true;
+    handle = await open(path, constants.O_RDONLY | NO_FOLLOW);
   } catch (error) {
-    if (isMissing(error)) return false;
+    // ELOOP on Linux and macOS, EMLINK on FreeBSD: the last component became a link.
+    const code = errorCode(error);
+    if (code === 'ELOOP' || code === 'EMLINK') throw new GenImageError(CacheCorrupt, `${path} is a symbolic link; genimage never follows links in its cache`, { cause: error });
     throw error;
   }
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function linkTarget(path: string): Promise<string> {
+  return readlink(path).catch(() => 'somewhere unreadable');
 }
 
 async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
@@ -378,15 +503,6 @@ async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
     return await lstat(path);
   } catch (error) {
     if (isMissing(error)) return undefined;
-    throw error;
-  }
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch (error) {
-    if (isMissing(error)) return false;
     throw error;
   }
 }

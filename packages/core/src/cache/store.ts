@@ -49,11 +49,18 @@ export type ReleaseLock = () => Promise<void>;
 export interface CacheStore {
   /** For messages: where the entries are, e.g. `.genimage/`. */
   readonly location: string;
-  /** The entry's metadata, or undefined when the entry is absent or incomplete. */
+  /**
+   * The entry's metadata, or undefined when the entry is absent or incomplete. Throws
+   * CacheCorrupt when what lies there is not a valid entry (for a folder: a symbolic link, or
+   * invalid metadata): it is never served.
+   */
   readMeta(key: string): Promise<CacheEntryMeta | undefined>;
-  /** The bytes of one image file of an entry. Throws when it cannot be read. */
+  /** The bytes of one image file of an entry. Throws when it cannot be read (for a folder: or is a symbolic link). */
   readImage(key: string, file: string): Promise<Uint8Array>;
-  /** Stores an entry atomically: images first, metadata last, each via temp file and rename. */
+  /**
+   * Stores an entry atomically: images first, metadata last, each via temp file and rename.
+   * Never writes through a symbolic link; refuses (CacheNotOwn) when something it did not write is in the way.
+   */
   write(meta: CacheEntryMeta, images: Uint8Array[]): Promise<void>;
   /** Removes the entry; never follows a symbolic link (a linked entry or file goes, its target stays). */
   delete(key: string): Promise<void>;

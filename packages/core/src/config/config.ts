@@ -47,6 +47,13 @@ export const renderOptionsSchema = z.strictObject({
 export const configSchema = z.strictObject({
   /** Where originals are cached, relative to the project root. Commit it. @default ".genimage" */
   cacheDir: z.string().trim().min(1).default('.genimage'),
+  /**
+   * Allows a `cacheDir` outside the project root (links followed), e.g. a cache shared by
+   * several checkouts. Off, such a folder is refused: it is not committed with the project, and
+   * `generate` and `prune` would write and delete there. The root itself, or a folder that
+   * contains it, is refused either way. @default false
+   */
+  cacheDirOutsideRoot: z.boolean().default(false),
   /** Glob patterns of the sources to scan, relative to the root. */
   include: z.array(z.string().min(1)).optional(),
   /** Extra glob patterns to skip (node_modules, build output, .git and the cache always are). @default [] */

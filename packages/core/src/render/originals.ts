@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { ImageUse } from '../engine.ts';
-import { CacheCorrupt, GenImageError } from '../errors.ts';
+import { CacheCorrupt, GenImageError, type SourceLocation } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { type OriginalInfo, type VariantSource, slugify } from './optimize.ts';
 import type { CachedImageMeta, CacheStore } from '../cache/store.ts';
@@ -12,6 +12,8 @@ const READ_CONCURRENCY = 8;
 export interface Original extends OriginalInfo {
   /** `<key>/<file>`: the encodes under way of one original share one read. */
   id: string;
+  /** The marker this original was planned for: failures to render it name it. */
+  origin: SourceLocation;
   /** `bytes` reads the image and checks it against the metadata, every time it is called. */
   source: VariantSource & { bytes: () => Promise<Uint8Array> };
 }
@@ -43,6 +45,7 @@ export class Originals {
     if (!image) return undefined;
     return {
       id: `${key}/${image.file}`,
+      origin: use.origin,
       width: image.width,
       height: image.height,
       format: image.format,

@@ -5,6 +5,7 @@ import { ApiError, GenImageError, InvalidAttribute, type SourceLocation, formatE
 import { diagnosticToError } from '../markers/markers.ts';
 import { type Optimizer, type PlaceholderKind, type VariantFormat, type VariantOptions, placeholderVariant, planVariants } from './optimize.ts';
 import { type Original, Originals } from './originals.ts';
+import { atMarkers } from './marker-errors.ts';
 import { renderPending, renderPicture } from './picture.ts';
 import { propsToMarker } from './props.ts';
 import { altText, classAndStyle, imgAttributes, placeholderKind, variantOptions } from './render-attributes.ts';
@@ -84,9 +85,20 @@ export class ImageRenderer {
     return this.#originals.inMemory;
   }
 
-  /** The HTML for one image: a `<picture>`, or in dev a placeholder saying it is generating or why it failed. */
+  /**
+   * The HTML for one image: a `<picture>`, or in dev a placeholder saying it is generating or why
+   * it failed. Every failure names the marker (`error.location`).
+   */
   async render(request: RenderRequest): Promise<string> {
     const use = await this.resolve(request);
+    try {
+      return await this.#render(use, request);
+    } catch (error) {
+      throw atMarkers(error, [use.origin], `Rendering "${use.params.prompt}" (cache entry ${use.key}, image ${use.pick})`);
+    }
+  }
+
+  async #render(use: ImageUse, request: RenderRequest): Promise<string> {
     const alt = altText(use.render, use.origin);
     const options = variantOptions(this.engine.config.render, use.render, use.origin);
     const kind = placeholderKind(use.render, use.origin);

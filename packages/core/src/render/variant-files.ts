@@ -1,5 +1,7 @@
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { type SourceLocation, formatLocation } from '../errors.ts';
+import { atMarkers } from './marker-errors.ts';
 import { type OptimizedVariant, type Optimizer, type Variant, type VariantFormat, variantFileName } from './optimize.ts';
 import type { Original, Originals } from './originals.ts';
 
@@ -8,6 +10,8 @@ interface Registered {
   variant: Variant;
   /** Rendered into a page (so emitted), rather than only warmed up. */
   used: boolean;
+  /** The markers showing it, by `file:line:col`: a failure to encode it names them. */
+  origins: Map<string, SourceLocation>;
   encoding?: Promise<unknown>;
 }
 
@@ -34,10 +38,11 @@ export class VariantFiles {
       const fileName = variantFileName(original.source.slug ?? 'image', original.source.sha256, variant);
       let entry = this.#files.get(fileName);
       if (!entry) {
-        entry = { original, variant, used };
+        entry = { original, variant, used, origins: new Map() };
         this.#files.set(fileName, entry);
       }
       entry.used ||= used;
+      entry.origins.set(formatLocation(original.origin), original.origin);
       if (this.#eager && !entry.encoding) {
         // Started now, awaited by writeTo(): encoding overlaps with rendering the other pages.
         entry.encoding = this.#encode(entry).catch(() => {});
@@ -74,6 +79,9 @@ export class VariantFiles {
   }
 
   #encode(entry: Registered): Promise<OptimizedVariant> {
-    return this.#originals.lease(entry.original, (source) => this.#optimizer.variant(source, entry.variant));
+    const { original, variant } = entry;
+    return this.#originals.lease(original, (source) => this.#optimizer.variant(source, variant)).catch((error: unknown) => {
+      throw atMarkers(error, [...entry.origins.values()], `Encoding the ${variant.width}px ${variant.format} variant of cached image ${original.id}`);
+    });
   }
 }

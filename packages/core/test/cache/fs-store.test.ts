@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { once } from 'node:events';
-import { access, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, cp, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ImageCache } from '../../src/cache/cache.ts';
-import { CacheCorrupt, CacheLockTimeout, GenImageError } from '../../src/errors.ts';
+import { CacheCorrupt, CacheLockTimeout, CacheDirLinked, GenImageError } from '../../src/errors.ts';
 import { FileSystemStore } from '../../src/cache/fs-store.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { CacheEntryMeta } from '../../src/cache/store.ts';
@@ -301,6 +301,130 @@ describe('FileSystemStore: untrusted input', () => {
     await mkdir(join(dir, KEY));
     await writeFile(join(dir, KEY, 'meta.json'), JSON.stringify(meta));
     await expect(store.readMeta(KEY)).rejects.toEqual(corruptError(new RegExp(`belongs to key ${meta.key}`)));
+  });
+});
+
+describe('FileSystemStore: symbolic links', () => {
+  let outside: string;
+  beforeEach(async () => {
+    outside = await mkdtemp(join(tmpdir(), 'genimage-outside-'));
+  });
+  afterEach(() => rm(outside, { recursive: true, force: true }));
+
+  /** A complete entry outside the cache, linked in under its key: what a link committed by mistake (or malice) looks like. */
+  async function linkedEntry() {
+    const { key, meta, images } = await writeEntry();
+    await cp(join(dir, key), join(outside, key), { recursive: true });
+    await rm(join(dir, key), { recursive: true });
+    await symlink(join(outside, key), join(dir, key), 'dir');
+    return { key, meta, images };
+  }
+
+  /** Every file and folder under `folder`, with each file's contents. */
+  async function snapshot(folder: string): Promise<Record<string, string>> {
+    const names = (await readdir(folder, { recursive: true })).sort();
+    const read = async (name: string) => ((await lstat(join(folder, name))).isDirectory() ? 'folder' : (await readFile(join(folder, name))).toString('hex'));
+    return Object.fromEntries(await Promise.all(names.map(async (name) => [name, await read(name)] as const)));
+  }
+
+  it('reports a linked entry folder as corrupt, saying it is a symbolic link, and never reads through it', async () => {
+    const { key } = await linkedEntry();
+    await expect(store.readMeta(key)).rejects.toEqual(corruptError(/is a symbolic link \(to .*genimage-outside-.*\), not a folder genimage wrote/));
+    await expect(store.readImage(key, '0.png')).rejects.toThrow(/is a symbolic link/);
+    const cache = new ImageCache(store);
+    expect(await cache.status(key)).toBe('corrupt');
+    await expect(cache.get(key)).rejects.toEqual(corruptError(/symbolic link/));
+  });
+
+  it('reports a linked image file with matching metadata as corrupt, never serving it', async () => {
+    const { key, images } = await writeEntry();
+    await writeFile(join(outside, 'image.png'), images[0]!);
+    await rm(join(dir, key, '0.png'));
+    await symlink(join(outside, 'image.png'), join(dir, key, '0.png'));
+    await expect(store.readImage(key, '0.png')).rejects.toThrow(/0\.png is a symbolic link/);
+    const cache = new ImageCache(store);
+    expect(await cache.status(key)).toBe('corrupt');
+    await expect(cache.get(key)).rejects.toEqual(corruptError(/Image 0\.png of entry .* could not be read: .*is a symbolic link/));
+  });
+
+  it('reports a linked meta.json as corrupt', async () => {
+    const { key } = await writeEntry();
+    await cp(join(dir, key, 'meta.json'), join(outside, 'meta.json'));
+    await rm(join(dir, key, 'meta.json'));
+    await symlink(join(outside, 'meta.json'), join(dir, key, 'meta.json'));
+    await expect(store.readMeta(key)).rejects.toEqual(corruptError(/meta\.json is a symbolic link/));
+  });
+
+  it('leaves linked entry folders, and entries whose meta.json is a link, out of keys()', async () => {
+    const real = await writeEntry();
+    await linkedEntry();
+    const linkedMeta = await writeEntry();
+    await rm(join(dir, linkedMeta.key, 'meta.json'));
+    await symlink(join(dir, real.key, 'meta.json'), join(dir, linkedMeta.key, 'meta.json'));
+    expect(await store.keys()).toEqual([real.key]);
+  });
+
+  it('writes over a linked entry folder by replacing the link with a real folder, its target untouched', async () => {
+    const { key } = await linkedEntry();
+    const before = await snapshot(join(outside, key));
+    const image = bytes(30);
+    await store.write({ ...metaFor(key, [image]), prompt: 'another' }, [image]);
+    expect(await snapshot(join(outside, key))).toEqual(before);
+    expect((await lstat(join(dir, key))).isDirectory()).toBe(true);
+    expect((await store.readMeta(key))?.prompt).toBe('another');
+  });
+
+  it('writes over a dangling link or a file in place of the entry folder, creating nothing where the link pointed', async () => {
+    const { meta, images } = await writeEntry(KEY);
+    await rm(join(dir, KEY), { recursive: true });
+    await symlink(join(outside, 'not-yet'), join(dir, KEY), 'dir');
+    await store.write(meta, images);
+    expect(await readdir(outside)).toEqual([]);
+    expect(await store.readMeta(KEY)).toEqual(meta);
+    await rm(join(dir, KEY), { recursive: true });
+    await writeFile(join(dir, KEY), 'a file');
+    await expect(store.readMeta(KEY)).rejects.toEqual(corruptError(/is not a folder/));
+    await store.write(meta, images);
+    expect(await store.readMeta(KEY)).toEqual(meta);
+  });
+
+  it('replaces a linked image file in a real entry folder without writing to its target', async () => {
+    const { key, meta, images } = await writeEntry();
+    await writeFile(join(outside, 'image.png'), 'precious');
+    await rm(join(dir, key, '0.png'));
+    await symlink(join(outside, 'image.png'), join(dir, key, '0.png'));
+    await store.write(meta, images);
+    expect(await readFile(join(outside, 'image.png'), 'utf8')).toBe('precious');
+    expect((await lstat(join(dir, key, '0.png'))).isFile()).toBe(true);
+    await expect(new ImageCache(store).get(key)).resolves.toBeDefined();
+  });
+
+  it('refuses a cache folder that is itself a symbolic link, for every read and write, saying why', async () => {
+    const { key, meta, images } = await writeEntry();
+    await cp(dir, join(outside, 'cache'), { recursive: true });
+    await rm(dir, { recursive: true });
+    await symlink(join(outside, 'cache'), dir, 'dir');
+    const before = await snapshot(join(outside, 'cache'));
+    const refused = expect.objectContaining({ code: CacheDirLinked.code, message: expect.stringMatching(/The cache folder .* is a symbolic link \(to .*\)\. genimage does not use a cache folder that is a link/) });
+    await expect(store.readMeta(key)).rejects.toEqual(refused);
+    await expect(store.readImage(key, '0.png')).rejects.toEqual(refused);
+    await expect(store.keys()).rejects.toEqual(refused);
+    await expect(store.inspectAll()).rejects.toEqual(refused);
+    await expect(store.write(meta, images)).rejects.toEqual(refused);
+    await expect(store.write(metaFor(KEY, images), images)).rejects.toEqual(refused);
+    await expect(store.lock(key)).rejects.toEqual(refused);
+    await expect(store.delete(key)).rejects.toEqual(refused);
+    expect(await snapshot(join(outside, 'cache'))).toEqual(before);
+  });
+
+  it('replaces a linked .locks folder with a real one, never locking in its target', async () => {
+    await writeEntry();
+    await symlink(outside, join(dir, '.locks'), 'dir');
+    const release = await store.lock(KEY);
+    expect((await lstat(join(dir, '.locks'))).isDirectory()).toBe(true);
+    expect(await exists(join(dir, '.locks', `${KEY}.lock`))).toBe(true);
+    expect(await readdir(outside)).toEqual([]);
+    await release();
   });
 });
 

@@ -1,4 +1,4 @@
-import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '@genimage/test-server';
@@ -8,6 +8,10 @@ import type { GenImageConfig } from '../../src/config/config.ts';
 import { FileSystemStore } from '../../src/cache/fs-store.ts';
 import { Optimizer } from '../../src/render/optimize.ts';
 import { ImageRenderer, parseOrigin, type RendererOptions, variantOptions } from '../../src/render/renderer.ts';
+import type { ImageUse } from '../../src/engine.ts';
+import { DEFAULT_MAX_PIXELS } from '../../src/generate/image.ts';
+import { sha256Hex } from '../../src/hash.ts';
+import { hugePng } from './fixtures/huge-png.ts';
 
 let root: string;
 let api: TestServer;
@@ -223,6 +227,69 @@ describe('ImageRenderer', () => {
       const html = await images.render({ attributes: fox, origin });
       expect(html).toMatch(/title="Generation failed\. No API key is set: [^"]*" decoding="async" data-genimage-pending data-genimage-failed>$/);
     });
+  });
+});
+
+describe('ImageRenderer: an original the build cannot use', () => {
+  /** Generates the use's image, then puts `bytes` in its place with metadata that truly describes them. */
+  async function cachedAs(images: ImageRenderer, use: ImageUse, bytes: Uint8Array, size: { width: number; height: number }) {
+    await images.engine.generate([use.request]);
+    const entry = path.join(root, '.genimage', use.key);
+    const meta = JSON.parse(await readFile(path.join(entry, 'meta.json'), 'utf8')) as { images: Record<string, unknown>[] };
+    meta.images[0] = { ...meta.images[0], sha256: sha256Hex(bytes), bytes: bytes.byteLength, ...size, format: 'png' };
+    await writeFile(path.join(entry, '0.png'), bytes);
+    await writeFile(path.join(entry, 'meta.json'), JSON.stringify(meta, null, 2));
+  }
+
+  const huge = { width: 8193, height: 4096 };
+
+  test('the fixture is a valid PNG just above the pixel limit', () => {
+    expect(huge.width * huge.height).toBeGreaterThan(DEFAULT_MAX_PIXELS);
+    expect(hugePng().byteLength).toBeLessThan(10_000);
+  });
+
+  test('build: an image beyond the pixel limit, with matching metadata, fails at its marker, saying why', async () => {
+    const images = await renderer('build');
+    await cachedAs(images, await images.resolve({ attributes: fox, origin }), hugePng(), huge);
+    const fresh = await renderer('build');
+    const error: unknown = await fresh.render({ attributes: fox, origin }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'RenderFailed', location: origin, message: expect.stringMatching(/^Rendering "a red fox" \(cache entry [0-9a-f]{64}, image 0\) failed: .*pixel limit/) });
+  });
+
+  test('build: a variant that fails to encode names every marker showing it, when the files are written', async () => {
+    const images = await renderer('build');
+    const attributes = { ...fox, placeholder: 'none' };
+    await cachedAs(images, await images.resolve({ attributes, origin }), hugePng(), huge);
+    const fresh = await renderer('build');
+    await fresh.render({ attributes, origin });
+    await fresh.render({ attributes: { ...attributes, alt: 'Again' }, origin: owlOrigin });
+    const error: unknown = await fresh.writeTo(path.join(root, 'dist')).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: 'RenderFailed',
+      location: origin,
+      message: expect.stringMatching(/^Encoding the \d+px \w+ variant of cached image [0-9a-f]{64}\/0\.png failed: .*pixel limit.* \(also shown at src\/pages\/index\.astro:9:1\)$/),
+    });
+  });
+
+  test('frozen build: a linked original with matching metadata is not served; the build fails at the marker', async () => {
+    const images = await renderer('build');
+    const use = await images.resolve({ attributes: fox, origin });
+    await images.engine.generate([use.request]);
+    const outside = await mkdtemp(path.join(tmpdir(), 'genimage-outside-'));
+    try {
+      const original = path.join(root, '.genimage', use.key, '0.png');
+      await writeFile(path.join(outside, '0.png'), await readFile(original));
+      await rm(original);
+      await symlink(path.join(outside, '0.png'), original);
+      // A fresh CI machine: no variant cache, generation frozen.
+      const engine = await Engine.load({ root, configFile: false, env: { CI: '1' }, options: { provider: 'local', render: { widths: [64], formats: ['webp'] } } });
+      const fresh = new ImageRenderer({ engine, optimizer: new Optimizer({ cacheDir: path.join(root, 'ci-variants') }), publicPath: '/_astro/', mode: 'build' });
+      const error: unknown = await fresh.render({ attributes: fox, origin }).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: 'FrozenMissing', location: origin, message: expect.stringContaining('corrupt') });
+      expect(fresh.optimizer.encoded).toBe(0);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });
 
