@@ -38,7 +38,9 @@ export type Fault =
   /** response_format=url: the download serves `bytes` bytes of garbage, with a content-length unless `chunked`. */
   | { kind: 'oversizedDownload'; bytes: number; chunked?: boolean }
   /** response_format=url: the download answers `status`. */
-  | { kind: 'downloadFails'; status: number };
+  | { kind: 'downloadFails'; status: number }
+  /** A valid PNG carrying `bytes` more bytes in a private ancillary chunk: a large answer that decodes small. */
+  | { kind: 'largeImage'; bytes: number };
 
 export type FaultKind = Fault['kind'];
 
@@ -66,6 +68,8 @@ export function checkFault(fault: Fault): void {
       return expectNumber(fault.kind, 'ms', fault.ms, 0);
     case 'oversizedDownload':
       return expectNumber(fault.kind, 'bytes', fault.bytes, 0);
+    case 'largeImage':
+      return expectNumber(fault.kind, 'bytes', fault.bytes, 0, 2 ** 31 - 1);
     case 'reset':
     case 'hang':
     case 'brokenJson':

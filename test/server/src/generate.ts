@@ -2,6 +2,7 @@
  * The body of a successful generation: n images, as base64 or as signed download links, with
  * the modifying faults (`fewerImages`, `invalidBase64`, `notImage`, the download faults) applied.
  */
+import { crc32 } from 'node:zlib';
 import type { Fault } from './faults.ts';
 import type { FileContent, FileStore } from './files.ts';
 import { dimensions, pixelSeed, renderPng, type LongEdges } from './images.ts';
@@ -47,7 +48,18 @@ async function makeItem(request: GenerationRequest, index: number, fault: Fault 
   if (url && fault?.kind === 'downloadFails') return { file: { kind: 'status', status: fault.status } } as const;
   const { width, height } = dimensions(request.aspect_ratio, ctx.longEdges[request.image_size]);
   const seed = pixelSeed({ model: request.model, prompt: request.prompt, seed: request.seed, index });
-  return { png: await renderPng(seed, width, height) };
+  const png = await renderPng(seed, width, height);
+  return { png: fault?.kind === 'largeImage' ? withPaddingChunk(png, fault.bytes) : png };
+}
+
+/** `png` with a private ancillary chunk (`prVt`) of `bytes` zero bytes before IEND: decoders skip it. */
+function withPaddingChunk(png: Buffer, bytes: number): Buffer {
+  const iend = png.length - 12;
+  const chunk = Buffer.alloc(12 + bytes);
+  chunk.writeUInt32BE(bytes, 0);
+  chunk.write('prVt', 4, 'latin1');
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + bytes)), 8 + bytes);
+  return Buffer.concat([png.subarray(0, iend), chunk, png.subarray(iend)]);
 }
 
 function toData(item: Item, format: GenerationRequest['response_format'], ctx: GenerationContext) {

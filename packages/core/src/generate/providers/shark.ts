@@ -22,6 +22,7 @@ import { type Logger, silentLogger } from '../../logger.ts';
 import { backoffDelay, DEFAULT_RETRY_OPTIONS, parseRetryAfter, RetryBudget, type RetryClass, type RetryOptions } from '../retry.ts';
 import type { Usage } from '../../params.ts';
 import type { GeneratedImage, GenerateOptions, GenerationResult, Provider, ProviderJob } from './provider.ts';
+import { type Blob, blobIndex, JsonBlobReader } from './json-blobs.ts';
 import { redactSecret } from './redact.ts';
 import { isSecureUrl } from '../secure-url.ts';
 
@@ -185,6 +186,27 @@ async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: numbe
   return Buffer.concat(chunks);
 }
 
+/** `300 s`, `1.5 s`, `400 ms`: never rounded to a misleading `0 s`. */
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  return Number.isInteger(ms / 1000) ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A 200 answer, read within the size cap into a reader that decodes its images as they arrive. */
+async function readDocument(body: Dispatcher.ResponseData['body'], maxBytes: number, declaredBytes: number): Promise<JsonBlobReader> {
+  const reader = new JsonBlobReader(Math.min(declaredBytes, maxBytes));
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      discard(body);
+      throw new Error(`The response body exceeded ${maxBytes} bytes`);
+    }
+    reader.write(chunk as Buffer);
+  }
+  return reader;
+}
+
 /** The hosted text-to-image API (see shared/api/images-generations.md), over undici. */
 export class SharkProvider implements Provider {
   readonly id = 'shark';
@@ -263,7 +285,8 @@ export class SharkProvider implements Provider {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let statusCode: number;
-    let rawBody: Buffer;
+    let rawBody: Buffer | undefined;
+    let document: JsonBlobReader | undefined;
     let headers: Record<string, string | string[] | undefined>;
     try {
       const response = await request(this.#endpoint, {
@@ -275,13 +298,15 @@ export class SharkProvider implements Provider {
       });
       statusCode = response.statusCode;
       headers = response.headers;
-      rawBody = await readCapped(response.body, this.#maxResponseBytes, 'The response body');
+      // An answer with images is decoded as it streams in; an error answer is small text.
+      if (statusCode === 200) document = await readDocument(response.body, this.#maxResponseBytes, Number(headers['content-length']) || 0);
+      else rawBody = await readCapped(response.body, this.#maxResponseBytes, 'The response body');
     } catch (cause) {
       return this.#transportFailure(cause, signal, timeout);
     }
 
-    if (statusCode !== 200) {
-      const text = redactSecret(rawBody.toString('utf8'), this.#apiKey);
+    if (document === undefined) {
+      const text = redactSecret(rawBody?.toString('utf8') ?? '', this.#apiKey);
       const { definition, retryClass, apiType, apiMessage } = classifyErrorResponse(statusCode, text);
       const detail = apiMessage ? `: ${apiMessage}` : '';
       return failure(definition, `HTTP ${statusCode}${apiType ? ` ${apiType}` : ''}${detail}`, retryClass, {
@@ -290,14 +315,15 @@ export class SharkProvider implements Provider {
         ...(definition === RateLimited && { retryAfterMs: parseRetryAfter(headers) }),
       });
     }
-    return this.#readImages(job, rawBody, attemptSignal, signal, timeout);
+    return this.#readImages(job, document, attemptSignal, signal, timeout);
   }
 
-  async #readImages(job: ProviderJob, rawBody: Buffer, attemptSignal: AbortSignal, signal: AbortSignal | undefined, timeout: AbortSignal) {
+  async #readImages(job: ProviderJob, document: JsonBlobReader, attemptSignal: AbortSignal, signal: AbortSignal | undefined, timeout: AbortSignal) {
     // A 200 was billed; anything wrong with it from here on is a possibly-billed failure.
     let json: unknown;
+    let blobs: Blob[];
     try {
-      json = JSON.parse(rawBody.toString('utf8'));
+      ({ json, blobs } = document.end());
     } catch (cause) {
       return failure(InvalidResponse, 'The 200 response body is not valid JSON.', 'billed', { status: 200, cause });
     }
@@ -313,7 +339,8 @@ export class SharkProvider implements Provider {
     for (const [index, item] of data.slice(0, job.params.n).entries()) {
       let bytes: Uint8Array | undefined;
       if (item.b64_json !== undefined) {
-        bytes = decodeBase64(item.b64_json);
+        const blob = blobIndex(item.b64_json);
+        bytes = blob === undefined ? decodeBase64(item.b64_json) : blobs[blob]?.bytes;
         if (!bytes) return failure(InvalidResponse, `Image ${index} is not valid base64.`, 'billed', { status: 200 });
       } else if (item.url !== undefined) {
         try {
@@ -357,7 +384,7 @@ export class SharkProvider implements Provider {
     // Aborted after the request was sent: it may have been billed; the retry budget still refuses it.
     if (signal?.aborted) return failure(Aborted, 'Cancelled after the request was sent; it may have been billed.', 'billed', { cause });
     if (timeout.aborted) {
-      return failure(ProviderTimeout, `No complete answer within ${Math.round(this.#timeoutMs / 1000)} s (the \`timeout\` option).`, 'billed', { cause });
+      return failure(ProviderTimeout, `No complete answer within ${formatDuration(this.#timeoutMs)} (the \`timeout\` option).`, 'billed', { cause });
     }
     if (cause instanceof Error && /exceeded \d+ bytes/.test(cause.message)) {
       return failure(InvalidResponse, cause.message, 'billed', { cause });

@@ -252,6 +252,7 @@ describe('SharkProvider over HTTP', () => {
     server.always({ kind: 'hang' });
     const error = await failure(provider({ timeoutMs: 200 }).generate(job()));
     expect(error.code).toBe('ProviderTimeout');
+    expect(error.message).toBe('No complete answer within 200 ms (the `timeout` option).');
     expect(server.requests).toHaveLength(2);
   });
 
