@@ -5,6 +5,7 @@ import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { type GenImageIntegrationOptions, assetsPrefixFor, validateOptions } from './options.ts';
 
 export type { GenImageIntegrationOptions } from './options.ts';
+export type { GenImageConfig } from '@genimage/core';
 
 function coreLogger(logger: AstroIntegrationLogger): Logger {
   return {

@@ -128,6 +128,12 @@ export const DynamicAttribute = define({
   title: 'A <GenImage> attribute needs a literal value',
   hint: 'genimage reads markers at build time, before any code runs: write the value literally, e.g. prompt="a red fox" or seed={42}.',
 });
+export const UnsupportedMarkerFile = define({
+  code: 'UnsupportedMarkerFile',
+  title: 'Markers in this kind of file are not supported yet',
+  hint: 'Move the image into an .astro, .md, .mdx, .html, .jsx or .tsx file; nothing is generated for this one.',
+});
+
 export const InvalidAttribute = define({
   code: 'InvalidAttribute',
   title: 'A <GenImage> attribute has an invalid value',

@@ -33,6 +33,7 @@ export * from './engine.ts';
 export * from './render/optimize.ts';
 export * from './render/picture.ts';
 export * from './render/renderer.ts';
+export * from './render/jsx.ts';
 
 export * from './reports/plan.ts';
 export * from './reports/prune.ts';

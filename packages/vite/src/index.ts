@@ -11,15 +11,19 @@ import {
   formatSummary,
   parseOrigin,
   recordAdapterOptions,
+  type SourceLocation,
 } from '@genimage/core';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
 import { renderRawTags } from './pages.ts';
 import { reportable, viteLogger } from './report.ts';
 import { serveVariants } from './serve.ts';
-import { injectOrigins, replaceMarkdownTags } from './transforms.ts';
+import { renderHtmlPage } from './html-pages.ts';
+import { injectOrigins, replaceJsxMarkers, replaceMarkdownTags } from './transforms.ts';
+import { unrenderedMarkers } from './unrendered.ts';
 import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
 
 export type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
+export type { GenImageConfig } from '@genimage/core';
 
 export const RUNTIME_KEY = Symbol.for('genimage');
 
@@ -28,7 +32,8 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
   let server: ViteDevServer | undefined;
   let rendererPromise: Promise<ImageRenderer> | undefined;
   let prepared: Promise<void> | undefined;
-  const pendingMarkdown = new Set<string>();
+  /** Modules whose markers rendered as pending images: recompiled once the images exist. */
+  const pendingModules = new Set<string>();
 
   const root = () => path.resolve(options.root ?? vite?.root ?? process.cwd());
   const assetsDir = () => options.assetsDir ?? vite?.build.assetsDir ?? 'assets';
@@ -53,13 +58,13 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
 
   function reloadAfterGeneration(): void {
     if (!server) return;
-    for (const id of pendingMarkdown) {
+    for (const id of pendingModules) {
       for (const environment of Object.values(server.environments)) {
         const module = environment.moduleGraph.getModuleById(id);
         if (module) environment.moduleGraph.invalidateModule(module);
       }
     }
-    pendingMarkdown.clear();
+    pendingModules.clear();
     server.ws.send({ type: 'full-reload' });
   }
 
@@ -97,6 +102,15 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     },
   };
 
+  /** Renders a marker's attributes; a pending image makes `id` (a module) recompile once it exists. */
+  const renderFor =
+    (id: string | undefined) =>
+    async (attributes: Record<string, unknown>, marker: { location: SourceLocation }): Promise<string> => {
+      const html = await (await renderer()).render({ attributes, origin: marker.location });
+      if (id !== undefined && html.includes('data-genimage-pending')) pendingModules.add(id);
+      return html;
+    };
+
   const runtime: GenImageRuntime = {
     render: async (props) => {
       try {
@@ -120,25 +134,42 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       if ((this.environment?.config.command ?? vite?.command) === 'build') await api.prepare();
     },
     transform: {
-      // Before Astro and MDX compile the file; a `.md` file arrives already compiled by Astro's `load`.
+      // Before Astro, MDX and the JSX compiler see the file; a `.md` file arrives already compiled by Astro's `load`.
       order: 'pre',
-      filter: { id: /\.(astro|mdx|md|markdown)$/, code: '<GenImage' },
+      filter: { id: /\.(astro|mdx|md|markdown|jsx|tsx)$/, code: '<GenImage' },
       async handler(code, id) {
         const file = path.relative(root(), id).split(path.sep).join('/');
         if (/\.(astro|mdx)$/.test(id)) {
           const result = injectOrigins(code, file);
           return result === undefined ? undefined : { code: result, map: null };
         }
-        const images = await renderer();
-        const result = await replaceMarkdownTags(code, await readFile(id, 'utf8'), file, async (attributes, marker) => {
-          const html = await images.render({ attributes, origin: marker.location });
-          if (html.includes('data-genimage-pending')) pendingMarkdown.add(id);
-          return html;
-        }).catch((error: unknown) => Promise.reject(reportable(error)));
+        const render = renderFor(id);
+        const result = await (/\.(jsx|tsx)$/.test(id) ? replaceJsxMarkers(code, file, render) : replaceMarkdownTags(code, await readFile(id, 'utf8'), file, render)).catch(
+          (error: unknown) => Promise.reject(reportable(error)),
+        );
         return result === undefined ? undefined : { code: result, map: null };
       },
     },
+    transformIndexHtml: {
+      // After Vite has processed the page, so that it leaves the image URLs alone (they are ours).
+      order: 'post',
+      handler: (html, context) =>
+        renderHtmlPage(html, context.filename, { root: root(), publicPath: publicPath(), render: renderFor(undefined) }).catch((error: unknown) => Promise.reject(reportable(error))),
+    },
+    writeBundle(_output, bundle) {
+      // Scanned means rendered, or refused: nothing may ship a raw <GenImage>. (Astro renders its
+      // pages after Vite, and checks the pages themselves in renderRawTags; its chunks keep
+      // Markdown's raw source for rawContent().)
+      if (options.emit === 'manual') return;
+      const found = unrenderedMarkers(bundle, root());
+      if (found.length > 0) this.error(`${found.length} <GenImage> marker(s) were not rendered:\n${found.map((line) => `  ${line}`).join('\n')}`);
+    },
     async closeBundle() {
+      // Written beside Vite's assets rather than through Rollup's emitFile: the names are content
+      // hashes genimage computes itself (the same in every build and tool, so the variant cache
+      // and CDN caches stay valid), the bytes are copied from the on-disk variant cache instead of
+      // being held in the bundle's memory, and Astro, which renders after the bundle is closed,
+      // writes the very same way.
       if (vite?.command === 'build' && options.emit !== 'manual' && !vite.build.ssr) {
         await api.writeAssets(path.resolve(root(), vite.build.outDir), { all: true });
       }

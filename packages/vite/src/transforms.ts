@@ -1,5 +1,5 @@
-import { type Marker, ORIGIN_ATTRIBUTE, diagnosticToError, parseMarkers } from '@genimage/core';
-import { offsetOf, replaceRawTags, signature } from './raw-tags.ts';
+import { GENERATION_ATTRIBUTES, GenImageError, InvalidAttribute, type Marker, ORIGIN_ATTRIBUTE, diagnosticToError, htmlToJsx, isDynamic, parseMarkers } from '@genimage/core';
+import { findRawTags, offsetOf, replaceRawTags, signature } from './raw-tags.ts';
 
 /**
  * Adds `__genimageOrigin="file:line:column"` to each `<GenImage` tag the scanner finds in a source
@@ -25,22 +25,31 @@ export function injectOrigins(source: string, file: string): string | undefined 
 /** The HTML string literal of a module compiled by Astro's Markdown plugin: `const html = ... "<p>...";`. */
 const HTML_LITERAL = /(const html = [^"\n]*)("(?:[^"\\\n]|\\.)*")/;
 
+type Render = (attributes: Record<string, unknown>, marker: Marker) => Promise<string>;
+
 /**
  * Markdown: Astro's processor passes raw HTML through, so the compiled `.md` module holds each
  * `<GenImage ... />` verbatim in its HTML string (`rawContent()` is left alone). The string is
- * decoded and its tags read by the marker parser (a tag may span lines, a value may hold `>`);
- * each is matched to the marker the scanner finds in the source (same attributes, in order) for
- * its location, and replaced by `render()`'s HTML. A marker the parser rejects fails here, located
- * in the source, rather than reaching the page raw.
+ * decoded and its tags replaced by `replaceTagsOfSource`.
  */
-export async function replaceMarkdownTags(
-  code: string,
-  source: string,
-  file: string,
-  render: (attributes: Record<string, unknown>, marker: Marker) => Promise<string>,
-): Promise<string | undefined> {
+export async function replaceMarkdownTags(code: string, source: string, file: string, render: Render): Promise<string | undefined> {
   const literal = HTML_LITERAL.exec(code);
   if (!literal) return undefined;
+  const html = literal[2]!;
+  const replaced = await replaceTagsOfSource(JSON.parse(html) as string, source, file, render);
+  if (replaced === undefined) return undefined;
+  const at = literal.index + literal[1]!.length;
+  return code.slice(0, at) + JSON.stringify(replaced) + code.slice(at + html.length);
+}
+
+/**
+ * Replaces the raw tags of `html`, which was made from `source` (a Markdown file, or an HTML page
+ * after Vite processed it): the tags are read by the marker parser (a tag may span lines, a value
+ * may hold `>`); each is matched to the marker the scanner finds in the source (same attributes,
+ * in order) for its location, and replaced by `render()`'s HTML. A marker the parser rejects
+ * fails here, located in the source, rather than reaching the page raw.
+ */
+export async function replaceTagsOfSource(html: string, source: string, file: string, render: Render): Promise<string | undefined> {
   const { markers, diagnostics } = parseMarkers(source, file);
   const error = diagnostics.find((diagnostic) => diagnostic.severity === 'error');
   if (error) throw diagnosticToError(error);
@@ -49,9 +58,65 @@ export async function replaceMarkdownTags(
     const index = remaining.findIndex((marker) => signature(marker) === signature(tag));
     return index === -1 ? { ...tag, file, location: { ...tag.location, file } } : remaining.splice(index, 1)[0]!;
   };
-  const html = literal[2]!;
-  const replaced = await replaceRawTags(JSON.parse(html) as string, file.replace(/\.\w+$/, '.html'), origin, render);
-  if (replaced === undefined) return undefined;
-  const at = literal.index + literal[1]!.length;
-  return code.slice(0, at) + JSON.stringify(replaced) + code.slice(at + html.length);
+  return replaceRawTags(html, file.replace(/\.\w+$/, '.html'), origin, render);
+}
+
+/** Rendering attributes a JSX marker may give as expressions: they go onto the `<img>` as written. */
+const JSX_EXPRESSIONS: Record<string, string> = {
+  alt: 'alt',
+  className: 'className',
+  class: 'className',
+  style: 'style',
+  sizes: 'sizes',
+  loading: 'loading',
+  decoding: 'decoding',
+  fetchPriority: 'fetchPriority',
+  fetchpriority: 'fetchPriority',
+};
+
+/** React's names for the attributes the renderer reads by their HTML names. */
+const HTML_NAMES: Record<string, string> = { className: 'class', fetchPriority: 'fetchpriority' };
+
+/**
+ * React (`.jsx`/`.tsx`): each literal `<GenImage ... />` of a component becomes the JSX of the
+ * `<picture>` the renderer makes for it, before the JSX is compiled, so server rendering, static
+ * prerendering and the browser all show the same markup and the browser bundle does no image
+ * work. `alt`, `className`, `style`, `sizes`, `loading`, `decoding` and `fetchPriority` may be
+ * expressions, passed on to the `<img>`; any other expression cannot be read at build time and is
+ * an error at its location. Returns undefined when there is nothing to replace.
+ */
+export async function replaceJsxMarkers(code: string, file: string, render: Render): Promise<string | undefined> {
+  const tags = findRawTags(code, file);
+  if (tags.length === 0) return undefined;
+  const replacements = await Promise.all(
+    tags.map(async ({ tag }) => {
+      const attributes: Record<string, unknown> = {};
+      const expressions: Record<string, string> = {};
+      for (const attribute of tag.attributes) {
+        if (!isDynamic(attribute.value)) {
+          attributes[HTML_NAMES[attribute.name] ?? attribute.name] = attribute.value;
+          continue;
+        }
+        const prop = JSX_EXPRESSIONS[attribute.name];
+        if (prop === undefined) {
+          if (attribute.name === '...' || GENERATION_ATTRIBUTES.includes(attribute.name as never)) continue; // the scan reported it
+          throw new GenImageError(InvalidAttribute, `${attribute.name}={${attribute.value.expression}} is an expression; in a component the image is made at build time, so only ${Object.keys(JSX_EXPRESSIONS).filter((name) => name !== 'class' && name !== 'fetchpriority').join(', ')} may be expressions.`, {
+            location: attribute.location,
+            hint: `Write ${attribute.name} as a literal, e.g. ${attribute.name}={[480, 960]} or ${attribute.name}="value".`,
+          });
+        }
+        // The renderer needs a value to check; the expression replaces it on the <img>.
+        if (prop === 'alt') attributes['alt'] = '';
+        expressions[prop] = attribute.value.expression;
+      }
+      return htmlToJsx(await render(attributes, tag), expressions);
+    }),
+  );
+  let result = '';
+  let at = 0;
+  tags.forEach(({ start, end }, index) => {
+    result += code.slice(at, start) + replacements[index]!;
+    at = end;
+  });
+  return result + code.slice(at);
 }

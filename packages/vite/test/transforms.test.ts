@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { injectOrigins, replaceMarkdownTags } from '../src/transforms.ts';
+import { injectOrigins, replaceJsxMarkers, replaceMarkdownTags } from '../src/transforms.ts';
 
 describe('injectOrigins', () => {
   test('adds the marker location to each <GenImage> tag, and to nothing else', () => {
@@ -83,5 +83,40 @@ describe('replaceMarkdownTags', () => {
 
   test('leaves a module without raw tags alone', async () => {
     expect(await replaceMarkdownTags('const html = () => "<p>hi</p>";', 'hi', 'a.md', async () => '')).toBeUndefined();
+  });
+});
+
+describe('replaceJsxMarkers', () => {
+  const picture = '<picture><img src="/assets/fox-1-64.jpg" alt="" width="64" height="36" class="lit"></picture>';
+
+  test('replaces each literal marker with JSX, passing expressions on to the <img>', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const code = [
+      "import { GenImage } from '@genimage/vite/react';",
+      'export const A = () => (',
+      '  <div>',
+      '    <GenImage prompt="a fox" seed={1} className={styles.hero} alt={t("fox")} fetchPriority="high" />',
+      '  </div>',
+      ');',
+    ].join('\n');
+    const result = await replaceJsxMarkers(code, 'src/A.tsx', async (attributes, marker) => {
+      seen.push({ ...attributes, at: `${marker.location.line}:${marker.location.column}` });
+      return picture;
+    });
+    expect(seen).toEqual([{ prompt: 'a fox', seed: 1, alt: '', fetchpriority: 'high', at: '4:5' }]);
+    expect(result).toBe(code.replace(/<GenImage[^\n]*\/>/, '<picture><img src={"/assets/fox-1-64.jpg"} width={64} height={36} className={styles.hero} alt={t("fox")} /></picture>'));
+  });
+
+  test('an expression the build cannot read is an error at its attribute', async () => {
+    const code = 'export const A = () => <GenImage prompt="a fox" widths={w} alt="x" />;';
+    await expect(replaceJsxMarkers(code, 'src/A.jsx', async () => picture)).rejects.toMatchObject({
+      code: 'InvalidAttribute',
+      location: { file: 'src/A.jsx', line: 1, column: 49 },
+      message: expect.stringContaining('widths={w} is an expression'),
+    });
+  });
+
+  test('leaves a module without markers alone', async () => {
+    expect(await replaceJsxMarkers('export const A = () => <img />;', 'src/A.tsx', async () => picture)).toBeUndefined();
   });
 });

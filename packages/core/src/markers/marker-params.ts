@@ -3,7 +3,7 @@
  * ones, applies precedence (marker attribute > preset > config defaults) and validates with the
  * one schema, `generationParamsSchema`, phrasing each problem per attribute. Pure.
  */
-import { DynamicAttribute, InvalidAttribute, formatLocation, type SourceLocation } from '../errors.ts';
+import { DynamicAttribute, InvalidAttribute, UnsupportedMarkerFile, formatLocation, type SourceLocation } from '../errors.ts';
 import {
   ASPECT_RATIOS,
   DEFAULT_MODEL,
@@ -65,7 +65,18 @@ export interface MarkerInterpretation {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * Vue and Svelte templates: no renderer replaces markers there yet, so a marker would be paid for
+ * and shipped raw. Refused, located, before anything is generated.
+ */
+const UNSUPPORTED_FILE = /\.(vue|svelte)$/i;
+
 export function interpretMarker(marker: Marker, context: MarkerContext = {}): MarkerInterpretation {
+  const unsupported = UNSUPPORTED_FILE.exec(marker.file)?.[1];
+  if (unsupported) {
+    const message = `<GenImage> in a .${unsupported.toLowerCase()} file is not supported yet: no build would render it, so nothing is generated for it.`;
+    return { diagnostics: [createDiagnostic(UnsupportedMarkerFile, 'error', message, marker.location)] };
+  }
   const diagnostics: Diagnostic[] = [];
   const given = new Map<GenerationAttribute, MarkerAttribute>();
   const dynamic = new Set<GenerationAttribute>();

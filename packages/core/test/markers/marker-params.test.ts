@@ -52,6 +52,15 @@ describe('marker-params', () => {
     expect(request?.render).toEqual({ widths: '320, 640', formats: ['webp'], quality: 80, loading: 'eager', decoding: 'sync', fetchpriority: 'high', placeholder: 'none' });
   });
 
+  it.each(['src/App.vue', 'src/lib/Card.svelte'])('refuses a marker in %s, located, with nothing to generate', (file) => {
+    const { markers } = parseMarkers('<template>\n  <GenImage prompt="a cat" alt="x" />\n</template>', file);
+    const { request, diagnostics } = interpretMarker(markers[0]!);
+    expect(request).toBeUndefined();
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ severity: 'error', code: 'UnsupportedMarkerFile', location: { file, line: 2, column: 3 }, message: expect.stringContaining('is not supported yet') }),
+    ]);
+  });
+
   it('lists the generation attributes', () => {
     expect(GENERATION_ATTRIBUTES).toEqual(['prompt', 'seed', 'n', 'pick', 'aspectRatio', 'imageSize', 'model', 'reference', 'preset']);
   });

@@ -1,0 +1,104 @@
+/**
+ * The renderer's HTML (`<picture>` with `<source>`s and an `<img>`, or a pending `<img>`) as the
+ * equivalent JSX, for markers in `.jsx`/`.tsx` components: one markup, whatever renders it. Only
+ * reads the renderer's own output (double-quoted, escaped attributes; `source` and `img` void),
+ * so this is not a general HTML parser.
+ */
+import { decodeEntities } from '../markers/literals.ts';
+
+/** HTML attribute names that React spells otherwise. */
+const REACT_NAMES: Record<string, string> = {
+  class: 'className',
+  srcset: 'srcSet',
+  fetchpriority: 'fetchPriority',
+  crossorigin: 'crossOrigin',
+  referrerpolicy: 'referrerPolicy',
+};
+
+const TAG = /<(\/?)([a-z]+)((?:\s+[\w:-]+(?:="[^"]*")?)*)\s*>/g;
+const ATTRIBUTE = /\s+([\w:-]+)(?:="([^"]*)")?/g;
+
+/**
+ * JSX for `html`. `imgProps` are expressions for props of the `<img>`, as written in the marker
+ * (e.g. `{ className: 'styles.hero' }`): each replaces the rendered value, except `style`, which
+ * is spread over the rendered style (the placeholder) so both apply.
+ */
+export function htmlToJsx(html: string, imgProps: Readonly<Record<string, string>> = {}): string {
+  let jsx = '';
+  let at = 0;
+  for (const match of html.matchAll(TAG)) {
+    if (match.index !== at) throw new TypeError(`htmlToJsx reads tags only, found text at ${at}: ${html.slice(at, at + 20)}`);
+    const [, closing, name, attributes = ''] = match;
+    at = match.index + match[0].length;
+    if (closing) {
+      jsx += `</${name}>`;
+      continue;
+    }
+    const overrides = name === 'img' ? imgProps : {};
+    let rendered = [...attributes.matchAll(ATTRIBUTE)].map(([, attribute, value]) => ({ attribute: attribute!, value: value === undefined ? undefined : decodeEntities(value) }));
+    let extra = '';
+    for (const [prop, expression] of Object.entries(overrides)) {
+      const same = rendered.find(({ attribute }) => (REACT_NAMES[attribute] ?? attribute) === prop);
+      rendered = rendered.filter((entry) => entry !== same);
+      extra += prop === 'style' && same?.value ? ` style={{ ...${JSON.stringify(styleObject(same.value))}, ...(${expression}) }}` : ` ${prop}={${expression}}`;
+    }
+    const props = rendered.map(({ attribute, value }) => jsxAttribute(attribute, value));
+    const isVoid = name === 'img' || name === 'source';
+    jsx += `<${name}${props.join('')}${extra}${isVoid ? ' />' : '>'}`;
+  }
+  if (at !== html.length) throw new TypeError(`htmlToJsx reads tags only, found text at ${at}`);
+  return jsx;
+}
+
+function jsxAttribute(name: string, value: string | undefined): string {
+  if (value === undefined) return ` ${name}`;
+  if (name === 'style') return ` style={${JSON.stringify(styleObject(value))}}`;
+  if (name === 'onload') return ` onLoad={${loadHandler(value)}}`;
+  if (name === 'width' || name === 'height') return ` ${name}={${Number(value)}}`;
+  return ` ${REACT_NAMES[name] ?? name}={${JSON.stringify(value)}}`;
+}
+
+/** `a:b;background-image:url("x")` as React's style object (custom properties keep their name). */
+function styleObject(css: string): Record<string, string> {
+  const style: Record<string, string> = {};
+  for (const declaration of splitDeclarations(css)) {
+    const colon = declaration.indexOf(':');
+    if (colon <= 0) continue;
+    const property = declaration.slice(0, colon).trim();
+    const name = property.startsWith('--') ? property : property.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    style[name] = declaration.slice(colon + 1).trim();
+  }
+  return style;
+}
+
+/** Declarations split at `;` outside quotes and parentheses (a data URL holds both). */
+function splitDeclarations(css: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let start = 0;
+  for (let i = 0; i < css.length; i++) {
+    const c = css[i]!;
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ';' && depth === 0) {
+      parts.push(css.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(css.slice(start));
+  return parts.filter((part) => part.trim() !== '');
+}
+
+/**
+ * The renderer's inline `onload` (it removes a placeholder property once a transparent image has
+ * loaded) as a React handler doing the same.
+ */
+function loadHandler(script: string): string {
+  const property = /removeProperty\('([\w-]+)'\)/.exec(script)?.[1];
+  if (!property) throw new TypeError(`htmlToJsx does not know the onload script ${script}`);
+  return `(event) => event.currentTarget.style.removeProperty(${JSON.stringify(property)})`;
+}

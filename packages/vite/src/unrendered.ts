@@ -1,0 +1,51 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { formatLocation } from '@genimage/core';
+import type { Rollup } from 'vite';
+import { findRawTags } from './raw-tags.ts';
+
+/** The module behind `@genimage/vite/react`: in a bundle, it means a `<GenImage>` nothing replaced. */
+const REACT_STUB = (() => {
+  const file = fileURLToPath(new URL('./react.js', import.meta.url));
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+})();
+
+/**
+ * Scanned means rendered, or refused: every `<GenImage>` left in what a build emits, as a line
+ * naming where it is. A raw tag in an HTML page or a JavaScript chunk would ship as it is, and the
+ * `<GenImage>` component of `@genimage/vite/react` only renders when the plugin replaced it.
+ */
+export function unrenderedMarkers(bundle: Rollup.OutputBundle, root: string): string[] {
+  const found: string[] = [];
+  const relative = (id: string) => (id.startsWith(`${root}/`) ? id.slice(root.length + 1) : id);
+  for (const output of Object.values(bundle)) {
+    if (output.type === 'asset') {
+      if (!output.fileName.endsWith('.html') || typeof output.source !== 'string' || !output.source.includes('<GenImage')) continue;
+      for (const { tag } of findRawTags(output.source, output.fileName)) found.push(`${formatLocation(tag.location)}: a raw <GenImage> tag in the built page`);
+      continue;
+    }
+    for (const [id, module] of Object.entries(output.modules)) {
+      if (module.renderedLength === 0) continue;
+      if (realpathOr(id) === REACT_STUB) {
+        const importers = output.moduleIds.filter((other) => other !== id).map(relative);
+        found.push(`${output.fileName}: <GenImage> from @genimage/vite/react is used but was not replaced (only literal <GenImage ... /> tags in .jsx/.tsx files are), in ${importers.join(', ') || 'this chunk'}`);
+      } else if (module.code !== null && /<GenImage[\s/>]/.test(module.code)) {
+        found.push(`${relative(id)}: a raw <GenImage> tag in the JavaScript of ${output.fileName}`);
+      }
+    }
+  }
+  return found;
+}
+
+function realpathOr(id: string): string {
+  if (id.startsWith('\0')) return id;
+  try {
+    return realpathSync(id);
+  } catch {
+    return id;
+  }
+}
