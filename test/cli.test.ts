@@ -52,6 +52,104 @@ describe('help and version', () => {
   });
 });
 
+describe('help for each command', () => {
+  const DESCRIPTIONS: [string, string][] = [
+    ['scan', 'List every <GenImage> marker'],
+    ['plan', 'Show what a build would generate'],
+    ['generate', 'Generate the missing images'],
+    ['check', 'CI gate: exit 0 when every marker has a verified cached image'],
+    ['prune', 'Delete cache entries no marker uses'],
+    ['gallery', 'Write a static HTML contact sheet'],
+  ];
+
+  it.each(DESCRIPTIONS)('%s --help starts with what the command does, and has an example', async (command, description) => {
+    const result = await run([command, '--help'], { cwd: process.cwd() });
+    expect(result.code).toBe(0);
+    const [header, summary, usage] = result.stdout.split('\n\n');
+    expect(header).toMatch(/^genimage\/\d+\.\d+\.\d+/);
+    expect(summary).toMatch(new RegExp(`^${description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\\.$`));
+    expect(usage).toBe(`Usage:\n  $ genimage ${command} [options]`);
+    expect(result.stdout).toMatch(new RegExp(`Examples:\\n {2}\\$ (\\w+=\\S+ )?genimage ${command}`));
+  });
+
+  it('genimage help <command> is <command> --help', async () => {
+    for (const [command] of DESCRIPTIONS) {
+      const help = await run(['help', command], { cwd: process.cwd() });
+      expect(help.code).toBe(0);
+      expect(help.stdout).toBe((await run([command, '--help'], { cwd: process.cwd() })).stdout);
+    }
+  });
+
+  it('genimage help is genimage --help, and lists help among the commands', async () => {
+    const help = await run(['help'], { cwd: process.cwd() });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe((await run(['--help'], { cwd: process.cwd() })).stdout);
+    expect(help.stdout).toMatch(/\n {2}help \[command\] +Show the help of the CLI, or of one command\n/);
+  });
+
+  it('genimage help <unknown> is a usage error with the nearest command', async () => {
+    const result = await run(['help', 'genrate'], { cwd: process.cwd() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Unknown command "genrate". Commands: scan, plan, generate, check, prune, gallery, help. Did you mean `generate`?');
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('did you mean', () => {
+  it.each([
+    ['scna', 'scan'],
+    ['generat', 'generate'],
+    ['pln', 'plan'],
+    ['chekc', 'check'],
+    ['halp', 'help'],
+  ])('genimage %s suggests %s', async (typed, command) => {
+    const result = await run([typed], { cwd: process.cwd() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`Unknown command "${typed}". Commands: scan, plan, generate, check, prune, gallery, help. Did you mean \`${command}\`?`);
+  });
+
+  it('a command nothing is near to gets the list alone', async () => {
+    const result = await run(['build'], { cwd: process.cwd() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Unknown command "build". Commands: scan, plan, generate, check, prune, gallery, help.\n');
+  });
+
+  it.each([
+    [['generate', '--dryrun'], 'Unknown option `--dryrun`. Did you mean `--dry-run`?'],
+    [['generate', '--concurency', '2'], 'Unknown option `--concurency`. Did you mean `--concurrency`?'],
+    [['scan', '--Json'], 'Unknown option `--Json`. Did you mean `--json`?'],
+    [['scan', '-json'], 'Unknown option `-json`. Did you mean `--json`?'],
+    [['check', '--no-framework-confg'], 'Unknown option `--no-framework-confg`. Did you mean `--no-framework-config`?'],
+    [['check', '--roots=site'], 'Unknown option `--roots`. Did you mean `--root`?'],
+    [['--hlep'], 'Unknown option `--hlep`. Did you mean `--help`?'],
+  ])('%j: the flag as typed and the nearest one', async (args, message) => {
+    const root = await copyFixture('cli-basic');
+    const result = await run(args, { cwd: root, env: api.env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(api.server().requests).toHaveLength(0);
+  });
+
+  it('a flag of another command is named as typed, with the commands that take it', async () => {
+    const root = await copyFixture('cli-basic');
+    const result = await run(['scan', '--dry-run'], { cwd: root });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Unknown option `--dry-run`. It is an option of `genimage generate` and `genimage prune`, not of `genimage scan`.');
+    expect(result.stderr).not.toContain('dryRun');
+    expect(result.stderr).toContain('Run `genimage scan --help` for usage.');
+  });
+
+  it('a flag nothing is near to is named alone; values and what follows -- are not flags', async () => {
+    const root = await copyFixture('cli-basic');
+    const unknown = await run(['check', '--no-color'], { cwd: root });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown option `--no-color`.\n');
+    expect(unknown.stderr).not.toContain('`--color`');
+    const rest = await run(['gallery', '--out', 'review.html', '--', '--whatever'], { cwd: root });
+    expect(rest.stderr).not.toContain('Unknown option');
+  });
+});
+
 describe('exit code 2: usage and config errors', () => {
   it('an unknown command', async () => {
     const result = await run(['generat'], { cwd: process.cwd() });

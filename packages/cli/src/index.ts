@@ -3,7 +3,7 @@
  * is missing, what costs what, what is unused) live in @genimage/core.
  */
 import { readFileSync } from 'node:fs';
-import { cac } from 'cac';
+import { type Command, cac } from 'cac';
 import { checkCommand } from './commands/check.ts';
 import { DEFAULT_GALLERY, galleryCommand } from './commands/gallery.ts';
 import { generateCommand } from './commands/generate.ts';
@@ -12,10 +12,11 @@ import { type Input, type PruneFlags, pruneCommand } from './commands/prune.ts';
 import { scanCommand } from './commands/scan.ts';
 import { EXIT, type GlobalFlags, UsageError, reportFatal } from './context.ts';
 import { Output, type Stream } from './output.ts';
+import { didYouMean, flagNames, isKnownFlag, typedFlags } from './usage.ts';
 
 export { EXIT } from './context.ts';
 
-const COMMANDS = ['scan', 'plan', 'generate', 'check', 'prune', 'gallery'] as const;
+const COMMANDS = ['scan', 'plan', 'generate', 'check', 'prune', 'gallery', 'help'] as const;
 
 const EXIT_CODES = `  0  success
   1  the work failed: a failed generation, a missing or corrupt image (check, frozen
@@ -47,9 +48,12 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   // cac calls the action after checking flags; the action only records what to run.
   let selected: { body: Body<GlobalFlags>; flags: GlobalFlags } | undefined;
   const define = <F extends GlobalFlags>(name: string, description: string, body: Body<F>) =>
-    cli.command(name, description).action((flags: F) => {
-      selected = { body: body as Body<GlobalFlags>, flags };
-    });
+    cli
+      .command(name, description)
+      .usage(`${name} [options]`)
+      .action((flags: F) => {
+        selected = { body: body as Body<GlobalFlags>, flags };
+      });
   const json = ['--json', 'Print one JSON document on stdout (human text goes to stderr)'] as const;
 
   cli.option('--root <dir>', 'Project root to scan (default: the current directory)');
@@ -61,7 +65,9 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   define('scan', 'List every <GenImage> marker: file:line:col, key, cached / missing / corrupt', scanCommand)
     .option(...json)
     .example('  $ genimage scan --json | jq ".counts"');
-  define('plan', 'Show what a build would generate and estimate the credits (no network)', planCommand).option(...json);
+  define('plan', 'Show what a build would generate and estimate the credits (no network)', planCommand)
+    .option(...json)
+    .example('  $ genimage plan --json | jq ".estimatedCredits"');
   define('generate', 'Generate the missing images and cache them', generateCommand)
     .option('--concurrency <n>', 'Generations at once, 1 to 64 (default: the `concurrency` option, 4)')
     .option('--dry-run', 'Only show the plan, like `genimage plan`')
@@ -69,7 +75,9 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .option(...json)
     .example('  $ genimage generate --concurrency 2')
     .example('  $ GENIMAGE_FROZEN=0 genimage generate   # generate in CI on purpose');
-  define('check', 'CI gate: exit 0 when every marker has a verified cached image (no API key needed)', checkCommand).option(...json);
+  define('check', 'CI gate: exit 0 when every marker has a verified cached image (no API key needed)', checkCommand)
+    .option(...json)
+    .example('  $ CI=1 genimage check   # the verdict CI gives: offline placeholders do not count');
   define('prune', 'Delete cache entries no marker uses, after a y/N on a terminal', (flags: PruneFlags, out) => pruneCommand(flags, out, io.stdin))
     .option('--dry-run', 'Only list what would be deleted')
     .option('--yes', 'Delete without asking (required when stdin is not a terminal, and with --json)')
@@ -79,15 +87,34 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   define('gallery', `Write a static HTML contact sheet of the cached images (default: ${DEFAULT_GALLERY})`, galleryCommand)
     .option('--out <file>', `Where to write the HTML, relative to the root (default: ${DEFAULT_GALLERY})`)
     .example('  $ genimage gallery --out review/images.html');
+  // Shown by main() itself: `help` needs no project, and `genimage help scan` is `genimage scan --help`.
+  cli
+    .command('help [command]', 'Show the help of the CLI, or of one command')
+    .usage('help [command]')
+    .example('  $ genimage help generate');
 
-  cli.help((sections) => [
-    // cac shows "(default: true)" on a --no- flag, which reads as the opposite of what it does.
-    ...sections.map((section) => ({ ...section, body: section.body.replace(/ \(default: true\)/g, '') })),
-    { title: 'Output', body: OUTPUT },
-    { title: 'Exit codes', body: EXIT_CODES },
-    { title: 'Environment', body: ENVIRONMENT },
-  ]);
+  // The command whose help is printed: `genimage help <command>` prints another command's help.
+  let helpFor: Command | undefined;
+  cli.help((sections) => {
+    const shown = helpFor ?? cli.matchedCommand;
+    // cac shows a command's description only in the list of commands; its own help starts with it.
+    const description = shown && !shown.isGlobalCommand ? [{ body: `${shown.description}.` }] : [];
+    const [header, usage, ...rest] = sections;
+    return [
+      ...(header ? [header] : []),
+      ...description,
+      ...(usage ? [usage] : []),
+      // cac shows "(default: true)" on a --no- flag, which reads as the opposite of what it does.
+      ...rest.map((section) => ({ ...section, body: section.body.replace(/ \(default: true\)/g, '') })),
+      { title: 'Output', body: OUTPUT },
+      { title: 'Exit codes', body: EXIT_CODES },
+      { title: 'Environment', body: ENVIRONMENT },
+    ];
+  });
   cli.version(version);
+
+  const commandNamed = (name: string) => cli.commands.find((candidate) => candidate.name === name);
+  const unknownCommand = (name: string) => new UsageError(`Unknown command "${name}". Commands: ${COMMANDS.join(', ')}.${didYouMean(name, COMMANDS)}`);
 
   let out = new Output(io);
   let command: string | undefined;
@@ -96,20 +123,50 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     if (parsed.options['help'] || (parsed.options['version'] && !cli.matchedCommand)) return EXIT.ok;
     const flags = parsed.options as GlobalFlags;
     out = new Output({ ...io, json: Boolean(flags.json), silent: Boolean(flags.silent), verbose: Boolean(flags.verbose) });
-    if (!cli.matchedCommand) {
+    const matched = cli.matchedCommand;
+    if (!matched) {
       const name = parsed.args[0];
-      if (name !== undefined) throw new UsageError(`Unknown command "${name}". Commands: ${COMMANDS.join(', ')}.`);
+      if (name !== undefined) throw unknownCommand(name);
+      // Without a command, a flag of any command is no mistake yet; the missing command is.
+      checkFlags(argv, cli, cli.commands);
       // Under --json, stdout is the JSON document's alone.
       if (!out.json) cli.outputHelp();
       throw new UsageError('A command is required.');
     }
-    command = cli.matchedCommand.name;
+    if (matched.name === 'help') {
+      const name = parsed.args[0];
+      const target = name === undefined ? cli.globalCommand : commandNamed(name);
+      if (!target) throw unknownCommand(name!);
+      helpFor = target;
+      target.outputHelp();
+      return EXIT.ok;
+    }
+    command = matched.name;
+    checkFlags(argv, cli, [matched]);
     cli.runMatchedCommand();
     if (!selected) throw new Error(`No action for ${command}`);
     return await selected.body(textValues(selected.flags), out);
   } catch (error) {
     const cacError = error instanceof Error && error.name === 'CACError';
     return reportFatal(cacError ? new UsageError(`${error.message}.`) : error, out, command);
+  }
+}
+
+/**
+ * Fails on a flag that none of `commands` (nor the global options) takes, named as it was typed,
+ * with the nearest valid flag, or the commands that do take it. cac would name `--dry-run` as
+ * `--dryRun` and only after the command's own checks.
+ */
+function checkFlags(argv: readonly string[], cli: ReturnType<typeof cac>, commands: readonly Command[]): void {
+  const namesOf = (owner: Command) => owner.options.flatMap((option) => flagNames(option.rawName));
+  const known = [...namesOf(cli.globalCommand), ...commands.flatMap(namesOf)];
+  for (const typed of typedFlags(argv)) {
+    if (isKnownFlag(typed, known)) continue;
+    const near = didYouMean(typed.startsWith('--') ? typed : `-${typed}`, known.filter((name) => name.startsWith('--')));
+    const takers = cli.commands.filter((other) => !commands.includes(other) && namesOf(other).includes(typed)).map((other) => `\`genimage ${other.name}\``);
+    const elsewhere =
+      takers.length > 0 && commands.length === 1 ? ` It is an option of ${takers.join(' and ')}, not of \`genimage ${commands[0]!.name}\`.` : '';
+    throw new UsageError(`Unknown option \`${typed}\`.${near}${elsewhere}`);
   }
 }
 
