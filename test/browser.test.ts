@@ -1,16 +1,19 @@
 /**
- * The demo site in a real browser: built with `astro build` (offline `local` provider), served
- * from dist/ over HTTP, every page opened in headless Chromium. Every image must load and carry
- * alt, width and height; every srcset candidate must answer 200.
+ * The example sites in a real browser: each built offline (`local` provider: the Astro demo with
+ * `astro build`, the two Vite examples with `vite build` in a copy), served from its output over
+ * HTTP, every page opened in headless Chromium. Every image must load and carry alt, width and
+ * height; every srcset candidate must answer 200.
  */
+import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { TMP, astroBuild } from './fixtures/astro-harness/harness.ts';
+import { TMP, astroBuild, copySite, removeTemps } from './fixtures/astro-harness/harness.ts';
 
 const demo = path.resolve(import.meta.dirname, '../examples/astro-site');
 const outDir = path.join(TMP, `demo-dist-${process.pid}`);
@@ -19,10 +22,7 @@ const TYPES: Record<string, string> = {
   '.webp': 'image/webp', '.jpg': 'image/jpeg', '.png': 'image/png', '.svg': 'image/svg+xml',
 };
 
-let server: Server;
-let origin: string;
 let browser: Browser;
-let pages: string[];
 
 async function htmlPages(dir: string, prefix = '/'): Promise<string[]> {
   const found: string[] = [];
@@ -50,13 +50,10 @@ function serve(root: string): Promise<Server> {
   return new Promise((resolve) => httpServer.listen(0, '127.0.0.1', () => resolve(httpServer)));
 }
 
+const closeServer = (server: Server | undefined) => new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+const originOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
 beforeAll(async () => {
-  // CI=true would freeze generation: the demo renders its placeholders here on purpose.
-  const build = await astroBuild(demo, { GENIMAGE_FROZEN: '0', SHARK_API_KEY: '' }, ['--outDir', outDir]);
-  expect(build.code, build.output).toBe(0);
-  pages = await htmlPages(outDir);
-  server = await serve(outDir);
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -65,9 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  const { rm } = await import('node:fs/promises');
-  await rm(outDir, { recursive: true, force: true });
+  await removeTemps();
 });
 
 /**
@@ -98,6 +93,26 @@ interface ImageReport {
 }
 
 describe('the demo site in Chromium', () => {
+  let server: Server;
+  let origin: string;
+  let pages: string[];
+
+  // In the suite: filtering on the Vite examples (-t) skips this build.
+  beforeAll(async () => {
+    // CI=true would freeze generation: the demo renders its placeholders here on purpose.
+    const build = await astroBuild(demo, { GENIMAGE_FROZEN: '0', SHARK_API_KEY: '' }, ['--outDir', outDir]);
+    expect(build.code, build.output).toBe(0);
+    pages = await htmlPages(outDir);
+    server = await serve(outDir);
+    origin = originOf(server);
+  });
+
+  afterAll(async () => {
+    await closeServer(server);
+    const { rm } = await import('node:fs/promises');
+    await rm(outDir, { recursive: true, force: true });
+  });
+
   test('has at least six pages', () => {
     expect(pages.length).toBeGreaterThanOrEqual(6);
   });
@@ -161,6 +176,122 @@ describe('the demo site in Chromium', () => {
     await page.close();
   });
 });
+
+const examples = path.resolve(import.meta.dirname, '../examples');
+const viteBin = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
+
+/**
+ * `vite build` in `root`, reading its own vite.config, offline: no key (the `local` provider),
+ * CI cleared so nothing is frozen, and without what vitest sets (NODE_ENV=test).
+ */
+function viteBuild(root: string): Promise<{ code: number | null; output: string }> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && !name.startsWith('VITEST')));
+  const env = { ...inherited, CI: '', GENIMAGE_FROZEN: '0', SHARK_API_KEY: '', NO_COLOR: '1', FORCE_COLOR: '0' };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [viteBin, 'build'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** What one page showed: its images and the URLs of every srcset candidate of its pictures. */
+interface Visit {
+  report: ImageReport[];
+  candidates: string[];
+  /** Uncaught errors of the page's scripts. */
+  errors: string[];
+}
+
+/** Opens `url`, waits for `pictures` <picture> elements (a client-rendered page draws them late), loads every image. */
+async function visit(context: BrowserContext, url: string, pictures: number): Promise<Visit> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  try {
+    const response = await page.goto(url, { waitUntil: 'load' });
+    expect(response?.status(), url).toBe(200);
+    await page.waitForFunction(`document.querySelectorAll('picture').length >= ${pictures}`, undefined, { timeout: 15_000 });
+    const report = (await page.evaluate(COLLECT_IMAGES)) as ImageReport[];
+    const srcsets = await page.locator('picture source, picture img').evaluateAll((elements) => elements.map((element) => (element as unknown as { getAttribute(name: string): string | null }).getAttribute('srcset') ?? ''));
+    const candidates = srcsets.flatMap((srcset) => srcset.split(',').map((candidate) => candidate.trim().split(/\s+/)[0]!)).filter(Boolean);
+    return { report, candidates, errors };
+  } finally {
+    await page.close();
+  }
+}
+
+const VITE_EXAMPLES = [
+  { name: 'vite-html', pictures: { '/': 3, '/about/': 1 } as Record<string, number> },
+  // Rendered client-side: the <picture> elements appear once the bundle has run.
+  { name: 'vite-react', pictures: { '/': 3 } as Record<string, number> },
+];
+
+for (const example of VITE_EXAMPLES) {
+  describe(`the ${example.name} example, built with vite build, in Chromium`, () => {
+    let dist: string;
+    let server: Server;
+    let origin: string;
+
+    beforeAll(async () => {
+      const root = await copySite(path.join(examples, example.name));
+      const build = await viteBuild(root);
+      expect(build.code, build.output).toBe(0);
+      dist = path.join(root, 'dist');
+      server = await serve(dist);
+      origin = originOf(server);
+    });
+
+    afterAll(async () => {
+      await closeServer(server);
+    });
+
+    test('builds every page, with no marker left', async () => {
+      expect(await htmlPages(dist)).toEqual(Object.keys(example.pictures).sort());
+      for (const pathname of Object.keys(example.pictures)) {
+        const html = await readFile(path.join(dist, pathname, 'index.html'), 'utf8');
+        expect(html.replace(/<!--[\s\S]*?-->/g, ''), pathname).not.toContain('<GenImage');
+      }
+      const scripts = (await readdir(path.join(dist, 'assets'))).filter((file) => file.endsWith('.js'));
+      for (const script of scripts) expect(await readFile(path.join(dist, 'assets', script), 'utf8'), script).not.toContain('reached the browser unreplaced');
+    });
+
+    test('every image loads, with alt, width and height, and every srcset candidate answers 200', async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const candidates = new Set<string>();
+      try {
+        for (const [pathname, pictures] of Object.entries(example.pictures)) {
+          const { report, candidates: found, errors } = await visit(context, origin + pathname, pictures);
+          expect(errors, pathname).toEqual([]);
+          expect(report, pathname).toHaveLength(pictures);
+          for (const image of report) {
+            const label = `${pathname} ${image.currentSrc || image.src}`;
+            expect(image.naturalWidth, label).toBeGreaterThan(0);
+            expect(image.alt, label).toBeTruthy();
+            expect(Number(image.width), label).toBeGreaterThan(0);
+            expect(Number(image.height), label).toBeGreaterThan(0);
+            expect(image.pending, label).toBe(false);
+            expect(image.inPicture, label).toBe(true);
+            // Chromium picks the first <source> it supports: AVIF.
+            expect(image.currentSrc, label).toMatch(/\.avif$/);
+          }
+          // A <source> per modern format (AVIF, WebP) and the <img>, each with candidates.
+          expect(found.length, pathname).toBeGreaterThanOrEqual(3 * pictures);
+          for (const url of found) candidates.add(url);
+        }
+      } finally {
+        await context.close();
+      }
+      for (const url of candidates) {
+        const response = await fetch(new URL(url, origin));
+        expect(response.status, url).toBe(200);
+        expect(response.headers.get('content-type'), url).toMatch(/^image\//);
+      }
+    });
+  });
+}
 
 interface Box {
   x: number;

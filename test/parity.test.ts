@@ -58,6 +58,8 @@ const SITES: { site: string; build: (root: string, buildEnv: Record<string, stri
   { site: 'fixtures/astro-markdown', build: astroBuild, expectMarkers: 3 },
   { site: 'fixtures/astro-parity', build: astroBuild, expectMarkers: 26 },
   { site: 'fixtures/vite-multipage', build: viteBuild, expectMarkers: 3 },
+  { site: '../examples/vite-html', build: viteBuild, expectMarkers: 4 },
+  { site: '../examples/vite-react', build: viteBuild, expectMarkers: 3 },
 ];
 
 describe.each(SITES)('parity of the CLI and the build: $site', ({ site, build, expectMarkers }) => {

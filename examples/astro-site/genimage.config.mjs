@@ -1,5 +1,5 @@
 // Shared by `astro build` (through @genimage/astro) and the genimage CLI.
-/** @type {import('@genimage/core').GenImageConfig} */
+/** @type {import('@genimage/astro').GenImageConfig} */
 export default {
   // With no key, offline placeholders: the site builds anywhere, for free.
   provider: process.env.SHARK_API_KEY ? 'shark' : 'local',

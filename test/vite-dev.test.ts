@@ -1,0 +1,242 @@
+/**
+ * `vite` dev with @genimage/vite on the two Vite examples (copied to test/.tmp), in-process
+ * through Vite's `createServer`, over HTTP on 127.0.0.1, against the image API test server.
+ * HTML pages and React modules render at once (a sized pending `<img>` while the images are
+ * generated in the background), then their `<picture>`, whose every URL the dev middleware
+ * serves; an edited prompt is generated on the next request, once.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { GenImageConfig } from '@genimage/core';
+import { startTestServer, type TestServer } from '@genimage/test-server';
+import genimage from '@genimage/vite';
+import react from '@vitejs/plugin-react';
+import { createServer, type PluginOption, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { copySite, removeTemps } from './fixtures/astro-harness/harness.ts';
+
+const examples = path.resolve(import.meta.dirname, '../examples');
+/** Small and few variants: the images are 64 px on their long edge. */
+const CONFIG: GenImageConfig = { provider: 'shark', render: { widths: [32, 64], formats: ['webp'], fallbackFormat: 'jpeg', quality: 70 } };
+/** How long the API takes to answer while a test wants to see pending images. */
+const SLOW = { kind: 'delay', ms: 3000 } as const;
+
+let api: TestServer;
+
+beforeAll(async () => {
+  api = await startTestServer({ longEdge: { '1K': 64 } });
+});
+afterAll(async () => {
+  await api?.close();
+  await removeTemps();
+});
+
+interface Dev {
+  root: string;
+  url: string;
+  /** HMR messages the server sent to a connected client, by type. */
+  messages: string[];
+  /** `status body` of a GET. */
+  get(pathname: string): Promise<string>;
+  /** Polls until the answer is 200 and `check` holds for its body; returns the body. */
+  until(pathname: string, check: (body: string) => boolean, timeoutMs?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A copy of `example` served by Vite on a free port, with an HMR client connected. */
+async function startDev(example: string, plugins: PluginOption[] = []): Promise<Dev> {
+  const root = await copySite(path.join(examples, example));
+  const logged: string[] = [];
+  const log = (message: string) => void logged.push(message);
+  const server: ViteDevServer = await createServer({
+    root,
+    configFile: false,
+    logLevel: 'silent',
+    clearScreen: false,
+    server: { host: '127.0.0.1', port: 0, strictPort: true },
+    plugins: [
+      genimage({
+        configFile: false,
+        config: CONFIG,
+        env: { SHARK_API_KEY: api.apiKey, SHARK_BASE_URL: api.baseUrl },
+        logger: { debug: log, info: log, warn: log, error: log },
+      }),
+      ...plugins,
+    ],
+  });
+  await server.listen();
+  const { port } = server.httpServer!.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const messages: string[] = [];
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/?token=${server.config.webSocketToken}`, 'vite-hmr');
+  socket.addEventListener('message', (event) => messages.push((JSON.parse(String(event.data)) as { type: string }).type));
+  await new Promise((resolve, reject) => {
+    socket.addEventListener('open', resolve);
+    socket.addEventListener('error', reject);
+  });
+  const get = async (pathname: string) => {
+    const response = await fetch(url + pathname);
+    return `${response.status} ${await response.text()}`;
+  };
+  return {
+    root,
+    url,
+    messages,
+    get,
+    async until(pathname, check, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const answer = await get(pathname);
+        if (answer.startsWith('200 ') && check(answer.slice(4))) return answer.slice(4);
+        if (Date.now() > deadline) throw new Error(`timed out waiting on ${pathname}:\n${answer}\n--- log:\n${logged.join('\n')}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
+    async close() {
+      socket.close();
+      await server.close();
+    },
+  };
+}
+
+/** The HTML without its comments, where a marker is only text. */
+const uncommented = (html: string) => html.replace(/<!--[\s\S]*?-->/g, '');
+
+/** The `<picture>` elements of a page. */
+const pictures = (html: string) => (html.match(/<picture>[\s\S]*?<\/picture>/g) ?? []).join('\n');
+
+/** Every URL of the `srcset`/`src` (HTML) or `srcSet`/`src` (compiled JSX) values: data URLs aside. */
+function imageUrls(text: string): string[] {
+  const urls = new Set<string>();
+  for (const [, value] of text.matchAll(/\b(?:srcset|srcSet|src)(?:=|:\s*)"([^"]*)"/g)) {
+    for (const candidate of value!.split(',')) {
+      const url = candidate.trim().split(/\s+/)[0];
+      if (url && !url.startsWith('data:')) urls.add(url);
+    }
+  }
+  return [...urls].sort();
+}
+
+/** Every image URL answers 200 with an image content type and some bytes. */
+async function expectServed(dev: Dev, urls: readonly string[]): Promise<void> {
+  for (const url of urls) {
+    const response = await fetch(dev.url + url);
+    expect(response.status, url).toBe(200);
+    expect(response.headers.get('content-type'), url).toMatch(/^image\//);
+    expect((await response.arrayBuffer()).byteLength, url).toBeGreaterThan(0);
+  }
+}
+
+const prompts = () => api.requests.map((request) => (request.body as { prompt: string }).prompt).sort();
+
+/** `<img data-genimage-pending>` with a width and a height, in HTML or in compiled JSX. */
+const PENDING_HTML = /<img [^>]*width="\d+" height="\d+"[^>]*data-genimage-pending/;
+
+describe('vite dev: the HTML example', () => {
+  let dev: Dev;
+  beforeAll(async () => {
+    api.reset();
+    api.always(SLOW);
+    dev = await startDev('vite-html');
+  });
+  afterAll(async () => {
+    api.always(undefined);
+    await dev?.close();
+  });
+
+  test('pages answer 200 with pending images while generating, then pictures whose every URL is served', async () => {
+    for (const pathname of ['/', '/about/']) {
+      const answer = await dev.get(pathname);
+      expect(answer, pathname).toMatch(/^200 /);
+      expect(uncommented(answer), pathname).not.toContain('<GenImage');
+      expect(answer, pathname).toMatch(PENDING_HTML);
+      if (pathname === '/') expect(answer).toMatch(/<img src="data:image\/svg\+xml,[^"]+" alt="A tide pool with starfish and anemones" width="1024" height="576"[^>]*data-genimage-pending>/);
+      expect(answer, pathname).not.toContain('<picture>');
+    }
+    api.always(undefined);
+    for (const [pathname, count] of [['/', 3], ['/about/', 1]] as const) {
+      const html = await dev.until(pathname, (text) => !text.includes('data-genimage-pending') && text.includes('<picture>'));
+      expect(uncommented(html), pathname).not.toContain('<GenImage');
+      expect(html.match(/<picture>/g), pathname).toHaveLength(count);
+      const urls = imageUrls(pictures(html));
+      expect(urls.length, pathname).toBeGreaterThanOrEqual(2 * count);
+      expect(urls.every((url) => url.startsWith('/assets/')), urls.join('\n')).toBe(true);
+      await expectServed(dev, urls);
+    }
+    // A name the renderer never gave is passed on: 404 (without text/html in Accept, Vite's SPA fallback stays out).
+    const unknown = await fetch(`${dev.url}/assets/a-rocky-tide-pool-at-low-tide-00000000-32.webp`, { headers: { accept: 'image/webp' } });
+    expect(unknown.status).toBe(404);
+    // Each live marker once; the commented-out one never.
+    expect(prompts()).toEqual([
+      'a hermit crab in a spiral shell on wet sand, macro photograph',
+      'a notebook and a hand lens on a wet rock by the sea, watercolor',
+      'a purple sea urchin in a rock crevice, macro photograph',
+      'a rocky tide pool at low tide, starfish and anemones, morning light, photograph',
+    ]);
+    expect(dev.messages).toContain('full-reload');
+  });
+
+  test("an edited marker's prompt: the page served next shows the new image, asked for once", async () => {
+    await dev.until('/about/', (text) => text.includes('<picture>'));
+    api.reset();
+    const file = path.join(dev.root, 'about/index.html');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('a notebook and a hand lens on a wet rock by the sea', 'a lighthouse on a rocky point at dusk'));
+    const html = await dev.until('/about/', (text) => text.includes('/assets/a-lighthouse-on-a-rocky-point'));
+    expect(html).not.toContain('a-notebook-and-a-hand-lens');
+    await expectServed(dev, imageUrls(pictures(html)));
+    expect(prompts()).toEqual(['a lighthouse on a rocky point at dusk, watercolor']);
+  });
+});
+
+describe('vite dev: the React example', () => {
+  let dev: Dev;
+  beforeAll(async () => {
+    api.reset();
+    api.always(SLOW);
+    dev = await startDev('vite-react', [react()]);
+  });
+  afterAll(async () => {
+    api.always(undefined);
+    await dev?.close();
+  });
+
+  test('the component module holds the compiled picture JSX, pending first, its URLs served once generated', async () => {
+    const pending = await dev.get('/src/App.tsx');
+    expect(pending).toMatch(/^200 /);
+    expect(pending).not.toContain('<GenImage');
+    // The stub is imported, never called nor rendered.
+    expect(pending).not.toMatch(/\bGenImage\s*\(|\(\s*GenImage\s*,/);
+    // 21:9 at 1K, the size the image will have: no layout shift when it arrives.
+    expect(pending).toMatch(/alt: "A night market under paper lanterns",\s+width: 1024,\s+height: 439,[^}]*"data-genimage-pending": true/);
+    api.always(undefined);
+    // Invalidated once the images exist: the next request compiles it again.
+    const code = await dev.until('/src/App.tsx', (text) => !text.includes('data-genimage-pending') && (text.match(/"picture"/g) ?? []).length === 3);
+    expect(code).not.toContain('<GenImage');
+    expect(code).not.toMatch(/\bGenImage\s*\(|\(\s*GenImage\s*,/);
+    expect(code).toMatch(/srcSet: "\/assets\/a-busy-night-market-with-[^"]+-32\.webp 32w/);
+    // The marker's expression stays on the <img>.
+    expect(code).toContain('className: styles.hero');
+    const urls = imageUrls(code);
+    expect(urls.length).toBeGreaterThanOrEqual(6);
+    expect(urls.every((url) => url.startsWith('/assets/')), urls.join('\n')).toBe(true);
+    await expectServed(dev, urls);
+    expect(prompts()).toEqual([
+      'a busy night market with paper lanterns and food stalls, rain on the street, photograph',
+      'a glass of iced milk tea with tapioca pearls, close-up photograph',
+      'steaming dumplings in a bamboo basket, close-up photograph',
+    ]);
+    expect(dev.messages).toContain('full-reload');
+  });
+
+  test("an edited marker's prompt: the module served next shows the new image, asked for once", async () => {
+    await dev.until('/src/App.tsx', (text) => !text.includes('data-genimage-pending'));
+    api.reset();
+    const file = path.join(dev.root, 'src/App.tsx');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('a glass of iced milk tea with tapioca pearls', 'a pot of jasmine tea on a wooden counter'));
+    const code = await dev.until('/src/App.tsx', (text) => text.includes('/assets/a-pot-of-jasmine-tea-on-a'));
+    expect(code).not.toContain('a-glass-of-iced-milk-tea');
+    await expectServed(dev, imageUrls(code));
+    expect(prompts()).toEqual(['a pot of jasmine tea on a wooden counter, close-up photograph']);
+  });
+});
