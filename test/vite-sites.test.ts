@@ -121,6 +121,16 @@ describe('vite build of HTML pages', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  test("the build log shows a prompt's control characters escaped and never the API key", async () => {
+    const site = await copySite('fixtures/vite-multipage');
+    await appendFile(path.join(site, 'index.html'), `<GenImage prompt="&#27;]0;pwned&#7; &#27;[2J with ${server.apiKey}" alt="x" />\n`);
+    const { error, log } = await viteBuild(site, { input: PAGES });
+    expect(error, log).toBeUndefined();
+    expect(log).toContain('\\x1b]0;pwned\\x07 \\x1b[2J with ***');
+    expect(log).not.toContain('\x1b');
+    expect(log).not.toContain(server.apiKey);
+  });
+
   test('a raw tag that no transform can render fails the build, naming where it is', async () => {
     const site = await copySite('fixtures/vite-multipage');
     await writeFile(path.join(site, 'inject.js'), "document.body.insertAdjacentHTML('beforeend', '<GenImage prompt=\"sneaked in\" alt=\"\" />');\n");

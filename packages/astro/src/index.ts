@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type Logger, formatError, recordAdapterOptions } from '@genimage/core';
+import { type Logger, escapeControls, formatError, recordAdapterOptions } from '@genimage/core';
 import genimagePlugin from '@genimage/vite';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { type GenImageIntegrationOptions, assetsPrefixFor, validateOptions } from './options.ts';
@@ -30,7 +30,8 @@ function coreLogger(logger: AstroIntegrationLogger): Logger {
 export default function genimage(options?: GenImageIntegrationOptions): AstroIntegration {
   let plugin: ReturnType<typeof genimagePlugin> | undefined;
   const report = (logger: AstroIntegrationLogger, error: unknown): never => {
-    const message = formatError(error);
+    // Control characters shown escaped: a prompt quoted in a message cannot drive the terminal.
+    const message = escapeControls(formatError(error), true);
     logger.error(message);
     // Astro prints what it catches; ours carries no stack, only what happened and what to do.
     const reported = new Error(message);

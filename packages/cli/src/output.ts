@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@genimage/core';
 import pc from 'picocolors';
-import { escapeControls } from './terminal-text.ts';
+import { escapeControls } from '@genimage/core';
 
 export interface Stream {
   write(text: string): unknown;

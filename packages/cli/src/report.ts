@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { type CacheStatus, type Diagnostic, GenImageError, type PlannedRequest, type SourceLocation, formatError } from '@genimage/core';
 import type { Output } from './output.ts';
-import { PREVIEW_LENGTH, escapeControls, quoteText } from './terminal-text.ts';
+import { PREVIEW_LENGTH, escapeControls, quoteText } from '@genimage/core';
 import { UsageError } from './usage.ts';
 
 /** `file:line:col`, the file relative to the root with `/` separators, on one line whatever its name. */

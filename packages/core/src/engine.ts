@@ -8,7 +8,7 @@ import { findConfigFile, loadConfigFile } from './config/config-file.ts';
 import { CacheCorrupt, FrozenMissing, GenImageError, InvalidAttribute, type SourceLocation, formatLocation, isGenImageError } from './errors.ts';
 import { FileSystemStore } from './cache/fs-store.ts';
 import { cacheKey } from './cache/key.ts';
-import { type Logger, silentLogger } from './logger.ts';
+import { type Logger, safeLogger, silentLogger } from './logger.ts';
 import { interpretMarker, type MarkerRequest } from './markers/marker-params.ts';
 import type { Diagnostic, LiteralValue, Marker } from './markers/markers.ts';
 import { type GenerationParams, generationParamsSchema } from './params.ts';
@@ -96,7 +96,7 @@ export class Engine {
     this.root = root;
     this.config = config;
     this.env = init.env ?? (process.env as GenImageEnv);
-    this.logger = init.logger ?? silentLogger;
+    this.logger = safeLogger(init.logger ?? silentLogger, [config.apiKey, this.env.SHARK_API_KEY]);
     this.frozen = resolveFrozen({ flag: init.frozen ?? false, config: config.frozen, env: this.env });
     this.providerId = resolveProviderId(config, this.env);
     const cacheDir = resolveCacheDir(root, config);

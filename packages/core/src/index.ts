@@ -2,6 +2,7 @@
 // part in its own folder (see README.md's "Developing" for the layers).
 export * from './errors.ts';
 export * from './logger.ts';
+export * from './terminal-text.ts';
 export * from './hash.ts';
 export * from './params.ts';
 export * from './dimensions.ts';

@@ -1,3 +1,5 @@
+import { escapeControls } from './terminal-text.ts';
+
 /** Where core reports. Core never writes to the console itself: adapters pass their own logger. */
 export interface Logger {
   debug(message: string): void;
@@ -12,3 +14,19 @@ export const silentLogger: Logger = {
   warn() {},
   error() {},
 };
+
+/**
+ * `logger` with every message fit for a terminal and free of secrets: control characters shown
+ * escaped (a prompt cannot send escape sequences through a build's log), the secrets replaced by
+ * `***`. The engine wraps whatever logger an adapter gives it, so every entry point logs safely.
+ */
+export function safeLogger(logger: Logger, secrets: readonly (string | undefined)[]): Logger {
+  const hidden = secrets.filter((secret): secret is string => secret !== undefined && secret.length >= 4);
+  const clean = (message: string) => escapeControls(hidden.reduce((text, secret) => text.replaceAll(secret, '***'), message), true);
+  return {
+    debug: (message) => logger.debug(clean(message)),
+    info: (message) => logger.info(clean(message)),
+    warn: (message) => logger.warn(clean(message)),
+    error: (message) => logger.error(clean(message)),
+  };
+}

@@ -10,6 +10,7 @@ import {
   formatLocation,
   formatSummary,
   parseOrigin,
+  quoteText,
   recordAdapterOptions,
   type SourceLocation,
 } from '@genimage/core';
@@ -78,7 +79,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     const summary = await engine.generate(scan.requests, {
       onEvent: (event) => {
         const where = event.request.origins.map(formatLocation).join(', ');
-        if (event.type === 'start') log.info(`generating ${where} "${event.request.job.params.prompt}"`);
+        if (event.type === 'start') log.info(`generating ${where} ${quoteText(event.request.job.params.prompt)}`);
       },
     });
     log.info(`${scan.uses.length} marker(s) in ${scan.files} file(s) · ${formatSummary(summary)}`);

@@ -10,18 +10,17 @@ export interface RawTag {
 
 /**
  * Finds the raw `<GenImage>` tags in HTML with core's marker parser (so multi-line tags and a `>`
- * inside a quoted value read as they do in the source), outside `<pre>` and `<code>`. `file` names
- * the HTML in locations. A tag the parser rejects is an error located in that HTML.
+ * inside a quoted value read as they do in the source, and exactly the tags the scanner finds and
+ * generates: an example meant to be shown is written escaped, `&lt;GenImage`, as Markdown writes
+ * code). `file` names the HTML in locations. A tag the parser rejects is an error located in that HTML.
  */
 export function findRawTags(html: string, file: string): RawTag[] {
   const { markers, diagnostics } = parseMarkers(html, file);
   const error = diagnostics.find((diagnostic) => diagnostic.severity === 'error');
   if (error) throw diagnosticToError(error);
-  const code = codeRanges(html);
   const tags: RawTag[] = [];
   for (const tag of markers) {
     const start = offsetOf(html, tag.location);
-    if (code.some(([from, to]) => start >= from && start < to)) continue;
     const end = tagEnd(html, start);
     if (end !== -1) tags.push({ start, end, tag });
   }
@@ -70,11 +69,6 @@ export function offsetOf(source: string, location: Pick<SourceLocation, 'line' |
     offset = next + 1;
   }
   return offset + location.column - 1;
-}
-
-/** `<pre>` and `<code>` elements: a tag shown there is an example (Markdown escapes those anyway). */
-function codeRanges(html: string): [number, number][] {
-  return [...html.matchAll(/<(pre|code)\b[^>]*>[\s\S]*?<\/\1\s*>/gi)].map((match) => [match.index, match.index + match[0].length]);
 }
 
 /** Where the tag starting at `start` ends: after `/>`, or after `</GenImage>` when written open. */

@@ -1,4 +1,4 @@
-import { type Logger, formatError, isGenImageError } from '@genimage/core';
+import { type Logger, escapeControls, formatError, isGenImageError } from '@genimage/core';
 import type { Logger as ViteLogger } from 'vite';
 
 /**
@@ -7,7 +7,8 @@ import type { Logger as ViteLogger } from 'vite';
  * place goes in `loc` (what Vite and Astro read to show a code frame).
  */
 export function reportable(error: unknown): Error {
-  const wrapped = Object.assign(new Error(formatError(error)), isGenImageError(error) && error.location ? { loc: { ...error.location } } : {});
+  // Control characters shown escaped: a prompt quoted in a message cannot drive the terminal.
+  const wrapped = Object.assign(new Error(escapeControls(formatError(error), true)), isGenImageError(error) && error.location ? { loc: { ...error.location } } : {});
   wrapped.stack = '';
   return wrapped;
 }

@@ -1,4 +1,4 @@
-import { GENERATION_ATTRIBUTES, GenImageError, InvalidAttribute, type Marker, ORIGIN_ATTRIBUTE, diagnosticToError, htmlToJsx, isDynamic, parseMarkers } from '@genimage/core';
+import { DynamicAttribute, GENERATION_ATTRIBUTES, GenImageError, InvalidAttribute, type Marker, ORIGIN_ATTRIBUTE, diagnosticToError, htmlToJsx, isDynamic, parseMarkers } from '@genimage/core';
 import { findRawTags, offsetOf, replaceRawTags, signature } from './raw-tags.ts';
 
 /**
@@ -74,9 +74,6 @@ const JSX_EXPRESSIONS: Record<string, string> = {
   fetchpriority: 'fetchPriority',
 };
 
-/** React's names for the attributes the renderer reads by their HTML names. */
-const HTML_NAMES: Record<string, string> = { className: 'class', fetchPriority: 'fetchpriority' };
-
 /**
  * React (`.jsx`/`.tsx`): each literal `<GenImage ... />` of a component becomes the JSX of the
  * `<picture>` the renderer makes for it, before the JSX is compiled, so server rendering, static
@@ -94,12 +91,19 @@ export async function replaceJsxMarkers(code: string, file: string, render: Rend
       const expressions: Record<string, string> = {};
       for (const attribute of tag.attributes) {
         if (!isDynamic(attribute.value)) {
-          attributes[HTML_NAMES[attribute.name] ?? attribute.name] = attribute.value;
+          attributes[attribute.name] = attribute.value;
           continue;
         }
         const prop = JSX_EXPRESSIONS[attribute.name];
         if (prop === undefined) {
-          if (attribute.name === '...' || GENERATION_ATTRIBUTES.includes(attribute.name as never)) continue; // the scan reported it
+          if (attribute.name === '...') continue; // a warning of the scan: what it sets is not read
+          if (GENERATION_ATTRIBUTES.includes(attribute.name as never)) {
+            // Never rendered with defaults in its place: that would pay for an image nobody asked for.
+            throw new GenImageError(DynamicAttribute, `${attribute.name}={${attribute.value.expression}} is an expression; genimage reads the image's attributes at build time, so they must be literals.`, {
+              location: attribute.location,
+              hint: `Write ${attribute.name} as a literal, e.g. ${attribute.name}="..." or ${attribute.name}={42}.`,
+            });
+          }
           throw new GenImageError(InvalidAttribute, `${attribute.name}={${attribute.value.expression}} is an expression; in a component the image is made at build time, so only ${Object.keys(JSX_EXPRESSIONS).filter((name) => name !== 'class' && name !== 'fetchpriority').join(', ')} may be expressions.`, {
             location: attribute.location,
             hint: `Write ${attribute.name} as a literal, e.g. ${attribute.name}={[480, 960]} or ${attribute.name}="value".`,

@@ -12,10 +12,10 @@ describe('findRawTags', () => {
     expect(tags[1]!.tag.attributes.find((attribute) => attribute.name === 'alt')?.value).toBe('Fish > chips');
   });
 
-  test('skips <pre>, <code> and comments; takes a closing </GenImage> along', () => {
-    const html = '<pre><GenImage prompt="shown" alt="" /></pre><code><GenImage prompt="shown" alt="" /></code><!-- <GenImage prompt="x" alt="" /> --><GenImage prompt="open" alt=""></GenImage>.';
+  test('finds the tags the scanner finds (in <pre> and <code> too, as the scanner does), skips comments, takes a closing </GenImage> along', () => {
+    const html = '<pre><GenImage prompt="in pre" alt="" /></pre><code>&lt;GenImage prompt="escaped" alt="" /&gt;</code><!-- <GenImage prompt="x" alt="" /> --><GenImage prompt="open" alt=""></GenImage>.';
     const tags = findRawTags(html, 'a.html');
-    expect(tags.map(({ start, end }) => html.slice(start, end))).toEqual(['<GenImage prompt="open" alt=""></GenImage>']);
+    expect(tags.map(({ start, end }) => html.slice(start, end))).toEqual(['<GenImage prompt="in pre" alt="" />', '<GenImage prompt="open" alt=""></GenImage>']);
   });
 
   test('a tag the parser rejects is an error located in the HTML', () => {

@@ -103,7 +103,7 @@ describe('replaceJsxMarkers', () => {
       seen.push({ ...attributes, at: `${marker.location.line}:${marker.location.column}` });
       return picture;
     });
-    expect(seen).toEqual([{ prompt: 'a fox', seed: 1, alt: '', fetchpriority: 'high', at: '4:5' }]);
+    expect(seen).toEqual([{ prompt: 'a fox', seed: 1, alt: '', fetchPriority: 'high', at: '4:5' }]);
     expect(result).toBe(code.replace(/<GenImage[^\n]*\/>/, '<picture><img src={"/assets/fox-1-64.jpg"} width={64} height={36} className={styles.hero} alt={t("fox")} /></picture>'));
   });
 
@@ -114,6 +114,18 @@ describe('replaceJsxMarkers', () => {
       location: { file: 'src/A.jsx', line: 1, column: 49 },
       message: expect.stringContaining('widths={w} is an expression'),
     });
+  });
+
+  test('an expression in a generation attribute is an error, never rendered with defaults in its place', async () => {
+    let rendered = 0;
+    const code = 'export const A = () => <GenImage prompt="a fox" seed={s} alt="x" />;';
+    await expect(
+      replaceJsxMarkers(code, 'src/A.tsx', async () => {
+        rendered++;
+        return picture;
+      }),
+    ).rejects.toMatchObject({ code: 'DynamicAttribute', location: { file: 'src/A.tsx', line: 1, column: 49 }, message: expect.stringContaining('seed={s} is an expression') });
+    expect(rendered).toBe(0);
   });
 
   test('leaves a module without markers alone', async () => {

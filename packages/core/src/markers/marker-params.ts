@@ -71,6 +71,10 @@ export interface MarkerInterpretation {
  */
 const UNSUPPORTED_FILE = /\.(vue|svelte)$/i;
 
+const JSX_FILE = /\.(jsx|tsx)$/i;
+/** React's names of the rendering attributes that HTML spells `class` and `fetchpriority`. */
+const REACT_NAMES: Record<string, string> = { className: 'class', fetchPriority: 'fetchpriority' };
+
 export function interpretMarker(marker: Marker, context: MarkerContext = {}): MarkerInterpretation {
   const unsupported = UNSUPPORTED_FILE.exec(marker.file)?.[1];
   if (unsupported) {
@@ -82,8 +86,11 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
   const dynamic = new Set<GenerationAttribute>();
   const render: Record<string, LiteralValue> = {};
 
+  const jsx = JSX_FILE.test(marker.file);
   for (const attribute of marker.attributes) {
-    const { name, value } = attribute;
+    const { value } = attribute;
+    // React spells two of the rendering attributes otherwise; they mean the same, and are checked the same.
+    const name = jsx ? (REACT_NAMES[attribute.name] ?? attribute.name) : attribute.name;
     if (name === '...') {
       diagnostics.push(
         createDiagnostic(

@@ -44,6 +44,15 @@ describe('marker-params', () => {
     expect(diagnostic).toMatchObject({ severity: 'error', code: 'InvalidAttribute', attribute: name, message, location: { file: FILE, line: 2, column: 3 } });
   });
 
+  it('reads React spellings in .jsx/.tsx as the attributes they are, and checks them at scan time', () => {
+    const { markers } = parseMarkers('<GenImage prompt="a cat" className="hero" fetchPriority="bogus" alt="x" />', 'src/App.tsx');
+    const { request, diagnostics } = interpretMarker(markers[0]!);
+    expect(request).toBeUndefined();
+    expect(diagnostics).toEqual([expect.objectContaining({ attribute: 'fetchpriority', message: 'fetchpriority="bogus" is not one of high, low, auto.' })]);
+    const valid = interpretMarker(parseMarkers('<GenImage prompt="a cat" className="hero" fetchPriority="high" alt="x" />', 'src/App.jsx').markers[0]!);
+    expect(valid.request?.render).toEqual({ class: 'hero', fetchpriority: 'high', alt: 'x' });
+  });
+
   it('accepts valid rendering attributes and leaves expressions to the renderer', () => {
     const { request, diagnostics } = interpret(
       '<GenImage prompt="a cat" widths="320, 640" formats={["webp"]} quality={80} loading="eager" decoding="sync" fetchpriority="high" placeholder="none" class={styles.hero} sizes={sizes} alt={alt} />',

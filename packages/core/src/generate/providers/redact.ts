@@ -12,11 +12,22 @@ export const REDACTED = '***';
  * `Bearer <token>` replaced by `***`.
  */
 export function redactSecret(text: string, secret: string | undefined): string {
-  let clean = text.replace(/\b(Bearer)\s+[^\s"',;]+/gi, `$1 ${REDACTED}`);
+  let clean = text;
+  // The secret's own forms first: a token pattern stopping at punctuation inside the key would
+  // otherwise cut it, and leave the rest where no exact match can find it.
   if (secret && secret.length >= 4) {
-    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])) {
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), uriEncoded(secret)])) {
       clean = clean.replaceAll(form, REDACTED);
     }
   }
-  return clean;
+  return clean.replace(/\b(Bearer)\s+(?!\*\*\*)\S+/gi, `$1 ${REDACTED}`);
+}
+
+/** As a URL would carry it; a lone surrogate cannot be encoded, and then the other forms must do. */
+function uriEncoded(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }

@@ -333,8 +333,15 @@ describe('SharkProvider over HTTP', () => {
 describe('redactSecret', () => {
   it('replaces the secret as written, JSON-escaped and URL-encoded, and any bearer token', () => {
     const secret = 'sk-"quoted"\\/ key';
-    const text = `a ${secret} b ${JSON.stringify(secret)} c ${encodeURIComponent(secret)} d Authorization: Bearer other-token, e`;
-    expect(redactSecret(text, secret)).toBe('a *** b "***" c *** d Authorization: Bearer ***, e');
+    const text = `a ${secret} b ${JSON.stringify(secret)} c ${encodeURIComponent(secret)} d Authorization: Bearer other-token e`;
+    expect(redactSecret(text, secret)).toBe('a *** b "***" c *** d Authorization: Bearer *** e');
+  });
+
+  it.each(['sk,abcdef', "sk'abc;def", 'sk"abc def', 'sk-\ud800-lone'])('leaves no part of a key with punctuation after "Bearer" (%j)', (secret) => {
+    const text = `{"error":{"message":"echo Bearer ${secret} and ${JSON.stringify(secret)} again"}}`;
+    const clean = redactSecret(text, secret);
+    for (const part of secret.split(/[,;'" ]/).filter((piece) => piece.length >= 3 && piece !== 'sk-')) expect(clean).not.toContain(part);
+    expect(clean).toContain('Bearer ***');
   });
 
   it('leaves text without secrets as it is', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { safeLogger } from '../src/logger.ts';
 import { escapeControls, quoteText } from '../src/terminal-text.ts';
 
 describe('escapeControls', () => {
@@ -45,5 +46,17 @@ describe('quoteText', () => {
 
   it('puts the whole prompt on one line, controls escaped', () => {
     expect(quoteText('a\nb\x1b[2J')).toBe('"a\\nb\\x1b[2J"');
+  });
+});
+
+describe('safeLogger', () => {
+  it('escapes control characters (line breaks kept) and hides the secrets in every message', () => {
+    const lines: string[] = [];
+    const log = safeLogger({ debug: (m) => lines.push(`d ${m}`), info: (m) => lines.push(`i ${m}`), warn: (m) => lines.push(`w ${m}`), error: (m) => lines.push(`e ${m}`) }, ['sk-secret-42', undefined, 'ab']);
+    log.info('generating "\x1b]0;pwned\x07 a fox"');
+    log.error('HTTP 400: you sent sk-secret-42\nhint: ab stays');
+    log.warn('\x9b2J');
+    log.debug('plain');
+    expect(lines).toEqual(['i generating "\\x1b]0;pwned\\x07 a fox"', 'e HTTP 400: you sent ***\nhint: ab stays', 'w \\x9b2J', 'd plain']);
   });
 });
