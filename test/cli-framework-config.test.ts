@@ -56,6 +56,15 @@ describe('genimage options in the framework config', () => {
     expect(await aspectRatios(root)).toEqual(['21:9']);
   });
 
+  test('an astro.config.mjs that only Vite can load (an extensionless import of a .ts file), as Astro falls back to Vite', async () => {
+    const root = await site({
+      ...PAGE,
+      'genimage-options.ts': "export const options: { defaults: { aspectRatio: '5:4' } } = { defaults: { aspectRatio: '5:4' } };\n",
+      'astro.config.mjs': "import genimage from '@genimage/astro';\nimport { options } from './genimage-options';\nexport default { integrations: [genimage(options)] };\n",
+    });
+    expect(await aspectRatios(root)).toEqual(['5:4']);
+  });
+
   test('a vite.config.ts with the plugin as a function export, read from another directory with --config', async () => {
     const root = await site({
       'index.html': '<GenImage prompt="a heron" alt="A heron" />\n',

@@ -67,7 +67,8 @@ export async function loadContext(flags: GlobalFlags, out: Output, load: LoadOpt
   const adapter = framework?.adapter;
   if (framework) out.debug(`options from ${path.relative(process.cwd(), framework.file)}: ${adapter ? `${adapter.adapter}(${adapter.options ? 'inline options' : ''})` : 'no genimage adapter registered'}`);
   // The adapter's root as the build resolves it: its own `root` option, else the framework's root.
-  const engineRoot = adapter?.root !== undefined ? path.resolve(adapter.root) : (framework?.root ?? root);
+  // A relative `root` option is relative to where the build runs: the framework config's folder.
+  const engineRoot = adapter?.root !== undefined ? path.resolve(path.dirname(framework!.file), adapter.root) : (framework?.root ?? root);
   const configFile = explicit !== undefined && !explicitFramework ? explicit : adapter?.configFile;
   const options = load.options ? mergeConfig(adapter?.options, load.options) : adapter?.options;
   const engine = await Engine.load({

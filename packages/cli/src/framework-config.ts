@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type AdapterOptions, GenImageError, InvalidOptions, findAdapterOptions } from '@genimage/core';
 
 /** Looked for at the root in this order, as each framework looks for its own. */
@@ -66,26 +66,33 @@ export async function loadFrameworkConfig(file: string, cwd: string): Promise<Fr
   }
   const adapter = await findAdapterOptions(config, shown);
   const ownRoot = (config as { root?: unknown } | undefined)?.root;
-  const root = typeof ownRoot === 'string' ? path.resolve(path.dirname(file), ownRoot) : ownRoot instanceof URL ? ownRoot.pathname : undefined;
+  const root = typeof ownRoot === 'string' ? path.resolve(path.dirname(file), ownRoot) : ownRoot instanceof URL ? fileURLToPath(ownRoot) : undefined;
   return { framework, file, ...(adapter && { adapter }), ...(root && { root }) };
 }
 
 async function importConfig(framework: Framework, file: string): Promise<unknown> {
-  if (framework === 'astro' && /\.m?js$/.test(file)) return defaultExport(await import(pathToFileURL(file).href));
+  if (framework === 'astro' && /\.m?js$/.test(file)) {
+    // As Astro does: Node first, and Vite's module runner for what Node cannot load.
+    try {
+      return ((await import(pathToFileURL(file).href)) as { default?: unknown }).default ?? {};
+    } catch (error) {
+      if (!(await importVite(path.dirname(file)))) throw error;
+    }
+  }
   const vite = await importVite(path.dirname(file));
   if (!vite) {
     // No Vite next to the site: Node imports JavaScript, and TypeScript by stripping types.
-    return defaultExport(await import(pathToFileURL(file).href));
+    const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    return framework === 'vite' ? viteExport(module.default) : (module.default ?? {});
   }
   const env = { command: 'build', mode: 'production', isSsrBuild: false, isPreview: false } as const;
   const loaded = await vite.loadConfigFromFile(env, file, path.dirname(file), 'silent', undefined, framework === 'astro' ? 'runner' : 'bundle');
   return loaded?.config;
 }
 
-async function defaultExport(module: { default?: unknown }): Promise<unknown> {
-  const value = module.default;
-  // Astro and Vite both accept a function of the command; a build is what the CLI stands for.
-  return typeof value === 'function' ? await (value as (env: object) => unknown)({ command: 'build', mode: 'production' }) : value;
+/** A Vite config may be a function of the command; a build is what the CLI stands for. */
+async function viteExport(value: unknown): Promise<unknown> {
+  return typeof value === 'function' ? await (value as (env: object) => unknown)({ command: 'build', mode: 'production', isSsrBuild: false, isPreview: false }) : value;
 }
 
 /** The part of Vite's API used here (genimage's CLI does not depend on Vite itself). */

@@ -145,7 +145,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
           return result === undefined ? undefined : { code: result, map: null };
         }
         const render = renderFor(id);
-        const result = await (/\.(jsx|tsx)$/.test(id) ? replaceJsxMarkers(code, file, render) : replaceMarkdownTags(code, await readFile(id, 'utf8'), file, render)).catch(
+        const result = await (/\.(jsx|tsx)$/.test(id) ? replaceJsxMarkers(code, file, render, publicPath()) : replaceMarkdownTags(code, await readFile(id, 'utf8'), file, render)).catch(
           (error: unknown) => Promise.reject(reportable(error)),
         );
         return result === undefined ? undefined : { code: result, map: null };

@@ -1,4 +1,4 @@
-import { DynamicAttribute, GENERATION_ATTRIBUTES, GenImageError, InvalidAttribute, type Marker, ORIGIN_ATTRIBUTE, diagnosticToError, htmlToJsx, isDynamic, parseMarkers } from '@genimage/core';
+import { DynamicAttribute, GENERATION_ATTRIBUTES, GenImageError, InvalidAttribute, InvalidOptions, type Marker, ORIGIN_ATTRIBUTE, diagnosticToError, htmlToJsx, isDynamic, parseMarkers } from '@genimage/core';
 import { findRawTags, offsetOf, replaceRawTags, signature } from './raw-tags.ts';
 
 /**
@@ -82,9 +82,16 @@ const JSX_EXPRESSIONS: Record<string, string> = {
  * expressions, passed on to the `<img>`; any other expression cannot be read at build time and is
  * an error at its location. Returns undefined when there is nothing to replace.
  */
-export async function replaceJsxMarkers(code: string, file: string, render: Render): Promise<string | undefined> {
+export async function replaceJsxMarkers(code: string, file: string, render: Render, publicPath = '/'): Promise<string | undefined> {
   const tags = findRawTags(code, file);
   if (tags.length === 0) return undefined;
+  if (publicPath.startsWith('.')) {
+    // A URL relative to the document breaks on every nested route of an app.
+    throw new GenImageError(InvalidOptions, `A relative base (${publicPath}) cannot serve the images of a component: its URLs would resolve against each route.`, {
+      location: tags[0]!.tag.location,
+      hint: "Set Vite's `base` to an absolute path, such as \"/\" or \"/docs/\".",
+    });
+  }
   const replacements = await Promise.all(
     tags.map(async ({ tag }) => {
       const attributes: Record<string, unknown> = {};

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatLocation } from '@genimage/core';
+import { formatError, formatLocation } from '@genimage/core';
 import type { Rollup } from 'vite';
 import { findRawTags } from './raw-tags.ts';
 
@@ -25,7 +25,12 @@ export function unrenderedMarkers(bundle: Rollup.OutputBundle, root: string): st
   for (const output of Object.values(bundle)) {
     if (output.type === 'asset') {
       if (!output.fileName.endsWith('.html') || typeof output.source !== 'string' || !output.source.includes('<GenImage')) continue;
-      for (const { tag } of findRawTags(output.source, output.fileName)) found.push(`${formatLocation(tag.location)}: a raw <GenImage> tag in the built page`);
+      try {
+        for (const { tag } of findRawTags(output.source, output.fileName)) found.push(`${formatLocation(tag.location)}: a raw <GenImage> tag in the built page`);
+      } catch (error) {
+        // A tag the parser rejects is raw too; its located message says why.
+        found.push(formatError(error));
+      }
       continue;
     }
     for (const [id, module] of Object.entries(output.modules)) {

@@ -128,6 +128,15 @@ describe('replaceJsxMarkers', () => {
     expect(rendered).toBe(0);
   });
 
+  test('a relative base is refused: the URLs would resolve against each route', async () => {
+    const code = 'export const A = () => <GenImage prompt="a fox" alt="x" />;';
+    await expect(replaceJsxMarkers(code, 'src/A.tsx', async () => picture, './assets/')).rejects.toMatchObject({
+      code: 'InvalidOptions',
+      location: { file: 'src/A.tsx', line: 1, column: 24 },
+      message: expect.stringContaining('A relative base (./assets/) cannot serve the images of a component'),
+    });
+  });
+
   test('leaves a module without markers alone', async () => {
     expect(await replaceJsxMarkers('export const A = () => <img />;', 'src/A.tsx', async () => picture)).toBeUndefined();
   });

@@ -70,6 +70,9 @@ class Base64Sink {
 
   end(): Uint8Array | undefined {
     if (!this.valid || this.#pending !== '' || this.#padding > 2 || this.#length === 0) return undefined;
+    // Sized from the whole remaining body: with several images in one answer, each buffer is too
+    // large; a copy of the right size lets the rest go (only the touched pages were ever resident).
+    if (this.#out.length > this.#length * 1.25) return new Uint8Array(Buffer.from(this.#out.subarray(0, this.#length)));
     return new Uint8Array(this.#out.buffer, this.#out.byteOffset, this.#length);
   }
 
