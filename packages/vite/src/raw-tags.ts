@@ -46,13 +46,18 @@ export async function replaceRawTags(
       return render(Object.fromEntries(tag.attributes.map((attribute) => [attribute.name, attribute.value])), marker);
     }),
   );
+  return spliceTags(html, tags, rendered);
+}
+
+/** `text` with each tag's range replaced by the replacement at the same index (tags in order). */
+export function spliceTags(text: string, tags: readonly Pick<RawTag, 'start' | 'end'>[], replacements: readonly string[]): string {
   let result = '';
   let at = 0;
   tags.forEach(({ start, end }, index) => {
-    result += html.slice(at, start) + rendered[index]!;
+    result += text.slice(at, start) + replacements[index]!;
     at = end;
   });
-  return result + html.slice(at);
+  return result + text.slice(at);
 }
 
 /** Literal attribute values of a marker, sorted: equal for a source marker and its raw tag. */

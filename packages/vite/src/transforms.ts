@@ -1,5 +1,5 @@
 import { DynamicAttribute, GENERATION_ATTRIBUTES, GenImageError, InvalidAttribute, InvalidOptions, type Marker, ORIGIN_ATTRIBUTE, diagnosticToError, htmlToJsx, isDynamic, parseMarkers } from '@genimage/core';
-import { findRawTags, offsetOf, replaceRawTags, signature } from './raw-tags.ts';
+import { findRawTags, offsetOf, replaceRawTags, signature, spliceTags } from './raw-tags.ts';
 
 /**
  * Adds `__genimageOrigin="file:line:column"` to each `<GenImage` tag the scanner finds in a source
@@ -123,11 +123,5 @@ export async function replaceJsxMarkers(code: string, file: string, render: Rend
       return htmlToJsx(await render(attributes, tag), expressions);
     }),
   );
-  let result = '';
-  let at = 0;
-  tags.forEach(({ start, end }, index) => {
-    result += code.slice(at, start) + replacements[index]!;
-    at = end;
-  });
-  return result + code.slice(at);
+  return spliceTags(code, tags, replacements);
 }
