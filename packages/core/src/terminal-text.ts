@@ -45,3 +45,10 @@ export function quoteText(text: string, max = PREVIEW_LENGTH): string {
   }
   return `"${escapeControls(text)}"`;
 }
+
+/** `400 ms`, `1.5 s`, `300 s`, `10 min`: a duration as an option gave it, never rounded to a misleading `0 s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms >= 600_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return Number.isInteger(ms / 1000) ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { safeLogger } from '../src/logger.ts';
-import { escapeControls, quoteText } from '../src/terminal-text.ts';
+import { escapeControls, formatDuration, quoteText } from '../src/terminal-text.ts';
 
 describe('escapeControls', () => {
   it('shows the escape sequences a terminal would act on as text', () => {
@@ -58,5 +58,11 @@ describe('safeLogger', () => {
     log.warn('\x9b2J');
     log.debug('plain');
     expect(lines).toEqual(['i generating "\\x1b]0;pwned\\x07 a fox"', 'e HTTP 400: you sent ***\nhint: ab stays', 'w \\x9b2J', 'd plain']);
+  });
+});
+
+describe('formatDuration', () => {
+  it('says a duration as it was given, in the unit that reads best', () => {
+    expect([400, 1000, 1500, 30_000, 300_000, 600_000, 90_500].map(formatDuration)).toEqual(['400 ms', '1 s', '1.5 s', '30 s', '300 s', '10 min', '90.5 s']);
   });
 });

@@ -1,4 +1,4 @@
-import { DynamicAttribute, GENERATION_ATTRIBUTES, GenImageError, InvalidAttribute, InvalidOptions, type Marker, ORIGIN_ATTRIBUTE, diagnosticToError, htmlToJsx, isDynamic, parseMarkers } from '@genimage/core';
+import { GENERATION_ATTRIBUTES, type GenerationAttribute, dynamicAttributeError, GenImageError, InvalidAttribute, InvalidOptions, type Marker, ORIGIN_ATTRIBUTE, diagnosticToError, htmlToJsx, isDynamic, parseMarkers } from '@genimage/core';
 import { findRawTags, offsetOf, replaceRawTags, signature, spliceTags } from './raw-tags.ts';
 
 /**
@@ -105,11 +105,8 @@ export async function replaceJsxMarkers(code: string, file: string, render: Rend
         if (prop === undefined) {
           if (attribute.name === '...') continue; // a warning of the scan: what it sets is not read
           if (GENERATION_ATTRIBUTES.includes(attribute.name as never)) {
-            // Never rendered with defaults in its place: that would pay for an image nobody asked for.
-            throw new GenImageError(DynamicAttribute, `${attribute.name}={${attribute.value.expression}} is an expression; genimage reads the image's attributes at build time, so they must be literals.`, {
-              location: attribute.location,
-              hint: `Write ${attribute.name} as a literal, e.g. ${attribute.name}="..." or ${attribute.name}={42}.`,
-            });
+            // Never rendered with defaults in its place (that would pay for an image nobody asked for); in the scan's words.
+            throw diagnosticToError(dynamicAttributeError(attribute, attribute.name as GenerationAttribute));
           }
           throw new GenImageError(InvalidAttribute, `${attribute.name}={${attribute.value.expression}} is an expression; in a component the image is made at build time, so only ${Object.keys(JSX_EXPRESSIONS).filter((name) => name !== 'class' && name !== 'fetchpriority').join(', ')} may be expressions.`, {
             location: attribute.location,

@@ -124,7 +124,7 @@ describe('replaceJsxMarkers', () => {
         rendered++;
         return picture;
       }),
-    ).rejects.toMatchObject({ code: 'DynamicAttribute', location: { file: 'src/A.tsx', line: 1, column: 49 }, message: expect.stringContaining('seed={s} is an expression') });
+    ).rejects.toMatchObject({ code: 'DynamicAttribute', location: { file: 'src/A.tsx', line: 1, column: 49 }, message: expect.stringContaining('seed={s} is an expression, whose value genimage cannot know') });
     expect(rendered).toBe(0);
   });
 

@@ -9,6 +9,7 @@ import { CacheCorrupt, CacheLockTimeout, CacheDirLinked, GenImageError } from '.
 import { silentLogger, type Logger } from '../logger.ts';
 import type { ImageFormat } from '../params.ts';
 import type { CacheEntryMeta, CacheStore, ReleaseLock, StoredEntry } from './store.ts';
+import { formatDuration } from '../terminal-text.ts';
 
 const META_FILE = 'meta.json';
 const LOCKS_DIR = '.locks';
@@ -444,10 +445,6 @@ function assertFileName(file: string): void {
 
 function formatIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `  ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('\n');
-}
-
-function formatDuration(ms: number): string {
-  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
 }
 
 function errorCode(error: unknown): unknown {

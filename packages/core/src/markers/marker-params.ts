@@ -104,7 +104,7 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
     } else if (isGenerationAttribute(name)) {
       if (isDynamic(value)) {
         dynamic.add(name);
-        diagnostics.push(dynamicError(attribute, name));
+        diagnostics.push(dynamicAttributeError(attribute, name));
       } else if (!given.has(name)) {
         given.set(name, attribute);
       }
@@ -193,12 +193,13 @@ function show(name: string, value: unknown): string {
   return `${name}={${JSON.stringify(value) ?? String(value)}}`;
 }
 
-function dynamicError(attribute: MarkerAttribute, name: GenerationAttribute): Diagnostic {
+/** A generation attribute written as an expression: its value, and so the image, cannot be known at build time. */
+export function dynamicAttributeError(attribute: MarkerAttribute, name: GenerationAttribute): Diagnostic {
   const expression = isDynamic(attribute.value) ? attribute.value.expression : '';
   return createDiagnostic(
     DynamicAttribute,
     'error',
-    `${name}={${expression}} at ${formatLocation(attribute.location)} is an expression, whose value genimage cannot know ` +
+    `${name}={${expression}} is an expression, whose value genimage cannot know ` +
       `when it scans the sources. ${name} must be written literally, as ${ALLOWED[name]}.`,
     attribute.location,
     { attribute: name },

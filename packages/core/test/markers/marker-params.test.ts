@@ -144,7 +144,8 @@ describe('marker-params: problems', () => {
       attribute: 'prompt',
       location: { file: FILE, line: 3, column: 3 },
     });
-    expect(diagnostic.message).toContain(`prompt={title} at ${FILE}:3:3 is an expression`);
+    expect(diagnostic.message).toContain('prompt={title} is an expression, whose value genimage cannot know');
+    expect(diagnostic.location).toEqual({ file: FILE, line: 3, column: 3 });
     expect(diagnostic.message).toContain('a non-empty string, e.g. prompt="a red fox in the snow"');
     expect(diagnostic.hint).toMatch(/before any code runs/);
   });

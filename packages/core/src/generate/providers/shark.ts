@@ -24,6 +24,7 @@ import type { Usage } from '../../params.ts';
 import type { GeneratedImage, GenerateOptions, GenerationResult, Provider, ProviderJob } from './provider.ts';
 import { type Blob, blobIndex, JsonBlobReader } from './json-blobs.ts';
 import { redactSecret } from './redact.ts';
+import { formatDuration } from '../../terminal-text.ts';
 import { isSecureUrl } from '../secure-url.ts';
 
 export const DEFAULT_SHARK_BASE_URL = 'https://shark.ai/api/v1';
@@ -184,12 +185,6 @@ async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: numbe
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-/** `300 s`, `1.5 s`, `400 ms`: never rounded to a misleading `0 s`. */
-function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  return Number.isInteger(ms / 1000) ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** A 200 answer, read within the size cap into a reader that decodes its images as they arrive. */
