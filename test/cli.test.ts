@@ -346,7 +346,7 @@ describe('genimage plan', () => {
 describe('malformed markers', () => {
   // Each marker of the corpus with the location and the gist of its error.
   const CORPUS: [string, RegExp][] = [
-    ['src/pages/broken.astro:5:11', /prompt=\{title\} .* is an expression/],
+    ['src/pages/broken.astro:5:11', /prompt=\{title\} is an expression, whose value genimage cannot know/],
     ['src/pages/broken.astro:6:1', /has no prompt/],
     ['src/pages/broken.astro:7:32', /aspectRatio="7:5" is not supported/],
     ['src/pages/broken.astro:8:38', /seed=\{1\.5\} is not an integer/],
