@@ -101,7 +101,7 @@ export class Engine {
     this.providerId = resolveProviderId(config, this.env);
     const cacheDir = resolveCacheDir(root, config);
     this.cacheLocation = path.relative(root, cacheDir) || '.';
-    this.cache = new ImageCache(init.store ?? new FileSystemStore(cacheDir));
+    this.cache = new ImageCache(init.store ?? new FileSystemStore(cacheDir, { logger: this.logger }));
   }
 
   /** Created on first use, so that scanning and checking never need an API key. */

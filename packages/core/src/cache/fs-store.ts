@@ -263,6 +263,7 @@ export class FileSystemStore implements CacheStore {
     await this.#locksFolder();
     const deadline = Date.now() + this.#lockWaitMs;
     let delay = 25;
+    let announced = false;
     // We poll ourselves with `retries: 0` instead of proper-lockfile's `retries`: its retry loop
     // also retries errors other than contention and, when it gives up, reports whichever error was
     // most frequent, so a timeout could not be told apart from a real failure.
@@ -284,6 +285,13 @@ export class FileSystemStore implements CacheStore {
         return onceRelease(release);
       } catch (error) {
         if (errorCode(error) !== 'ELOCKED') throw error;
+        if (!announced) {
+          announced = true;
+          // Said once: otherwise a run waiting for a lock a killed process left looks stuck.
+          this.#logger.info(
+            `Waiting for the lock on cache entry ${key}: another process holds it (a lock left by a killed process is reclaimed after ${formatDuration(this.#lockStaleMs)}).`,
+          );
+        }
         const remaining = deadline - Date.now();
         if (remaining <= 0) {
           throw new GenImageError(

@@ -516,9 +516,13 @@ describe('FileSystemStore: locks', () => {
     await kill(holder.child);
     // The dead holder's lock is still there: only its staleness can free it.
     expect(await exists(join(dir, '.locks', `${KEY}.lock`))).toBe(true);
-    const release = await new FileSystemStore(dir, { lockStaleMs: 2000 }).lock(KEY);
+    const said: string[] = [];
+    const logger = { debug: () => {}, info: (message: string) => void said.push(message), warn: () => {}, error: () => {} };
+    const release = await new FileSystemStore(dir, { lockStaleMs: 2000, logger }).lock(KEY);
     await release();
     expect(await exists(join(dir, '.locks', `${KEY}.lock`))).toBe(false);
+    // The wait is said once, with how long it may last, rather than looking stuck.
+    expect(said).toEqual([`Waiting for the lock on cache entry ${KEY}: another process holds it (a lock left by a killed process is reclaimed after 2 s).`]);
   });
 });
 
