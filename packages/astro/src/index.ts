@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { type Logger, escapeControls, formatError, recordAdapterOptions } from '@genimage/core';
-import genimagePlugin from '@genimage/vite';
+import { type Logger, recordAdapterOptions } from '@genimage/core';
+import genimagePlugin, { reportable } from '@genimage/vite';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { type GenImageIntegrationOptions, assetsPrefixFor, validateOptions } from './options.ts';
 
@@ -30,12 +30,9 @@ function coreLogger(logger: AstroIntegrationLogger): Logger {
 export default function genimage(options?: GenImageIntegrationOptions): AstroIntegration {
   let plugin: ReturnType<typeof genimagePlugin> | undefined;
   const report = (logger: AstroIntegrationLogger, error: unknown): never => {
-    // Control characters shown escaped: a prompt quoted in a message cannot drive the terminal.
-    const message = escapeControls(formatError(error), true);
-    logger.error(message);
-    // Astro prints what it catches; ours carries no stack, only what happened and what to do.
-    const reported = new Error(message);
-    reported.stack = '';
+    // The Vite plugin's form of our errors: escaped, located, no stack; Astro prints what it catches.
+    const reported = reportable(error);
+    logger.error(reported.message);
     throw reported;
   };
 

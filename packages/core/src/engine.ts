@@ -17,7 +17,7 @@ import { createProvider, type ProviderId, resolveProviderId } from './generate/p
 import { inspectImage } from './generate/image.ts';
 import { resolveReferences } from './generate/references.ts';
 import { type GenerationSummary, type Outcome, type PlannedRequest, Scheduler, type ScheduleEvent, dedupeRequests } from './generate/schedule.ts';
-import { scan } from './markers/scan.ts';
+import { type MarkerScanResult, scan } from './markers/scan.ts';
 import type { CacheStore } from './cache/store.ts';
 
 /** One marker, resolved: what it asks for, its cache key, and how to render it. */
@@ -110,14 +110,19 @@ export class Engine {
     return this.#provider;
   }
 
-  /** Finds every marker under the root and resolves each to a keyed request. */
-  async scan(): Promise<ScanResult> {
-    const found = await scan({
+  /** The markers under the root as the scanner reads them, with the project's include, exclude and cache folder. */
+  findMarkers(): Promise<MarkerScanResult> {
+    return scan({
       root: this.root,
       ...(this.config.include && { include: this.config.include }),
       exclude: this.config.exclude,
       cacheDir: this.config.cacheDir,
     });
+  }
+
+  /** Finds every marker under the root and resolves each to a keyed request. */
+  async scan(): Promise<ScanResult> {
+    const found = await this.findMarkers();
     const diagnostics: Diagnostic[] = [...found.diagnostics];
     const uses: ImageUse[] = [];
     for (const marker of found.markers) {

@@ -25,6 +25,7 @@ import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from '
 
 export type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
 export type { GenImageConfig } from '@genimage/core';
+export { reportable } from './report.ts';
 
 export const RUNTIME_KEY = Symbol.for('genimage');
 

@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Engine, type Marker, type SourceLocation, scan } from '@genimage/core';
+import type { Engine, Marker, SourceLocation } from '@genimage/core';
 import { replaceRawTags, signature } from './raw-tags.ts';
 
 const MARKDOWN = /\.(md|mdx|markdown)$/;
@@ -45,12 +45,7 @@ export async function renderRawTags(
 
 /** The project's markers by signature; of several with one signature, the first in a Markdown file. */
 async function scanned(engine: Engine): Promise<Map<string, Marker>> {
-  const { markers } = await scan({
-    root: engine.root,
-    ...(engine.config.include && { include: engine.config.include }),
-    exclude: engine.config.exclude,
-    cacheDir: engine.config.cacheDir,
-  });
+  const { markers } = await engine.findMarkers();
   const bySignature = new Map<string, Marker>();
   const markdownFirst = [...markers].sort((a, b) => Number(MARKDOWN.test(b.file)) - Number(MARKDOWN.test(a.file)));
   for (const marker of markdownFirst) if (!bySignature.has(signature(marker))) bySignature.set(signature(marker), marker);
