@@ -102,13 +102,13 @@ export function parseBuildLog(log: string): BuildLog {
   };
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
+export async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name)).sort();
 }
 
-async function distFigures(): Promise<DistFigures> {
-  const dist = path.join(site, 'dist');
+/** Files, bytes by extension and a digest of a build's output folder. */
+export async function distFigures(dist: string): Promise<DistFigures> {
   const hash = createHash('sha256');
   const byExtension: Record<string, { files: number; bytes: number }> = {};
   let bytes = 0;
@@ -154,7 +154,7 @@ export async function runBuildBench(log: (line: string) => void = console.log): 
     coldMs.push(coldRun.ms);
     cold = parseBuildLog(coldRun.log);
     if (cold.variants.reused !== 0 || cold.requests.reused !== 0) throw new Error(`a cold build reused cached work: ${JSON.stringify(cold)}`);
-    dist = await distFigures();
+    dist = await distFigures(path.join(site, 'dist'));
     originals = await originalsFigures();
     digests.add(dist.digest);
 
@@ -162,7 +162,7 @@ export async function runBuildBench(log: (line: string) => void = console.log): 
     warmMs.push(warmRun.ms);
     warm = parseBuildLog(warmRun.log);
     if (warm.variants.encoded !== 0 || warm.requests.generated !== 0) throw new Error(`a warm build did work again: ${JSON.stringify(warm)}`);
-    digests.add((await distFigures()).digest);
+    digests.add((await distFigures(path.join(site, 'dist'))).digest);
     log(`  round ${round + 1}/${ROUNDS}: cold ${Math.round(coldRun.ms)} ms, warm ${Math.round(warmRun.ms)} ms`);
   }
   if (!cold || !warm || !dist || !originals) throw new Error('no build round ran');

@@ -2,7 +2,9 @@
  * BENCHMARKS.md from the figures of the three benchmarks. Pure: the numbers in, markdown out, so
  * the conclusions are computed from the same run as the tables and never typed in by hand.
  */
+import type { CompareFigures } from './astro-compare.ts';
 import type { BuildFigures } from './build.ts';
+import { compareSection } from './compare-report.ts';
 import type { EncodeCell, EncodeFigures, EncoderId } from './encode.ts';
 import type { Machine } from './stats.ts';
 
@@ -29,6 +31,8 @@ export interface Figures {
   scan: ScanFigures;
   encode: EncodeFigures;
   build: BuildFigures;
+  /** Absent until `node bench/run.ts compare` has run once: it takes the longest. */
+  compare?: CompareFigures;
 }
 
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
@@ -209,13 +213,17 @@ photo: the byte split here is the placeholders'; see section 2 for photo-like by
 }
 
 export function renderReport(figures: Figures, command = 'pnpm bench'): string {
-  const { scan, encode, build } = figures;
+  const { scan, encode, build, compare } = figures;
+  const fourth = compare
+    ? compareSection(compare)
+    : '## 4. Against plain Astro (`bench/astro-compare.ts`)\n\nNot measured yet: `node bench/run.ts compare` runs it (about half an hour here).';
   return `# Benchmarks
 
-Written by \`${command}\` (\`tsc -b && node bench/run.ts\`), which runs the three benchmarks below and
-keeps their raw figures in \`bench/.tmp/{scan,encode,build}.json\` (not committed). Each benchmark can
-also run alone: \`node bench/scan.ts\`, \`node bench/encode.ts\`, \`node bench/build.ts\`;
-\`node bench/run.ts encode\` reruns one and rewrites this file from the others' last JSON.
+Written by \`${command}\` (\`tsc -b && node bench/run.ts\`), which runs the four benchmarks below and
+keeps their raw figures in \`bench/.tmp/{scan,encode,build,compare}.json\` (not committed). Each benchmark can
+also run alone: \`node bench/scan.ts\`, \`node bench/encode.ts\`, \`node bench/build.ts\`,
+\`node bench/astro-compare.ts\`; \`node bench/run.ts encode\` reruns one and rewrites this file from the
+others' last JSON (and \`node bench/run.ts compare --pages 10 --cold 1 --warm 2\` passes its flags on).
 
 Machine: ${machineLine(encode.machine)}.
 
@@ -227,5 +235,7 @@ ${scanSection(scan)}
 ${encodeSection(encode)}
 
 ${buildSection(build)}
+
+${fourth}
 `;
 }

@@ -1,0 +1,108 @@
+/**
+ * The comparison benchmark's pure parts: log parsing, flags, verdicts and the README block.
+ * node:test, as bench/ is outside vitest's include: `node --test 'bench/*.test.ts'`.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type Build, type CompareFigures, parseAstroImageLog, parseCompareArgs, type SideFigures } from './astro-compare.ts';
+import { README_END, README_START, readmeSummary, replaceSummary, summarize } from './compare-report.ts';
+import type { Side } from './compare-sites.ts';
+
+const dist = (bytes: number) => ({ files: 10, bytes, byExtension: { avif: { files: 10, bytes } }, digest: 'x' });
+
+function build(kind: Build['kind'], ms: number, warmIndex = 0, encoded = 0): Build {
+  return { kind, round: 1, ms, peakRssKb: 1000, warmIndex, encoded, reused: 0, total: 6 };
+}
+
+function side(name: Side, coldMs: number, warmMs: number, bytes: number, secondWarmEncoded = 0): SideFigures {
+  return {
+    side: name,
+    builds: [build('cold', coldMs), build('warm', warmMs, 1), build('warm', warmMs, 2, secondWarmEncoded)],
+    coldMedianMs: coldMs,
+    warmMedianMs: warmMs,
+    coldPeakRssKb: 1000,
+    warmPeakRssKb: 900,
+    dist: dist(bytes),
+    identicalOutputs: true,
+  };
+}
+
+function figures(warm100: number, secondWarmEncoded = 0): CompareFigures {
+  const size = (pages: number, genimageWarm: number) => ({
+    pages,
+    photos: pages * 2,
+    coldRounds: pages === 50 ? 3 : 1,
+    warmRounds: 5,
+    originalsBytes: pages * 2 * 1_450_000,
+    sides: [side('genimage', 30_000, genimageWarm, 20e6, secondWarmEncoded), side('astro', 180_000, 1000, 280e6)],
+  });
+  return {
+    machine: { date: '2026-11-29T00:00:00Z', cpus: 2, cpuModel: 'cpu', node: 'v24', os: 'linux', sharp: '0.35', libvips: '8.18' },
+    options: { pages: [50, 100], coldPages: 50, cold: 3, warm: 5 },
+    photo: { width: 1024, height: 576 },
+    plannedWidths: [480, 960],
+    sizes: '(min-width: 960px) 960px, 100vw',
+    astro: '7.3.5',
+    rssMethod: 'GNU time',
+    sizesMeasured: [size(50, 1000), size(100, warm100)],
+    totalSeconds: 60,
+  };
+}
+
+describe('parseAstroImageLog', () => {
+  it('counts images written anew and taken from the cache', () => {
+    const log = [
+      '15:14:52   ▶ /_astro/photo-6.BBxaibUF_1cVKSb.png (before: 1401kB, after: 1215kB) (+37ms) (41/42)',
+      '15:14:52   ▶ /_astro/photo-6.BBxaibUF_Z22cfxO.avif (reused cache entry) (+2ms) (42/42)',
+      '15:14:52   ├─ /p/1/index.html (+1.59s)',
+    ].join('\n');
+    assert.deepEqual(parseAstroImageLog(log), { total: 2, encoded: 1, reused: 1 });
+  });
+});
+
+describe('parseCompareArgs', () => {
+  it('defaults to the issue sizes', () => {
+    assert.deepEqual(parseCompareArgs([]), { pages: [50, 100], coldPages: 50, cold: 3, warm: 5 });
+  });
+  it('adds the cold size to the warm sizes', () => {
+    assert.deepEqual(parseCompareArgs(['--pages', '3', '--cold-pages', '2', '--cold', '1', '--warm', '2']), { pages: [2, 3], coldPages: 2, cold: 1, warm: 2 });
+  });
+  it('refuses fewer than 2 warm rounds: the second warm build is measured', () => {
+    assert.throws(() => parseCompareArgs(['--warm', '1']), /--warm expects a whole number from 2 up/);
+  });
+});
+
+describe('summarize', () => {
+  it('computes every verdict from the figures', () => {
+    const summary = summarize(figures(1040));
+    assert.deepEqual(
+      summary.verdicts.map((v) => [v.value, v.met]),
+      [
+        ['1.04', true],
+        ['1.00 at 50, 1.04 at 100', true],
+        ['0.17', true],
+        ['0.07', true],
+        ['0', true],
+      ],
+    );
+  });
+  it('misses the warm target, its growth and the second warm build when they are missed', () => {
+    const verdicts = summarize(figures(1100, 3)).verdicts;
+    assert.deepEqual(
+      verdicts.map((v) => v.met),
+      [false, false, true, true, false],
+    );
+  });
+});
+
+describe('replaceSummary', () => {
+  const readme = '# x\n\n## Benchmarks\n\nText.\n\n| a |\n\n## Developing\n\nMore.\n';
+  it('inserts the block at the end of the Benchmarks section, then replaces it in place', () => {
+    const block = readmeSummary(figures(1000));
+    const once = replaceSummary(readme, block);
+    assert.ok(once.indexOf(README_START) > once.indexOf('| a |') && once.indexOf(README_END) < once.indexOf('## Developing'));
+    assert.equal(replaceSummary(once, block), once);
+    const changed = replaceSummary(once, `${README_START}\nnew\n${README_END}`);
+    assert.equal(changed, readme.replace('| a |\n\n', `| a |\n\n${README_START}\nnew\n${README_END}\n\n`));
+  });
+});
