@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Build, type CompareFigures, parseAstroImageLog, parseCompareArgs, type SideFigures } from './astro-compare.ts';
-import { README_END, README_START, readmeSummary, replaceSummary, summarize } from './compare-report.ts';
+import { README_END, README_START, ratioAgainst, readmeSummary, replaceSummary, summarize } from './compare-report.ts';
 import type { Side } from './compare-sites.ts';
 
 const dist = (bytes: number) => ({ files: 10, bytes, byExtension: { avif: { files: 10, bytes } }, digest: 'x' });
@@ -92,6 +92,14 @@ describe('summarize', () => {
       verdicts.map((v) => v.met),
       [false, false, true, true, false],
     );
+  });
+});
+
+describe('ratioAgainst', () => {
+  it('shows a third decimal only where two would print the target', () => {
+    assert.equal(ratioAgainst(1.0519, 1.05), '1.052');
+    assert.equal(ratioAgainst(1.0449, 1.05), '1.04');
+    assert.equal(ratioAgainst(0.1436, 0.5), '0.14');
   });
 });
 
