@@ -1,7 +1,7 @@
 /** What every command starts with: the flags shared by all, the engine, the scan, exit codes. */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Engine, type GenImageConfig, type GenImageEnv, InvalidOptions, type ScanResult, formatError, isGenImageError, mergeConfig } from '@genimage/core';
+import { Engine, type GenImageConfig, type GenImageEnv, InvalidOptions, RemoteNotConfigured, type ScanResult, formatError, isGenImageError, mergeConfig } from '@genimage/core';
 import { findFrameworkConfig, frameworkOf, loadFrameworkConfig } from './framework-config.ts';
 import type { Output } from './output.ts';
 import { jsonError, printDiagnostics } from './report.ts';
@@ -52,6 +52,8 @@ export interface LoadOptions {
 export async function loadContext(flags: GlobalFlags, out: Output, load: LoadOptions = {}): Promise<Context> {
   const env = load.env ?? process.env;
   out.addSecret(env['SHARK_API_KEY']);
+  // The remote cache's credentials: the SDK reads them, genimage only hides them.
+  for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) out.addSecret(env[name]);
   const explicit = flags.config === undefined ? undefined : path.resolve(flags.config);
   const explicitFramework = explicit !== undefined && frameworkOf(explicit) !== undefined;
   if (explicitFramework && flags.frameworkConfig === false) {
@@ -97,7 +99,7 @@ export async function scanProject(context: Context): Promise<{ scan: ScanResult;
  * code. `command` is undefined when no command was recognised.
  */
 export function reportFatal(error: unknown, out: Output, command: string | undefined): number {
-  const usage = error instanceof UsageError || isGenImageError(error, InvalidOptions);
+  const usage = error instanceof UsageError || isGenImageError(error, InvalidOptions) || isGenImageError(error, RemoteNotConfigured);
   out.error(formatError(error));
   const help = `Run \`genimage ${command ? `${command} ` : ''}--help\` for usage.`;
   if (error instanceof UsageError) out.info(help);

@@ -10,19 +10,21 @@ import { generateCommand } from './commands/generate.ts';
 import { planCommand } from './commands/plan.ts';
 import { type Input, type PruneFlags, pruneCommand } from './commands/prune.ts';
 import { scanCommand } from './commands/scan.ts';
+import { syncCommand } from './commands/sync.ts';
 import { EXIT, type GlobalFlags, UsageError, reportFatal } from './context.ts';
 import { Output, type Stream } from './output.ts';
 import { didYouMean, flagNames, isKnownFlag, typedFlags } from './usage.ts';
 
 export { EXIT } from './context.ts';
 
-const COMMANDS = ['scan', 'plan', 'generate', 'check', 'prune', 'gallery', 'help'] as const;
+const COMMANDS = ['scan', 'plan', 'generate', 'check', 'push', 'pull', 'prune', 'gallery', 'help'] as const;
 
 const EXIT_CODES = `  0  success
   1  the work failed: a failed generation, a missing or corrupt image (check, frozen
-     generate), a marker with an error
+     generate, push, pull), a marker with an error, a remote cache that push or pull cannot use
   2  usage or configuration error: unknown command or flag, invalid option, bad --concurrency,
-     a framework config that cannot load, prune without --yes where it cannot ask`;
+     a framework config that cannot load, prune without --yes where it cannot ask, push or
+     pull without the \`remote\` option`;
 
 const OUTPUT = `  stdout carries the result (with --json: one JSON document and nothing else);
   progress, warnings, marker diagnostics (file:line:col) and errors go to stderr.`;
@@ -30,7 +32,9 @@ const OUTPUT = `  stdout carries the result (with --json: one JSON document and 
 const ENVIRONMENT = `  SHARK_API_KEY    API key (never printed); without it and outside CI, offline placeholders
   SHARK_BASE_URL   API base URL
   CI               set: generation is frozen (missing images are an error, no API call)
-  GENIMAGE_FROZEN  1 freezes generation anywhere, 0 allows it in CI on purpose`;
+  GENIMAGE_FROZEN  1 freezes generation anywhere, 0 allows it in CI on purpose
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, AWS_REGION
+                   credentials and region of the \`remote\` cache (never printed; never from a config file)`;
 
 export interface MainOptions {
   stdout?: Stream;
@@ -78,6 +82,12 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   define('check', 'CI gate: exit 0 when every marker has a verified cached image (no API key needed)', checkCommand)
     .option(...json)
     .example('  $ CI=1 genimage check   # the verdict CI gives: offline placeholders do not count');
+  define('push', 'Upload the verified local cache entries the remote cache (the `remote` option) lacks', (flags: GlobalFlags, out) => syncCommand('push', flags, out))
+    .option(...json)
+    .example('  $ genimage push   # after generating where the bucket could not be reached');
+  define('pull', 'Download the verified remote cache entries the local cache lacks', (flags: GlobalFlags, out) => syncCommand('pull', flags, out))
+    .option(...json)
+    .example('  $ genimage pull --json | jq ".copied"');
   define('prune', 'Delete cache entries no marker uses, after a y/N on a terminal', (flags: PruneFlags, out) => pruneCommand(flags, out, io.stdin))
     .option('--dry-run', 'Only list what would be deleted')
     .option('--yes', 'Delete without asking (required when stdin is not a terminal, and with --json)')

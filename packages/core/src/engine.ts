@@ -18,7 +18,9 @@ import { inspectImage } from './generate/image.ts';
 import { resolveReferences } from './generate/references.ts';
 import { type GenerationSummary, type Outcome, type PlannedRequest, Scheduler, type ScheduleEvent, dedupeRequests } from './generate/schedule.ts';
 import { type MarkerScanResult, scan } from './markers/scan.ts';
-import type { CacheStore } from './cache/store.ts';
+import type { CacheStore, EntryLocation } from './cache/store.ts';
+import { S3Store } from './cache/remote/s3-store.ts';
+import { TieredStore } from './cache/remote/tiered-store.ts';
 
 /** One marker, resolved: what it asks for, its cache key, and how to render it. */
 export interface ImageUse {
@@ -80,6 +82,8 @@ export class Engine {
   readonly providerId: ProviderId;
   readonly cache: ImageCache;
   readonly cacheLocation: string;
+  /** The shared remote cache (`remote` option), when one is configured and no other store was given. */
+  readonly remote: TieredStore | undefined;
   #provider: Provider | undefined;
   #urlHashes: Promise<Map<string, string>> | undefined;
   #scheduler: Scheduler | undefined;
@@ -96,12 +100,24 @@ export class Engine {
     this.root = root;
     this.config = config;
     this.env = init.env ?? (process.env as GenImageEnv);
-    this.logger = safeLogger(init.logger ?? silentLogger, [config.apiKey, this.env.SHARK_API_KEY]);
+    this.logger = safeLogger(init.logger ?? silentLogger, [config.apiKey, this.env.SHARK_API_KEY, this.env.AWS_SECRET_ACCESS_KEY, this.env.AWS_SESSION_TOKEN]);
     this.frozen = resolveFrozen({ flag: init.frozen ?? false, config: config.frozen, env: this.env });
     this.providerId = resolveProviderId(config, this.env);
     const cacheDir = resolveCacheDir(root, config);
     this.cacheLocation = path.relative(root, cacheDir) || '.';
-    this.cache = new ImageCache(init.store ?? new FileSystemStore(cacheDir, { logger: this.logger }));
+    const local = new FileSystemStore(cacheDir, { logger: this.logger });
+    // The SDK is loaded on the remote's first call, so a build without `remote` never loads it.
+    const remote = config.remote && !init.store
+      ? new S3Store({ ...config.remote, logger: this.logger, env: this.env as Record<string, string | undefined> })
+      : undefined;
+    this.remote = remote && new TieredStore(local, remote, { logger: this.logger, localName: `${this.cacheLocation}/` });
+    this.cache = new ImageCache(init.store ?? this.remote ?? local);
+  }
+
+  /** Where the last read of `key` found its entry: `local`, `remote` (copied into the local cache since), or undefined (nowhere). */
+  foundIn(key: string): EntryLocation | undefined {
+    const store = this.cache.store;
+    return store.foundIn ? store.foundIn(key) : undefined;
   }
 
   /** Created on first use, so that scanning and checking never need an API key. */
@@ -290,7 +306,7 @@ export class Engine {
     if (lines.length === 0) return;
     throw new GenImageError(
       FrozenMissing,
-      `${lines.length} image(s) not in ${this.cacheLocation}/ (generation is frozen${this.env.CI ? ' because CI is set' : ''}):\n${lines.join('\n')}`,
+      `${lines.length} image(s) not in ${this.cacheLocation}/${this.remote ? ` nor in ${this.remote.remote.location}${this.remote.remoteAvailable ? '' : ' (not reachable: see above)'}` : ''} (generation is frozen${this.env.CI ? ' because CI is set' : ''}):\n${lines.join('\n')}`,
       { hint: `Run \`genimage generate\` locally and commit ${this.cacheLocation}/, or set GENIMAGE_FROZEN=0 to generate here on purpose.` },
     );
   }

@@ -97,6 +97,28 @@ export const CacheDirLinked = define({
   hint: 'genimage never reads or writes through a link in its cache: its writes, and prune\'s deletions, would land wherever it points. Replace the link with a real folder (a copy of what it points to, `cp -R`), then run again.',
 });
 
+// --- The remote cache (a shared bucket) ---
+export const RemoteUnavailable = define({
+  code: 'RemoteUnavailable',
+  title: 'The remote cache could not be reached',
+  hint: 'Check the network, `remote.endpoint` and `remote.url`. Builds go on with the local cache meanwhile; `genimage push` uploads what they generated once the bucket is back.',
+});
+export const RemoteAccessDenied = define({
+  code: 'RemoteAccessDenied',
+  title: 'The remote cache refused the credentials',
+  hint: 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or give the machine a role) for an identity that may read and write the bucket: s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on the prefix.',
+});
+export const RemoteSdkMissing = define({
+  code: 'RemoteSdkMissing',
+  title: 'The remote cache needs @aws-sdk/client-s3',
+  hint: 'Install it beside genimage (`npm install @aws-sdk/client-s3`, or `pnpm add @aws-sdk/client-s3`), or remove the `remote` option.',
+});
+export const RemoteNotConfigured = define({
+  code: 'RemoteNotConfigured',
+  title: 'No remote cache is configured',
+  hint: 'Add `remote: { url: "s3://bucket/prefix" }` (and `endpoint` for a service other than AWS) to genimage.config.*; see "Teams and CI" in the README.',
+});
+
 // --- Inputs ---
 export const InvalidOptions = define({
   code: 'InvalidOptions',

@@ -19,6 +19,10 @@ export * from './cache/key.ts';
 export * from './cache/store.ts';
 export * from './cache/fs-store.ts';
 export * from './cache/cache.ts';
+export * from './cache/remote/remote.ts';
+export * from './cache/remote/s3-store.ts';
+export * from './cache/remote/tiered-store.ts';
+export * from './cache/remote/sync.ts';
 
 export * from './generate/retry.ts';
 export * from './generate/image.ts';

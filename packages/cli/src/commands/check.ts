@@ -29,6 +29,13 @@ export async function checkCommand(flags: GlobalFlags, out: Output): Promise<num
     problems.push({ request, status, reason });
   }
   const ok = problems.length === 0 && errors === 0;
+  // Where each image was found: this machine's cache, the shared remote (copied here since), or nowhere.
+  const remote = engine.remote?.remote.location;
+  const found = scan.requests.map((request) => {
+    const status = unrenderable.has(request.key) ? 'corrupt' : (statuses.get(request.key) ?? 'missing');
+    return { key: request.key, found: status === 'cached' ? (engine.foundIn(request.key) ?? 'local') : status };
+  });
+  const count = (where: string) => found.filter((item) => item.found === where).length;
   // No key and no CI: the keys are the `local` provider's, so a placeholder passes where CI, which
   // looks for the real images, fails. Exit 0 still (the placeholders are there), but never silently.
   const offline = engine.config.provider === 'auto' && engine.providerId === 'local';
@@ -50,6 +57,9 @@ export async function checkCommand(flags: GlobalFlags, out: Output): Promise<num
       images: scan.requests.length,
       markers: scan.uses.length,
       placeholders,
+      remote: remote ?? null,
+      found: { local: count('local'), remote: count('remote'), missing: count('missing'), corrupt: count('corrupt') },
+      locations: found,
       problems: problems.map(({ request, status, reason }) => ({ ...jsonRequest(root, request, status), reason: reason ?? null })),
       diagnostics: jsonDiagnostics(root, scan.diagnostics),
     });
@@ -63,11 +73,15 @@ export async function checkCommand(flags: GlobalFlags, out: Output): Promise<num
   }
   if (problems.length > 0) {
     out.result(`${problems.length} of ${scan.requests.length} image(s) missing or corrupt in ${engine.cacheLocation}/.`);
-    out.info(`Run \`genimage generate\` locally and commit ${engine.cacheLocation}/.`);
+    out.info(remote ? `Run \`genimage generate\` where SHARK_API_KEY is set: it uploads the images to ${remote}.` : `Run \`genimage generate\` locally and commit ${engine.cacheLocation}/.`);
   } else {
     // On stdout, so that --silent still tells a placeholder from a real image.
     const but = placeholders > 0 ? `, but ${placeholders} of them are offline placeholders, not real images` : '';
     out.result(`All ${scan.requests.length} image(s) for ${scan.uses.length} marker(s) are cached and verified in ${engine.cacheLocation}/${but}.`);
+  }
+  if (remote) {
+    out.result(`Found ${count('local')} in ${engine.cacheLocation}/, ${count('remote')} in ${remote} (copied into ${engine.cacheLocation}/), ${count('missing')} missing${count('corrupt') > 0 ? `, ${count('corrupt')} corrupt` : ''}.`);
+    for (const item of found) out.debug(`${item.found}  ${item.key}`);
   }
   if (offline) offlineWarning();
   if (errors > 0) out.error(`${errors} marker error(s) above.`);

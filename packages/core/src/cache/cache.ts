@@ -85,7 +85,7 @@ export class ImageCache {
     }
     for (const [index, bytes] of images.entries()) {
       const expected = meta.images[index]!; // same length, checked above
-      const mismatch = compare(expected, bytes);
+      const mismatch = imageMismatch(expected, bytes);
       if (mismatch) throw new Error(`Refusing to cache entry ${meta.key}: image ${expected.file} ${mismatch}.`);
     }
     await this.store.write(meta, images);
@@ -132,7 +132,7 @@ export class ImageCache {
           cause: error,
         });
       }
-      const mismatch = compare(image, bytes);
+      const mismatch = imageMismatch(image, bytes);
       if (mismatch) throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} ${mismatch}.`);
       images.push(bytes);
     }
@@ -142,7 +142,7 @@ export class ImageCache {
 }
 
 /** Why `bytes` is not the image `expected` describes, or undefined when it is. */
-function compare(expected: CacheEntryMeta['images'][number], bytes: Uint8Array): string | undefined {
+export function imageMismatch(expected: CacheEntryMeta['images'][number], bytes: Uint8Array): string | undefined {
   if (bytes.byteLength !== expected.bytes) {
     return `has ${bytes.byteLength} bytes, but the metadata says ${expected.bytes}`;
   }

@@ -156,7 +156,7 @@ export class FileSystemStore implements CacheStore {
       if (isMissing(error)) return undefined; // deleted meanwhile
       throw error;
     }
-    const parsed = parseMeta(text, key);
+    const parsed = parseEntryMeta(text, key);
     if ('problem' in parsed) throw new GenImageError(CacheCorrupt, `${path} ${parsed.problem}`, { cause: parsed.cause });
     return parsed.meta;
   }
@@ -240,7 +240,7 @@ export class FileSystemStore implements CacheStore {
     } catch (error) {
       return foreign(`its ${META_FILE} cannot be read: ${messageOf(error)}`);
     }
-    const parsed = parseMeta(text, key);
+    const parsed = parseEntryMeta(text, key);
     return 'problem' in parsed ? foreign(`its ${META_FILE} ${parsed.problem}`) : { key, own: true, meta: parsed.meta };
   }
 
@@ -432,7 +432,7 @@ function onceRelease(release: () => Promise<void>): ReleaseLock {
 }
 
 /** The metadata in `text` for the entry `key`, or what is wrong with it (to follow the file's name). */
-function parseMeta(text: string, key: string): { meta: CacheEntryMeta } | { problem: string; cause?: unknown } {
+export function parseEntryMeta(text: string, key: string): { meta: CacheEntryMeta } | { problem: string; cause?: unknown } {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -39,12 +39,15 @@ export interface CacheEntryMeta {
  */
 export type StoredEntry = { key: string; own: true; meta: CacheEntryMeta } | { key: string; own: false; reason: string };
 
+/** Where a store found an entry: in this machine's cache, or in a shared remote (then copied here). */
+export type EntryLocation = 'local' | 'remote';
+
 /** Releases a lock taken with `CacheStore.lock`. */
 export type ReleaseLock = () => Promise<void>;
 
 /**
- * Where cache entries live. The folder store is the first; an object-storage store follows, so
- * nothing above this interface may assume a local path.
+ * Where cache entries live: the folder (`FileSystemStore`), or the folder with a shared bucket
+ * behind it (`TieredStore`). Nothing above this interface may assume a local path.
  */
 export interface CacheStore {
   /** For messages: where the entries are, e.g. `.genimage/`. */
@@ -76,4 +79,6 @@ export interface CacheStore {
   inspect?(key: string): Promise<StoredEntry | undefined>;
   /** `inspect` for everything stored under an entry's name, complete or not, own or not; sorted by key. */
   inspectAll?(): Promise<StoredEntry[]>;
+  /** A store with a remote behind it: where the last `readMeta` of `key` found the entry, or undefined when it found none. */
+  foundIn?(key: string): EntryLocation | undefined;
 }

@@ -39,6 +39,35 @@ export const renderOptionsSchema = z.strictObject({
   avifEffort: z.number().int().min(0).max(9).default(2),
 });
 
+/** Names of credentials that a config file may not carry: the AWS SDK reads them from the environment, a profile or a role. */
+const REMOTE_CREDENTIAL_KEYS = new Set(['accessKeyId', 'secretAccessKey', 'sessionToken', 'credentials', 'aws_access_key_id', 'aws_secret_access_key', 'aws_session_token']);
+
+/**
+ * A shared cache in an S3-compatible bucket (AWS S3, Cloudflare R2, MinIO, Garage, ...): read
+ * through on a local miss, written through after a generation, one generation per key across
+ * machines. Credentials come only from the standard AWS environment variables, profiles and roles.
+ */
+export const remoteOptionsSchema = z.strictObject({
+  /** `s3://bucket` or `s3://bucket/prefix`: where the entries live. */
+  url: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'must be s3://bucket or s3://bucket/prefix (a bucket name of 3-63 lowercase letters, digits, "." and "-")'),
+  /** The S3 endpoint of a service other than AWS, e.g. `https://<account>.r2.cloudflarestorage.com` or `http://127.0.0.1:9000`. @default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS S3 */
+  endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** @default AWS_REGION, the profile's region, or "us-east-1" */
+  region: z.string().trim().min(1).optional(),
+  /** Bucket in the path (`endpoint/bucket/key`), as MinIO and most self-hosted servers need. @default true with an endpoint, false without */
+  forcePathStyle: z.boolean().optional(),
+  /**
+   * How long a machine's claim on a key (a lease object) lasts without being renewed: a machine
+   * that died is taken over after this long. Holders renew every third of it. @default 60000
+   */
+  leaseMs: z.number().int('must be an integer').min(1000, 'must be 1000 (1 s) or more').default(60_000),
+  /** Per request to the bucket, in milliseconds: past it the remote counts as unreachable and the build goes on locally. @default 10000 */
+  timeoutMs: positiveInt.default(10_000),
+});
+export type RemoteOptions = z.output<typeof remoteOptionsSchema>;
+
 /**
  * Everything genimage can be told, in `genimage.config.{ts,mjs,js,json}` or inline in the Vite
  * and Astro adapters. The single source of truth: the TypeScript types derive from it and
@@ -97,6 +126,8 @@ export const configSchema = z.strictObject({
   frozen: z.boolean().optional(),
   /** What `genimage plan` assumes one image costs, until the provider has said. @default 10 */
   estimatedCreditsPerImage: z.number().min(0).default(10),
+  /** A shared cache in an S3-compatible bucket, see `remoteOptionsSchema`. @default none */
+  remote: remoteOptionsSchema.optional(),
   render: renderOptionsSchema.default({
     widths: [480, 960, 1440],
     formats: ['avif', 'webp'],
@@ -114,7 +145,13 @@ export type RenderOptions = z.output<typeof renderOptionsSchema>;
 export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string[] {
   return issues.flatMap((issue) => {
     const at = (extra: string[] = []) => [prefix, ...issue.path.map(String), ...extra].filter(Boolean).join('.') || '(options)';
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at([key])}: unknown option`);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) =>
+        issue.path[issue.path.length - 1] === 'remote' && REMOTE_CREDENTIAL_KEYS.has(key)
+          ? `${at([key])}: credentials are never read from genimage's options (a key in a committed file is a leaked key); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or use AWS_PROFILE or the machine's role`
+          : `${at([key])}: unknown option`,
+      );
+    }
     if (issue.code === 'invalid_value') return [`${at()}: must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`];
     return [`${at()}: ${issue.message}`];
   });
@@ -155,6 +192,10 @@ export interface GenImageEnv {
   SHARK_BASE_URL?: string | undefined;
   GENIMAGE_FROZEN?: string | undefined;
   CI?: string | undefined;
+  /** Read by the AWS SDK for the remote cache; named here so that they are never printed. */
+  AWS_ACCESS_KEY_ID?: string | undefined;
+  AWS_SECRET_ACCESS_KEY?: string | undefined;
+  AWS_SESSION_TOKEN?: string | undefined;
 }
 
 function truthy(value: string | undefined): boolean {

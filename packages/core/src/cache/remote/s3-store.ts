@@ -1,0 +1,355 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { CacheCorrupt, GenImageError, RemoteAccessDenied, RemoteSdkMissing, RemoteUnavailable } from '../../errors.ts';
+import { silentLogger, type Logger } from '../../logger.ts';
+import { escapeControls, formatDuration } from '../../terminal-text.ts';
+import { type CachedEntry, imageMismatch } from '../cache.ts';
+import { parseEntryMeta } from '../fs-store.ts';
+import type { CacheEntryMeta, CachedImageMeta } from '../store.ts';
+import type { HeldLease, LeaseAttempt, RemoteStore } from './remote.ts';
+
+type Sdk = typeof import('@aws-sdk/client-s3');
+
+const META_FILE = 'meta.json';
+const LEASES = '.leases/';
+const KEY_PATTERN = /^[0-9a-f]{64}$/;
+/** Error names (and HTTP statuses) that say the credentials, not the network, are the problem. */
+const DENIED = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'CredentialsProviderError', 'TokenProviderError', 'InvalidClientTokenId']);
+/** What a call found instead of an answer: no such object, or a condition (If-None-Match, If-Match) that failed. */
+const MISSING = Symbol('missing');
+const CONFLICT = Symbol('conflict');
+
+export interface S3StoreOptions {
+  /** `s3://bucket` or `s3://bucket/prefix`. */
+  url: string;
+  /** A service other than AWS S3. @default AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, or AWS */
+  endpoint?: string | undefined;
+  /** @default AWS_REGION, AWS_DEFAULT_REGION, or "us-east-1" */
+  region?: string | undefined;
+  /** @default true when an endpoint is set */
+  forcePathStyle?: boolean | undefined;
+  /** A lease not renewed for this long is taken over; holders renew every third of it. @default 60000 */
+  leaseMs?: number;
+  /** Connecting, and silence while waiting for an answer, at most this long. @default 10000 */
+  timeoutMs?: number;
+  logger?: Logger;
+  /** Where the AWS variables are read for defaults and for text to hide. @default process.env */
+  env?: Record<string, string | undefined>;
+}
+
+/** The bucket and key prefix of an `s3://bucket/prefix` URL; the prefix is empty or ends with `/`. */
+export function parseS3Url(url: string): { bucket: string; prefix: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!match) throw new TypeError(`Expected an s3://bucket/prefix URL, got ${JSON.stringify(url)}`);
+  const prefix = match[2]!.replace(/^\/+|\/+$/g, '');
+  return { bucket: match[1]!, prefix: prefix ? `${prefix}/` : '' };
+}
+
+/**
+ * The remote cache in an S3-compatible bucket, through the official AWS SDK (loaded on first use,
+ * so that a build without a remote never loads it):
+ *
+ * ```text
+ * <prefix><key>/meta.json              the entry's metadata, uploaded last: it marks the entry complete
+ * <prefix><key>/<sha256>-<file>        each image, named by its content, so a half-finished upload
+ *                                      never leaves an object that another entry could mistake for its own
+ * <prefix>.leases/<key>.json           a machine's claim on a key while it generates it
+ * ```
+ *
+ * Every upload is conditional (`If-None-Match: *`): a machine never overwrites another's object.
+ * The one exception is an object that failed verification in this process, replaced only while it
+ * is still that same object (`If-Match` on its ETag).
+ */
+export class S3Store implements RemoteStore {
+  readonly location: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly leaseMs: number;
+  readonly timeoutMs: number;
+  /** Names this process in the leases it takes: host, pid, and a random part. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly #options: S3StoreOptions;
+  readonly #logger: Logger;
+  readonly #env: Record<string, string | undefined>;
+  #client: Promise<{ sdk: Sdk; client: S3Client }> | undefined;
+  /** Objects that failed verification here, by object key, with the ETag they had: only these may be replaced. */
+  readonly #replaceable = new Map<string, string>();
+
+  constructor(options: S3StoreOptions) {
+    const { bucket, prefix } = parseS3Url(options.url);
+    this.bucket = bucket;
+    this.prefix = prefix;
+    this.location = `s3://${bucket}/${prefix}`;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger;
+    this.#env = options.env ?? process.env;
+  }
+
+  async getEntry(key: string): Promise<CachedEntry | undefined> {
+    const metaKey = this.#object(key, META_FILE);
+    const got = await this.#get(metaKey);
+    if (got === MISSING) return undefined;
+    const corrupt = (objectKey: string, etag: string, problem: string) => {
+      this.#replaceable.set(objectKey, etag);
+      // The metadata goes with it: a new generation replaces the entry as a whole.
+      this.#replaceable.set(metaKey, got.etag);
+      return new GenImageError(CacheCorrupt, `s3://${this.bucket}/${objectKey} ${problem}`, {
+        hint: 'It is not used. `genimage generate` makes the image again and replaces the object; frozen, the build fails until then.',
+      });
+    };
+    const parsed = parseEntryMeta(new TextDecoder().decode(got.bytes), key);
+    if ('problem' in parsed) throw corrupt(metaKey, got.etag, parsed.problem);
+    const images: Uint8Array[] = [];
+    for (const image of parsed.meta.images) {
+      const objectKey = this.#imageObject(key, image);
+      const bytes = await this.#get(objectKey);
+      if (bytes === MISSING) throw corrupt(metaKey, got.etag, `lists image ${image.file}, but its object ${objectKey} is missing`);
+      const mismatch = imageMismatch(image, bytes.bytes);
+      if (mismatch) throw corrupt(objectKey, bytes.etag, mismatch);
+      images.push(bytes.bytes);
+    }
+    return { meta: parsed.meta, images };
+  }
+
+  async hasEntry(key: string): Promise<boolean> {
+    const objectKey = this.#object(key, META_FILE);
+    const found = await this.#send(`HEAD ${objectKey}`, (sdk, client) => client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: objectKey })));
+    return found !== MISSING && found !== CONFLICT;
+  }
+
+  async putEntry(meta: CacheEntryMeta, images: Uint8Array[]): Promise<'uploaded' | 'exists'> {
+    for (const [index, image] of meta.images.entries()) {
+      const objectKey = this.#imageObject(meta.key, image);
+      const bytes = images[index]!;
+      if ((await this.#put(objectKey, bytes, contentType(image))) !== CONFLICT) continue;
+      // Something is there under this content's name: the same bytes, unless it is corrupt.
+      const there = await this.#get(objectKey);
+      const problem = there === MISSING ? undefined : imageMismatch(image, there.bytes);
+      if (there !== MISSING && !problem) continue;
+      if (there !== MISSING) this.#replaceable.set(objectKey, there.etag);
+      if ((await this.#put(objectKey, bytes, contentType(image))) === CONFLICT) {
+        throw new GenImageError(RemoteUnavailable, `s3://${this.bucket}/${objectKey} changed while it was being replaced; the entry was not uploaded.`);
+      }
+    }
+    const metaKey = this.#object(meta.key, META_FILE);
+    const put = await this.#put(metaKey, new TextEncoder().encode(`${JSON.stringify(meta, null, 2)}\n`), 'application/json');
+    return put === CONFLICT ? 'exists' : 'uploaded';
+  }
+
+  async listKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    const pattern = new RegExp(`^${escapeRegExp(this.prefix)}([0-9a-f]{64})/${escapeRegExp(META_FILE)}$`);
+    let token: string | undefined;
+    do {
+      const page = await this.#send(`LIST ${this.prefix || '/'}`, (sdk, client) =>
+        client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ...(token && { ContinuationToken: token }) })),
+      );
+      if (page === MISSING || page === CONFLICT) break;
+      for (const object of page.Contents ?? []) {
+        const match = object.Key && pattern.exec(object.Key);
+        if (match) keys.push(match[1]!);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys.sort();
+  }
+
+  async tryLease(key: string, version?: string): Promise<LeaseAttempt> {
+    const objectKey = `${this.prefix}${LEASES}${checkKey(key)}.json`;
+    const body = () => new TextEncoder().encode(JSON.stringify({ owner: this.owner, key, leaseMs: this.leaseMs, renewed: new Date().toISOString() }));
+    // Twice at most: a lease released between our attempt and our look at it is gone, so try again.
+    for (let attempt = 0; ; attempt++) {
+      const put = await this.#put(objectKey, body(), 'application/json', version === undefined ? { ifNoneMatch: true } : { ifMatch: version });
+      if (put !== CONFLICT) return { held: true, lease: this.#lease(objectKey, put, body) };
+      const current = await this.#get(objectKey);
+      if (current !== MISSING) return { held: false, version: current.etag, owner: ownerOf(current.bytes) };
+      if (attempt > 0) return { held: false, version: '', owner: 'unknown' };
+      version = undefined;
+    }
+  }
+
+  /** Renews the lease every third of `leaseMs` while held (each renewal changes its ETag, which is how waiters see it is alive). */
+  #lease(objectKey: string, etag: string, body: () => Uint8Array): HeldLease {
+    let current = etag;
+    let lost = false;
+    let timer: NodeJS.Timeout | undefined;
+    let renewing: Promise<void> = Promise.resolve();
+    const renew = () => {
+      renewing = (async () => {
+        try {
+          const put = await this.#put(objectKey, body(), 'application/json', { ifMatch: current });
+          if (put === CONFLICT) {
+            lost = true;
+            this.#logger.warn(`The lease on s3://${this.bucket}/${objectKey} was taken over by another machine (this one did not renew it within ${formatDuration(this.leaseMs)}); both may generate this image.`);
+            return;
+          }
+          current = put;
+        } catch (error) {
+          // Not fatal: the next renewal may get through before the lease runs out.
+          this.#logger.debug(`Renewing s3://${this.bucket}/${objectKey} failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        if (!lost && timer) timer = setTimeout(renew, this.leaseMs / 3).unref();
+      })();
+    };
+    timer = setTimeout(renew, this.leaseMs / 3).unref();
+    return {
+      release: async () => {
+        clearTimeout(timer);
+        timer = undefined;
+        await renewing;
+        if (lost) return;
+        // Removed only while it is still ours; if this fails, the lease runs out by itself.
+        try {
+          const there = await this.#get(objectKey);
+          if (there !== MISSING && there.etag === current) {
+            await this.#send(`DELETE ${objectKey}`, (sdk, client) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey })));
+          }
+        } catch (error) {
+          this.#logger.debug(`Releasing s3://${this.bucket}/${objectKey} failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      },
+    };
+  }
+
+  /**
+   * Uploads one object, only where nothing is (or, given `ifMatch`, only over that version). An
+   * object that failed verification here is replaced only while it is still that object.
+   * Returns the new ETag, or CONFLICT when the condition failed.
+   */
+  async #put(objectKey: string, body: Uint8Array, type: string, condition?: { ifNoneMatch: true } | { ifMatch: string }): Promise<string | typeof CONFLICT> {
+    const replaceable = this.#replaceable.get(objectKey);
+    const when = condition ?? (replaceable === undefined ? { ifNoneMatch: true } : { ifMatch: replaceable });
+    const result = await this.#send(`PUT ${objectKey}`, (sdk, client) =>
+      client.send(
+        new sdk.PutObjectCommand({
+          Bucket: this.bucket,
+          Key: objectKey,
+          Body: body,
+          ContentLength: body.byteLength,
+          ContentType: type,
+          ...('ifMatch' in when ? { IfMatch: when.ifMatch } : { IfNoneMatch: '*' }),
+        }),
+      ),
+    );
+    if (result === CONFLICT || result === MISSING) return CONFLICT;
+    this.#replaceable.delete(objectKey);
+    return result.ETag ?? '';
+  }
+
+  async #get(objectKey: string): Promise<{ bytes: Uint8Array; etag: string } | typeof MISSING> {
+    const result = await this.#send(`GET ${objectKey}`, async (sdk, client) => {
+      const response = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      return { bytes: await response.Body!.transformToByteArray(), etag: response.ETag ?? '' };
+    });
+    return result === CONFLICT ? MISSING : result;
+  }
+
+  /** Runs one SDK call; a missing object and a failed condition are answers, anything else a GenImageError. */
+  async #send<T>(what: string, run: (sdk: Sdk, client: S3Client) => Promise<T>): Promise<T | typeof MISSING | typeof CONFLICT> {
+    const { sdk, client } = await this.#ready();
+    try {
+      return await run(sdk, client);
+    } catch (error) {
+      const { name, status } = describe(error);
+      if (name === 'NoSuchBucket') throw new GenImageError(RemoteUnavailable, `The bucket ${this.bucket} does not exist at ${this.#endpoint() ?? 'AWS S3'} (${what}).`, { cause: error });
+      if (status === 404 || name === 'NoSuchKey' || name === 'NotFound') return MISSING;
+      if (status === 412 || status === 409 || name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return CONFLICT;
+      throw this.#wrap(what, error);
+    }
+  }
+
+  /** A foreign error as ours, its text cleaned of the credentials and of control characters. */
+  #wrap(what: string, error: unknown): GenImageError {
+    const { name, status, code, message } = describe(error);
+    const detail = this.#clean(`${[code ?? name, status && `HTTP ${status}`].filter(Boolean).join(', ')}: ${message}`);
+    if (DENIED.has(name) || status === 401 || status === 403) {
+      return new GenImageError(RemoteAccessDenied, `${this.location}: ${what} was refused (${detail}).`, { cause: error });
+    }
+    const timedOut = name === 'TimeoutError' || code === 'ETIMEDOUT' || name === 'RequestTimeout' || /timed? ?out/i.test(message);
+    const why = timedOut ? `no answer within ${formatDuration(this.timeoutMs)}` : detail;
+    return new GenImageError(RemoteUnavailable, `${this.location} (${this.#endpoint() ?? 'AWS S3'}): ${what} failed: ${why}.`, { cause: error });
+  }
+
+  #clean(text: string): string {
+    const secrets = [this.#env['AWS_SECRET_ACCESS_KEY'], this.#env['AWS_SESSION_TOKEN'], this.#env['AWS_ACCESS_KEY_ID']].filter((secret): secret is string => !!secret && secret.length >= 4);
+    const hidden = secrets.reduce((result, secret) => result.replaceAll(secret, '***'), text);
+    const line = escapeControls(hidden);
+    return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+  }
+
+  #endpoint(): string | undefined {
+    return this.#options.endpoint ?? this.#env['AWS_ENDPOINT_URL_S3'] ?? this.#env['AWS_ENDPOINT_URL'];
+  }
+
+  #ready(): Promise<{ sdk: Sdk; client: S3Client }> {
+    this.#client ??= (async () => {
+      let sdk: Sdk;
+      try {
+        sdk = await import('@aws-sdk/client-s3');
+      } catch (error) {
+        throw new GenImageError(RemoteSdkMissing, `The \`remote\` option names ${this.location}, but @aws-sdk/client-s3 cannot be loaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+      const endpoint = this.#endpoint();
+      const client = new sdk.S3Client({
+        region: this.#options.region ?? this.#env['AWS_REGION'] ?? this.#env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
+        ...(this.#options.endpoint !== undefined && { endpoint: this.#options.endpoint }),
+        forcePathStyle: this.#options.forcePathStyle ?? endpoint !== undefined,
+        // One retry: an outage should cost the build a few seconds once, not minutes.
+        maxAttempts: 2,
+        // Without throwOnRequestTimeout, the SDK only logs a warning and keeps waiting.
+        requestHandler: { connectionTimeout: this.timeoutMs, requestTimeout: this.timeoutMs, throwOnRequestTimeout: true },
+        // Checksums only where the API requires them: with the SDK's default, streamed uploads go
+        // out aws-chunked with a trailing checksum, which some S3-compatible servers store as it
+        // is, framing included. Integrity is ours anyway: every image is checked by its sha256.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      });
+      return { sdk, client };
+    })();
+    return this.#client;
+  }
+
+  #object(key: string, file: string): string {
+    return `${this.prefix}${checkKey(key)}/${file}`;
+  }
+
+  #imageObject(key: string, image: CachedImageMeta): string {
+    return this.#object(key, `${image.sha256}-${image.file}`);
+  }
+}
+
+function checkKey(key: string): string {
+  if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw new TypeError(`Expected a cache key of 64 lowercase hex characters, got ${JSON.stringify(key)}`);
+  return key;
+}
+
+function contentType(image: CachedImageMeta): string {
+  return `image/${image.format}`;
+}
+
+function ownerOf(bytes: Uint8Array): string {
+  try {
+    const owner = (JSON.parse(new TextDecoder().decode(bytes)) as { owner?: unknown }).owner;
+    return typeof owner === 'string' ? escapeControls(owner.slice(0, 100)) : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function describe(error: unknown): { name: string; status: number | undefined; code: string | undefined; message: string } {
+  const record = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown; message?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const status = record.$metadata?.httpStatusCode;
+  return {
+    name: typeof record.name === 'string' ? record.name : 'Error',
+    status: typeof status === 'number' ? status : undefined,
+    code: typeof record.code === 'string' ? record.code : undefined,
+    message: typeof record.message === 'string' && record.message !== '' ? record.message : String(error),
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

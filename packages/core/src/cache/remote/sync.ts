@@ -1,0 +1,98 @@
+import pLimit from 'p-limit';
+import { CacheCorrupt, formatError, isGenImageError } from '../../errors.ts';
+import { ImageCache } from '../cache.ts';
+import type { CacheStore } from '../store.ts';
+import type { RemoteStore } from './remote.ts';
+
+/** What happened to one entry: copied, already there, or not copied because it failed verification. */
+export interface SyncItem {
+  key: string;
+  result: 'copied' | 'present' | 'corrupt';
+  /** Why a corrupt entry was not copied. */
+  reason?: string;
+}
+
+export interface SyncSummary {
+  direction: 'push' | 'pull';
+  /** Entries looked at: every complete entry on the side copied from. */
+  total: number;
+  copied: number;
+  present: number;
+  corrupt: SyncItem[];
+  elapsedMs: number;
+}
+
+export interface SyncOptions {
+  /** Called once per entry, in completion order. */
+  onItem?: (item: SyncItem, done: number, total: number) => void;
+  /** Transfers at once. @default 4 */
+  concurrency?: number;
+}
+
+/**
+ * `genimage push`: uploads every verified local entry the remote lacks. A local entry that fails
+ * verification is reported and not uploaded; an entry the remote has is left as it is (write-once).
+ * @throws GenImageError(RemoteUnavailable | RemoteAccessDenied) when the remote fails: the sync stops.
+ */
+export async function pushCache(local: CacheStore, remote: RemoteStore, options: SyncOptions = {}): Promise<SyncSummary> {
+  const verified = new ImageCache(local);
+  const [keys, there] = await Promise.all([local.keys(), remote.listKeys()]);
+  const present = new Set(there);
+  return sync('push', keys, options, async (key) => {
+    if (present.has(key)) return { key, result: 'present' };
+    const entry = await verified.get(key);
+    if (!entry) return { key, result: 'present' }; // removed meanwhile: nothing to copy
+    return { key, result: (await remote.putEntry(entry.meta, entry.images)) === 'uploaded' ? 'copied' : 'present' };
+  });
+}
+
+/**
+ * `genimage pull`: downloads every remote entry the local cache lacks, each verified (metadata valid
+ * for its key, size and sha256 of every image) before it is written; a corrupt one is reported and
+ * not written. Local entries are never replaced.
+ * @throws GenImageError(RemoteUnavailable | RemoteAccessDenied) when the remote fails: the sync stops.
+ */
+export async function pullCache(local: CacheStore, remote: RemoteStore, options: SyncOptions = {}): Promise<SyncSummary> {
+  const [keys, here] = await Promise.all([remote.listKeys(), local.keys()]);
+  const present = new Set(here);
+  return sync('pull', keys, options, async (key) => {
+    if (present.has(key)) return { key, result: 'present' };
+    const entry = await remote.getEntry(key);
+    if (!entry) return { key, result: 'present' };
+    await local.write(entry.meta, entry.images);
+    return { key, result: 'copied' };
+  });
+}
+
+async function sync(direction: SyncSummary['direction'], keys: readonly string[], options: SyncOptions, copy: (key: string) => Promise<SyncItem>): Promise<SyncSummary> {
+  const started = Date.now();
+  const limit = pLimit(options.concurrency ?? 4);
+  const summary: SyncSummary = { direction, total: keys.length, copied: 0, present: 0, corrupt: [], elapsedMs: 0 };
+  let done = 0;
+  let failure: unknown;
+  await Promise.all(
+    keys.map((key) =>
+      limit(async () => {
+        if (failure) return; // the remote failed: the rest would fail the same way
+        let item: SyncItem;
+        try {
+          item = await copy(key);
+        } catch (error) {
+          if (!isGenImageError(error, CacheCorrupt)) {
+            failure ??= error;
+            return;
+          }
+          item = { key, result: 'corrupt', reason: formatError(error) };
+        }
+        if (item.result === 'copied') summary.copied++;
+        else if (item.result === 'present') summary.present++;
+        else summary.corrupt.push(item);
+        options.onItem?.(item, ++done, keys.length);
+      }),
+    ),
+  );
+  if (failure) throw failure;
+  summary.corrupt.sort((a, b) => a.key.localeCompare(b.key));
+  summary.elapsedMs = Date.now() - started;
+  return summary;
+}

@@ -1,0 +1,216 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CacheCorrupt, CacheLockTimeout, GenImageError, RemoteAccessDenied, RemoteSdkMissing, formatError, isGenImageError } from '../../errors.ts';
+import { silentLogger, type Logger } from '../../logger.ts';
+import { formatDuration } from '../../terminal-text.ts';
+import type { CacheEntryMeta, CacheStore, EntryLocation, ReleaseLock, StoredEntry } from '../store.ts';
+import type { RemoteStore } from './remote.ts';
+
+export interface TieredStoreOptions {
+  /** How long a machine waits for another one's generation of the same key before giving up. @default 900000 (15 minutes) */
+  leaseWaitMs?: number;
+  /** After the remote failed to answer, how long to go on without it before asking again (a dev server runs for hours). @default 60000 */
+  retryRemoteAfterMs?: number;
+  logger?: Logger;
+  /** The local cache as messages name it, e.g. `.genimage/`. @default the local store's location */
+  localName?: string;
+}
+
+/**
+ * The local cache with a shared remote behind it: a local miss asks the remote, whose verified
+ * entry is copied into the local cache; an entry written here is uploaded; a lock is the local
+ * lock, then a lease on the remote, so that one machine generates each key while the others wait
+ * for its upload.
+ *
+ * The remote is never a single point of failure: when it cannot be reached (or refuses the
+ * credentials), that is said once and the store goes on as the local cache alone. Everything
+ * else (keys, inspect, delete, prune) is the local cache's: nothing here deletes remote objects.
+ */
+export class TieredStore implements CacheStore {
+  readonly local: CacheStore;
+  readonly remote: RemoteStore;
+  readonly location: string;
+  /** Entries copied from the remote into the local cache. */
+  fetched = 0;
+  /** Entries uploaded to the remote. */
+  uploaded = 0;
+  readonly #logger: Logger;
+  readonly #localName: string;
+  readonly #leaseWaitMs: number;
+  readonly #retryAfterMs: number;
+  readonly #found = new Map<string, EntryLocation>();
+  /** Set while the remote is left alone: until when, and whether for good (refused credentials). */
+  #paused: { until: number } | undefined;
+  #reported = false;
+  /** Remote entries reported corrupt, each said once. */
+  readonly #corrupt = new Set<string>();
+
+  constructor(local: CacheStore, remote: RemoteStore, options: TieredStoreOptions = {}) {
+    this.local = local;
+    this.remote = remote;
+    this.location = local.location;
+    this.#logger = options.logger ?? silentLogger;
+    this.#localName = options.localName ?? local.location;
+    this.#leaseWaitMs = options.leaseWaitMs ?? 15 * 60_000;
+    this.#retryAfterMs = options.retryRemoteAfterMs ?? 60_000;
+  }
+
+  /** Whether the remote is being used: false after it failed (until it is asked again) or refused the credentials. */
+  get remoteAvailable(): boolean {
+    return !this.#paused || Date.now() >= this.#paused.until;
+  }
+
+  foundIn(key: string): EntryLocation | undefined {
+    return this.#found.get(key);
+  }
+
+  /**
+   * The local entry; on a local miss, the remote's, verified and copied into the local cache.
+   * @throws GenImageError(CacheCorrupt) for a local entry that is not valid, or a remote one that
+   * failed verification (reported, never served: the scheduler generates it again, frozen it is an error).
+   */
+  async readMeta(key: string): Promise<CacheEntryMeta | undefined> {
+    const local = await this.local.readMeta(key);
+    if (local) {
+      // Where it was found first: an entry copied from the remote stays `remote` for this process.
+      if (!this.#found.has(key)) this.#found.set(key, 'local');
+      return local;
+    }
+    this.#found.delete(key);
+    let entry;
+    try {
+      entry = await this.#ask(() => this.remote.getEntry(key));
+    } catch (error) {
+      if (isGenImageError(error, CacheCorrupt) && !this.#corrupt.has(key)) {
+        this.#corrupt.add(key);
+        this.#logger.warn(`${formatError(error)}
+Not used: the remote entry ${key} failed verification.`);
+      }
+      throw error;
+    }
+    if (!entry) return undefined;
+    await this.local.write(entry.meta, entry.images);
+    this.fetched++;
+    this.#found.set(key, 'remote');
+    return entry.meta;
+  }
+
+  readImage(key: string, file: string): Promise<Uint8Array> {
+    return this.local.readImage(key, file);
+  }
+
+  /** Writes locally, then uploads; an upload that fails leaves the local entry (for `genimage push`). */
+  async write(meta: CacheEntryMeta, images: Uint8Array[]): Promise<void> {
+    await this.local.write(meta, images);
+    this.#found.set(meta.key, 'local');
+    const result = await this.#ask(() => this.remote.putEntry(meta, images));
+    this.#corrupt.delete(meta.key);
+    if (result === 'uploaded') this.uploaded++;
+    else if (result === 'exists') this.#logger.debug(`${this.remote.location}${meta.key} was uploaded by another machine first; its entry stays.`);
+  }
+
+  delete(key: string): Promise<void> {
+    this.#found.delete(key);
+    return this.local.delete(key);
+  }
+
+  keys(): Promise<string[]> {
+    return this.local.keys();
+  }
+
+  inspect(key: string): Promise<StoredEntry | undefined> {
+    return this.local.inspect ? this.local.inspect(key) : Promise.resolve(undefined);
+  }
+
+  async inspectAll(): Promise<StoredEntry[]> {
+    return this.local.inspectAll ? this.local.inspectAll() : [];
+  }
+
+  /**
+   * The local lock, then a lease on the remote. While another machine holds the lease, waits
+   * (polling with backoff) until its entry is uploaded, its lease is released, or its lease stops
+   * being renewed for `leaseMs` (its holder died: taken over). Once the entry is there, returns
+   * without a lease: the caller then reads the entry instead of generating it.
+   */
+  async lock(key: string): Promise<ReleaseLock> {
+    const releaseLocal = await this.local.lock(key);
+    try {
+      const lease = await this.#ask(() => this.#lease(key));
+      if (!lease) return releaseLocal;
+      return async () => {
+        try {
+          await lease.release();
+        } finally {
+          await releaseLocal();
+        }
+      };
+    } catch (error) {
+      await releaseLocal();
+      throw error;
+    }
+  }
+
+  async #lease(key: string): Promise<{ release(): Promise<void> } | undefined> {
+    const { leaseMs } = this.remote;
+    const started = Date.now();
+    const longestPoll = Math.min(2000, leaseMs / 4);
+    let delay = Math.min(100, longestPoll);
+    let seen: { version: string; since: number } | undefined;
+    let announced = false;
+    // An entry there is one to read instead of generating, unless it failed verification here.
+    const uploaded = async () => !this.#corrupt.has(key) && (await this.remote.hasEntry(key));
+    for (;;) {
+      if (await uploaded()) return undefined;
+      const expired = seen !== undefined && seen.version !== '' && Date.now() - seen.since >= leaseMs;
+      const attempt = await this.remote.tryLease(key, expired ? seen!.version : undefined);
+      if (attempt.held) {
+        // Its previous holder may have uploaded the entry and released the lease just before we took it.
+        if (!(await uploaded())) return attempt.lease;
+        await attempt.lease.release();
+        return undefined;
+      }
+      if (!seen || seen.version !== attempt.version) seen = { version: attempt.version, since: Date.now() };
+      if (!announced) {
+        announced = true;
+        this.#logger.info(
+          `Waiting for ${attempt.owner}, which is generating ${key} for ${this.remote.location} (a machine that died is taken over after ${formatDuration(leaseMs)}).`,
+        );
+      }
+      if (Date.now() - started >= this.#leaseWaitMs) {
+        throw new GenImageError(CacheLockTimeout, `Waited ${formatDuration(this.#leaseWaitMs)} for ${attempt.owner} to generate ${key} into ${this.remote.location}.`, {
+          hint: 'That machine may be stuck on a slow generation; run again later, or remove its lease object under .leases/ in the bucket.',
+        });
+      }
+      await sleep(delay * (0.5 + Math.random()));
+      delay = Math.min(delay * 1.5, longestPoll);
+    }
+  }
+
+  /**
+   * Runs a remote call, or skips it while the remote is paused. A remote that cannot be reached,
+   * refuses the credentials or lacks its SDK is reported once and paused (the credentials and SDK
+   * for good); the caller goes on as if the remote had nothing. Corrupt entries are thrown.
+   */
+  async #ask<T>(call: () => Promise<T>): Promise<T | undefined> {
+    if (!this.remoteAvailable) return undefined;
+    try {
+      const result = await call();
+      if (this.#paused) {
+        this.#paused = undefined;
+        this.#reported = false;
+        this.#logger.info(`The remote cache ${this.remote.location} answers again.`);
+      }
+      return result;
+    } catch (error) {
+      if (!isGenImageError(error) || isGenImageError(error, CacheCorrupt) || isGenImageError(error, CacheLockTimeout)) throw error;
+      const forGood = isGenImageError(error, RemoteAccessDenied) || isGenImageError(error, RemoteSdkMissing);
+      this.#paused = { until: forGood ? Number.POSITIVE_INFINITY : Date.now() + this.#retryAfterMs };
+      if (!this.#reported) {
+        this.#reported = true;
+        const text = `${formatError(error)}\nGoing on with the local cache ${this.#localName} only.`;
+        if (forGood) this.#logger.error(text);
+        else this.#logger.warn(text);
+      }
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * The shared remote cache through the real CLI: several machines (processes, each with its own
+ * local cache) share one bucket on a real S3-compatible server (fauxqs, test/fixtures/remote-s3),
+ * and the fake image API counts what is paid for.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cacheKeys, copyFixture, parseJson, run, start, useTestServer, waitFor } from './fixtures/cli-harness/harness.ts';
+import { CREDENTIALS, type S3Server, startS3Server } from './fixtures/remote-s3/s3-server.ts';
+
+const API_KEY = 'sk-remote-cache-secret-913';
+const api = useTestServer(API_KEY);
+const BUCKET = 'genimage';
+/** cli-basic: 4 markers, 3 distinct images (the fox twice, a lighthouse, a lake with n=2). */
+const IMAGES = 3;
+
+let s3: S3Server;
+let prefixes = 0;
+beforeAll(async () => {
+  s3 = await startS3Server({ buckets: [BUCKET] });
+});
+afterAll(async () => {
+  await s3?.stop();
+});
+let prefix: string;
+beforeEach(() => {
+  // A fresh prefix per test: the bucket is shared by the file's tests.
+  prefix = `team-${++prefixes}`;
+  s3.requests.length = 0;
+});
+
+/** A copy of cli-basic (a "machine") whose genimage.config.json points at the bucket. */
+async function machine(remote: Record<string, unknown> = {}): Promise<string> {
+  const root = await copyFixture('cli-basic');
+  const options = { remote: { url: `s3://${BUCKET}/${prefix}`, endpoint: s3.endpoint, leaseMs: 1500, timeoutMs: 1000, ...remote } };
+  await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify(options));
+  return root;
+}
+
+const env = (extra: Record<string, string | undefined> = {}) => ({ ...api.env(), ...s3.env, ...extra });
+/** A CI machine: frozen, no API key. */
+const ciEnv = () => ({ ...s3.env, CI: '1', SHARK_API_KEY: undefined, SHARK_BASE_URL: api.server().baseUrl });
+
+async function bucketObjects(): Promise<string[]> {
+  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/` }));
+  return (listed.Contents ?? []).map((object) => object.Key!.slice(prefix.length + 1)).sort();
+}
+const entriesIn = (objects: string[]) => objects.filter((name) => /^[0-9a-f]{64}\/meta\.json$/.test(name)).map((name) => name.slice(0, 64));
+
+describe('several machines, one bucket', () => {
+  it('3 processes with separate local caches generate 3 new images with exactly 3 API requests and 3 entries in the bucket', async () => {
+    const roots = await Promise.all([machine(), machine(), machine()]);
+    const results = await Promise.all(roots.map((root) => run(['generate'], { cwd: root, env: env() })));
+    for (const result of results) expect(result.code, result.all).toBe(0);
+    expect(api.server().requests).toHaveLength(IMAGES);
+    const objects = await bucketObjects();
+    expect(entriesIn(objects)).toHaveLength(IMAGES);
+    // Images and metadata only: every lease was released.
+    expect(objects.filter((name) => name.startsWith('.leases/'))).toEqual([]);
+    // Every machine ends with every image, verified.
+    for (const root of roots) {
+      expect(await cacheKeys(root)).toEqual(entriesIn(objects));
+      expect((await run(['check'], { cwd: root, env: ciEnv() })).code).toBe(0);
+    }
+  });
+
+  it('a lease holder killed with SIGKILL is taken over once its lease expires, and the other machine finishes the image', async () => {
+    const [first, second] = await Promise.all([machine(), machine()]);
+    await writeFile(path.join(first, 'src/pages/about.md'), 'nothing here\n');
+    await writeFile(path.join(second, 'src/pages/about.md'), 'nothing here\n');
+    // The first machine's generation never ends: it holds the leases when it is killed.
+    api.server().always({ kind: 'hang' });
+    const killed = start(['generate', '--concurrency', '2'], { cwd: first, env: env() });
+    await waitFor(() => api.server().requests.length === 2, 'the first machine to send its requests');
+    const leases = (await bucketObjects()).filter((name) => name.startsWith('.leases/'));
+    expect(leases).toHaveLength(2);
+    killed.child.kill('SIGKILL');
+    await killed.result;
+    api.server().always(undefined);
+
+    const startedAt = Date.now();
+    const result = await run(['generate'], { cwd: second, env: env() });
+    expect(result.code, result.all).toBe(0);
+    expect(result.stderr).toMatch(/Waiting for \S+:\d+:\w+, which is generating [0-9a-f]{64} for s3:\/\/genimage\/team-\d+\/ \(a machine that died is taken over after 1\.5 s\)/);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1500);
+    expect(api.server().requests).toHaveLength(4); // 2 paid by the killed machine, 2 by the one that finished
+    const objects = await bucketObjects();
+    expect(entriesIn(objects)).toHaveLength(2);
+    expect(objects.filter((name) => name.startsWith('.leases/'))).toEqual([]);
+  });
+});
+
+describe('frozen CI with a warm bucket', () => {
+  it('builds with no committed images and zero API requests; check says where each image was found', async () => {
+    const author = await machine();
+    expect((await run(['generate'], { cwd: author, env: env() })).code).toBe(0);
+    api.server().reset();
+
+    const ci = await machine();
+    const checked = await run(['check', '--json'], { cwd: ci, env: ciEnv() });
+    expect(checked.code, checked.all).toBe(0);
+    const document = parseJson<{ remote: string; found: Record<string, number>; locations: { key: string; found: string }[] }>(checked.stdout);
+    expect(document.remote).toBe(`s3://genimage/${prefix}/`);
+    expect(document.found).toEqual({ local: 0, remote: IMAGES, missing: 0, corrupt: 0 });
+    expect(document.locations.map((item) => item.found)).toEqual(['remote', 'remote', 'remote']);
+    // Copied in: the next look finds them here.
+    const again = await run(['check'], { cwd: ci, env: ciEnv() });
+    expect(again.stdout).toContain(`Found ${IMAGES} in .genimage/, 0 in s3://genimage/${prefix}/ (copied into .genimage/), 0 missing.`);
+    expect((await run(['generate'], { cwd: ci, env: ciEnv() })).code).toBe(0);
+    expect(api.server().requests).toHaveLength(0);
+  });
+
+  it('frozen, an image in neither cache fails naming both, as missing', async () => {
+    const ci = await machine();
+    const result = await run(['check'], { cwd: ci, env: ciEnv() });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`Found 0 in .genimage/, 0 in s3://genimage/${prefix}/ (copied into .genimage/), ${IMAGES} missing.`);
+    const generated = await run(['generate'], { cwd: ci, env: ciEnv() });
+    expect(generated.code).toBe(1);
+    expect(generated.stderr).toContain(`${IMAGES} image(s) not in .genimage/ nor in s3://genimage/${prefix}/ (generation is frozen because CI is set)`);
+  });
+});
+
+describe('a corrupt object in the bucket', () => {
+  /** Generates the images on one machine, then flips a byte of one image object in the bucket. */
+  async function corruptBucket(): Promise<string> {
+    const author = await machine();
+    expect((await run(['generate'], { cwd: author, env: env() })).code).toBe(0);
+    const image = (await bucketObjects()).find((name) => /^[0-9a-f]{64}\/[0-9a-f]{64}-0\.png$/.test(name))!;
+    const key = `${prefix}/${image}`;
+    const bytes = await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray();
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bytes }));
+    api.server().reset();
+    return image;
+  }
+
+  it('is reported and never served; generate makes the image again and replaces the object', async () => {
+    const image = await corruptBucket();
+    const other = await machine();
+    const result = await run(['generate'], { cwd: other, env: env() });
+    expect(result.code, result.all).toBe(0);
+    expect(result.stderr).toContain(`s3://genimage/${prefix}/${image} has sha256`);
+    expect(result.stderr).toContain('Not used: the remote entry');
+    expect(api.server().requests).toHaveLength(1);
+    // Replaced by the verified one: a third machine gets all of them from the bucket.
+    api.server().reset();
+    const third = await machine();
+    const checked = parseJson<{ ok: boolean; found: Record<string, number> }>((await run(['check', '--json'], { cwd: third, env: ciEnv() })).stdout);
+    expect(checked).toMatchObject({ ok: true, found: { local: 0, remote: IMAGES, missing: 0, corrupt: 0 } });
+  });
+
+  it('frozen, is an error that says what failed, and nothing is copied into the local cache', async () => {
+    const image = await corruptBucket();
+    const ci = await machine();
+    const result = await run(['check', '--json'], { cwd: ci, env: ciEnv() });
+    expect(result.code).toBe(1);
+    const document = parseJson<{ found: Record<string, number>; problems: { status: string; reason: string }[] }>(result.stdout);
+    expect(document.found).toEqual({ local: 0, remote: IMAGES - 1, missing: 0, corrupt: 1 });
+    expect(document.problems).toHaveLength(1);
+    expect(document.problems[0]!.status).toBe('corrupt');
+    expect(document.problems[0]!.reason).toContain(`s3://genimage/${prefix}/${image} has sha256`);
+    expect(await cacheKeys(ci)).toHaveLength(IMAGES - 1);
+    expect(api.server().requests).toHaveLength(0);
+  });
+});
+
+describe('when the remote cannot be used', () => {
+  /** An address where nothing listens any more. */
+  async function closedPort(): Promise<string> {
+    const server = await startS3Server({ buckets: [] });
+    await server.stop();
+    return server.endpoint;
+  }
+
+  it('a stopped server: the build goes on with the local cache and says so once', async () => {
+    const root = await machine({ endpoint: await closedPort() });
+    // Warm locally, but one image is new: the only one that needs the remote.
+    const warm = await run(['generate'], { cwd: root, env: env() });
+    expect(warm.code, warm.all).toBe(0);
+    await writeFile(path.join(root, 'src/pages/new.md'), '<GenImage prompt="a new image" seed={1} alt="new" />\n');
+    api.server().reset();
+    const result = await run(['generate'], { cwd: root, env: env() });
+    expect(result.code, result.all).toBe(0);
+    expect(result.stderr.match(/The remote cache could not be reached/g)).toHaveLength(1);
+    expect(result.stderr).toContain('Going on with the local cache');
+    expect(api.server().requests).toHaveLength(1);
+    // All local: frozen, the build needs nothing from the remote and says nothing about it.
+    const frozen = await run(['check'], { cwd: root, env: ciEnv() });
+    expect(frozen.code, frozen.all).toBe(0);
+    expect(frozen.stderr).not.toContain('remote cache');
+  });
+
+  it('a server that never answers: given up after timeoutMs, once', async () => {
+    const sockets = new Set<Socket>();
+    const silent: Server = createServer((socket) => sockets.add(socket)); // accepts connections, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const root = await machine({ endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 300 });
+      const startedAt = Date.now();
+      const result = await run(['generate'], { cwd: root, env: env() });
+      expect(result.code, result.all).toBe(0);
+      expect(result.stderr.match(/The remote cache could not be reached/g)).toHaveLength(1);
+      expect(result.stderr).toContain('no answer within 300 ms');
+      expect(api.server().requests).toHaveLength(IMAGES);
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('refused credentials are one clear error, not a retry storm, and never printed', async () => {
+    const root = await machine();
+    const wrong = { AWS_ACCESS_KEY_ID: 'AKIAWRONGWRONGWRONG', AWS_SECRET_ACCESS_KEY: 'wrong-secret-never-printed-42' };
+    const result = await run(['generate'], { cwd: root, env: env(wrong) });
+    expect(result.code, result.all).toBe(0);
+    expect(result.stderr.match(/The remote cache refused the credentials/g)).toHaveLength(1);
+    expect(result.stderr).toContain('InvalidAccessKeyId');
+    expect(s3.requests.length).toBeLessThanOrEqual(IMAGES); // the first look of each image, sent at once; nothing after the refusal
+    expect(result.all).not.toContain(wrong.AWS_SECRET_ACCESS_KEY);
+    const pushed = await run(['push'], { cwd: root, env: env(wrong) });
+    expect(pushed.code).toBe(1);
+    expect(pushed.stderr).toContain('The remote cache refused the credentials');
+    expect(pushed.all).not.toContain(wrong.AWS_SECRET_ACCESS_KEY);
+  });
+});
+
+describe('push and pull', () => {
+  it('round trip between two empty local caches: push uploads what the bucket lacks, pull downloads it, verified', async () => {
+    const down = await startS3Server({ buckets: [] });
+    await down.stop();
+    // Generated while the bucket could not be reached: only the local cache has the images.
+    const first = await machine({ endpoint: down.endpoint });
+    expect((await run(['generate'], { cwd: first, env: env() })).code).toBe(0);
+    await writeFile(path.join(first, 'genimage.config.json'), JSON.stringify({ remote: { url: `s3://${BUCKET}/${prefix}`, endpoint: s3.endpoint } }));
+    expect(entriesIn(await bucketObjects())).toEqual([]);
+
+    const pushed = await run(['push', '--json'], { cwd: first, env: env() });
+    expect(pushed.code, pushed.all).toBe(0);
+    expect(parseJson(pushed.stdout)).toMatchObject({ command: 'push', ok: true, from: '.genimage/', to: `s3://genimage/${prefix}/`, entries: IMAGES, copied: IMAGES, present: 0, corrupt: [] });
+    expect(entriesIn(await bucketObjects())).toEqual(await cacheKeys(first));
+
+    const again = await run(['push'], { cwd: first, env: env() });
+    expect(again.stdout).toMatch(new RegExp(`^${IMAGES} entries in \\.genimage/: 0 uploaded to s3://genimage/${prefix}/, ${IMAGES} already there · \\d+\\.\\d s\\n$`));
+
+    const second = await machine();
+    const pulled = await run(['pull'], { cwd: second, env: env() });
+    expect(pulled.code, pulled.all).toBe(0);
+    expect(pulled.stderr.match(/^downloaded [0-9a-f]{12} \(\d\/3\)$/gm)).toHaveLength(IMAGES);
+    expect(pulled.stdout).toMatch(new RegExp(`^${IMAGES} entries in s3://genimage/${prefix}/: ${IMAGES} downloaded to \\.genimage/, 0 already there · `));
+    expect(await cacheKeys(second)).toEqual(await cacheKeys(first));
+    expect((await run(['check'], { cwd: second, env: ciEnv() })).code).toBe(0);
+    expect(api.server().requests).toHaveLength(IMAGES);
+  });
+
+  it('without the remote option, push is a configuration error (exit 2)', async () => {
+    const root = await copyFixture('cli-basic');
+    const result = await run(['pull', '--json'], { cwd: root, env: env() });
+    expect(result.code).toBe(2);
+    expect(parseJson<{ error: { code: string } }>(result.stdout).error.code).toBe('RemoteNotConfigured');
+  });
+});
+
+describe('the remote option', () => {
+  it('refuses an access key in the config, with the reason and without printing it', async () => {
+    const root = await machine({ secretAccessKey: CREDENTIALS.secretAccessKey });
+    const result = await run(['check'], { cwd: root, env: env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('remote.secretAccessKey: credentials are never read from genimage\'s options (a key in a committed file is a leaked key); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment');
+    expect(result.all).not.toContain(CREDENTIALS.secretAccessKey);
+  });
+
+  it('names a malformed url and what is allowed', async () => {
+    const root = await machine({ url: 'https://bucket/prefix' });
+    const result = await run(['check'], { cwd: root, env: env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('remote.url: must be s3://bucket or s3://bucket/prefix');
+  });
+});
