@@ -32,9 +32,10 @@ describe('help and version', () => {
   it('--help lists every command, the exit codes and the environment', async () => {
     const result = await run(['--help'], { cwd: process.cwd() });
     expect(result.code).toBe(0);
-    for (const command of ['scan', 'plan', 'generate', 'check', 'prune', 'gallery']) expect(result.stdout).toContain(command);
+    for (const command of ['scan', 'plan', 'generate', 'check', 'push', 'pull', 'prune', 'gallery']) expect(result.stdout).toContain(command);
     expect(result.stdout).toMatch(/Exit codes:[\s\S]*0 {2}success[\s\S]*1 {2}the work failed[\s\S]*2 {2}usage or configuration error/);
     expect(result.stdout).toContain('GENIMAGE_FROZEN');
+    expect(result.stdout).toContain('AWS_SECRET_ACCESS_KEY');
   });
 
   it.each([
@@ -90,7 +91,7 @@ describe('help for each command', () => {
   it('genimage help <unknown> is a usage error with the nearest command', async () => {
     const result = await run(['help', 'genrate'], { cwd: process.cwd() });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Unknown command "genrate". Commands: scan, plan, generate, check, prune, gallery, help. Did you mean `generate`?');
+    expect(result.stderr).toContain('Unknown command "genrate". Commands: scan, plan, generate, check, push, pull, prune, gallery, help. Did you mean `generate`?');
     expect(result.stdout).toBe('');
   });
 });
@@ -105,13 +106,13 @@ describe('did you mean', () => {
   ])('genimage %s suggests %s', async (typed, command) => {
     const result = await run([typed], { cwd: process.cwd() });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`Unknown command "${typed}". Commands: scan, plan, generate, check, prune, gallery, help. Did you mean \`${command}\`?`);
+    expect(result.stderr).toContain(`Unknown command "${typed}". Commands: scan, plan, generate, check, push, pull, prune, gallery, help. Did you mean \`${command}\`?`);
   });
 
   it('a command nothing is near to gets the list alone', async () => {
     const result = await run(['build'], { cwd: process.cwd() });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Unknown command "build". Commands: scan, plan, generate, check, prune, gallery, help.\n');
+    expect(result.stderr).toContain('Unknown command "build". Commands: scan, plan, generate, check, push, pull, prune, gallery, help.\n');
   });
 
   it.each([

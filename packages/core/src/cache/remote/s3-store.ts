@@ -293,7 +293,14 @@ export class S3Store implements RemoteStore {
         throw new GenImageError(RemoteSdkMissing, `The \`remote\` option names ${this.location}, but @aws-sdk/client-s3 cannot be loaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
       const endpoint = this.#endpoint();
+      // The SDK's own chain (environment, profiles, roles) reads process.env; an engine given
+      // another environment (tests, a host that passes its own) has its AWS variables used instead.
+      const env = this.#env;
+      const fromEnv = env !== process.env && env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']
+        ? { accessKeyId: env['AWS_ACCESS_KEY_ID'], secretAccessKey: env['AWS_SECRET_ACCESS_KEY'], ...(env['AWS_SESSION_TOKEN'] && { sessionToken: env['AWS_SESSION_TOKEN'] }) }
+        : undefined;
       const client = new sdk.S3Client({
+        ...(fromEnv && { credentials: fromEnv }),
         region: this.#options.region ?? this.#env['AWS_REGION'] ?? this.#env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
         ...(this.#options.endpoint !== undefined && { endpoint: this.#options.endpoint }),
         forcePathStyle: this.#options.forcePathStyle ?? endpoint !== undefined,

@@ -1,0 +1,176 @@
+/**
+ * S3Store and TieredStore in this process against real S3-compatible servers from the npm
+ * registry: fauxqs (with the conditional writes of test/fixtures/remote-s3) and s3rver. Pins
+ * what the servers themselves do with conditional and streamed uploads, which is why the fixture
+ * and the SDK settings are what they are.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type CacheEntryMeta, FileSystemStore, S3Store, TieredStore, sha256Hex } from '@genimage/core';
+import S3rver from 's3rver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CREDENTIALS, type S3Server, startS3Server } from './fixtures/remote-s3/s3-server.ts';
+
+let fauxqs: S3Server;
+let plain: S3Server;
+beforeAll(async () => {
+  [fauxqs, plain] = await Promise.all([startS3Server(), startS3Server({ conditionalWrites: false })]);
+});
+afterAll(async () => {
+  await Promise.all([fauxqs?.stop(), plain?.stop()]);
+});
+
+let prefixes = 0;
+const store = (server: S3Server, options: { leaseMs?: number } = {}) =>
+  new S3Store({ url: `s3://genimage/unit-${++prefixes}`, endpoint: server.endpoint, env: server.env, ...options });
+
+/** A valid entry with one image of `bytes`. */
+function entry(bytes: Uint8Array, key = 'a'.repeat(64)): { meta: CacheEntryMeta; images: Uint8Array[] } {
+  return {
+    meta: {
+      version: 1,
+      key,
+      provider: 'shark',
+      model: 'test/model',
+      prompt: 'a test image',
+      params: { seed: 1, n: 1, imageSize: '1K', aspectRatio: '1:1', references: [] },
+      created: '2026-11-29T00:00:00.000Z',
+      images: [{ file: '0.png', sha256: sha256Hex(bytes), bytes: bytes.byteLength, width: 1, height: 1, format: 'png' }],
+    },
+    images: [bytes],
+  };
+}
+
+describe('the servers themselves', () => {
+  it('fauxqs alone overwrites an object despite If-None-Match: * and a wrong If-Match (so the fixture adds both)', async () => {
+    const send = (body: string, condition: object) => plain.client.send(new PutObjectCommand({ Bucket: 'genimage', Key: 'pinned', Body: body, ...condition }));
+    await send('one', {});
+    await send('two', { IfNoneMatch: '*' });
+    await send('three', { IfMatch: '"not-its-etag"' });
+    const body = await (await plain.client.send(new GetObjectCommand({ Bucket: 'genimage', Key: 'pinned' }))).Body!.transformToString();
+    expect(body).toBe('three');
+  });
+
+  it('s3rver ignores If-None-Match: * too, and stores a streamed upload with its aws-chunked framing unless checksums are WHEN_REQUIRED', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'genimage-s3rver-'));
+    const server = new S3rver({ port: 0, address: '127.0.0.1', directory, silent: true });
+    const { port } = await server.run();
+    try {
+      const client = (mode: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED') =>
+        new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: mode, responseChecksumValidation: mode });
+      const strict = client('WHEN_REQUIRED');
+      await strict.send(new CreateBucketCommand({ Bucket: 'genimage' }));
+      const streamed = async (s3: S3Client, key: string) => {
+        await s3.send(new PutObjectCommand({ Bucket: 'genimage', Key: key, Body: Readable.from([Buffer.from('streamed')]), ContentLength: 8 }));
+        return (await strict.send(new GetObjectCommand({ Bucket: 'genimage', Key: key }))).Body!.transformToString();
+      };
+      expect(await streamed(client('WHEN_SUPPORTED'), 'default')).toMatch(/^8\r\nstreamed\r\n0\r\nx-amz-checksum-crc32:/);
+      expect(await streamed(strict, 'strict')).toBe('streamed');
+      await strict.send(new PutObjectCommand({ Bucket: 'genimage', Key: 'once', Body: 'one' }));
+      await strict.send(new PutObjectCommand({ Bucket: 'genimage', Key: 'once', Body: 'two', IfNoneMatch: '*' }));
+      expect(await (await strict.send(new GetObjectCommand({ Bucket: 'genimage', Key: 'once' }))).Body!.transformToString()).toBe('two');
+
+      // genimage's own uploads arrive byte for byte, and read back verified.
+      const remote = new S3Store({ url: 's3://genimage/team', endpoint: `http://127.0.0.1:${port}`, env: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } });
+      const bytes = new Uint8Array(100_000).map((_, index) => index % 251);
+      const { meta, images } = entry(bytes);
+      expect(await remote.putEntry(meta, images)).toBe('uploaded');
+      expect((await remote.getEntry(meta.key))?.images[0]).toEqual(bytes);
+    } finally {
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('S3Store', () => {
+  it('uploads write-once: a second upload of the same key leaves the first one', async () => {
+    const remote = store(fauxqs);
+    const first = entry(new Uint8Array([1, 2, 3]));
+    const second = entry(new Uint8Array([4, 5, 6]));
+    expect(await remote.putEntry(first.meta, first.images)).toBe('uploaded');
+    expect(await remote.putEntry(second.meta, second.images)).toBe('exists');
+    expect((await remote.getEntry(first.meta.key))?.images).toEqual(first.images);
+    expect(await remote.listKeys()).toEqual([first.meta.key]);
+  });
+
+  it('metadata that belongs to another key is corrupt, never served', async () => {
+    const remote = store(fauxqs);
+    const { meta, images } = entry(new Uint8Array([1, 2, 3]));
+    await remote.putEntry(meta, images);
+    const other = 'b'.repeat(64);
+    await fauxqs.client.send(new PutObjectCommand({ Bucket: 'genimage', Key: `${remote.prefix}${other}/meta.json`, Body: JSON.stringify(meta) }));
+    await expect(remote.getEntry(other)).rejects.toMatchObject({ code: 'CacheCorrupt', message: expect.stringContaining(`belongs to key ${meta.key}`) });
+  });
+
+  it('one of two claims on a key wins; the other is told who holds it', async () => {
+    const a = store(fauxqs);
+    const b2 = new S3Store({ url: `s3://genimage/${a.prefix}`, endpoint: fauxqs.endpoint, env: fauxqs.env });
+    const key = 'c'.repeat(64);
+    const [first, second] = await Promise.all([a.tryLease(key), b2.tryLease(key)]);
+    expect([first.held, second.held].sort()).toEqual([false, true]);
+    const lost = (first.held ? second : first) as Extract<typeof first, { held: false }>;
+    expect(lost.owner).toBe((first.held ? a : b2).owner);
+    await (first.held ? first : (second as Extract<typeof first, { held: true }>)).lease.release();
+    expect((await b2.tryLease(key)).held).toBe(true);
+  });
+
+  it('a renewed lease changes its version; taking over a stale version fails while the holder renews', async () => {
+    const holder = store(fauxqs, { leaseMs: 1200 });
+    const waiter = new S3Store({ url: `s3://genimage/${holder.prefix}`, endpoint: fauxqs.endpoint, env: fauxqs.env, leaseMs: 1200 });
+    const key = 'd'.repeat(64);
+    const held = await holder.tryLease(key);
+    expect(held.held).toBe(true);
+    const seen = await waiter.tryLease(key);
+    if (seen.held) throw new Error('the lease was taken twice');
+    await new Promise((resolve) => setTimeout(resolve, 700)); // past one renewal (every 400 ms)
+    const later = await waiter.tryLease(key, seen.version);
+    expect(later.held).toBe(false);
+    expect((later as typeof seen).version).not.toBe(seen.version);
+    if (held.held) await held.lease.release();
+  });
+});
+
+describe('TieredStore', () => {
+  it('a remote hit is verified and copied into the local cache; where it was found is kept', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'genimage-tiered-'));
+    try {
+      const remote = store(fauxqs);
+      const { meta, images } = entry(new Uint8Array([9, 8, 7]));
+      await remote.putEntry(meta, images);
+      const tiered = new TieredStore(new FileSystemStore(dir), remote);
+      expect(await tiered.readMeta(meta.key)).toEqual(meta);
+      expect(tiered.foundIn(meta.key)).toBe('remote');
+      expect(await readFile(path.join(dir, meta.key, '0.png'))).toEqual(Buffer.from(images[0]!));
+      expect(await tiered.readMeta(meta.key)).toEqual(meta);
+      expect(tiered.foundIn(meta.key)).toBe('remote');
+      expect(tiered.fetched).toBe(1);
+      expect(await tiered.readMeta('e'.repeat(64))).toBeUndefined();
+      expect(tiered.foundIn('e'.repeat(64))).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('credentials refused: said once as an error, then the remote is left alone', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'genimage-tiered-'));
+    try {
+      const errors: string[] = [];
+      const logger = { debug() {}, info() {}, warn: (line: string) => errors.push(line), error: (line: string) => errors.push(line) };
+      const remote = new S3Store({ url: 's3://genimage/denied', endpoint: fauxqs.endpoint, env: { AWS_ACCESS_KEY_ID: 'AKIAWRONG', AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey } });
+      const tiered = new TieredStore(new FileSystemStore(dir), remote, { logger });
+      fauxqs.requests.length = 0;
+      for (const letter of 'abc') expect(await tiered.readMeta(letter.repeat(64))).toBeUndefined();
+      expect(fauxqs.requests).toHaveLength(1);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain('The remote cache refused the credentials');
+      expect(errors[0]).not.toContain(CREDENTIALS.secretAccessKey);
+      expect(tiered.remoteAvailable).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
