@@ -33,7 +33,7 @@ export type Fault =
   | { kind: 'fewerImages' }
   /** Send the status and headers at once, the body only after `delayMs`, in chunks. */
   | { kind: 'slowBody'; delayMs: number }
-  /** Answer normally, after `ms`. */
+  /** Answer normally, `ms` after the request arrived: the image is made meanwhile, as a hosted API's latency covers its own work. */
   | { kind: 'delay'; ms: number }
   /** response_format=url: the download serves `bytes` bytes of garbage, with a content-length unless `chunked`. */
   | { kind: 'oversizedDownload'; bytes: number; chunked?: boolean }
@@ -82,9 +82,10 @@ export function checkFault(fault: Fault): void {
   }
 }
 
-/** Queued faults first, one per request, then the standing fault, if any. */
+/** Faults queued for one prompt first, then queued faults, one per request, then the standing fault, if any. */
 export class FaultPlan {
   #queue: Fault[] = [];
+  readonly #byPrompt = new Map<string, Fault[]>();
   #standing: Fault | undefined;
 
   enqueue(faults: Fault[]): void {
@@ -92,22 +93,31 @@ export class FaultPlan {
     this.#queue.push(...faults);
   }
 
+  enqueueFor(prompt: string, faults: Fault[]): void {
+    faults.forEach(checkFault);
+    const queue = this.#byPrompt.get(prompt) ?? [];
+    queue.push(...faults);
+    this.#byPrompt.set(prompt, queue);
+  }
+
   always(fault: Fault | undefined): void {
     if (fault) checkFault(fault);
     this.#standing = fault;
   }
 
-  /** The fault for the next request, consumed if it was queued. */
-  next(): Fault | undefined {
-    return this.#queue.shift() ?? this.#standing;
+  /** The fault for the next request (with this prompt, when it has one), consumed if it was queued. */
+  next(prompt?: string): Fault | undefined {
+    const forPrompt = prompt === undefined ? undefined : this.#byPrompt.get(prompt)?.shift();
+    return forPrompt ?? this.#queue.shift() ?? this.#standing;
   }
 
   get pending(): number {
-    return this.#queue.length;
+    return this.#queue.length + [...this.#byPrompt.values()].reduce((sum, queue) => sum + queue.length, 0);
   }
 
   clear(): void {
     this.#queue = [];
+    this.#byPrompt.clear();
     this.#standing = undefined;
   }
 }

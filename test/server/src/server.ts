@@ -40,6 +40,13 @@ export interface TestServerOptions {
   urlTtlMs?: number;
   /** Larger request bodies get 400 input_too_large. @default 20 MiB */
   maxRequestBytes?: number;
+  /**
+   * A plan's concurrency limit, as hosted APIs enforce it: a generation request arriving while
+   * `maxInFlight` others are being answered gets 429 rate_limit_error with `Retry-After`.
+   * @default none
+   * @example { maxInFlight: 2, retryAfterSeconds: 1 }
+   */
+  rateLimit?: { maxInFlight: number; retryAfterSeconds: number };
 }
 
 export interface RecordedRequest {
@@ -68,8 +75,14 @@ export interface TestServer {
   readonly generatedImages: number;
   /** Credits charged so far; reset() sets it back to 0. */
   readonly creditsSpent: number;
+  /** Requests turned away by `rateLimit` with a 429. */
+  readonly rateLimited: number;
+  /** The most generation requests that were being answered at once (rate-limited ones not counted). */
+  readonly peakInFlight: number;
   /** The next generation requests get these faults, one each, in order; then normal behaviour resumes. */
   enqueue(...faults: Fault[]): void;
+  /** The next generation requests with this prompt get these faults, one each, before any queued with `enqueue`. */
+  enqueueFor(prompt: string, ...faults: Fault[]): void;
   /** Every request not served by a queued fault gets this one, until cleared with `undefined`. */
   always(fault: Fault | undefined): void;
   /** Clears the counters, the recorded requests, the faults and the credits spent. Issued links stay valid. */
@@ -85,6 +98,7 @@ interface Resolved {
   longEdges: LongEdges;
   urlTtlMs: number;
   maxRequestBytes: number;
+  rateLimit: { maxInFlight: number; retryAfterSeconds: number } | undefined;
 }
 
 function resolveOptions(options: TestServerOptions): Resolved {
@@ -105,6 +119,10 @@ function resolveOptions(options: TestServerOptions): Resolved {
     longEdges,
     urlTtlMs: check('urlTtlMs', options.urlTtlMs ?? 60_000, true, 0),
     maxRequestBytes: check('maxRequestBytes', options.maxRequestBytes ?? 20 * 1024 * 1024, true, 1),
+    rateLimit: options.rateLimit && {
+      maxInFlight: check('rateLimit.maxInFlight', options.rateLimit.maxInFlight, true, 1),
+      retryAfterSeconds: check('rateLimit.retryAfterSeconds', options.rateLimit.retryAfterSeconds, false, 0),
+    },
   };
 }
 
@@ -124,6 +142,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   let downloads = 0;
   let generatedImages = 0;
   let creditsSpent = 0;
+  let rateLimited = 0;
+  let inFlight = 0;
+  let peakInFlight = 0;
   let closing: Promise<void> | undefined;
 
   const later = (ms: number, run: () => void): void => {
@@ -210,18 +231,29 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   async function handleGeneration(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const authorized = req.headers.authorization === `Bearer ${config.apiKey}`;
-    const fault = plan.next();
     const record: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: recordHeaders(req.headers), authorized, body: undefined };
-    if (fault) record.fault = fault;
     requests.push(record);
 
     const body = await readBody(req, config.maxRequestBytes);
     record.body = parseRecorded(body);
+    const prompt = (record.body as { prompt?: unknown } | undefined)?.prompt;
+    const fault = plan.next(typeof prompt === 'string' ? prompt : undefined);
+    if (fault) record.fault = fault;
     if (fault && replacesAnswer(fault)) return replyToFault(req, res, fault);
+    const limit = config.rateLimit;
+    if (limit && inFlight >= limit.maxInFlight) {
+      rateLimited += 1;
+      const reply = errorReply(429, 'rate_limit_error', `At most ${limit.maxInFlight} requests at once on this plan`);
+      return send(res, { ...reply, headers: { ...reply.headers, 'retry-after': String(limit.retryAfterSeconds) } });
+    }
+    inFlight += 1;
+    peakInFlight = Math.max(peakInFlight, inFlight);
+    res.once('close', () => (inFlight -= 1));
+    // The latency of a `delay` covers the server's own work, as a hosted API's does.
+    const answering = answer(req, body, authorized, fault);
     if (fault?.kind === 'delay') await sleep(fault.ms);
+    const { reply, images } = await answering;
     if (res.destroyed) return;
-
-    const { reply, images } = await answer(req, body, authorized, fault);
     if (images > 0) res.once('finish', () => (generatedImages += images));
     if (fault?.kind === 'slowBody') return sendSlowly(res, reply, fault.delayMs);
     send(res, reply);
@@ -296,13 +328,22 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     get creditsSpent() {
       return creditsSpent;
     },
+    get rateLimited() {
+      return rateLimited;
+    },
+    get peakInFlight() {
+      return peakInFlight;
+    },
     enqueue: (...faults) => plan.enqueue(faults),
+    enqueueFor: (prompt, ...faults) => plan.enqueueFor(prompt, faults),
     always: (fault) => plan.always(fault),
     reset() {
       requests = [];
       downloads = 0;
       generatedImages = 0;
       creditsSpent = 0;
+      rateLimited = 0;
+      peakInFlight = inFlight;
       plan.clear();
     },
     close() {

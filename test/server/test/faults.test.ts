@@ -234,3 +234,13 @@ describe('enqueue and always', () => {
     expect(() => server.always({ kind: 'bogus' } as unknown as Fault)).toThrow('bogus');
   });
 });
+
+describe('enqueueFor', () => {
+  it('gives the faults to requests with that prompt only, before the shared queue', async () => {
+    server.enqueueFor('an owl', { kind: 'error', status: 503 });
+    server.enqueue({ kind: 'error', status: 502 });
+    expect((await post(server, { model: MODEL, prompt: 'a red fox' })).status).toBe(502);
+    expect((await post(server, { model: MODEL, prompt: 'an owl' })).status).toBe(503);
+    expect((await post(server, { model: MODEL, prompt: 'an owl' })).status).toBe(200);
+  });
+});

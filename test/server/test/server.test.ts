@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_TABLE, startTestServer, TEST_API_KEY } from '../src/index.ts';
-import { b64, errorOf, generateOk, MODEL, pngSize, post, SMALL } from './helpers.ts';
+import { b64, errorOf, generateOk, MODEL, pngSize, post, SMALL, until } from './helpers.ts';
 
 const server = await startTestServer({ longEdge: SMALL });
 afterAll(() => server.close());
@@ -256,3 +256,29 @@ describe('credits', () => {
     }
   });
 });
+
+describe('rateLimit', () => {
+  it('answers 429 with Retry-After to a request beyond maxInFlight, and serves it once a slot is free', async () => {
+    const limited = await startTestServer({ longEdge: SMALL, rateLimit: { maxInFlight: 2, retryAfterSeconds: 1 } });
+    try {
+      limited.always({ kind: 'delay', ms: 200 });
+      const first = [post(limited, REQUEST_FOR_LIMIT), post(limited, REQUEST_FOR_LIMIT)];
+      await until(() => limited.peakInFlight === 2);
+      const third = await post(limited, REQUEST_FOR_LIMIT);
+      expect(third.status).toBe(429);
+      expect(third.headers.get('retry-after')).toBe('1');
+      expect((await errorOf(third)).type).toBe('rate_limit_error');
+      expect((await Promise.all(first)).map((res) => res.status)).toEqual([200, 200]);
+      expect((await post(limited, REQUEST_FOR_LIMIT)).status).toBe(200);
+      expect([limited.rateLimited, limited.peakInFlight]).toEqual([1, 2]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('refuses a maxInFlight that is not a positive integer', async () => {
+    await expect(startTestServer({ rateLimit: { maxInFlight: 0, retryAfterSeconds: 1 } })).rejects.toThrow('Expected `rateLimit.maxInFlight` to be an integer from 1 and up, got 0');
+  });
+});
+
+const REQUEST_FOR_LIMIT = { model: MODEL, prompt: 'a red fox' };
