@@ -62,6 +62,21 @@ describe('inspectImage', () => {
     expect(error.message).toMatch(/png image \(300×200, \d+ bytes\) could not be decoded/);
   });
 
+  test('rejects a png cut in its last rows, and one with a flipped byte in the middle', async () => {
+    const png = await noise(300, 200).png().toBuffer();
+    const nearlyComplete = png.subarray(0, png.length - 200);
+    expect((await rejection(inspectImage(nearlyComplete))).message).toContain('could not be decoded');
+    const flipped = Buffer.from(png);
+    flipped[Math.floor(png.length / 2)]! ^= 0xff;
+    expect((await rejection(inspectImage(flipped))).message).toContain('could not be decoded');
+  });
+
+  test.each(['webp', 'avif'] as const)('rejects a truncated %s', async (format) => {
+    const bytes = await noise(300, 200).toFormat(format).toBuffer();
+    const error = await rejection(inspectImage(bytes.subarray(0, Math.floor(bytes.length * 0.8))));
+    expect(error.message).toMatch(/could not be decoded|not a readable image/);
+  });
+
   test('rejects a truncated jpeg', async () => {
     const jpeg = await noise(300, 200).jpeg().toBuffer();
     const error = await rejection(inspectImage(jpeg.subarray(0, Math.floor(jpeg.length * 0.6))));
