@@ -64,8 +64,10 @@ function limit(concurrency: number): <T>(body: () => Promise<T>) => Promise<T> {
 /** Fast retries and a short timeout, so that the whole matrix runs in seconds. */
 const MAX_ATTEMPTS = 3;
 const MAX_BILLED_RETRIES = 1;
+/** How long an API may refuse everything with 429 before the run gives up. */
+const MAX_RATE_LIMITED_MS = 500;
 const FAST = {
-  retries: { maxAttempts: MAX_ATTEMPTS, maxBilledRetries: MAX_BILLED_RETRIES, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 3000 },
+  retries: { maxAttempts: MAX_ATTEMPTS, maxBilledRetries: MAX_BILLED_RETRIES, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 3000, maxRateLimitedMs: MAX_RATE_LIMITED_MS },
   timeout: 1500,
 };
 /** Above the provider's default download cap (64 MiB), which no option changes. */
@@ -74,14 +76,15 @@ const OVER_DOWNLOAD_CAP = 64 * 1024 * 1024 + 1;
 const FOX = 'a red fox asleep in fresh snow';
 const LAKE = 'a mountain lake at sunrise';
 const LIGHTHOUSE = 'a lighthouse at dusk, <stormy> & wild';
-/** With --concurrency 1 the fox goes first (scan order), and its retries come before any other request. */
+/** The fox's markers: faults queued for its prompt (`enqueueFor`) hit it alone. */
 const FOX_AT = 'src/pages/about.md:9:1, src/pages/index.astro:8:5';
 const FOX_ORIGINS = [
   { file: 'src/pages/about.md', line: 9, column: 1 },
   { file: 'src/pages/index.astro', line: 8, column: 5 },
 ];
 
-type RetryClass = 'free' | 'billed' | 'never';
+/** `rateLimit`: retried for as long as the API lets some request through (not counted against maxAttempts). */
+type RetryClass = 'free' | 'billed' | 'never' | 'rateLimit';
 
 interface Row {
   name: string;
@@ -107,9 +110,9 @@ const ROWS: Row[] = [
     name: '429 with Retry-After in seconds',
     fault: { kind: 'error', status: 429, headers: { 'retry-after': '1' } },
     standing: { kind: 'error', status: 429, headers: { 'retry-after': '0' } },
-    retry: 'free',
+    retry: 'rateLimit',
     code: 'RateLimited',
-    text: 'The image API kept rate-limiting the requests: HTTP 429 rate_limit_error',
+    text: `The image API kept rate-limiting the requests: The API refused every request for ${MAX_RATE_LIMITED_MS} ms (429 rate_limit_error); retries.maxRateLimitedMs (${MAX_RATE_LIMITED_MS} ms) says when to give up.`,
     honoursRetryAfter: true,
   },
   {
@@ -117,9 +120,9 @@ const ROWS: Row[] = [
     // Whole seconds, and within retries.maxRetryAfterMs (3 s) of the moment the 429 arrives.
     fault: () => ({ kind: 'error', status: 429, headers: { 'retry-after': new Date(Date.now() + 3000).toUTCString() } }),
     standing: { kind: 'error', status: 429, headers: { 'retry-after': new Date(0).toUTCString() } },
-    retry: 'free',
+    retry: 'rateLimit',
     code: 'RateLimited',
-    text: 'The image API kept rate-limiting the requests: HTTP 429',
+    text: `The image API kept rate-limiting the requests: The API refused every request for ${MAX_RATE_LIMITED_MS} ms`,
     honoursRetryAfter: true,
   },
   { name: '502', fault: { kind: 'error', status: 502 }, retry: 'free', code: 'ProviderFailed', text: 'The image API reported an upstream failure: HTTP 502' },
@@ -162,7 +165,7 @@ const ROWS: Row[] = [
 
 /** Attempts for one image under a fault that never goes away. */
 function attemptsFor(retry: RetryClass): number {
-  if (retry === 'free') return MAX_ATTEMPTS;
+  if (retry === 'free' || retry === 'rateLimit') return MAX_ATTEMPTS;
   if (retry === 'billed') return 1 + MAX_BILLED_RETRIES;
   return 1;
 }
@@ -290,7 +293,7 @@ describe.concurrent('the fault matrix', () => {
         withServer(async ({ server, env }) => {
           const root = await project(row.config);
           const fault = faultOf(row);
-          server.enqueue(fault);
+          server.enqueueFor(FOX, fault);
           const arrivals = recordArrivals(server);
           const result = await run(['generate', '--concurrency', '1', '--json'], { cwd: root, env }).finally(arrivals.stop);
           expect(result.code, result.all).toBe(0);
@@ -301,7 +304,7 @@ describe.concurrent('the fault matrix', () => {
           expect(await cachedPrompts(root)).toEqual([LIGHTHOUSE, LAKE, FOX].sort());
           await expectCleanCache(root, 3);
           if (row.honoursRetryAfter) {
-            const [first, retry] = arrivals.times;
+            const [first, retry] = prompts(server).flatMap((prompt, index) => (prompt === FOX ? [arrivals.times[index]] : []));
             // The wait asked for is long enough to tell from a backoff of a few ms, and the retry
             // came no sooner (arrivals are sampled every 5 ms on a busy event loop: 100 ms of slack).
             expect(retryAfterDue(fault, first!) - first!).toBeGreaterThanOrEqual(500);
@@ -311,13 +314,28 @@ describe.concurrent('the fault matrix', () => {
       );
     }
 
+    if (row.retry === 'rateLimit') {
+      it(`${attempts} in a row on one image while the others get through: not a failure, every image generated, exit 0`, () =>
+        withServer(async ({ server, env }) => {
+          const root = await project(row.config);
+          server.enqueueFor(FOX, ...Array.from({ length: attempts }, () => row.standing ?? faultOf(row)));
+          const result = await run(['generate', '--concurrency', '1', '--json'], { cwd: root, env });
+          expect(result.code, result.all).toBe(0);
+          expect(sentFor(server, FOX)).toBe(attempts + 1);
+          expect(parseJson<GenerateDoc>(result.stdout).summary).toMatchObject({ requests: 3, generated: 3, failed: 0, attempts: attempts + 3 });
+          await expectCleanCache(root, 3);
+        }),
+      );
+      return;
+    }
+
     it(`standing on one image: ${attempts} request(s) for it, its markers and ${row.code} reported, nothing partial cached, the others generated`, () =>
       withServer(async ({ server, env }) => {
         const root = await project(row.config);
-        // One at a time, the fox first: its attempts take exactly the queued faults. One attempt
-        // more would get a normal answer and cache the fox; one fewer would leave a fault to another image.
+        // The fox's attempts take exactly the faults queued for it. One attempt more would get a
+        // normal answer and cache the fox; one fewer would leave a fault unused.
         const fault = row.standing ?? faultOf(row);
-        server.enqueue(...Array.from({ length: attempts }, () => fault));
+        server.enqueueFor(FOX, ...Array.from({ length: attempts }, () => fault));
         const result = await run(['generate', '--concurrency', '1', '--json'], { cwd: root, env });
         expect(result.code, result.all).toBe(1);
         expect(sentFor(server, FOX)).toBe(attempts);
@@ -343,13 +361,15 @@ describe.concurrent('the fault matrix', () => {
 
   describe('a fault on every request (server.always), one marker', () => {
     // One row per retry class; the rows above bound every fault the same way, one image at a time.
-    it.each(ROWS.filter((row) => ['502', '504', '400'].includes(row.name)))('$name: the documented number of requests, nothing cached, exit 1', (row) =>
+    it.each(ROWS.filter((row) => ['502', '504', '400', '429 with Retry-After in seconds'].includes(row.name)))('$name: the documented number of requests, nothing cached, exit 1', (row) =>
       withServer(async ({ server, env }) => {
         const root = await foxOnly(row.config);
-        server.always(faultOf(row));
+        server.always(row.standing ?? faultOf(row));
         const result = await run(['generate', '--json'], { cwd: root, env });
         expect(result.code, result.all).toBe(1);
-        expect(server.requests).toHaveLength(attemptsFor(row.retry));
+        // A rate limit that lets nothing through is retried, backing off, until maxRateLimitedMs.
+        if (row.retry === 'rateLimit') expect(server.requests.length).toBeGreaterThan(MAX_ATTEMPTS);
+        else expect(server.requests).toHaveLength(attemptsFor(row.retry));
         expect(parseJson<GenerateDoc>(result.stdout)).toMatchObject({ failures: [{ origins: [{ file: 'src/pages/index.astro', line: 1, column: 1 }], error: { code: row.code } }] });
         expect(result.stderr).toContain(`src/pages/index.astro:1:1: ${row.text}`);
         await expectCleanCache(root, 0);

@@ -9,6 +9,13 @@ import { cacheKeys, copyFixture, corruptImage, parseJson, readMeta, run, start, 
 const API_KEY = 'sk-cli-generate-secret-777';
 const api = useTestServer(API_KEY);
 
+/** The markers of each distinct image of cli-basic, as failure lines name them. */
+const MARKERS_OF: Record<string, string> = {
+  'a red fox asleep in fresh snow': 'src/pages/about.md:9:1, src/pages/index.astro:8:5',
+  'a mountain lake at sunrise': 'src/pages/about.md:13:1',
+  'a lighthouse at dusk, <stormy> & wild': 'src/pages/index.astro:10:5',
+};
+
 const ALL_MARKERS = ['src/pages/about.md:9:1', 'src/pages/about.md:13:1', 'src/pages/index.astro:8:5', 'src/pages/index.astro:10:5'];
 
 async function generated(): Promise<string> {
@@ -75,8 +82,7 @@ describe('generate', () => {
 
   it('a moderation failure: exit 1, the failure listed with file:line, the others cached', async () => {
     const root = await copyFixture('cli-basic');
-    api.server().enqueue({ kind: 'error', status: 400, type: 'content_moderation' });
-    // One at a time, in scan order: the fox (about.md:9 and index.astro:8) gets the fault.
+    api.server().enqueueFor('a red fox asleep in fresh snow', { kind: 'error', status: 400, type: 'content_moderation' });
     const result = await run(['generate', '--concurrency', '1'], { cwd: root, env: api.env() });
     expect(result.code).toBe(1);
     expect(api.server().requests).toHaveLength(3);
@@ -97,7 +103,7 @@ describe('generate', () => {
 
   it('--json lists the failures with their origins and error code', async () => {
     const root = await copyFixture('cli-basic');
-    api.server().enqueue({ kind: 'error', status: 400, type: 'content_moderation' });
+    api.server().enqueueFor('a red fox asleep in fresh snow', { kind: 'error', status: 400, type: 'content_moderation' });
     const result = await run(['generate', '--concurrency', '1', '--json'], { cwd: root, env: api.env() });
     expect(result.code).toBe(1);
     expect(parseJson(result.stdout)).toMatchObject({
@@ -162,15 +168,19 @@ describe('Ctrl-C', () => {
     expect(api.server().requests).toHaveLength(1);
     const keys = await cacheKeys(root);
     expect(keys).toHaveLength(1);
-    expect((await readMeta(root, keys[0]!)).prompt).toBe('a red fox asleep in fresh snow');
+    // Whichever image was under way (two generations are, at concurrency 1; one request is sent).
+    const sent = (api.server().requests[0]!.body as { prompt: string }).prompt;
+    expect((await readMeta(root, keys[0]!)).prompt).toBe(sent);
 
     expect(stderr).toContain('Stopping: no new request is sent; the requests under way finish and their images are cached.');
     expect(stderr).toContain('Press Ctrl-C again to cancel them too (they may already be billed');
-    expect(stderr).toMatch(/generated src\/pages\/about\.md:9:1, src\/pages\/index\.astro:8:5 "a red fox asleep in fresh snow"/);
-    expect(stderr).toContain('src/pages/about.md:13:1: The generation was cancelled: Not sent: the run was interrupted first.');
-    expect(stderr).toContain('src/pages/index.astro:10:5: The generation was cancelled: Not sent: the run was interrupted first.');
+    expect(stderr).toContain(`generated ${MARKERS_OF[sent]} "${sent}"`);
+    for (const [prompt, markers] of Object.entries(MARKERS_OF).filter(([prompt]) => prompt !== sent)) {
+      expect(stderr, prompt).toContain(`${markers}: The generation was cancelled: Not sent: the run was interrupted first.`);
+    }
     expect(stderr).toContain('Interrupted: 2 image request(s) not generated. Run `genimage generate` again');
-    expect(stdout).toContain('3 image request(s): 1 generated, 0 reused, 2 failed · 10 credits');
+    const credits = sent === 'a mountain lake at sunrise' ? 20 : 10; // the lake has n={2}
+    expect(stdout).toContain(`3 image request(s): 1 generated, 0 reused, 2 failed · ${credits} credits`);
   });
 
   it('the second cancels the request under way too, counted as possibly billed', async () => {
@@ -185,7 +195,8 @@ describe('Ctrl-C', () => {
     expect(api.server().requests).toHaveLength(1);
     expect(await cacheKeys(root)).toEqual([]);
     expect(all).toContain('Cancelling the requests under way (any already billed are lost).');
-    expect(all).toMatch(/src\/pages\/about\.md:9:1, src\/pages\/index\.astro:8:5: The generation was cancelled: Cancelled after the request was sent; it may have been billed/);
+    const sent = (api.server().requests[0]!.body as { prompt: string }).prompt;
+    expect(all).toContain(`${MARKERS_OF[sent]}: The generation was cancelled: Cancelled after the request was sent; it may have been billed`);
     expect(all).toContain('Interrupted: 3 image request(s) not generated.');
     expect(stdout).toMatch(/3 image request\(s\): 0 generated, 0 reused, 3 failed · 0 credits · 1 possibly billed failed attempt\(s\)/);
   });

@@ -339,6 +339,7 @@ export class Engine {
       provider,
       cache: this.cache,
       concurrency: this.config.concurrency,
+      ...(this.config.retries.maxRateLimitedMs !== undefined && { maxRateLimitedMs: this.config.retries.maxRateLimitedMs }),
       budget: this.config.budget,
       estimatedCreditsPerImage: this.providerId === 'local' ? 0 : this.config.estimatedCreditsPerImage,
       logger: this.logger,

@@ -113,6 +113,7 @@ export const configSchema = z.strictObject({
       baseDelayMs: nonNegativeInt.optional(),
       maxDelayMs: nonNegativeInt.optional(),
       maxRetryAfterMs: nonNegativeInt.optional(),
+      maxRateLimitedMs: nonNegativeInt.optional(),
     })
     .default({}),
   /** Per request, in milliseconds. Generations are slow. @default 300000 */

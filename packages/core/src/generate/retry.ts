@@ -19,6 +19,12 @@ export interface RetryOptions {
   maxDelayMs: number;
   /** The longest `Retry-After` genimage will honour; a longer one fails the request instead. @default 60000 */
   maxRetryAfterMs: number;
+  /**
+   * How long the API may answer nothing but 429 before the requests still waiting fail. A rate
+   * limit that lets some requests through only slows the run down (see rate-limiter.ts): 429s
+   * do not count against `maxAttempts`. @default 120000
+   */
+  maxRateLimitedMs: number;
 }
 
 export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
@@ -27,6 +33,7 @@ export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
   baseDelayMs: 1000,
   maxDelayMs: 30_000,
   maxRetryAfterMs: 60_000,
+  maxRateLimitedMs: 120_000,
 };
 
 /** `free`: certainly not billed. `billed`: may have been billed. `never`: retrying cannot help. */
@@ -63,6 +70,8 @@ export function parseRetryAfter(
 export class RetryBudget {
   attempts = 0;
   billedFailures = 0;
+  /** Attempts the API refused with a 429: paced by the rate limiter, not counted against `maxAttempts`. */
+  rateLimited = 0;
   readonly options: RetryOptions;
 
   constructor(options: RetryOptions) {
@@ -81,6 +90,6 @@ export class RetryBudget {
       this.billedFailures++;
       if (this.billedFailures > this.options.maxBilledRetries) return false;
     }
-    return this.attempts < this.options.maxAttempts;
+    return this.attempts - this.rateLimited < this.options.maxAttempts;
   }
 }

@@ -16,6 +16,8 @@ import type { Logger } from '../logger.ts';
 import type { Usage } from '../params.ts';
 import type { GenerationResult, Provider, ProviderJob } from './providers/provider.ts';
 import type { CacheEntryMeta } from '../cache/store.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { DEFAULT_RETRY_OPTIONS } from './retry.ts';
 
 /** One image request with its cache key and every place that asks for it. */
 export interface PlannedRequest {
@@ -47,8 +49,14 @@ export type ScheduleEvent =
 export interface SchedulerOptions {
   provider: Provider;
   cache: ImageCache;
-  /** Generations at once. @default 4 */
+  /**
+   * Requests to the API at once, at most: fewer while it answers 429 (see rate-limiter.ts).
+   * Twice as many generations are under way, so that checking and storing a finished image
+   * overlaps the next requests. @default 4
+   */
   concurrency?: number;
+  /** How long the API may refuse every request (429) before the waiting ones fail. @default 120000 */
+  maxRateLimitedMs?: number;
   budget?: Budget;
   /**
    * What one image is assumed to cost until the provider has charged for one: without it, the
@@ -160,11 +168,11 @@ function asGenImageError(error: unknown): GenImageError {
 export class Scheduler {
   readonly #options: SchedulerOptions;
   readonly #limit: ReturnType<typeof pLimit>;
+  readonly #limiter: RateLimiter;
   readonly #inFlight = new Map<string, Promise<Outcome>>();
   #stoppedBy: GenImageError | undefined;
   #imagesInFlight = 0;
   #creditsSpent = 0;
-  #creditsInFlight = 0;
   #imagesGenerated = 0;
   readonly #corruptKeys = new Set<string>();
 
@@ -174,15 +182,20 @@ export class Scheduler {
       throw new TypeError(`Expected \`concurrency\` to be an integer from 1 and up, got ${concurrency}`);
     }
     this.#options = options;
-    this.#limit = pLimit(concurrency);
+    this.#limit = pLimit(concurrency * 2);
+    this.#limiter = new RateLimiter({ maxConcurrency: concurrency, maxRateLimitedMs: options.maxRateLimitedMs ?? DEFAULT_RETRY_OPTIONS.maxRateLimitedMs });
   }
 
-  /** Generations running now, and waiting for a slot. */
+  /** Generations under way now (requests in flight, waiting for a slot, or being stored), and waiting to start. */
   get activeCount(): number {
     return this.#limit.activeCount;
   }
   get pendingCount(): number {
     return this.#limit.pendingCount;
+  }
+  /** The API's pace as learned so far: requests it accepts at once, and its 429s. */
+  get rateLimiter(): Pick<RateLimiter, 'limit' | 'inFlight' | 'rateLimited'> {
+    return this.#limiter;
   }
   /** The error that stopped this scheduler from sending more requests, if any. */
   get stoppedBy(): GenImageError | undefined {
@@ -270,7 +283,7 @@ export class Scheduler {
       if (stopped) return fail(stopped);
 
       const release = await cache.lock(request.key);
-      let reserved: { images: number; credits: number } | undefined;
+      let reserved: number | undefined;
       try {
         // Another process may have generated it while we waited for the lock.
         if ((await cache.status(request.key)) === 'cached') return reuse();
@@ -282,11 +295,12 @@ export class Scheduler {
           return fail(overBudget);
         }
         // Held while in flight so that parallel requests cannot overshoot the budget together.
-        reserved = { images: request.job.params.n, credits: request.job.params.n * this.#creditsPerImage() };
-        this.#imagesInFlight += reserved.images;
-        this.#creditsInFlight += reserved.credits;
+        reserved = request.job.params.n;
+        this.#imagesInFlight += reserved;
         onEvent?.({ type: 'start', request });
-        const result = await provider.generate(request.job, { ...(signal && { signal }), mayRetry: () => !this.#stoppedBy });
+        const result = await provider.generate(request.job, { ...(signal && { signal }), maySend: () => !this.#stoppedBy && !stopSignal?.aborted, limiter: this.#limiter, onFailedAttempt: (error) => {
+          if (stopsTheRun(error)) this.#stoppedBy ??= error;
+        } });
         await cache.put(entryMeta(request, provider.id, result, new Date()), result.images.map((image) => image.bytes));
         this.#imagesGenerated += result.images.length;
         this.#creditsSpent += result.credit ?? 0;
@@ -294,13 +308,15 @@ export class Scheduler {
         return { status: 'generated', key: request.key, result };
       } finally {
         if (reserved) {
-          this.#imagesInFlight -= reserved.images;
-          this.#creditsInFlight -= reserved.credits;
+          this.#imagesInFlight -= reserved;
         }
         await release();
       }
     } catch (caught) {
       const error = asGenImageError(caught);
+      // Stopped by another request while this one waited for its slot: it was never sent.
+      const neverSent = error instanceof ApiError && error.attempts === 0 && notSent();
+      if (neverSent) return fail(neverSent);
       if (stopsTheRun(error)) this.#stoppedBy ??= error;
       return fail(error);
     }
@@ -332,7 +348,9 @@ export class Scheduler {
     if (maxImages !== undefined && imagesAfter > maxImages) {
       return new GenImageError(BudgetExceeded, `Generating ${images} more image(s) would make ${imagesAfter}, over budget.maxImages (${maxImages}).`);
     }
-    const creditsAfter = this.#creditsSpent + this.#creditsInFlight + images * this.#creditsPerImage();
+    // Images in flight are costed at today's estimate: one sent before the first charge was known
+    // is not free.
+    const creditsAfter = this.#creditsSpent + (this.#imagesInFlight + images) * this.#creditsPerImage();
     if (maxCredits !== undefined && (creditsAfter > maxCredits || this.#creditsSpent >= maxCredits)) {
       return new GenImageError(BudgetExceeded, `${Math.round(this.#creditsSpent)} credits spent; the next request would pass budget.maxCredits (${maxCredits}).`);
     }

@@ -64,7 +64,7 @@ describe('Scheduler', () => {
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['generated', 'generated', 'generated']);
   });
 
-  it('never runs more generations at once than the concurrency limit', async () => {
+  it('never sends more requests at once than the concurrency limit, and keeps twice as many generations under way', async () => {
     server.always({ kind: 'delay', ms: 40 });
     let active = 0;
     let peak = 0;
@@ -76,12 +76,31 @@ describe('Scheduler', () => {
       },
     });
     await run.run(['a', 'b', 'c', 'd', 'e', 'f'].map((prompt) => request(prompt)));
-    expect(peak).toBe(2);
+    expect(server.peakInFlight).toBe(2);
+    expect(peak).toBe(4);
     expect(server.requests).toHaveLength(6);
   });
 
+  it('adapts to an API that accepts fewer requests at once than the concurrency: every image, no failure', async () => {
+    const limited = await startTestServer({ longEdge: { '1K': 32, '2K': 48, '4K': 64 }, rateLimit: { maxInFlight: 2, retryAfterSeconds: 0.05 } });
+    try {
+      limited.always({ kind: 'delay', ms: 30 });
+      const provider = new SharkProvider({ apiKey: limited.apiKey, baseUrl: limited.baseUrl, retries: { maxAttempts: 1 } });
+      const run = new Scheduler({ provider, cache, concurrency: 6 });
+      const summary = await run.run(Array.from({ length: 24 }, (_, index) => request(`image ${index}`)));
+      expect(summary).toMatchObject({ generated: 24, failed: 0 });
+      expect(limited.rateLimited).toBeGreaterThan(0);
+      expect(limited.peakInFlight).toBe(2);
+      // Refused requests are retried, not lost, and the limit settles where the API is.
+      expect(limited.requests).toHaveLength(24 + limited.rateLimited);
+      expect(run.rateLimiter.limit).toBeLessThanOrEqual(3);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('keeps every success when some requests fail, and lists each failure with its origin', async () => {
-    server.enqueue({ kind: 'delay', ms: 0 }, { kind: 'error', status: 400, type: 'content_moderation', message: 'blocked' });
+    server.enqueueFor('gore', { kind: 'error', status: 400, type: 'content_moderation', message: 'blocked' });
     const summary = await scheduler().run([request('fox', 1), request('gore', 2), request('owl', 3)]);
     expect(summary).toMatchObject({ generated: 2, failed: 1 });
     expect(summary.failures[0]?.error.code).toBe('ContentModeration');
@@ -101,7 +120,9 @@ describe('Scheduler', () => {
     expect(summary.stoppedBy?.code).toBe(code);
     expect(summary).toMatchObject({ generated: 1, failed: 3 });
     expect(summary.failures.map((failure) => failure.error.code)).toEqual([code, 'RunStopped', 'RunStopped']);
-    expect(await cache.keys()).toEqual([request('a').key]);
+    // Two generations are under way at concurrency 1: whichever was sent first was generated.
+    const generated = ['a', 'b'].map((prompt) => request(prompt).key).filter((key) => !summary.failures.some((failure) => failure.key === key));
+    expect(await cache.keys()).toEqual(generated);
   });
 
   it('stops before exceeding budget.maxImages', async () => {
@@ -143,15 +164,11 @@ describe('Scheduler', () => {
   it('on a stop signal sends nothing new but finishes and caches what is under way', async () => {
     server.always({ kind: 'delay', ms: 100 });
     const stop = new AbortController();
-    let started = 0;
-    const summary = await scheduler({
-      concurrency: 2,
-      stopSignal: stop.signal,
-      onEvent: (event) => {
-        // Like a Ctrl-C while two requests are under way.
-        if (event.type === 'start' && ++started === 2) stop.abort();
-      },
-    }).run([request('a'), request('b'), request('c'), request('d')]);
+    // Like a Ctrl-C while two requests are in flight (and two more generations wait for a slot).
+    const watch = setInterval(() => server.requests.length === 2 && stop.abort(), 5);
+    const summary = await scheduler({ concurrency: 2, stopSignal: stop.signal })
+      .run([request('a'), request('b'), request('c'), request('d')])
+      .finally(() => clearInterval(watch));
     expect(server.requests).toHaveLength(2);
     expect(summary).toMatchObject({ generated: 2, failed: 2 });
     expect(summary.failures.map((failure) => failure.error.message)).toEqual(['Not sent: the run was interrupted first.', 'Not sent: the run was interrupted first.']);

@@ -1,3 +1,5 @@
+import type { ApiError } from '../../errors.ts';
+import type { RateLimiter } from '../rate-limiter.ts';
 import type { GenerationParams, ImageFormat, ResolvedReference, Usage } from '../../params.ts';
 
 /** An image's bytes exactly as the provider sent them, after validation with sharp. */
@@ -28,8 +30,18 @@ export interface ProviderJob {
 export interface GenerateOptions {
   /** Cancels the request under way (which may already have been billed) and any retry. */
   signal?: AbortSignal;
-  /** Asked before each retry: false once the run has stopped (a 401 or 402 elsewhere). */
-  mayRetry?: () => boolean;
+  /** Asked before each attempt after waiting for it: false once the run has stopped (a 401 or 402 elsewhere). */
+  maySend?: () => boolean;
+  /**
+   * Shared by the requests of one run: each HTTP exchange with the API holds one of its slots,
+   * and 429s tune how many there are. Without it, a provider paces its own requests alone.
+   */
+  limiter?: RateLimiter;
+  /**
+   * Told of each failed attempt before its slot is freed: a run that stops on this error (a 401
+   * or 402) must know before the next waiting request is let through.
+   */
+  onFailedAttempt?: (error: ApiError) => void;
 }
 
 /** Something that turns a job into images: the real API (`shark`) or the offline `local` renderer. */

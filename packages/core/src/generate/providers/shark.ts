@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from '../http.ts';
 import { z } from 'zod';
 import {
   Aborted,
@@ -26,6 +27,7 @@ import { type Blob, blobIndex, JsonBlobReader } from './json-blobs.ts';
 import { redactSecret } from './redact.ts';
 import { formatDuration } from '../../terminal-text.ts';
 import { isSecureUrl } from '../secure-url.ts';
+import { type Permit, RateLimiter } from '../rate-limiter.ts';
 
 export const DEFAULT_SHARK_BASE_URL = 'https://shark.ai/api/v1';
 
@@ -167,6 +169,11 @@ function decodeBase64(value: string): Uint8Array | undefined {
   return new Uint8Array(Buffer.from(compact, 'base64'));
 }
 
+/** A 429 that says to slow down (not one whose type says the credits are gone). */
+function isRateLimit(failure: AttemptFailure): boolean {
+  return failure.error.status === 429 && failure.retryClass === 'free';
+}
+
 /** Drops a body we will not read; a late abort of its request must not surface as an unhandled error. */
 function discard(body: Dispatcher.ResponseData['body']): void {
   body.on('error', () => {});
@@ -217,6 +224,8 @@ export class SharkProvider implements Provider {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #random: () => number;
   readonly #dispatcher: Dispatcher | undefined;
+  /** Paces requests made without a run's shared limiter: 429s still slow them down, never fail them. */
+  readonly #limiter: RateLimiter;
 
   constructor(options: SharkProviderOptions) {
     this.#apiKey = options.apiKey;
@@ -231,30 +240,72 @@ export class SharkProvider implements Provider {
     this.#sleep = options.sleep ?? ((ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined));
     this.#random = options.random ?? Math.random;
     this.#dispatcher = options.dispatcher;
+    this.#limiter = new RateLimiter({ maxConcurrency: Number.POSITIVE_INFINITY, maxRateLimitedMs: this.#retry.maxRateLimitedMs, random: this.#random });
   }
 
   async generate(job: ProviderJob, options: GenerateOptions = {}): Promise<GenerationResult> {
     const budget = new RetryBudget(this.#retry);
+    const limiter = options.limiter ?? this.#limiter;
     // Every error leaving here carries the attempts made, so that summaries count what may have been billed.
     const counted = (error: ApiError): ApiError => {
       error.attempts = budget.attempts;
       error.possiblyBilledAttempts = budget.billedFailures;
       return error;
     };
+    let afterRateLimit = false;
+    let lastError: ApiError | undefined;
     for (;;) {
       if (options.signal?.aborted) throw counted(new ApiError(Aborted, 'Cancelled before the request was sent.', { cause: options.signal.reason }));
+      let permit: Permit | undefined;
+      try {
+        permit = await limiter.acquire(options.signal, { retry: afterRateLimit });
+      } catch (cause) {
+        throw counted(new ApiError(Aborted, 'Cancelled before the request was sent.', { cause }));
+      }
+      if (!permit) throw counted(this.#refusedTooLong());
+      // The run may have stopped (a 401 or 402 elsewhere) while this request waited for its slot.
+      if (options.maySend?.() === false) {
+        permit.released();
+        throw counted(lastError ?? new ApiError(Aborted, 'Not sent: the run stopped first.'));
+      }
       budget.begin();
-      const outcome = this.#redacted(await this.#attempt(job, options.signal));
+      // The slot is held for the HTTP exchange only: checking the images happens while the next
+      // request is already in flight.
+      const exchange = this.#redacted(await this.#exchange(job, options.signal));
+      let outcome: Omit<GenerationResult, 'attempts' | 'possiblyBilledAttempts'> | AttemptFailure;
+      if ('error' in exchange) {
+        outcome = exchange;
+        options.onFailedAttempt?.(exchange.error);
+        if (!isRateLimit(exchange)) permit.released();
+      } else {
+        permit.accepted();
+        outcome = this.#redacted(await this.#readImages(job, exchange.document, exchange.attemptSignal, options.signal, exchange.timeout));
+      }
       if (!('error' in outcome)) {
         return { ...outcome, attempts: budget.attempts, possiblyBilledAttempts: budget.billedFailures };
       }
       const { error, retryClass, retryAfterMs } = outcome;
-      const mayRetry = budget.allowsRetry(retryClass);
-      if (!mayRetry || options.signal?.aborted || options.mayRetry?.() === false) throw counted(error);
-      if (retryAfterMs !== undefined && retryAfterMs > this.#retry.maxRetryAfterMs) {
-        throw counted(new ApiError(RateLimited, `The API asked to wait ${Math.ceil(retryAfterMs / 1000)} s before retrying, more than retries.maxRetryAfterMs (${this.#retry.maxRetryAfterMs} ms) allows.`, { ...(error.status !== undefined && { status: error.status }), cause: error }));
+      lastError = error;
+      let delay: number;
+      if (isRateLimit(outcome)) {
+        // Paced by the limiter rather than counted against maxAttempts: a rate limit is not a failure.
+        budget.rateLimited++;
+        if (retryAfterMs !== undefined && retryAfterMs > this.#retry.maxRetryAfterMs) {
+          permit.released();
+          throw counted(new ApiError(RateLimited, `The API asked to wait ${Math.ceil(retryAfterMs / 1000)} s before retrying, more than retries.maxRetryAfterMs (${this.#retry.maxRetryAfterMs} ms) allows.`, { ...(error.status !== undefined && { status: error.status }), cause: error }));
+        }
+        // Retry-After is the least wait; refusals of the same request in a row back off beyond it.
+        const wait = permit.rateLimited(Math.max(retryAfterMs ?? 0, backoffDelay(budget.rateLimited, this.#retry, this.#random)));
+        if (wait === undefined) throw counted(this.#refusedTooLong(error));
+        if (options.signal?.aborted || options.maySend?.() === false) throw counted(error);
+        delay = wait;
+        afterRateLimit = true;
+      } else {
+        afterRateLimit = false;
+        const maySend = budget.allowsRetry(retryClass);
+        if (!maySend || options.signal?.aborted || options.maySend?.() === false) throw counted(error);
+        delay = backoffDelay(budget.attempts - budget.rateLimited, this.#retry, this.#random);
       }
-      const delay = retryAfterMs ?? backoffDelay(budget.attempts, this.#retry, this.#random);
       this.#logger.debug(`${error.title} (attempt ${budget.attempts}); retrying in ${delay} ms`);
       try {
         await this.#sleep(delay, options.signal);
@@ -262,7 +313,7 @@ export class SharkProvider implements Provider {
         throw counted(new ApiError(Aborted, 'Cancelled while waiting to retry.', { cause }));
       }
       // The run may have stopped (401/402 elsewhere) while this request waited.
-      if (options.mayRetry?.() === false) throw counted(error);
+      if (options.maySend?.() === false) throw counted(error);
     }
   }
 
@@ -276,7 +327,17 @@ export class SharkProvider implements Provider {
     return outcome;
   }
 
-  async #attempt(job: ProviderJob, signal: AbortSignal | undefined): Promise<Omit<GenerationResult, 'attempts' | 'possiblyBilledAttempts'> | AttemptFailure> {
+  /** The API has answered nothing but 429 for `retries.maxRateLimitedMs`. */
+  #refusedTooLong(cause?: ApiError): ApiError {
+    const limit = this.#retry.maxRateLimitedMs;
+    return new ApiError(RateLimited, `The API refused every request for ${formatDuration(limit)} (429 rate_limit_error); retries.maxRateLimitedMs (${limit} ms) says when to give up.`, {
+      status: 429,
+      ...(cause && { cause }),
+    });
+  }
+
+  /** One HTTP exchange: the request, then the whole answer, read within the size cap. */
+  async #exchange(job: ProviderJob, signal: AbortSignal | undefined): Promise<{ document: JsonBlobReader; attemptSignal: AbortSignal; timeout: AbortSignal } | AttemptFailure> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let statusCode: number;
@@ -310,7 +371,7 @@ export class SharkProvider implements Provider {
         ...(definition === RateLimited && { retryAfterMs: parseRetryAfter(headers) }),
       });
     }
-    return this.#readImages(job, document, attemptSignal, signal, timeout);
+    return { document, attemptSignal, timeout };
   }
 
   async #readImages(job: ProviderJob, document: JsonBlobReader, attemptSignal: AbortSignal, signal: AbortSignal | undefined, timeout: AbortSignal) {

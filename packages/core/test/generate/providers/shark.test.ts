@@ -89,7 +89,7 @@ describe('SharkProvider over HTTP', () => {
 
   it.each(ERROR_TABLE.map((row) => [row.status, row.type] as const))('maps HTTP %i %s to a typed error', async (status, type) => {
     server.always({ kind: 'error', status, type });
-    const error = await failure(provider({ retries: { maxAttempts: 3, baseDelayMs: 1 } }).generate(job()));
+    const error = await failure(provider({ retries: { maxAttempts: 3, baseDelayMs: 1, maxRateLimitedMs: 0 } }).generate(job()));
     const expected: Record<string, string> = {
       invalid_request_error: 'InvalidRequest',
       content_moderation: 'ContentModeration',
@@ -149,9 +149,16 @@ describe('SharkProvider over HTTP', () => {
 
   it('does not retry once the run has stopped', async () => {
     server.always({ kind: 'error', status: 502 });
-    const error = await failure(provider().generate(job(), { mayRetry: () => false }));
+    let asked = 0;
+    const error = await failure(provider().generate(job(), { maySend: () => asked++ === 0 }));
     expect(error.code).toBe('ProviderFailed');
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('sends nothing when the run stopped while the request waited for its slot', async () => {
+    const error = await failure(provider().generate(job(), { maySend: () => false }));
+    expect(error).toMatchObject({ code: 'Aborted', attempts: 0 });
+    expect(server.requests).toHaveLength(0);
   });
 
   it('keeps counting possibly billed attempts when it gives up on a long Retry-After', async () => {
@@ -161,13 +168,36 @@ describe('SharkProvider over HTTP', () => {
     expect(error).toMatchObject({ attempts: 2, possiblyBilledAttempts: 1 });
   });
 
-  it('retries 429, 502 and 503 with exponential backoff and full jitter', async () => {
-    server.enqueue({ kind: 'error', status: 429 }, { kind: 'error', status: 502 }, { kind: 'error', status: 503 });
+  it('retries 502 and 503 with exponential backoff and full jitter', async () => {
+    server.enqueue({ kind: 'error', status: 502 }, { kind: 'error', status: 503 }, { kind: 'error', status: 502 });
     const result = await provider().generate(job());
     expect(result.attempts).toBe(4);
     expect(result.possiblyBilledAttempts).toBe(0);
     // random() = 0.5 of a ceiling of 100, 200, 400 ms
     expect(delays).toEqual([50, 100, 200]);
+  });
+
+  it('retries a 429 without Retry-After after a backoff step, plus up to half of it as jitter', async () => {
+    server.enqueue({ kind: 'error', status: 429 }, { kind: 'error', status: 429 });
+    const result = await provider().generate(job());
+    expect(result.attempts).toBe(3);
+    // backoff 0.5 × 100 and 0.5 × 200 ms, each × 1.25 (random() = 0.5 of the half-step jitter)
+    expect(delays).toEqual([63, 125]);
+  });
+
+  it('keeps retrying a rate-limited request past maxAttempts, for as long as the API is not refusing everything', async () => {
+    server.enqueue(...Array.from({ length: 6 }, () => ({ kind: 'error', status: 429, headers: { 'retry-after': '0' } }) as const));
+    const result = await provider({ retries: { maxAttempts: 2 } }).generate(job());
+    expect(result.attempts).toBe(7);
+    expect(server.requests).toHaveLength(7);
+  });
+
+  it('gives up when the API has refused every request for maxRateLimitedMs, saying so', async () => {
+    server.always({ kind: 'error', status: 429, headers: { 'retry-after': '0' } });
+    const error = await failure(provider({ retries: { maxRateLimitedMs: 30 } }).generate(job()));
+    expect(error.code).toBe('RateLimited');
+    expect(error.message).toBe('The API refused every request for 30 ms (429 rate_limit_error); retries.maxRateLimitedMs (30 ms) says when to give up.');
+    expect(server.requests.length).toBeGreaterThan(1);
   });
 
   it('gives up on free failures after maxAttempts', async () => {
@@ -181,13 +211,13 @@ describe('SharkProvider over HTTP', () => {
   it('honours retry-after-ms', async () => {
     server.enqueue({ kind: 'error', status: 429, headers: { 'retry-after-ms': '1234' } });
     await provider().generate(job());
-    expect(delays).toEqual([1234]);
+    expect(delays).toEqual([1543]); // 1234 ms, plus a quarter as jitter at random() = 0.5
   });
 
   it('honours Retry-After in seconds', async () => {
     server.enqueue({ kind: 'error', status: 429, headers: { 'retry-after': '7' } });
     await provider().generate(job());
-    expect(delays).toEqual([7000]);
+    expect(delays).toEqual([8750]);
   });
 
   it('honours Retry-After as an HTTP date', async () => {
@@ -195,8 +225,8 @@ describe('SharkProvider over HTTP', () => {
     server.enqueue({ kind: 'error', status: 429, headers: { 'retry-after': at } });
     await provider().generate(job());
     expect(delays).toHaveLength(1);
-    expect(delays[0]).toBeGreaterThan(15_000);
-    expect(delays[0]).toBeLessThanOrEqual(20_000);
+    expect(delays[0]).toBeGreaterThan(15_000 * 1.25);
+    expect(delays[0]).toBeLessThanOrEqual(20_000 * 1.25);
   });
 
   it('fails instead of waiting longer than maxRetryAfterMs', async () => {
