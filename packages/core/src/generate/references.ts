@@ -1,6 +1,6 @@
 import { realpath, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { request } from 'undici';
+import { request } from './http.ts';
 import { GenImageError, InputTooLarge, InvalidParams, ReferenceNotFound, ReferenceOutsideRoot } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { inspectImage } from './image.ts';
