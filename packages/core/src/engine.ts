@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { ImageCache } from './cache/cache.ts';
+import { VerifiedIndex } from './cache/verified-index.ts';
 import { type GenImageConfig, type GenImageEnv, mergeConfig, resolveConfig, resolveFrozen, type ResolvedConfig } from './config/config.ts';
 import { resolveCacheDir } from './config/cache-dir.ts';
 import { findConfigFile, loadConfigFile } from './config/config-file.ts';
@@ -21,6 +22,9 @@ import { type MarkerScanResult, scan } from './markers/scan.ts';
 import type { CacheStore, EntryLocation } from './cache/store.ts';
 import { S3Store } from './cache/remote/s3-store.ts';
 import { TieredStore } from './cache/remote/tiered-store.ts';
+
+/** Where the cache remembers which entries it verified (see VerifiedIndex): this checkout's, never committed. */
+const VERIFIED_INDEX = 'node_modules/.cache/genimage/verified-entries.json';
 
 /** One marker, resolved: what it asks for, its cache key, and how to render it. */
 export interface ImageUse {
@@ -111,7 +115,7 @@ export class Engine {
       ? new S3Store({ ...config.remote, logger: this.logger, env: this.env as Record<string, string | undefined> })
       : undefined;
     this.remote = remote && new TieredStore(local, remote, { logger: this.logger, localName: `${this.cacheLocation}/` });
-    this.cache = new ImageCache(init.store ?? this.remote ?? local);
+    this.cache = new ImageCache(init.store ?? this.remote ?? local, { index: new VerifiedIndex(path.join(root, VERIFIED_INDEX)) });
   }
 
   /** Where the last read of `key` found its entry: `local`, `remote` (copied into the local cache since), or undefined (nowhere). */
@@ -220,6 +224,7 @@ export class Engine {
     // Verifying reads whole originals (4K ones are tens of MB): a few at a time, not all at once.
     const limit = pLimit(8);
     const entries = await Promise.all(requests.map((request) => limit(async () => [request.key, await this.cache.status(request.key)] as const)));
+    await this.cache.saveIndex();
     return new Map(entries);
   }
 
@@ -284,7 +289,9 @@ export class Engine {
       // Fails once, before any request, when the provider cannot be created (no API key).
       void this.provider;
     }
-    return this.#schedulerFor(options).run(unique);
+    const summary = await this.#schedulerFor(options).run(unique);
+    await this.cache.saveIndex();
+    return summary;
   }
 
   /** One image on demand (the dev server): deduplicated with any generation of the same key under way. */

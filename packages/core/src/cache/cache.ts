@@ -1,6 +1,7 @@
 import { CacheCorrupt, GenImageError, isGenImageError } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import type { CacheEntryMeta, CacheStore, ReleaseLock } from './store.ts';
+import type { VerifiedIndex } from './verified-index.ts';
 
 /** A verified cache entry: its metadata and the bytes of each image, in `meta.images` order. */
 export interface CachedEntry {
@@ -37,23 +38,43 @@ export class ImageCache {
    * `get()` always verifies, so what is served is checked.
    */
   readonly #verified = new Set<string>();
+  readonly #index: VerifiedIndex | undefined;
 
-  constructor(store: CacheStore) {
+  /** `index`: remembers verified entries across runs (see VerifiedIndex); without it, each run verifies afresh. */
+  constructor(store: CacheStore, options: { index?: VerifiedIndex } = {}) {
     this.store = store;
+    this.#index = options.index;
   }
 
   /**
    * Reads and verifies the entry without counting: a verified entry, no entry, or an entry that
-   * failed verification (where `get()` throws CacheCorrupt).
+   * failed verification (where `get()` throws CacheCorrupt). An entry the index says was verified
+   * in its present state is trusted without reading its images.
    */
   async status(key: string): Promise<'cached' | 'missing' | 'corrupt'> {
     if (this.#verified.has(key)) return 'cached';
+    // Taken before reading: a change made while we verify leaves a stale fingerprint, never a trusted one.
+    const fingerprint = this.#index && (await this.store.fingerprint?.(key));
+    if (fingerprint !== undefined && (await this.#index?.has(key, fingerprint))) {
+      this.#verified.add(key);
+      return 'cached';
+    }
     try {
-      return (await this.#load(key)) ? 'cached' : 'missing';
+      const entry = await this.#load(key);
+      if (entry && fingerprint !== undefined) await this.#index?.set(key, fingerprint);
+      return entry ? 'cached' : 'missing';
     } catch (error) {
-      if (isGenImageError(error, CacheCorrupt)) return 'corrupt';
+      if (isGenImageError(error, CacheCorrupt)) {
+        await this.#index?.delete(key);
+        return 'corrupt';
+      }
       throw error;
     }
+  }
+
+  /** Saves what this run verified, for the next (see VerifiedIndex). */
+  saveIndex(): Promise<void> {
+    return this.#index?.save() ?? Promise.resolve();
   }
 
   /**
@@ -90,11 +111,14 @@ export class ImageCache {
     }
     await this.store.write(meta, images);
     this.#verified.add(meta.key);
+    const fingerprint = this.#index && (await this.store.fingerprint?.(meta.key));
+    if (fingerprint !== undefined) await this.#index?.set(meta.key, fingerprint);
     this.writes++;
   }
 
-  delete(key: string): Promise<void> {
+  async delete(key: string): Promise<void> {
     this.#verified.delete(key);
+    await this.#index?.delete(key);
     return this.store.delete(key);
   }
 

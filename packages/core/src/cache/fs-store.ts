@@ -161,6 +161,26 @@ export class FileSystemStore implements CacheStore {
     return parsed.meta;
   }
 
+  /**
+   * Each regular file of the entry with its size, modification and change times (nanoseconds)
+   * and inode: an edit changes the change time even when it keeps the size and mtime. Undefined
+   * for an absent, incomplete or foreign entry (a link anywhere in it included).
+   */
+  async fingerprint(key: string): Promise<string | undefined> {
+    const found = await this.#find(key);
+    if (found?.state !== 'entry') return undefined;
+    const entry = this.#entryPath(key);
+    const names = (await readdir(entry).catch(() => undefined))?.sort();
+    if (!names) return undefined;
+    const parts: string[] = [];
+    for (const name of names) {
+      const info = await lstat(join(entry, name), { bigint: true }).catch(() => undefined);
+      if (!info?.isFile()) return undefined;
+      parts.push(`${name}:${info.size}:${info.mtimeNs}:${info.ctimeNs}:${info.ino}`);
+    }
+    return parts.join('|');
+  }
+
   /** Throws when the entry folder or the file is a symbolic link, or the file is not a regular file. */
   async readImage(key: string, file: string): Promise<Uint8Array> {
     assertFileName(file);

@@ -79,6 +79,12 @@ export interface CacheStore {
   inspect?(key: string): Promise<StoredEntry | undefined>;
   /** `inspect` for everything stored under an entry's name, complete or not, own or not; sorted by key. */
   inspectAll?(): Promise<StoredEntry[]>;
+  /**
+   * A short text that changes whenever anything in the entry may have changed (for a folder: the
+   * size, times and inode of each file), or undefined when there is no complete entry. Cheap: no
+   * content is read. Lets `ImageCache` skip verifying an entry it verified before, unchanged.
+   */
+  fingerprint?(key: string): Promise<string | undefined>;
   /** A store with a remote behind it: where the last `readMeta` of `key` found the entry, or undefined when it found none. */
   foundIn?(key: string): EntryLocation | undefined;
 }

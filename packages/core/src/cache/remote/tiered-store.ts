@@ -98,6 +98,13 @@ Not used: the remote entry ${key} failed verification.`);
     return this.local.readImage(key, file);
   }
 
+  /** The local entry's: only what is in the local cache can have been verified before. */
+  async fingerprint(key: string): Promise<string | undefined> {
+    const fingerprint = await this.local.fingerprint?.(key);
+    if (fingerprint !== undefined && !this.#found.has(key)) this.#found.set(key, 'local');
+    return fingerprint;
+  }
+
   /** Writes locally, then uploads; an upload that fails leaves the local entry (for `genimage push`). */
   async write(meta: CacheEntryMeta, images: Uint8Array[]): Promise<void> {
     await this.local.write(meta, images);
