@@ -100,18 +100,28 @@ export function mimeTypeOf(format: VariantFormat): string {
  * content hash, format, size, quality, effort), salted with VARIANT_VERSION. Pinned by a golden test.
  */
 export function variantKey(originalSha256: string, variant: Variant): string {
-  return sha256Hex(
-    JSON.stringify([
-      `genimage-variant-v${VARIANT_VERSION}`,
-      ['effort', variant.effort ?? null],
-      ['format', variant.format],
-      ['height', variant.height],
-      ['original', originalSha256],
-      ['quality', variant.quality],
-      ['width', variant.width],
-    ]),
-  );
+  const text = JSON.stringify([
+    `genimage-variant-v${VARIANT_VERSION}`,
+    ['effort', variant.effort ?? null],
+    ['format', variant.format],
+    ['height', variant.height],
+    ['original', originalSha256],
+    ['quality', variant.quality],
+    ['width', variant.width],
+  ]);
+  // Asked for by every page that shows the variant, and for each file name and cache path.
+  let key = variantKeys.get(text);
+  if (key === undefined) {
+    if (variantKeys.size >= MAX_REMEMBERED_KEYS) variantKeys.clear();
+    key = sha256Hex(text);
+    variantKeys.set(text, key);
+  }
+  return key;
 }
+
+const variantKeys = new Map<string, string>();
+/** Bounds the memory of a long dev session. */
+const MAX_REMEMBERED_KEYS = 50_000;
 
 /** A short, readable, URL-safe name from a prompt: "A red fox, asleep!" -> "a-red-fox-asleep". */
 export function slugify(text: string, maxLength = 32): string {

@@ -3,7 +3,7 @@ import type { ImageUse } from '../engine.ts';
 import { CacheCorrupt, GenImageError, type SourceLocation } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { type OriginalInfo, type VariantSource, slugify } from './optimize.ts';
-import type { CachedImageMeta, CacheStore } from '../cache/store.ts';
+import type { CacheEntryMeta, CachedImageMeta, CacheStore } from '../cache/store.ts';
 
 /** Cache reads at once (metadata, and originals to encode): I/O, bounded so that a scan of a large site does not open every file together. */
 const READ_CONCURRENCY = 8;
@@ -27,9 +27,16 @@ export class Originals {
   readonly #store: CacheStore;
   readonly #reads = new Map<string, { bytes: Promise<Uint8Array>; users: number }>();
   readonly #io = pLimit(READ_CONCURRENCY);
+  /** `stable`: each entry's metadata, read once. */
+  readonly #metas: Map<string, Promise<CacheEntryMeta | undefined>> | undefined;
 
-  constructor(store: CacheStore) {
+  /**
+   * `stable`: the cache does not change while this lives (a build), so metadata is read once per
+   * entry however many pages show it. Otherwise (a dev server) it is read every time.
+   */
+  constructor(store: CacheStore, options: { stable?: boolean } = {}) {
     this.#store = store;
+    if (options.stable) this.#metas = new Map();
   }
 
   /** Originals held in memory now: only those with an encode under way. */
@@ -40,7 +47,7 @@ export class Originals {
   /** The original from its cache metadata (sha256, size, format): file names are planned without reading it. */
   async plan(use: ImageUse): Promise<Original | undefined> {
     const { key } = use;
-    const meta = await this.#io(() => this.#store.readMeta(key)).catch(() => undefined);
+    const meta = await this.#meta(key);
     const image = meta?.key === key ? meta.images[use.pick] : undefined;
     if (!image) return undefined;
     return {
@@ -51,6 +58,22 @@ export class Originals {
       format: image.format,
       source: { sha256: image.sha256, slug: slugify(use.params.prompt), bytes: () => this.#read(key, image) },
     };
+  }
+
+  #meta(key: string): Promise<CacheEntryMeta | undefined> {
+    const read = () => this.#io(() => this.#store.readMeta(key)).catch(() => undefined);
+    if (!this.#metas) return read();
+    let meta = this.#metas.get(key);
+    if (!meta) {
+      meta = read();
+      this.#metas.set(key, meta);
+    }
+    return meta;
+  }
+
+  /** Forgets what was read of an entry (it was generated again). */
+  forget(key: string): void {
+    this.#metas?.delete(key);
   }
 
   /**

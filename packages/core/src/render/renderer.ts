@@ -3,7 +3,7 @@ import { DevFailures, type Pending } from './dev-failures.ts';
 import type { Engine, ImageUse } from '../engine.ts';
 import { ApiError, GenImageError, InvalidAttribute, type SourceLocation, formatError, formatLocation, isGenImageError } from '../errors.ts';
 import { diagnosticToError } from '../markers/markers.ts';
-import { type Optimizer, type PlaceholderKind, type VariantFormat, type VariantOptions, placeholderVariant, planVariants } from './optimize.ts';
+import { type Optimizer, type Placeholder, type PlaceholderKind, type VariantFormat, type VariantOptions, placeholderVariant, planVariants } from './optimize.ts';
 import { type Original, Originals } from './originals.ts';
 import { atMarkers } from './marker-errors.ts';
 import { renderPending, renderPicture } from './picture.ts';
@@ -13,6 +13,12 @@ import { VariantFiles } from './variant-files.ts';
 
 export { ORIGIN_ATTRIBUTE, parseOrigin } from './props.ts';
 export { variantOptions } from './render-attributes.ts';
+
+/** What one rendering needs besides its attributes: the original to show and what shows before it loads. */
+interface Prepared {
+  original: Original;
+  placeholder: Placeholder;
+}
 
 /** Attributes of one image to render: a component's props, or a Markdown tag's attributes. */
 export interface RenderRequest {
@@ -70,12 +76,14 @@ export class ImageRenderer {
   /** Dev: the background generations under way, by key. */
   readonly #generating = new Map<string, Promise<void>>();
   readonly #failures: DevFailures;
+  /** Build: each rendering's original and placeholder, prepared once (see `#prepare`). */
+  readonly #prepared = new Map<string, Promise<Prepared | Pending>>();
 
   constructor(options: RendererOptions) {
     this.options = options;
     this.engine = options.engine;
     this.optimizer = options.optimizer;
-    this.#originals = new Originals(options.engine.cache.store);
+    this.#originals = new Originals(options.engine.cache.store, { stable: options.mode === 'build' });
     this.#files = new VariantFiles(options.optimizer, this.#originals, options.mode === 'build');
     this.#failures = new DevFailures(options, () => this.engine.provider);
   }
@@ -103,13 +111,15 @@ export class ImageRenderer {
     const options = variantOptions(this.engine.config.render, use.render, use.origin);
     const kind = placeholderKind(use.render, use.origin);
     if (this.options.mode === 'dev' && request.origin) this.#failures.track(request.origin, use.key);
-    const original = await this.#original(use, options, kind);
-    if (!('source' in original)) {
+    const prepared = await this.#prepare(use, options, kind);
+    if (!('placeholder' in prepared)) {
       const { width, height } = dimensionsFor(use.params.aspectRatio, use.params.imageSize);
-      return renderPending({ width, height, alt, ...original, ...classAndStyle(use.render) });
+      return renderPending({ width, height, alt, ...prepared, ...classAndStyle(use.render) });
     }
+    const { placeholder } = prepared;
+    // Prepared once for every page: this page's marker is the one its files must name on failure.
+    const original = { ...prepared.original, origin: use.origin };
     const files = this.#files.register(original, planVariants(original, options), true);
-    const placeholder = await this.#originals.lease(original, (source) => this.optimizer.placeholder(source, kind, original));
     return renderPicture({
       files: files.map(({ fileName, variant }) => ({ url: this.options.publicPath + fileName, ...variant })),
       formats: options.formats,
@@ -134,15 +144,51 @@ export class ImageRenderer {
 
   /**
    * Plans the files of scanned uses from their cache metadata and, in a build, starts encoding
-   * those not cached while the bundler works. Reads are bounded; never rejects.
+   * those not cached while the bundler works, and prepares what their pages will ask for
+   * (original, placeholder): rendering a page is then a lookup. Reads are bounded; never rejects.
    */
   warm(uses: readonly ImageUse[]): void {
     for (const use of uses) {
+      let options: VariantOptions;
+      let kind: PlaceholderKind;
+      try {
+        options = variantOptions(this.engine.config.render, use.render, use.origin);
+        kind = placeholderKind(use.render, use.origin);
+      } catch {
+        continue; // the page that renders it reports why
+      }
       void this.#originals
         .plan(use)
-        .then((original) => original && this.#files.register(original, planVariants(original, variantOptions(this.engine.config.render, use.render, use.origin)), false))
+        .then(async (original) => {
+          if (!original) return;
+          this.#files.register(original, planVariants(original, options), false);
+          if (this.options.mode === 'build') await this.#prepare(use, options, kind);
+        })
         .catch(() => {});
     }
+  }
+
+  /**
+   * The original and placeholder one rendering needs, or in dev why it cannot show yet. In a
+   * build the cache does not change under us: each is prepared once (often by `warm()`, while the
+   * bundler works) and every page showing it takes it from memory.
+   */
+  #prepare(use: ImageUse, options: VariantOptions, kind: PlaceholderKind): Promise<Prepared | Pending> {
+    const work = async (): Promise<Prepared | Pending> => {
+      const original = await this.#original(use, options, kind);
+      if (!('source' in original)) return original;
+      const placeholder = await this.#originals.lease(original, (source) => this.optimizer.placeholder(source, kind, original));
+      return { original, placeholder };
+    };
+    if (this.options.mode !== 'build') return work();
+    const memo = `${use.key}:${use.pick}:${kind}:${JSON.stringify(options)}`;
+    const known = this.#prepared.get(memo);
+    if (known) return known;
+    const prepared = work();
+    this.#prepared.set(memo, prepared);
+    // A failure is not kept: the page that asks again gets (and reports) its own.
+    prepared.catch(() => this.#prepared.delete(memo));
+    return prepared;
   }
 
   /** A file the pages refer to, encoded if need be (the dev server's middleware). */
@@ -176,6 +222,7 @@ export class ImageRenderer {
       if (pending) return pending;
     }
     // Planned again: a corrupt entry generated again has new metadata.
+    this.#originals.forget(use.key);
     const original = await this.#originals.plan(use);
     if (!original) throw new GenImageError(InvalidAttribute, `No cached image ${use.pick} for "${use.params.prompt}".`, { location: use.origin });
     return original;

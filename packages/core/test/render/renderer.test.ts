@@ -95,6 +95,20 @@ describe('ImageRenderer', () => {
     expect([warm.optimizer.encoded, warm.engine.cache.hits + warm.engine.cache.misses]).toEqual([0, 0]);
   });
 
+  test('build: every page showing an image takes what warm() prepared, reading its metadata once and no variant', async () => {
+    const cold = await renderer('build');
+    const html = await cold.render({ attributes: fox, origin });
+    await cold.writeTo(path.join(root, 'dist'));
+
+    const readMeta = vi.spyOn(FileSystemStore.prototype, 'readMeta');
+    const warm = await renderer('build');
+    warm.warm([await warm.resolve({ attributes: fox, origin })]);
+    const pages = Array.from({ length: 12 }, (_, line) => warm.render({ attributes: fox, origin: { ...origin, line: line + 1 } }));
+    expect(new Set(await Promise.all(pages))).toEqual(new Set([html]));
+    expect(readMeta).toHaveBeenCalledTimes(1);
+    expect(warm.optimizer.encoded).toBe(0);
+  });
+
   test('warm() reads the cache metadata a few files at a time', async () => {
     const images = await renderer('build');
     const uses = await Promise.all(Array.from({ length: 20 }, (_, seed) => images.resolve({ attributes: { ...fox, seed }, origin })));
