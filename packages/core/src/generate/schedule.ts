@@ -14,7 +14,7 @@ import {
 import { sha256Hex } from '../hash.ts';
 import type { Logger } from '../logger.ts';
 import type { Usage } from '../params.ts';
-import type { GenerationResult, Provider, ProviderJob } from './providers/provider.ts';
+import type { GeneratedImage, GenerationResult, Provider, ProviderJob } from './providers/provider.ts';
 import type { CacheEntryMeta } from '../cache/store.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { DEFAULT_RETRY_OPTIONS } from './retry.ts';
@@ -34,15 +34,21 @@ export interface Budget {
   maxCredits?: number;
 }
 
+/**
+ * A generation as reported: what was made and what it cost. Not the bytes: they are in the cache
+ * by then, and a run of 4K images must not hold every one of them until it ends.
+ */
+export type GenerationReport = Omit<GenerationResult, 'images'> & { images: Omit<GeneratedImage, 'bytes'>[] };
+
 export type Outcome =
   | { status: 'reused'; key: string }
-  | { status: 'generated'; key: string; result: GenerationResult }
+  | { status: 'generated'; key: string; result: GenerationReport }
   | { status: 'failed'; key: string; error: GenImageError };
 
 export type ScheduleEvent =
   | { type: 'start'; request: PlannedRequest }
   | { type: 'reused'; request: PlannedRequest }
-  | { type: 'generated'; request: PlannedRequest; result: GenerationResult }
+  | { type: 'generated'; request: PlannedRequest; result: GenerationReport }
   | { type: 'failed'; request: PlannedRequest; error: GenImageError }
   | { type: 'corrupt'; request: PlannedRequest };
 
@@ -298,10 +304,11 @@ export class Scheduler {
         reserved = request.job.params.n;
         this.#imagesInFlight += reserved;
         onEvent?.({ type: 'start', request });
-        const result = await provider.generate(request.job, { ...(signal && { signal }), maySend: () => !this.#stoppedBy && !stopSignal?.aborted, limiter: this.#limiter, onFailedAttempt: (error) => {
+        const generated = await provider.generate(request.job, { ...(signal && { signal }), maySend: () => !this.#stoppedBy && !stopSignal?.aborted, limiter: this.#limiter, onFailedAttempt: (error) => {
           if (stopsTheRun(error)) this.#stoppedBy ??= error;
         } });
-        await cache.put(entryMeta(request, provider.id, result, new Date()), result.images.map((image) => image.bytes));
+        await cache.put(entryMeta(request, provider.id, generated, new Date()), generated.images.map((image) => image.bytes));
+        const result: GenerationReport = { ...generated, images: generated.images.map(({ bytes: _bytes, ...info }) => info) };
         this.#imagesGenerated += result.images.length;
         this.#creditsSpent += result.credit ?? 0;
         onEvent?.({ type: 'generated', request, result });

@@ -47,6 +47,16 @@ describe('Scheduler', () => {
     expect(await cache.keys()).toHaveLength(2);
   });
 
+  it('keeps no image bytes once an image is stored: outcomes and events report sizes, not pixels', async () => {
+    const events: unknown[] = [];
+    const run = scheduler({ onEvent: (event) => event.type === 'generated' && events.push(event.result) });
+    const outcome = await run.ensure(request('fox'));
+    expect(outcome).toMatchObject({ status: 'generated', result: { images: [{ format: 'png', width: 32, height: 32 }] } });
+    const images = outcome.status === 'generated' ? outcome.result.images : [];
+    expect(images.map((image) => Object.keys(image).sort())).toEqual([['format', 'height', 'width']]);
+    expect(events).toEqual([outcome.status === 'generated' && outcome.result]);
+  });
+
   it('generates nothing on a second run: everything is reused from the cache', async () => {
     const requests = [request('fox'), request('owl')];
     await scheduler().run(requests);
