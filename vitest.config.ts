@@ -3,7 +3,7 @@ import SummaryLineReporter from './test/summary-reporter.ts';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'bench/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', 'test/.tmp/**'],
     reporters: ['default', new SummaryLineReporter()],
     // Builds, child processes and real HTTP round-trips: generous, never asserted on.

@@ -216,9 +216,9 @@ ${summary.verdicts.map((v) => `- ${v.target}: ${v.value}, ${verdictWord(v.met)}.
 }
 
 /** The README's summary of the comparison, between README_START and README_END. Pure. */
-export function readmeSummary(figures: CompareFigures): string {
+export function readmeSummary(figures: CompareFigures, more: readonly Verdict[] = []): string {
   const summary = summarize(figures);
-  const rows = summary.verdicts.map((v) => [v.target, v.value, verdictWord(v.met)]);
+  const rows = [...summary.verdicts, ...more].map((v) => [v.target, v.value, verdictWord(v.met)]);
   return `${README_START}
 Against plain Astro \`<Picture>\` on the same site of photo-like originals (${figures.photo.width}x${figures.photo.height} PNGs, 2 per page;
 ${day(figures.machine.date)}, ${figures.machine.cpus} cores; genimage / Astro, medians, details in [BENCHMARKS.md](BENCHMARKS.md#4-against-plain-astro-benchastro-comparets)):

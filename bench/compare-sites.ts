@@ -191,7 +191,7 @@ export async function photoFile(n: number): Promise<string> {
   return file;
 }
 
-async function linkModules(site: string, side: Side): Promise<void> {
+export async function linkModules(site: string, side: Side): Promise<void> {
   const modules = path.join(site, 'node_modules');
   // sharp too: Astro bundles its image service into the build output, which imports sharp from the site.
   const links: [string, string][] = [

@@ -1,9 +1,5 @@
-/**
- * The comparison benchmark's pure parts: log parsing, flags, verdicts and the README block.
- * node:test, as bench/ is outside vitest's include: `node --test 'bench/*.test.ts'`.
- */
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+/** The comparison benchmark's pure parts: log parsing, flags, verdicts and the README block. */
+import { assert, describe, it } from 'vitest';
 import { type Build, type CompareFigures, parseAstroImageLog, parseCompareArgs, type SideFigures } from './astro-compare.ts';
 import { README_END, README_START, ratioAgainst, readmeSummary, replaceSummary, summarize } from './compare-report.ts';
 import type { Side } from './compare-sites.ts';
@@ -97,9 +93,9 @@ describe('summarize', () => {
 
 describe('ratioAgainst', () => {
   it('shows a third decimal only where two would print the target', () => {
-    assert.equal(ratioAgainst(1.0519, 1.05), '1.052');
-    assert.equal(ratioAgainst(1.0449, 1.05), '1.04');
-    assert.equal(ratioAgainst(0.1436, 0.5), '0.14');
+    assert.strictEqual(ratioAgainst(1.0519, 1.05), '1.052');
+    assert.strictEqual(ratioAgainst(1.0449, 1.05), '1.04');
+    assert.strictEqual(ratioAgainst(0.1436, 0.5), '0.14');
   });
 });
 
@@ -109,8 +105,8 @@ describe('replaceSummary', () => {
     const block = readmeSummary(figures(1000));
     const once = replaceSummary(readme, block);
     assert.ok(once.indexOf(README_START) > once.indexOf('| a |') && once.indexOf(README_END) < once.indexOf('## Developing'));
-    assert.equal(replaceSummary(once, block), once);
+    assert.strictEqual(replaceSummary(once, block), once);
     const changed = replaceSummary(once, `${README_START}\nnew\n${README_END}`);
-    assert.equal(changed, readme.replace('| a |\n\n', `| a |\n\n${README_START}\nnew\n${README_END}\n\n`));
+    assert.strictEqual(changed, readme.replace('| a |\n\n', `| a |\n\n${README_START}\nnew\n${README_END}\n\n`));
   });
 });

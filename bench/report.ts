@@ -6,6 +6,9 @@ import type { CompareFigures } from './astro-compare.ts';
 import type { BuildFigures } from './build.ts';
 import { compareSection } from './compare-report.ts';
 import type { EncodeCell, EncodeFigures, EncoderId } from './encode.ts';
+import type { GenerateFigures } from './generate.ts';
+import { generateSection, memorySection } from './generate-report.ts';
+import type { MemoryFigures } from './memory.ts';
 import type { Machine } from './stats.ts';
 
 /** What bench/scan.ts writes to bench/.tmp/scan.json. */
@@ -33,6 +36,8 @@ export interface Figures {
   build: BuildFigures;
   /** Absent until `node bench/run.ts compare` has run once: it takes the longest. */
   compare?: CompareFigures;
+  generate?: GenerateFigures;
+  memory?: MemoryFigures;
 }
 
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
@@ -213,16 +218,17 @@ photo: the byte split here is the placeholders'; see section 2 for photo-like by
 }
 
 export function renderReport(figures: Figures, command = 'pnpm bench'): string {
-  const { scan, encode, build, compare } = figures;
+  const { scan, encode, build, compare, generate, memory } = figures;
+  const notYet = (section: string, name: string) => `## ${section}\n\nNot measured yet: \`node bench/run.ts ${name}\` runs it.`;
   const fourth = compare
     ? compareSection(compare)
     : '## 4. Against plain Astro (`bench/astro-compare.ts`)\n\nNot measured yet: `node bench/run.ts compare` runs it (about half an hour here).';
   return `# Benchmarks
 
-Written by \`${command}\` (\`tsc -b && node bench/run.ts\`), which runs the four benchmarks below and
-keeps their raw figures in \`bench/.tmp/{scan,encode,build,compare}.json\` (not committed). Each benchmark can
+Written by \`${command}\` (\`tsc -b && node bench/run.ts\`), which runs the six benchmarks below and
+keeps their raw figures in \`bench/.tmp/{scan,encode,build,compare,generate,memory}.json\` (not committed). Each benchmark can
 also run alone: \`node bench/scan.ts\`, \`node bench/encode.ts\`, \`node bench/build.ts\`,
-\`node bench/astro-compare.ts\`; \`node bench/run.ts encode\` reruns one and rewrites this file from the
+\`node bench/astro-compare.ts\`, \`node bench/generate.ts\`, \`node bench/memory.ts\`; \`node bench/run.ts encode\` reruns one and rewrites this file from the
 others' last JSON (and \`node bench/run.ts compare --pages 10 --cold 1 --warm 2\` passes its flags on).
 
 Machine: ${machineLine(encode.machine)}.
@@ -237,5 +243,9 @@ ${encodeSection(encode)}
 ${buildSection(build)}
 
 ${fourth}
+
+${generate ? generateSection(generate) : notYet('5. Generation: throughput and rate limits (`bench/generate.ts`)', 'generate')}
+
+${memory ? memorySection(memory) : notYet('6. Memory (`bench/memory.ts`)', 'memory')}
 `;
 }

@@ -14,9 +14,12 @@ import { type CompareFigures, parseCompareArgs, runCompareBench } from './astro-
 import { type BuildFigures, runBuildBench } from './build.ts';
 import { readmeSummary, replaceSummary } from './compare-report.ts';
 import { type EncodeFigures, runEncodeBench } from './encode.ts';
+import { type GenerateFigures, runGenerateBench } from './generate.ts';
+import { generateVerdicts, memoryVerdicts } from './generate-report.ts';
+import { type MemoryFigures, runMemoryBench } from './memory.ts';
 import { type ScanFigures, renderReport } from './report.ts';
 
-const BENCHMARKS = ['scan', 'encode', 'build', 'compare'] as const;
+const BENCHMARKS = ['scan', 'encode', 'build', 'compare', 'generate', 'memory'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,14 +66,20 @@ if (selected.has('scan')) {
 if (selected.has('encode')) await save('encode', await runEncodeBench(tmp));
 if (selected.has('build')) await save('build', await runBuildBench());
 if (selected.has('compare')) await save('compare', await runCompareBench(compareOptions));
+if (selected.has('generate')) await save('generate', await runGenerateBench());
+if (selected.has('memory')) await save('memory', await runMemoryBench());
 
 // The comparison takes the longest: without its figures the report says how to get them.
 const compare = await load<CompareFigures>('compare').catch(() => undefined);
+const generate = await load<GenerateFigures>('generate').catch(() => undefined);
+const memory = await load<MemoryFigures>('memory').catch(() => undefined);
 const report = renderReport({
   scan: await load<ScanFigures>('scan'),
   encode: await load<EncodeFigures>('encode'),
   build: await load<BuildFigures>('build'),
   ...(compare && { compare }),
+  ...(generate && { generate }),
+  ...(memory && { memory }),
 });
 const target = path.resolve(here, '..', 'BENCHMARKS.md');
 await writeFile(target, report);
@@ -78,7 +87,8 @@ const written = [path.relative(process.cwd(), target)];
 if (compare) {
   const readme = path.resolve(here, '..', 'README.md');
   const text = await readFile(readme, 'utf8');
-  const updated = replaceSummary(text, readmeSummary(compare));
+  const more = [...(generate ? generateVerdicts(generate) : []), ...(memory ? memoryVerdicts(memory) : [])];
+  const updated = replaceSummary(text, readmeSummary(compare, more));
   if (updated !== text) {
     await writeFile(readme, updated);
     written.push(path.relative(process.cwd(), readme));
