@@ -29,47 +29,83 @@ export function blobIndex(value: string): number | undefined {
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** Base64 characters; `=` only as padding at the end. */
-const BASE64_CHAR = new Uint8Array(256);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_CHAR[c.charCodeAt(0)] = 1;
+/** Each base64 character's 6-bit value; -1 for any other byte. */
+const SEXTET = new Int8Array(256).fill(-1);
+[...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].forEach((c, value) => (SEXTET[c.charCodeAt(0)] = value));
+const EQUALS = 0x3d;
+const SLASH = 0x2f;
+const LETTER_N = 0x6e;
+const LETTER_R = 0x72;
 
+/**
+ * Decodes base64 from the raw bytes of a JSON string, byte by byte, straight into one buffer: no
+ * text is made of it, so a large answer leaves no garbage strings behind (with four 4K answers
+ * streaming at once, those strings grew the heap by tens of megabytes). JSON escapes a base64
+ * string may carry are allowed: `\/`, and `\n` / `\r` between lines.
+ */
 class Base64Sink {
   #out: Buffer;
   #length = 0;
-  /** Base64 text not yet decoded: fewer than 4 characters, or a backslash cut from its escape. */
-  #pending = '';
+  /** Sextets of the quartet under way, and how many. */
+  #bits = 0;
+  #count = 0;
   #padding = 0;
+  /** The previous byte was a backslash (possibly in the previous chunk). */
+  #escape = false;
   valid = true;
 
   constructor(expectedBytes: number) {
     this.#out = Buffer.allocUnsafeSlow(Math.max(1024, expectedBytes));
   }
 
-  /** Raw string content, escapes still in it: `\/`, and `\n` / `\r` between lines, are allowed. */
+  /** Raw string content, escapes still in it. */
   write(raw: Buffer): void {
     if (!this.valid) return;
-    let escapes = false;
+    this.#reserve(Math.ceil(raw.length * 0.75) + 3);
+    const out = this.#out;
+    let length = this.#length;
+    let bits = this.#bits;
+    let count = this.#count;
     for (let i = 0; i < raw.length; i++) {
       const c = raw[i]!;
-      if (c === 0x3d /* = */) this.#padding++;
-      else if (c === BACKSLASH) escapes = true;
-      else if (!BASE64_CHAR[c] || this.#padding > 0) return this.#invalid();
+      if (this.#escape) {
+        this.#escape = false;
+        if (c === LETTER_N || c === LETTER_R) continue;
+        if (c !== SLASH) return this.#invalid();
+      } else if (c === BACKSLASH) {
+        this.#escape = true;
+        continue;
+      }
+      if (c === EQUALS) {
+        this.#padding++;
+        continue;
+      }
+      const value = SEXTET[c]!;
+      if (value < 0 || this.#padding > 0) return this.#invalid();
+      bits = (bits << 6) | value;
+      if (++count === 4) {
+        out[length++] = (bits >> 16) & 0xff;
+        out[length++] = (bits >> 8) & 0xff;
+        out[length++] = bits & 0xff;
+        bits = 0;
+        count = 0;
+      }
     }
-    let text = this.#pending + raw.toString('latin1');
-    if (escapes || text.includes('\\')) {
-      const cut = text.endsWith('\\') && !text.endsWith('\\\\') ? '\\' : '';
-      if (cut) text = text.slice(0, -1);
-      text = text.replace(/\\[nr]/g, '').replace(/\\\//g, '/');
-      if (text.includes('\\')) return this.#invalid();
-      text += cut;
-    }
-    const whole = text.endsWith('\\') ? text.length - 1 - ((text.length - 1) % 4) : text.length - (text.length % 4);
-    if (whole > 0) this.#append(Buffer.from(text.slice(0, whole), 'base64'));
-    this.#pending = text.slice(whole);
+    this.#length = length;
+    this.#bits = bits;
+    this.#count = count;
   }
 
   end(): Uint8Array | undefined {
-    if (!this.valid || this.#pending !== '' || this.#padding > 2 || this.#length === 0) return undefined;
+    if (!this.valid || this.#escape || this.#padding > 2) return undefined;
+    // The characters, padding included, come in whole quartets: 2 or 3 sextets end with 2 or 1 `=`.
+    if (this.#count + this.#padding !== (this.#count === 0 && this.#padding === 0 ? 0 : 4) || this.#count === 1) return undefined;
+    if (this.#count === 2) this.#out[this.#length++] = (this.#bits >> 4) & 0xff;
+    if (this.#count === 3) {
+      this.#out[this.#length++] = (this.#bits >> 10) & 0xff;
+      this.#out[this.#length++] = (this.#bits >> 2) & 0xff;
+    }
+    if (this.#length === 0) return undefined;
     // Sized from the whole remaining body: with several images in one answer, each buffer is too
     // large; a copy of the right size lets the rest go (only the touched pages were ever resident).
     if (this.#out.length > this.#length * 1.25) return new Uint8Array(Buffer.from(this.#out.subarray(0, this.#length)));
@@ -78,17 +114,14 @@ class Base64Sink {
 
   #invalid(): void {
     this.valid = false;
-    this.#pending = '';
   }
 
-  #append(bytes: Buffer): void {
-    if (this.#length + bytes.length > this.#out.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(this.#out.length * 2, this.#length + bytes.length));
-      this.#out.copy(grown, 0, 0, this.#length);
-      this.#out = grown;
-    }
-    bytes.copy(this.#out, this.#length);
-    this.#length += bytes.length;
+  /** Room for `more` bytes, growing (and copying) only when the declared length was short. */
+  #reserve(more: number): void {
+    if (this.#length + more <= this.#out.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.#out.length * 2, this.#length + more));
+    this.#out.copy(grown, 0, 0, this.#length);
+    this.#out = grown;
   }
 }
 

@@ -55,7 +55,18 @@ describe('JsonBlobReader', () => {
     }
   });
 
+  it.each([0, 1, 2])('decodes an image whose length leaves %i byte(s) in the last quartet, padding and all', (extra) => {
+    const bytes = randomBytes(LONG_STRING + 3 + extra);
+    for (const sizes of [[1], [5], [65536]]) {
+      const { blobs } = read(JSON.stringify({ b64_json: bytes.toString('base64') }), sizes);
+      expect(Buffer.from(blobs[0]!.bytes!).equals(bytes), String(sizes)).toBe(true);
+    }
+  });
+
   it.each([
+    ['missing padding', `${randomBytes(LONG_STRING + 4).toString('base64').replace(/=+$/, '')}`],
+    ['too much padding', `${image.toString('base64')}====`],
+    ['an escaped backslash', `${image.toString('base64').slice(0, -4)}\\\\AAAA`],
     ['a character outside base64', `${image.toString('base64').slice(0, -8)}!!!!AAAA`],
     ['data after the padding', `${image.toString('base64').slice(0, -4)}AA==AAAA`],
     ['a length that is not a multiple of 4', `${image.toString('base64')}A`],
