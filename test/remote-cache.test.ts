@@ -5,11 +5,11 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cacheKeys, copyFixture, parseJson, run, start, useTestServer, waitFor } from './fixtures/cli-harness/harness.ts';
+import { cacheKeys, copyFixture, corruptImage, parseJson, run, start, useTestServer, waitFor } from './fixtures/cli-harness/harness.ts';
 import { CREDENTIALS, type S3Server, startS3Server } from './fixtures/remote-s3/s3-server.ts';
 
 const API_KEY = 'sk-remote-cache-secret-913';
@@ -165,6 +165,80 @@ describe('a corrupt object in the bucket', () => {
     expect(document.problems[0]!.status).toBe('corrupt');
     expect(document.problems[0]!.reason).toContain(`s3://genimage/${prefix}/${image} has sha256`);
     expect(await cacheKeys(ci)).toHaveLength(IMAGES - 1);
+    expect(api.server().requests).toHaveLength(0);
+  });
+});
+
+describe('a corrupt local entry', () => {
+  /** A machine whose images are all in the bucket and in its local cache; then a byte of one local image is flipped. */
+  async function corruptLocal(): Promise<{ root: string; key: string }> {
+    const root = await machine();
+    expect((await run(['generate'], { cwd: root, env: env() })).code).toBe(0);
+    const key = (await cacheKeys(root))[0]!;
+    await corruptImage(root, key);
+    api.server().reset();
+    return { root, key };
+  }
+  const replaced = (key: string) => new RegExp(`Replaced by the verified copy from s3://genimage/${prefix}/${key}/: nothing generated`, 'g');
+
+  it('is replaced by the verified copy in the bucket: no API request, one warning naming the entry, and it verifies afterwards', async () => {
+    const { root, key } = await corruptLocal();
+    const result = await run(['generate'], { cwd: root, env: env() });
+    expect(result.code, result.all).toBe(0);
+    expect(api.server().requests).toHaveLength(0);
+    expect(result.stderr.match(replaced(key))).toHaveLength(1);
+    expect(result.stderr.match(new RegExp(`Image 0\\.png of entry \\S*${key} has sha256`, 'g'))).toHaveLength(1);
+    expect(result.stderr).not.toContain('generating it again');
+    // The bytes of the bucket's object, and a run after it finds nothing to say.
+    const meta = parseJson<{ images: { sha256: string }[] }>(await readFile(path.join(root, '.genimage', key, 'meta.json'), 'utf8'));
+    const object = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${key}/${meta.images[0]!.sha256}-0.png` }));
+    expect(await readFile(path.join(root, '.genimage', key, '0.png'))).toEqual(Buffer.from(await object.Body!.transformToByteArray()));
+    const again = await run(['generate'], { cwd: root, env: env() });
+    expect(again.code, again.all).toBe(0);
+    expect(again.stderr).not.toContain('Replaced by');
+    expect((await run(['check'], { cwd: root, env: ciEnv() })).code).toBe(0);
+    expect(api.server().requests).toHaveLength(0);
+  });
+
+  it('frozen (CI), check passes from the bucket\'s copy and says where it was found; the build then needs nothing', async () => {
+    const { root, key } = await corruptLocal();
+    const checked = await run(['check'], { cwd: root, env: ciEnv() });
+    expect(checked.code, checked.all).toBe(0);
+    expect(checked.stderr.match(replaced(key))).toHaveLength(1);
+    expect(checked.stdout).toContain(`Found ${IMAGES - 1} in .genimage/, 1 in s3://genimage/${prefix}/ (copied into .genimage/), 0 missing.`);
+    const generated = await run(['generate'], { cwd: root, env: ciEnv() });
+    expect(generated.code, generated.all).toBe(0);
+    expect(generated.stderr).not.toContain('Replaced by');
+    expect(api.server().requests).toHaveLength(0);
+  });
+
+  it('with no copy in the bucket, is generated again as before', async () => {
+    const { root, key } = await corruptLocal();
+    // The same machine, pointed at an empty prefix.
+    prefix = `${prefix}-empty`;
+    await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ remote: { url: `s3://${BUCKET}/${prefix}`, endpoint: s3.endpoint, leaseMs: 1500, timeoutMs: 1000 } }));
+    const result = await run(['generate'], { cwd: root, env: env() });
+    expect(result.code, result.all).toBe(0);
+    expect(result.stderr).toContain('the cached image failed verification and is not used; generating it again');
+    expect(result.stderr).not.toContain('Replaced by');
+    expect(api.server().requests).toHaveLength(1);
+    expect(entriesIn(await bucketObjects())).toEqual([key]);
+    expect((await run(['check'], { cwd: root, env: ciEnv() })).code).toBe(0);
+  });
+
+  it('with a corrupt copy in the bucket too, frozen, is an error naming both', async () => {
+    const { root, key } = await corruptLocal();
+    const image = (await bucketObjects()).find((name) => name.startsWith(`${key}/`) && name.endsWith('-0.png'))!;
+    const objectKey = `${prefix}/${image}`;
+    const bytes = await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: objectKey }))).Body!.transformToByteArray();
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: objectKey, Body: bytes }));
+    const result = await run(['generate'], { cwd: root, env: ciEnv() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`s3://genimage/${objectKey} has sha256`);
+    expect(result.stderr).toContain(`Not used: the remote entry ${key} failed verification.`);
+    expect(result.stderr).toContain(`1 image(s) not in .genimage/ nor in s3://genimage/${prefix}/`);
+    expect(result.stderr).not.toContain('Replaced by');
     expect(api.server().requests).toHaveLength(0);
   });
 });

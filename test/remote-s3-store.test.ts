@@ -4,12 +4,12 @@
  * what the servers themselves do with conditional and streamed uploads, which is why the fixture
  * and the SDK settings are what they are.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type CacheEntryMeta, FileSystemStore, S3Store, TieredStore, sha256Hex } from '@genimage/core';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type CacheEntryMeta, Engine, FileSystemStore, GenImageError, ImageCache, type RemoteStore, RemoteUnavailable, S3Store, TieredStore, sha256Hex } from '@genimage/core';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIALS, type S3Server, startS3Server } from './fixtures/remote-s3/s3-server.ts';
@@ -169,6 +169,83 @@ describe('TieredStore', () => {
       expect(errors[0]).toContain('The remote cache refused the credentials');
       expect(errors[0]).not.toContain(CREDENTIALS.secretAccessKey);
       expect(tiered.remoteAvailable).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a local entry that fails verification is replaced by the verified remote copy, said once, and fingerprinted as repaired', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'genimage-tiered-'));
+    try {
+      const warnings: string[] = [];
+      const logger = { debug() {}, info() {}, warn: (line: string) => warnings.push(line), error: (line: string) => warnings.push(line) };
+      // The engine's own cache: a TieredStore under an ImageCache with its index of verified entries.
+      const engine = await Engine.load({ root: dir, configFile: false, options: { remote: { url: `s3://genimage/unit-${++prefixes}`, endpoint: fauxqs.endpoint } }, env: fauxqs.env, logger });
+      const { cache, remote: tiered } = engine;
+      const remote = tiered!.remote;
+      const { meta, images } = entry(new Uint8Array([5, 6, 7, 8]));
+      await remote.putEntry(meta, images);
+      await tiered!.local.write(meta, images);
+      const file = path.join(dir, '.genimage', meta.key, '0.png');
+      await writeFile(file, new Uint8Array([5, 6, 0, 8]));
+      expect(await cache.status(meta.key)).toBe('cached');
+      expect(await readFile(file)).toEqual(Buffer.from(images[0]!));
+      expect(engine.foundIn(meta.key)).toBe('remote');
+      expect(tiered!.repaired).toBe(1);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`Image 0.png of entry ${path.join(dir, '.genimage', meta.key)} has sha256`);
+      expect(warnings[0]).toContain(`Replaced by the verified copy from ${remote.location}${meta.key}/`);
+      // The index holds the repaired files' fingerprint, not the corrupt ones'.
+      await cache.saveIndex();
+      const index = JSON.parse(await readFile(path.join(dir, 'node_modules/.cache/genimage/verified-entries.json'), 'utf8')) as { entries: Record<string, string> };
+      expect(index.entries[meta.key]).toBe(await tiered!.fingerprint(meta.key));
+      expect((await new ImageCache(tiered!).get(meta.key))?.images).toEqual(images);
+      expect(warnings).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a local entry that fails verification stays corrupt when the remote has no copy', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'genimage-tiered-'));
+    try {
+      const { meta, images } = entry(new Uint8Array([1, 1, 1]));
+      const local = new FileSystemStore(dir);
+      await local.write(meta, images);
+      await writeFile(path.join(dir, meta.key, '0.png'), new Uint8Array([1, 0, 1]));
+      const tiered = new TieredStore(local, store(fauxqs));
+      expect(await new ImageCache(tiered).status(meta.key)).toBe('corrupt');
+      expect(tiered.repaired).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a lease claimed just before the remote fails is released, not renewed for as long as the process runs', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'genimage-tiered-'));
+    try {
+      const s3 = store(fauxqs, { leaseMs: 1200 });
+      let looks = 0;
+      // The remote answers the first look and the claim, then times out.
+      const flaky: RemoteStore = Object.assign(Object.create(s3) as S3Store, {
+        hasEntry: async (key: string) => {
+          if (++looks > 1) throw new GenImageError(RemoteUnavailable, 'no answer within 1 s');
+          return s3.hasEntry(key);
+        },
+        tryLease: (key: string, version?: string) => s3.tryLease(key, version),
+        getEntry: (key: string) => s3.getEntry(key),
+      });
+      const tiered = new TieredStore(new FileSystemStore(dir), flaky);
+      const key = 'f'.repeat(64);
+      const release = await tiered.lock(key);
+      expect(tiered.remoteAvailable).toBe(false);
+      const leases = await fauxqs.client.send(new ListObjectsV2Command({ Bucket: 'genimage', Prefix: `${s3.prefix}.leases/` }));
+      expect(leases.Contents ?? []).toEqual([]);
+      // Nothing renews it behind our back either (a renewal would be every 400 ms).
+      fauxqs.requests.length = 0;
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(fauxqs.requests.filter((request) => request.includes('.leases/'))).toEqual([]);
+      await release();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

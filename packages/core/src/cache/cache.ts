@@ -49,18 +49,22 @@ export class ImageCache {
   /**
    * Reads and verifies the entry without counting: a verified entry, no entry, or an entry that
    * failed verification (where `get()` throws CacheCorrupt). An entry the index says was verified
-   * in its present state is trusted without reading its images.
+   * in its present state is trusted without reading its images. An entry that fails verification
+   * where the store has a good second copy (a remote) is replaced by it, and `cached`.
    */
   async status(key: string): Promise<'cached' | 'missing' | 'corrupt'> {
     if (this.#verified.has(key)) return 'cached';
     // Taken before reading: a change made while we verify leaves a stale fingerprint, never a trusted one.
-    const fingerprint = this.#index && (await this.store.fingerprint?.(key));
+    let fingerprint = this.#index && (await this.store.fingerprint?.(key));
     if (fingerprint !== undefined && (await this.#index?.has(key, fingerprint))) {
       this.#verified.add(key);
       return 'cached';
     }
     try {
-      const entry = await this.#load(key);
+      const entry = await this.#load(key, async () => {
+        // The repaired entry's own state: the one taken above describes the files it replaced.
+        fingerprint = this.#index && (await this.store.fingerprint?.(key));
+      });
       if (entry && fingerprint !== undefined) await this.#index?.set(key, fingerprint);
       return entry ? 'cached' : 'missing';
     } catch (error) {
@@ -78,8 +82,9 @@ export class ImageCache {
   }
 
   /**
-   * The verified entry, or undefined when there is none.
-   * @throws GenImageError(CacheCorrupt) when the metadata or an image fails verification.
+   * The verified entry, or undefined when there is none. An entry that fails verification is
+   * replaced by the store's good second copy when it has one (a remote), and that is served.
+   * @throws GenImageError(CacheCorrupt) when the metadata or an image fails verification (and no good copy replaced it).
    */
   async get(key: string): Promise<CachedEntry | undefined> {
     let entry: CachedEntry | undefined;
@@ -137,7 +142,22 @@ export class ImageCache {
     this.writes = 0;
   }
 
-  async #load(key: string): Promise<CachedEntry | undefined> {
+  /**
+   * `#read`, except that an entry failing verification is replaced by the store's second copy when
+   * it has a good one (`CacheStore.repair`: a remote), then read and verified again. `beforeRetry`
+   * runs between the repair and that second read.
+   */
+  async #load(key: string, beforeRetry?: () => Promise<void>): Promise<CachedEntry | undefined> {
+    try {
+      return await this.#read(key);
+    } catch (error) {
+      if (!isGenImageError(error, CacheCorrupt) || !this.store.repair || !(await this.store.repair(key, error))) throw error;
+    }
+    await beforeRetry?.();
+    return this.#read(key);
+  }
+
+  async #read(key: string): Promise<CachedEntry | undefined> {
     this.#verified.delete(key);
     const meta = await this.store.readMeta(key);
     if (!meta) return undefined;

@@ -87,4 +87,11 @@ export interface CacheStore {
   fingerprint?(key: string): Promise<string | undefined>;
   /** A store with a remote behind it: where the last `readMeta` of `key` found the entry, or undefined when it found none. */
   foundIn?(key: string): EntryLocation | undefined;
+  /**
+   * A store with a second copy behind it (a remote): replaces the entry under `key`, which failed
+   * verification (`problem`, a CacheCorrupt), with that copy once it is verified, and says so.
+   * True when it did (read the entry again: it is the copy now), false when there is no good copy
+   * (absent, unreachable, or itself failing verification, which the store reports).
+   */
+  repair?(key: string, problem: Error): Promise<boolean>;
 }

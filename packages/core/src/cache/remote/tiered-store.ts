@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheCorrupt, CacheLockTimeout, GenImageError, RemoteAccessDenied, RemoteSdkMissing, formatError, isGenImageError } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { formatDuration } from '../../terminal-text.ts';
+import type { CachedEntry } from '../cache.ts';
 import type { CacheEntryMeta, CacheStore, EntryLocation, ReleaseLock, StoredEntry } from '../store.ts';
 import type { RemoteStore } from './remote.ts';
 
@@ -17,7 +18,8 @@ export interface TieredStoreOptions {
 
 /**
  * The local cache with a shared remote behind it: a local miss asks the remote, whose verified
- * entry is copied into the local cache; an entry written here is uploaded; a lock is the local
+ * entry is copied into the local cache; so does a local entry that failed verification (`repair`),
+ * which is then replaced rather than paid for again; an entry written here is uploaded; a lock is the local
  * lock, then a lease on the remote, so that one machine generates each key while the others wait
  * for its upload.
  *
@@ -33,6 +35,8 @@ export class TieredStore implements CacheStore {
   fetched = 0;
   /** Entries uploaded to the remote. */
   uploaded = 0;
+  /** Local entries that failed verification, replaced by the remote's verified copy. */
+  repaired = 0;
   readonly #logger: Logger;
   readonly #localName: string;
   readonly #leaseWaitMs: number;
@@ -65,8 +69,9 @@ export class TieredStore implements CacheStore {
 
   /**
    * The local entry; on a local miss, the remote's, verified and copied into the local cache.
-   * @throws GenImageError(CacheCorrupt) for a local entry that is not valid, or a remote one that
-   * failed verification (reported, never served: the scheduler generates it again, frozen it is an error).
+   * @throws GenImageError(CacheCorrupt) for a local entry that is not valid (`ImageCache` then
+   * asks `repair`), or a remote one that failed verification (reported, never served: the
+   * scheduler generates it again, frozen it is an error).
    */
   async readMeta(key: string): Promise<CacheEntryMeta | undefined> {
     const local = await this.local.readMeta(key);
@@ -76,9 +81,45 @@ export class TieredStore implements CacheStore {
       return local;
     }
     this.#found.delete(key);
+    const entry = await this.#remoteEntry(key);
+    if (!entry) return undefined;
+    await this.local.write(entry.meta, entry.images);
+    this.fetched++;
+    this.#found.set(key, 'remote');
+    return entry.meta;
+  }
+
+  /**
+   * Replaces a local entry that failed verification with the remote's verified copy (no request
+   * to the image API is paid again), and says so once, naming the entry. False when the remote
+   * has no entry, cannot be reached, or its entry failed verification too (reported as such):
+   * then the local entry stays corrupt, and is generated again (frozen: an error).
+   */
+  async repair(key: string, problem: Error): Promise<boolean> {
+    // Already found corrupt in the remote by this process: asking again would only download it again.
+    if (this.#corrupt.has(key)) return false;
     let entry;
     try {
-      entry = await this.#ask(() => this.remote.getEntry(key));
+      entry = await this.#remoteEntry(key);
+    } catch (error) {
+      if (isGenImageError(error, CacheCorrupt)) return false; // reported by #remoteEntry
+      throw error;
+    }
+    if (!entry) return false;
+    // No lock, as for any copy from the remote: a concurrent writer of this key writes these same
+    // verified bytes (a generation here would have been uploaded before the remote had them).
+    await this.local.write(entry.meta, entry.images);
+    this.repaired++;
+    this.#found.set(key, 'remote');
+    const what = problem instanceof GenImageError ? `${problem.title}: ${problem.message}` : problem.message;
+    this.#logger.warn(`${what}\nReplaced by the verified copy from ${this.remote.location}${key}/: nothing generated.`);
+    return true;
+  }
+
+  /** The remote's verified entry (undefined: none, or the remote is not being used); an entry failing verification is reported once and thrown. */
+  async #remoteEntry(key: string): Promise<CachedEntry | undefined> {
+    try {
+      return await this.#ask(() => this.remote.getEntry(key));
     } catch (error) {
       if (isGenImageError(error, CacheCorrupt) && !this.#corrupt.has(key)) {
         this.#corrupt.add(key);
@@ -87,11 +128,6 @@ Not used: the remote entry ${key} failed verification.`);
       }
       throw error;
     }
-    if (!entry) return undefined;
-    await this.local.write(entry.meta, entry.images);
-    this.fetched++;
-    this.#found.set(key, 'remote');
-    return entry.meta;
   }
 
   readImage(key: string, file: string): Promise<Uint8Array> {
@@ -171,7 +207,17 @@ Not used: the remote entry ${key} failed verification.`);
       const attempt = await this.remote.tryLease(key, expired ? seen!.version : undefined);
       if (attempt.held) {
         // Its previous holder may have uploaded the entry and released the lease just before we took it.
-        if (!(await uploaded())) return attempt.lease;
+        let there: boolean;
+        try {
+          there = await uploaded();
+        } catch (error) {
+          // Nobody would release it otherwise: the caller goes on without the remote, and the lease
+          // would be renewed for as long as this process runs (hours, in a dev server), keeping
+          // every other machine waiting for an upload that never comes.
+          await attempt.lease.release();
+          throw error;
+        }
+        if (!there) return attempt.lease;
         await attempt.lease.release();
         return undefined;
       }
