@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import type { Metadata } from 'sharp';
+import { loadSharp } from '../sharp.ts';
 import { GenImageError, InvalidResponse } from '../errors.ts';
 import type { ImageFormat } from '../params.ts';
 
@@ -33,6 +33,7 @@ export async function inspectImage(bytes: Uint8Array, options: InspectImageOptio
   // ICC profile, trailing bytes), which must not cost a paid image. limitInputPixels guards
   // against decompression bombs: it is checked from the header, before any pixel is decoded.
   // sequentialRead lets the decoder stream rows instead of holding the whole image.
+  const sharp = await loadSharp();
   const input = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, sequentialRead: true });
 
   let metadata: Metadata;

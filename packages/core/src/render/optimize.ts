@@ -2,7 +2,8 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import sharp, { type SharpOptions } from 'sharp';
+import type { SharpOptions } from 'sharp';
+import { loadSharp } from '../sharp.ts';
 import { writeFileAtomic } from '../cache/atomic.ts';
 import { DEFAULT_MAX_PIXELS } from '../generate/image.ts';
 import { sha256Hex } from '../hash.ts';
@@ -315,6 +316,7 @@ export class Optimizer {
       result = this.variant(source, tiny).then(async (done) => {
         const bytes = await this.read(done);
         // The tiny preview is the original to the eye, at a fraction of the cost.
+        const sharp = await loadSharp();
         const { dominant, isOpaque } = await sharp(bytes).stats();
         if (kind === 'blur') return { kind: 'blur', dataUrl: blurDataUrl(bytes, tiny, isOpaque), opaque: isOpaque } as const;
         return { kind: 'color', color: `rgb(${dominant.r} ${dominant.g} ${dominant.b})`, opaque: isOpaque } as const;
@@ -358,6 +360,7 @@ const ORIGINAL_INPUT = { failOn: 'error', limitInputPixels: DEFAULT_MAX_PIXELS }
 
 /** Resizes and encodes one variant. Alpha is flattened onto white for formats without it. */
 export async function encode(originalBytes: Uint8Array, variant: Variant): Promise<Buffer> {
+  const sharp = await loadSharp();
   let image = sharp(originalBytes, ORIGINAL_INPUT).resize({ width: variant.width, height: variant.height, fit: 'fill' });
   switch (variant.format) {
     case 'avif':

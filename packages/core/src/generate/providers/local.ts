@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../../sharp.ts';
 import { dimensionsFor, LONG_EDGE } from '../../dimensions.ts';
 import { Aborted, GenImageError } from '../../errors.ts';
 import { sha256Hex } from '../../hash.ts';
@@ -52,6 +52,7 @@ export class LocalProvider implements Provider {
         prompt: params.prompt,
         footer: `seed ${params.seed} · ${params.aspectRatio} · ${params.imageSize} · image ${index + 1}/${params.n}`,
       });
+      const sharp = await loadSharp();
       const png = await sharp(Buffer.from(svg)).png({ compressionLevel: 6 }).toBuffer();
       images.push({ bytes: new Uint8Array(png), format: 'png', width, height });
     }
