@@ -180,18 +180,31 @@ function discard(body: Dispatcher.ResponseData['body']): void {
   body.destroy();
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number, what: string): Promise<Buffer> {
+/**
+ * The whole body, within `maxBytes`. With a declared length (`expectedBytes`, itself within the
+ * cap), chunks are copied into one buffer of that size as they arrive: a 4K image is then held
+ * once, not as its chunks and their concatenation.
+ */
+async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number, what: string, expectedBytes = 0): Promise<Buffer> {
   const chunks: Buffer[] = [];
+  let into = expectedBytes > 0 && expectedBytes <= maxBytes ? Buffer.allocUnsafeSlow(expectedBytes) : undefined;
   let size = 0;
   for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
+    const bytes = chunk as Buffer;
+    if (size + bytes.length > maxBytes) {
       discard(body);
       throw new Error(`${what} exceeded ${maxBytes} bytes`);
     }
-    chunks.push(chunk as Buffer);
+    if (into && size + bytes.length <= into.length) bytes.copy(into, size);
+    else {
+      // More than declared: go on in chunks, keeping what was copied so far.
+      if (into) chunks.push(into.subarray(0, size));
+      into = undefined;
+      chunks.push(bytes);
+    }
+    size += bytes.length;
   }
-  return Buffer.concat(chunks);
+  return into ? into.subarray(0, size) : Buffer.concat(chunks);
 }
 
 /** A 200 answer, read within the size cap into a reader that decodes its images as they arrive. */
@@ -433,7 +446,8 @@ export class SharkProvider implements Provider {
       discard(response.body);
       throw new Error(`the image is ${declared} bytes, over the ${this.#maxDownloadBytes}-byte cap`);
     }
-    return new Uint8Array(await readCapped(response.body, this.#maxDownloadBytes, 'The image download'));
+    const bytes = await readCapped(response.body, this.#maxDownloadBytes, 'The image download', Number.isFinite(declared) ? declared : 0);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   #transportFailure(cause: unknown, signal: AbortSignal | undefined, timeout: AbortSignal): AttemptFailure {
