@@ -124,6 +124,11 @@ export async function runMemoryBench(log: (line: string) => void = console.log):
       runs.push({ name, peakMB: build.peakMB, seconds: build.seconds });
       log(`  ${name}: peak ${build.peakMB} MB, ${build.seconds} s, ${buildVariants}`);
     }
+    // Astro's own share: the same build warm, encoding nothing.
+    const warm = await measured([process.execPath, astro, 'build'], cleanEnv({ GENIMAGE_FROZEN: '1' }), SITE);
+    if (warm.code !== 0) throw new Error(`astro build exited with ${warm.code}:\n${warm.output.slice(-2000)}`);
+    runs.push({ name: 'astro build, warm (encodes nothing)', peakMB: warm.peakMB, seconds: warm.seconds });
+    log(`  astro build, warm: peak ${warm.peakMB} MB, ${warm.seconds} s`);
   } finally {
     await server.close();
   }
