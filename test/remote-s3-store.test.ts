@@ -5,6 +5,8 @@
  * and the SDK settings are what they are.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -131,6 +133,75 @@ describe('S3Store', () => {
     expect(later.held).toBe(false);
     expect((later as typeof seen).version).not.toBe(seen.version);
     if (held.held) await held.lease.release();
+  });
+});
+
+/**
+ * An S3 endpoint that answers GetObject from `answer(objectKey, response)` and counts the body
+ * bytes it got out; everything else is 404.
+ */
+async function hostileS3(answer: (objectKey: string, response: ServerResponse) => Promise<void> | void) {
+  let sent = 0;
+  const server = createServer((request, response) => {
+    const write = response.write.bind(response) as (chunk: Uint8Array) => boolean;
+    response.write = ((chunk: Uint8Array) => ((sent += chunk.byteLength), write(chunk))) as typeof response.write;
+    const objectKey = decodeURIComponent((request.url ?? '').split('?')[0]!.replace(/^\/genimage\//, ''));
+    if (request.method !== 'GET') return void response.writeHead(404).end();
+    void answer(objectKey, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    store: new S3Store({ url: 's3://genimage/hostile', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, env: fauxqs.env, timeoutMs: 2000 }),
+    sent: () => sent,
+    stop: () => new Promise((resolve) => server.close(resolve).closeAllConnections()),
+  };
+}
+
+/** Writes `total` bytes in 64 KiB chunks, waiting while the client is behind, until it hangs up. */
+async function stream(response: ServerResponse, total: number): Promise<void> {
+  const chunk = new Uint8Array(64 * 1024).fill(0x20);
+  for (let written = 0; written < total && !response.destroyed; written += chunk.byteLength) {
+    if (response.write(chunk)) continue;
+    await new Promise<void>((resolve) => {
+      const done = () => (response.off('drain', done).off('close', done), resolve());
+      response.on('drain', done).on('close', done);
+    });
+  }
+  response.end();
+}
+
+describe('S3Store downloads no more than an object may hold', () => {
+  it('a meta.json over 1 MiB (no Content-Length, streamed) is corrupt, and reading stops at the cap', async () => {
+    const key = 'a'.repeat(64);
+    const server = await hostileS3((objectKey, response) => {
+      response.writeHead(200, { etag: '"huge-meta"', 'content-type': 'application/json' }); // chunked: no length to check first
+      return stream(response, 64 * 1024 * 1024);
+    });
+    try {
+      await expect(server.store.getEntry(key)).rejects.toMatchObject({ code: 'CacheCorrupt', message: `s3://genimage/hostile/${key}/meta.json has more than 1048576 bytes (reading stopped there); a meta.json has at most 1048576, so it was not downloaded` });
+      expect(server.sent()).toBeLessThan(16 * 1024 * 1024); // the rest of the 64 MiB was never sent
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('an image object larger than its verified metadata says is corrupt on its Content-Length, before its body is read', async () => {
+    const { meta } = entry(new Uint8Array([1, 2, 3]));
+    const image = `hostile/${meta.key}/${meta.images[0]!.sha256}-0.png`;
+    const server = await hostileS3((objectKey, response) => {
+      if (objectKey.endsWith('meta.json')) return void response.writeHead(200, { etag: '"meta"' }).end(JSON.stringify(meta));
+      if (objectKey !== image) return void response.writeHead(404).end();
+      // Says 10 GiB, sends one byte, then nothing: read whole, this would wait for the rest.
+      response.writeHead(200, { etag: '"huge"', 'content-length': String(10 * 1024 ** 3) });
+      response.write(new Uint8Array([1]));
+    });
+    try {
+      const startedAt = Date.now();
+      await expect(server.store.getEntry(meta.key)).rejects.toMatchObject({ code: 'CacheCorrupt', message: `s3://genimage/${image} is 10737418240 bytes (its Content-Length), but the metadata says 3, so it was not downloaded` });
+      expect(Date.now() - startedAt).toBeLessThan(1500);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -14,6 +14,10 @@ type Sdk = typeof import('@aws-sdk/client-s3');
 const META_FILE = 'meta.json';
 const LEASES = '.leases/';
 const KEY_PATTERN = /^[0-9a-f]{64}$/;
+/** The most a meta.json may hold (a real one is about 1 KiB): a larger object is corrupt, never read whole. */
+export const MAX_META_BYTES = 1024 * 1024;
+/** The most a lease object may hold (a real one is about 200 bytes). */
+const MAX_LEASE_BYTES = 64 * 1024;
 /** Error names (and HTTP statuses) that say the credentials, not the network, are the problem. */
 const DENIED = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'CredentialsProviderError', 'TokenProviderError', 'InvalidClientTokenId']);
 /** What a call found instead of an answer: no such object, or a condition (If-None-Match, If-Match) that failed. */
@@ -90,7 +94,7 @@ export class S3Store implements RemoteStore {
 
   async getEntry(key: string): Promise<CachedEntry | undefined> {
     const metaKey = this.#object(key, META_FILE);
-    const got = await this.#get(metaKey);
+    const got = await this.#get(metaKey, MAX_META_BYTES);
     if (got === MISSING) return undefined;
     const corrupt = (objectKey: string, etag: string, problem: string) => {
       this.#replaceable.set(objectKey, etag);
@@ -100,13 +104,16 @@ export class S3Store implements RemoteStore {
         hint: 'It is not used. `genimage generate` makes the image again and replaces the object; frozen, the build fails until then.',
       });
     };
+    if ('tooLarge' in got) throw corrupt(metaKey, got.etag, `${got.tooLarge}; a meta.json has at most ${MAX_META_BYTES}, so it was not downloaded`);
     const parsed = parseEntryMeta(new TextDecoder().decode(got.bytes), key);
     if ('problem' in parsed) throw corrupt(metaKey, got.etag, parsed.problem);
     const images: Uint8Array[] = [];
     for (const image of parsed.meta.images) {
       const objectKey = this.#imageObject(key, image);
-      const bytes = await this.#get(objectKey);
+      // No more than the verified metadata says: a larger object is corrupt, and never read whole.
+      const bytes = await this.#get(objectKey, image.bytes);
       if (bytes === MISSING) throw corrupt(metaKey, got.etag, `lists image ${image.file}, but its object ${objectKey} is missing`);
+      if ('tooLarge' in bytes) throw corrupt(objectKey, bytes.etag, `${bytes.tooLarge}, but the metadata says ${image.bytes}, so it was not downloaded`);
       const mismatch = imageMismatch(image, bytes.bytes);
       if (mismatch) throw corrupt(objectKey, bytes.etag, mismatch);
       images.push(bytes.bytes);
@@ -126,8 +133,8 @@ export class S3Store implements RemoteStore {
       const bytes = images[index]!;
       if ((await this.#put(objectKey, bytes, contentType(image))) !== CONFLICT) continue;
       // Something is there under this content's name: the same bytes, unless it is corrupt.
-      const there = await this.#get(objectKey);
-      const problem = there === MISSING ? undefined : imageMismatch(image, there.bytes);
+      const there = await this.#get(objectKey, image.bytes);
+      const problem = there === MISSING ? undefined : 'tooLarge' in there ? `${there.tooLarge}, but the metadata says ${image.bytes}` : imageMismatch(image, there.bytes);
       if (there !== MISSING && !problem) continue;
       if (there !== MISSING) this.#replaceable.set(objectKey, there.etag);
       if ((await this.#put(objectKey, bytes, contentType(image))) === CONFLICT) {
@@ -164,8 +171,8 @@ export class S3Store implements RemoteStore {
     for (let attempt = 0; ; attempt++) {
       const put = await this.#put(objectKey, body(), 'application/json', version === undefined ? { ifNoneMatch: true } : { ifMatch: version });
       if (put !== CONFLICT) return { held: true, lease: this.#lease(objectKey, put, body) };
-      const current = await this.#get(objectKey);
-      if (current !== MISSING) return { held: false, version: current.etag, owner: ownerOf(current.bytes) };
+      const current = await this.#get(objectKey, MAX_LEASE_BYTES);
+      if (current !== MISSING) return { held: false, version: current.etag, owner: 'tooLarge' in current ? 'unknown' : ownerOf(current.bytes) };
       if (attempt > 0) return { held: false, version: '', owner: 'unknown' };
       version = undefined;
     }
@@ -203,7 +210,7 @@ export class S3Store implements RemoteStore {
         if (lost) return;
         // Removed only while it is still ours; if this fails, the lease runs out by itself.
         try {
-          const there = await this.#get(objectKey);
+          const there = await this.#get(objectKey, MAX_LEASE_BYTES);
           if (there !== MISSING && there.etag === current) {
             await this.#send(`DELETE ${objectKey}`, (sdk, client) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey })));
           }
@@ -239,10 +246,17 @@ export class S3Store implements RemoteStore {
     return result.ETag ?? '';
   }
 
-  async #get(objectKey: string): Promise<{ bytes: Uint8Array; etag: string } | typeof MISSING> {
+  /**
+   * Downloads one object of at most `maxBytes`. A larger one is not read whole: refused on its
+   * ContentLength before its body is read, or as soon as its body goes past `maxBytes`, and given
+   * back as `tooLarge` (what was seen of its size, for the message).
+   */
+  async #get(objectKey: string, maxBytes: number): Promise<{ bytes: Uint8Array; etag: string } | { tooLarge: string; etag: string } | typeof MISSING> {
     const result = await this.#send(`GET ${objectKey}`, async (sdk, client) => {
       const response = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
-      return { bytes: await response.Body!.transformToByteArray(), etag: response.ETag ?? '' };
+      const etag = response.ETag ?? '';
+      const read = await readCapped(response.Body as AsyncIterable<Uint8Array> | undefined, response.ContentLength, maxBytes);
+      return typeof read === 'string' ? { tooLarge: read, etag } : { bytes: read, etag };
     });
     return result === CONFLICT ? MISSING : result;
   }
@@ -355,6 +369,42 @@ function describe(error: unknown): { name: string; status: number | undefined; c
     code: typeof record.code === 'string' ? record.code : undefined,
     message: typeof record.message === 'string' && record.message !== '' ? record.message : String(error),
   };
+}
+
+/**
+ * The body, or a description of its size when it is larger than `maxBytes` (then the stream is
+ * destroyed, so that no more of it is downloaded). A declared length is checked before anything is
+ * read, and the bytes are read into one buffer of that length.
+ */
+async function readCapped(body: AsyncIterable<Uint8Array> | undefined, declared: number | undefined, maxBytes: number): Promise<Uint8Array | string> {
+  const stop = () => (body as { destroy?: () => void } | undefined)?.destroy?.();
+  if (declared !== undefined && declared > maxBytes) {
+    stop();
+    return `is ${declared} bytes (its Content-Length)`;
+  }
+  if (!body) return new Uint8Array(0);
+  // One buffer of the declared size (an image held once); chunks only when no size was declared.
+  const whole = declared === undefined ? undefined : new Uint8Array(declared);
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for await (const chunk of body) {
+    if (received + chunk.byteLength > (declared ?? maxBytes)) {
+      stop();
+      return `has more than ${declared ?? maxBytes} bytes (reading stopped there)`;
+    }
+    if (whole) whole.set(chunk, received);
+    else chunks.push(chunk);
+    received += chunk.byteLength;
+  }
+  if (whole) return received === declared ? whole : whole.subarray(0, received);
+  if (chunks.length === 1) return chunks[0]!;
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 function escapeRegExp(text: string): string {
