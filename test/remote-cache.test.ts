@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { resolveConfig } from '@genimage/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cacheKeys, copyFixture, corruptImage, parseJson, run, start, useTestServer, waitFor } from './fixtures/cli-harness/harness.ts';
 import { CREDENTIALS, type S3Server, startS3Server } from './fixtures/remote-s3/s3-server.ts';
@@ -36,7 +37,7 @@ beforeEach(() => {
 /** A copy of cli-basic (a "machine") whose genimage.config.json points at the bucket. */
 async function machine(remote: Record<string, unknown> = {}): Promise<string> {
   const root = await copyFixture('cli-basic');
-  const options = { remote: { url: `s3://${BUCKET}/${prefix}`, endpoint: s3.endpoint, leaseMs: 1500, timeoutMs: 1000, ...remote } };
+  const options = { remote: { url: `s3://${BUCKET}/${prefix}`, endpoint: s3.endpoint, leaseMs: 2000, timeoutMs: 500, ...remote } };
   await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify(options));
   return root;
 }
@@ -85,8 +86,8 @@ describe('several machines, one bucket', () => {
     const startedAt = Date.now();
     const result = await run(['generate'], { cwd: second, env: env() });
     expect(result.code, result.all).toBe(0);
-    expect(result.stderr).toMatch(/Waiting for \S+:\d+:\w+, which is generating [0-9a-f]{64} for s3:\/\/genimage\/team-\d+\/ \(a machine that died is taken over after 1\.5 s\)/);
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1500);
+    expect(result.stderr).toMatch(/Waiting for \S+:\d+:\w+, which is generating [0-9a-f]{64} for s3:\/\/genimage\/team-\d+\/ \(a machine that died is taken over after 2 s\)/);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2000);
     expect(api.server().requests).toHaveLength(4); // 2 paid by the killed machine, 2 by the one that finished
     const objects = await bucketObjects();
     expect(entriesIn(objects)).toHaveLength(2);
@@ -216,7 +217,7 @@ describe('a corrupt local entry', () => {
     const { root, key } = await corruptLocal();
     // The same machine, pointed at an empty prefix.
     prefix = `${prefix}-empty`;
-    await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ remote: { url: `s3://${BUCKET}/${prefix}`, endpoint: s3.endpoint, leaseMs: 1500, timeoutMs: 1000 } }));
+    await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ remote: { url: `s3://${BUCKET}/${prefix}`, endpoint: s3.endpoint, leaseMs: 2000, timeoutMs: 500 } }));
     const result = await run(['generate'], { cwd: root, env: env() });
     expect(result.code, result.all).toBe(0);
     expect(result.stderr).toContain('the cached image failed verification and is not used; generating it again');
@@ -347,6 +348,17 @@ describe('the remote option', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('remote.secretAccessKey: credentials are never read from genimage\'s options (a key in a committed file is a leaked key); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment');
     expect(result.all).not.toContain(CREDENTIALS.secretAccessKey);
+  });
+
+  it('refuses a lease that a slow renewal could lose: leaseMs under 4 × timeoutMs, naming both and why', async () => {
+    const root = await machine({ leaseMs: 5000, timeoutMs: 2000 });
+    const result = await run(['check'], { cwd: root, env: env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('remote.leaseMs: must be at least 4 × remote.timeoutMs (8000 with timeoutMs 2000), got 5000: a renewal starts a third of leaseMs after the previous one and may take two attempts of timeoutMs each');
+    // The default lease counts too; the defaults themselves pass.
+    expect(() => resolveConfig({ remote: { url: 's3://bucket', timeoutMs: 20_000 } })).toThrow('remote.leaseMs: must be at least 4 × remote.timeoutMs (80000 with timeoutMs 20000), got 60000');
+    expect(resolveConfig({ remote: { url: 's3://bucket' } }).remote).toMatchObject({ leaseMs: 60_000, timeoutMs: 10_000 });
+    expect(resolveConfig({ remote: { url: 's3://bucket', leaseMs: 4000, timeoutMs: 1000 } }).remote).toMatchObject({ leaseMs: 4000 });
   });
 
   it('names a malformed url and what is allowed', async () => {

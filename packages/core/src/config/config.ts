@@ -43,6 +43,15 @@ export const renderOptionsSchema = z.strictObject({
 const REMOTE_CREDENTIAL_KEYS = new Set(['accessKeyId', 'secretAccessKey', 'sessionToken', 'credentials', 'aws_access_key_id', 'aws_secret_access_key', 'aws_session_token']);
 
 /**
+ * `remote.leaseMs` is at least this many `remote.timeoutMs`. A holder renews its lease a third of
+ * `leaseMs` after its previous renewal ended, and a renewal may take two attempts of `timeoutMs`
+ * (the SDK's one retry): leaseMs / 3 + 2 × timeoutMs must stay below leaseMs, which needs more
+ * than 3 × timeoutMs; 4 leaves two thirds of a timeout for the answer's way back and the retry's
+ * backoff.
+ */
+export const LEASE_TIMEOUTS = 4;
+
+/**
  * A shared cache in an S3-compatible bucket (AWS S3, Cloudflare R2, MinIO, Garage, ...): read
  * through on a local miss, written through after a generation, one generation per key across
  * machines. Credentials come only from the standard AWS environment variables, profiles and roles.
@@ -60,12 +69,21 @@ export const remoteOptionsSchema = z.strictObject({
   forcePathStyle: z.boolean().optional(),
   /**
    * How long a machine's claim on a key (a lease object) lasts without being renewed: a machine
-   * that died is taken over after this long. Holders renew every third of it. @default 60000
+   * that died is taken over after this long. Holders renew every third of it. At least
+   * `LEASE_TIMEOUTS` × `timeoutMs` (see there). @default 60000
    */
   leaseMs: z.number().int('must be an integer').min(1000, 'must be 1000 (1 s) or more').default(60_000),
   /** Per request to the bucket, in milliseconds: past it the remote counts as unreachable and the build goes on locally. @default 10000 */
   timeoutMs: positiveInt.default(10_000),
+}).superRefine((remote, context) => {
+  if (remote.leaseMs >= LEASE_TIMEOUTS * remote.timeoutMs) return;
+  context.addIssue({
+    code: 'custom',
+    path: ['leaseMs'],
+    message: `must be at least ${LEASE_TIMEOUTS} × remote.timeoutMs (${LEASE_TIMEOUTS * remote.timeoutMs} with timeoutMs ${remote.timeoutMs}), got ${remote.leaseMs}: a renewal starts a third of leaseMs after the previous one and may take two attempts of timeoutMs each, so a shorter lease runs out while a slow renewal is still on its way and another machine takes it over (both pay for the image); raise remote.leaseMs or lower remote.timeoutMs`,
+  });
 });
+
 export type RemoteOptions = z.output<typeof remoteOptionsSchema>;
 
 /**

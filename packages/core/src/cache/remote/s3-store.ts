@@ -33,7 +33,7 @@ export interface S3StoreOptions {
   region?: string | undefined;
   /** @default true when an endpoint is set */
   forcePathStyle?: boolean | undefined;
-  /** A lease not renewed for this long is taken over; holders renew every third of it. @default 60000 */
+  /** A lease not renewed for this long is taken over; holders renew every third of it. At least 4 × timeoutMs (checked by the `remote` option's schema). @default 60000 */
   leaseMs?: number;
   /** Connecting, and silence while waiting for an answer, at most this long. @default 10000 */
   timeoutMs?: number;
