@@ -245,6 +245,65 @@ describe('TieredStore', () => {
     }
   });
 
+  it('an object another machine replaced first is said as such, and the remote stays in use', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'genimage-tiered-'));
+    // Another machine replaces the image object just before each of this one's conditional replacements.
+    let racing = '';
+    let overwrites = 0;
+    const server = await startS3Server({
+      beforeConditionalPut: async (objectPath) => {
+        if (objectPath !== `/genimage/${racing}`) return;
+        await server.client.send(new PutObjectCommand({ Bucket: 'genimage', Key: racing, Body: new Uint8Array([++overwrites, 0, 0]) }));
+      },
+    });
+    try {
+      const warnings: string[] = [];
+      const logger = { debug() {}, info() {}, warn: (line: string) => warnings.push(line), error: (line: string) => warnings.push(line) };
+      const remote = store(server);
+      const { meta, images } = entry(new Uint8Array([7, 7, 7]));
+      const image = `${remote.prefix}${meta.key}/${meta.images[0]!.sha256}-0.png`;
+      await remote.putEntry(meta, images);
+      await server.client.send(new PutObjectCommand({ Bucket: 'genimage', Key: image, Body: new Uint8Array([7, 0, 7]) }));
+      const tiered = new TieredStore(new FileSystemStore(dir), remote, { logger });
+      await expect(tiered.readMeta(meta.key)).rejects.toMatchObject({ code: 'CacheCorrupt' });
+      racing = image;
+      await tiered.write(meta, images);
+      expect(overwrites).toBe(2);
+      expect(warnings.at(-1)).toContain(`An object in the remote cache changed while it was being replaced: s3://genimage/${image} was replaced by another machine while this one was replacing it; the entry ${meta.key} was not uploaded.`);
+      expect(warnings.join('\n')).not.toContain('could not be reached');
+      expect(tiered.remoteAvailable).toBe(true);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('no credentials at all: said as such (not as refused), nothing sent, then the remote is left alone', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'genimage-tiered-'));
+    // The SDK's chain reads process.env: nothing there, no profile files, no instance metadata.
+    const saved = { ...process.env };
+    for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
+    Object.assign(process.env, { AWS_EC2_METADATA_DISABLED: 'true', AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'), AWS_CONFIG_FILE: path.join(dir, 'none') });
+    try {
+      const errors: string[] = [];
+      const logger = { debug() {}, info() {}, warn: (line: string) => errors.push(line), error: (line: string) => errors.push(line) };
+      const remote = new S3Store({ url: 's3://genimage/nobody', endpoint: fauxqs.endpoint, env: {} });
+      const tiered = new TieredStore(new FileSystemStore(dir), remote, { logger });
+      fauxqs.requests.length = 0;
+      for (const letter of 'ab') expect(await tiered.readMeta(letter.repeat(64))).toBeUndefined();
+      expect(fauxqs.requests).toEqual([]);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain('No credentials were found for the remote cache: s3://genimage/nobody/: GET');
+      expect(errors[0]).toContain('Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE');
+      expect(errors[0]).not.toContain('refused');
+      expect(tiered.remoteAvailable).toBe(false);
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a local entry that fails verification is replaced by the verified remote copy, said once, and fingerprinted as repaired', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'genimage-tiered-'));
     try {

@@ -108,6 +108,16 @@ export const RemoteAccessDenied = define({
   title: 'The remote cache refused the credentials',
   hint: 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or give the machine a role) for an identity that may read and write the bucket: s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on the prefix.',
 });
+export const RemoteNoCredentials = define({
+  code: 'RemoteNoCredentials',
+  title: 'No credentials were found for the remote cache',
+  hint: 'Nothing was sent to the bucket. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or give the machine a role) for an identity that may read the bucket (and write it, outside frozen CI builds).',
+});
+export const RemoteObjectChanged = define({
+  code: 'RemoteObjectChanged',
+  title: 'An object in the remote cache changed while it was being replaced',
+  hint: 'Another machine replaced it at the same moment, and its copy stays (verified when it is read). The entry generated here is in the local cache; nothing else to do.',
+});
 export const RemoteSdkMissing = define({
   code: 'RemoteSdkMissing',
   title: 'The remote cache needs @aws-sdk/client-s3',

@@ -17,7 +17,8 @@ export type LeaseAttempt = { held: true; lease: HeldLease } | { held: false; ver
  *
  * Its methods throw GenImageError: CacheCorrupt for an entry that fails verification (reported,
  * never served), RemoteUnavailable when it cannot be reached in time, RemoteAccessDenied when the
- * credentials are refused.
+ * credentials are refused, RemoteNoCredentials when there are none to send, RemoteObjectChanged
+ * when an object being replaced was replaced by another machine first.
  */
 export interface RemoteStore {
   /** For messages, e.g. `s3://bucket/prefix/`. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CacheCorrupt, GenImageError, RemoteAccessDenied, RemoteSdkMissing, RemoteUnavailable } from '../../errors.ts';
+import { CacheCorrupt, GenImageError, RemoteAccessDenied, RemoteNoCredentials, RemoteObjectChanged, RemoteSdkMissing, RemoteUnavailable } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { escapeControls, formatDuration } from '../../terminal-text.ts';
 import { type CachedEntry, imageMismatch } from '../cache.ts';
@@ -18,8 +18,10 @@ const KEY_PATTERN = /^[0-9a-f]{64}$/;
 export const MAX_META_BYTES = 1024 * 1024;
 /** The most a lease object may hold (a real one is about 200 bytes). */
 const MAX_LEASE_BYTES = 64 * 1024;
-/** Error names (and HTTP statuses) that say the credentials, not the network, are the problem. */
-const DENIED = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'CredentialsProviderError', 'TokenProviderError', 'InvalidClientTokenId']);
+/** Error names (and HTTP statuses) that say the bucket refused the credentials. */
+const DENIED = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'InvalidClientTokenId']);
+/** Error names of the SDK's credential chain: no credentials were found here, nothing was sent. */
+const NO_CREDENTIALS = new Set(['CredentialsProviderError', 'TokenProviderError']);
 /** What a call found instead of an answer: no such object, or a condition (If-None-Match, If-Match) that failed. */
 const MISSING = Symbol('missing');
 const CONFLICT = Symbol('conflict');
@@ -138,7 +140,7 @@ export class S3Store implements RemoteStore {
       if (there !== MISSING && !problem) continue;
       if (there !== MISSING) this.#replaceable.set(objectKey, there.etag);
       if ((await this.#put(objectKey, bytes, contentType(image))) === CONFLICT) {
-        throw new GenImageError(RemoteUnavailable, `s3://${this.bucket}/${objectKey} changed while it was being replaced; the entry was not uploaded.`);
+        throw new GenImageError(RemoteObjectChanged, `s3://${this.bucket}/${objectKey} was replaced by another machine while this one was replacing it; the entry ${meta.key} was not uploaded.`);
       }
     }
     const metaKey = this.#object(meta.key, META_FILE);
@@ -279,6 +281,9 @@ export class S3Store implements RemoteStore {
   #wrap(what: string, error: unknown): GenImageError {
     const { name, status, code, message } = describe(error);
     const detail = this.#clean(`${[code ?? name, status && `HTTP ${status}`].filter(Boolean).join(', ')}: ${message}`);
+    if (NO_CREDENTIALS.has(name)) {
+      return new GenImageError(RemoteNoCredentials, `${this.location}: ${what} was not sent: no credentials were found (${detail}).`, { cause: error });
+    }
     if (DENIED.has(name) || status === 401 || status === 403) {
       return new GenImageError(RemoteAccessDenied, `${this.location}: ${what} was refused (${detail}).`, { cause: error });
     }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CacheCorrupt, CacheLockTimeout, GenImageError, RemoteAccessDenied, RemoteSdkMissing, formatError, isGenImageError } from '../../errors.ts';
+import { CacheCorrupt, CacheLockTimeout, GenImageError, RemoteAccessDenied, RemoteNoCredentials, RemoteObjectChanged, RemoteSdkMissing, formatError, isGenImageError } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { formatDuration } from '../../terminal-text.ts';
 import type { CachedEntry } from '../cache.ts';
@@ -58,7 +58,7 @@ export class TieredStore implements CacheStore {
     this.#retryAfterMs = options.retryRemoteAfterMs ?? 60_000;
   }
 
-  /** Whether the remote is being used: false after it failed (until it is asked again) or refused the credentials. */
+  /** Whether the remote is being used: false after it failed (until it is asked again), refused the credentials or had none. */
   get remoteAvailable(): boolean {
     return !this.#paused || Date.now() >= this.#paused.until;
   }
@@ -240,8 +240,9 @@ Not used: the remote entry ${key} failed verification.`);
 
   /**
    * Runs a remote call, or skips it while the remote is paused. A remote that cannot be reached,
-   * refuses the credentials or lacks its SDK is reported once and paused (the credentials and SDK
-   * for good); the caller goes on as if the remote had nothing. Corrupt entries are thrown.
+   * refuses the credentials (or has none to be sent) or lacks its SDK is reported once and paused
+   * (the credentials and SDK for good); the caller goes on as if the remote had nothing. An object
+   * another machine replaced first is said, and the remote stays in use. Corrupt entries are thrown.
    */
   async #ask<T>(call: () => Promise<T>): Promise<T | undefined> {
     if (!this.remoteAvailable) return undefined;
@@ -255,7 +256,12 @@ Not used: the remote entry ${key} failed verification.`);
       return result;
     } catch (error) {
       if (!isGenImageError(error) || isGenImageError(error, CacheCorrupt) || isGenImageError(error, CacheLockTimeout)) throw error;
-      const forGood = isGenImageError(error, RemoteAccessDenied) || isGenImageError(error, RemoteSdkMissing);
+      // The remote answered: another machine was first. Nothing to pause for.
+      if (isGenImageError(error, RemoteObjectChanged)) {
+        this.#logger.warn(formatError(error));
+        return undefined;
+      }
+      const forGood = isGenImageError(error, RemoteAccessDenied) || isGenImageError(error, RemoteNoCredentials) || isGenImageError(error, RemoteSdkMissing);
       this.#paused = { until: forGood ? Number.POSITIVE_INFINITY : Date.now() + this.#retryAfterMs };
       if (!this.#reported) {
         this.#reported = true;
