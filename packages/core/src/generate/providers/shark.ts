@@ -315,8 +315,8 @@ export class SharkProvider implements Provider {
         afterRateLimit = true;
       } else {
         afterRateLimit = false;
-        const maySend = budget.allowsRetry(retryClass);
-        if (!maySend || options.signal?.aborted || options.maySend?.() === false) throw counted(error);
+        const retryAllowed = budget.allowsRetry(retryClass);
+        if (!retryAllowed || options.signal?.aborted || options.maySend?.() === false) throw counted(error);
         delay = backoffDelay(budget.attempts - budget.rateLimited, this.#retry, this.#random);
       }
       this.#logger.debug(`${error.title} (attempt ${budget.attempts}); retrying in ${delay} ms`);
