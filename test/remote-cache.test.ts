@@ -289,6 +289,32 @@ describe('when the remote cannot be used', () => {
     }
   });
 
+  it('a service that gives no ETags: said once, and a dead machine\'s lease is not waited for; the images are generated here', async () => {
+    const bare = await startS3Server({ buckets: [BUCKET], dropETags: true });
+    try {
+      const root = await machine({ endpoint: bare.endpoint });
+      const scan = parseJson<{ images: { key: string }[] }>((await run(['scan', '--json'], { cwd: root, env: env() })).stdout);
+      // A machine that died while generating the first image: its lease could never be taken over.
+      const dead = scan.images[0]!.key;
+      await bare.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/.leases/${dead}.json`, Body: JSON.stringify({ owner: 'dead-machine:1:0', key: dead }) }));
+      const startedAt = Date.now();
+      const result = await run(['generate'], { cwd: root, env: env() });
+      expect(result.code, result.all).toBe(0);
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+      expect(result.stderr.match(/The remote cache gives its objects no ETag/g)).toHaveLength(1);
+      expect(result.stderr).toContain('came back without an ETag; the service must give every object one.');
+      expect(result.stderr).toContain('Going on with the local cache');
+      expect(result.stderr).not.toContain('Waiting for');
+      expect(api.server().requests).toHaveLength(IMAGES);
+      expect((await cacheKeys(root)).sort()).toEqual(scan.images.map((image) => image.key).sort());
+      // Only the dead machine's lease is left: any this one made was removed.
+      const left = await bare.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/.leases/` }));
+      expect((left.Contents ?? []).map((object) => object.Key)).toEqual([`${prefix}/.leases/${dead}.json`]);
+    } finally {
+      await bare.stop();
+    }
+  });
+
   it('refused credentials are one clear error, not a retry storm, and never printed', async () => {
     const root = await machine();
     const wrong = { AWS_ACCESS_KEY_ID: 'AKIAWRONGWRONGWRONG', AWS_SECRET_ACCESS_KEY: 'wrong-secret-never-printed-42' };

@@ -170,6 +170,25 @@ async function stream(response: ServerResponse, total: number): Promise<void> {
   response.end();
 }
 
+describe('S3Store on a service that gives no ETags', () => {
+  it('a claim answered without an ETag is removed and refused as RemoteNoETag; so is a lease read without one', async () => {
+    const server = await startS3Server({ dropETags: true });
+    try {
+      const remote = store(server);
+      const key = 'c'.repeat(64);
+      const leases = `${remote.prefix}.leases/`;
+      await expect(remote.tryLease(key)).rejects.toMatchObject({ code: 'RemoteNoETag', message: `${remote.location} (${server.endpoint}): PUT ${leases}${key}.json came back without an ETag; the service must give every object one.` });
+      const left = await server.client.send(new ListObjectsV2Command({ Bucket: 'genimage', Prefix: leases }));
+      expect(left.Contents ?? []).toEqual([]);
+      // Another machine's lease (it may have died): never waited for.
+      await server.client.send(new PutObjectCommand({ Bucket: 'genimage', Key: `${leases}${key}.json`, Body: '{"owner":"dead"}' }));
+      await expect(remote.tryLease(key)).rejects.toMatchObject({ code: 'RemoteNoETag', message: expect.stringContaining(`GET ${leases}${key}.json came back without an ETag`) });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('S3Store downloads no more than an object may hold', () => {
   it('a meta.json over 1 MiB (no Content-Length, streamed) is corrupt, and reading stops at the cap', async () => {
     const key = 'a'.repeat(64);

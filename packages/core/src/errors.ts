@@ -118,6 +118,11 @@ export const RemoteObjectChanged = define({
   title: 'An object in the remote cache changed while it was being replaced',
   hint: 'Another machine replaced it at the same moment, and its copy stays (verified when it is read). The entry generated here is in the local cache; nothing else to do.',
 });
+export const RemoteNoETag = define({
+  code: 'RemoteNoETag',
+  title: 'The remote cache gives its objects no ETag',
+  hint: 'genimage times the lease of a machine generating an image, and takes it over when that machine died, by the lease object\'s ETag; without one, the other machines would wait for it until they give up. This run goes on with the local cache (`genimage push` uploads what it generated). Use a service that gives every object an ETag, as AWS S3, Cloudflare R2 and MinIO do (see "Teams and CI" in the README).',
+});
 export const RemoteSdkMissing = define({
   code: 'RemoteSdkMissing',
   title: 'The remote cache needs @aws-sdk/client-s3',

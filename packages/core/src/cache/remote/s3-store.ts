@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CacheCorrupt, GenImageError, RemoteAccessDenied, RemoteNoCredentials, RemoteObjectChanged, RemoteSdkMissing, RemoteUnavailable } from '../../errors.ts';
+import { CacheCorrupt, GenImageError, RemoteAccessDenied, RemoteNoCredentials, RemoteNoETag, RemoteObjectChanged, RemoteSdkMissing, RemoteUnavailable } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { escapeControls, formatDuration } from '../../terminal-text.ts';
 import { type CachedEntry, imageMismatch } from '../cache.ts';
@@ -172,8 +172,15 @@ export class S3Store implements RemoteStore {
     // Twice at most: a lease released between our attempt and our look at it is gone, so try again.
     for (let attempt = 0; ; attempt++) {
       const put = await this.#put(objectKey, body(), 'application/json', version === undefined ? { ifNoneMatch: true } : { ifMatch: version });
+      if (put === '') {
+        // Nobody could take this lease over if we died: remove it before saying why.
+        await this.#send(`DELETE ${objectKey}`, (sdk, client) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey })));
+        throw this.#noETag(`PUT ${objectKey}`);
+      }
       if (put !== CONFLICT) return { held: true, lease: this.#lease(objectKey, put, body) };
       const current = await this.#get(objectKey, MAX_LEASE_BYTES);
+      // Its holder could never be told dead: waiting for it would last until we give up.
+      if (current !== MISSING && current.etag === '') throw this.#noETag(`GET ${objectKey}`);
       if (current !== MISSING) return { held: false, version: current.etag, owner: 'tooLarge' in current ? 'unknown' : ownerOf(current.bytes) };
       if (attempt > 0) return { held: false, version: '', owner: 'unknown' };
       version = undefined;
@@ -275,6 +282,11 @@ export class S3Store implements RemoteStore {
       if (status === 412 || status === 409 || name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return CONFLICT;
       throw this.#wrap(what, error);
     }
+  }
+
+  /** Leases are timed and taken over by their ETags: a service that gives none cannot share generations. */
+  #noETag(what: string): GenImageError {
+    return new GenImageError(RemoteNoETag, `${this.location} (${this.#endpoint() ?? 'AWS S3'}): ${what} came back without an ETag; the service must give every object one.`);
   }
 
   /** A foreign error as ours, its text cleaned of the credentials and of control characters. */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CacheCorrupt, CacheLockTimeout, GenImageError, RemoteAccessDenied, RemoteNoCredentials, RemoteObjectChanged, RemoteSdkMissing, formatError, isGenImageError } from '../../errors.ts';
+import { CacheCorrupt, CacheLockTimeout, GenImageError, RemoteAccessDenied, RemoteNoCredentials, RemoteNoETag, RemoteObjectChanged, RemoteSdkMissing, formatError, isGenImageError } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { formatDuration } from '../../terminal-text.ts';
 import type { CachedEntry } from '../cache.ts';
@@ -240,8 +240,8 @@ Not used: the remote entry ${key} failed verification.`);
 
   /**
    * Runs a remote call, or skips it while the remote is paused. A remote that cannot be reached,
-   * refuses the credentials (or has none to be sent) or lacks its SDK is reported once and paused
-   * (the credentials and SDK for good); the caller goes on as if the remote had nothing. An object
+   * refuses the credentials (or has none to be sent), lacks its SDK or gives its objects no ETag
+   * (so that no lease could be taken over) is reported once and paused (all but the first for good); the caller goes on as if the remote had nothing. An object
    * another machine replaced first is said, and the remote stays in use. Corrupt entries are thrown.
    */
   async #ask<T>(call: () => Promise<T>): Promise<T | undefined> {
@@ -261,12 +261,13 @@ Not used: the remote entry ${key} failed verification.`);
         this.#logger.warn(formatError(error));
         return undefined;
       }
-      const forGood = isGenImageError(error, RemoteAccessDenied) || isGenImageError(error, RemoteNoCredentials) || isGenImageError(error, RemoteSdkMissing);
+      const forGood = isGenImageError(error, RemoteAccessDenied) || isGenImageError(error, RemoteNoCredentials) || isGenImageError(error, RemoteSdkMissing) || isGenImageError(error, RemoteNoETag);
       this.#paused = { until: forGood ? Number.POSITIVE_INFINITY : Date.now() + this.#retryAfterMs };
       if (!this.#reported) {
         this.#reported = true;
         const text = `${formatError(error)}\nGoing on with the local cache ${this.#localName} only.`;
-        if (forGood) this.#logger.error(text);
+        // Like an unreachable remote, a warning: the run goes on with the local cache and succeeds.
+        if (forGood && !isGenImageError(error, RemoteNoETag)) this.#logger.error(text);
         else this.#logger.warn(text);
       }
       return undefined;
