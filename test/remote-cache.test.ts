@@ -359,6 +359,71 @@ describe('push and pull', () => {
     expect(api.server().requests).toHaveLength(IMAGES);
   });
 
+  it('an entry another machine replaced first is reported as changed and skipped; exit 0 when its copy verifies, 1 when not', async () => {
+    // Another machine replaces an image object just before this one's conditional replacement of it.
+    const armed = new Map<string, { calls: number; write: () => Promise<void> }>();
+    const racing = await startS3Server({
+      buckets: [BUCKET],
+      beforeConditionalPut: async (objectPath) => {
+        const race = armed.get(objectPath);
+        if (race && ++race.calls === 2) await race.write(); // 1: If-None-Match (refused), 2: If-Match on the corrupt object
+      },
+    });
+    try {
+      // Generated while no bucket could be reached: only the local cache has the images.
+      const down = await startS3Server({ buckets: [] });
+      await down.stop();
+      const root = await machine({ endpoint: down.endpoint });
+      expect((await run(['generate'], { cwd: root, env: env() })).code).toBe(0);
+      const keys = await cacheKeys(root);
+      const put = (Key: string, Body: Uint8Array | string) => racing.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+      /** A corrupt image object of `key` in the bucket, which the other machine replaces (with the good entry, or garbage) while push replaces it. */
+      async function arm(at: string, key: string, other: 'good copy' | 'garbage') {
+        const metaText = await readFile(path.join(root, '.genimage', key, 'meta.json'), 'utf8');
+        const images = (JSON.parse(metaText) as { images: { file: string; sha256: string }[] }).images;
+        const image = images[0]!;
+        const objectKey = `${at}/${key}/${image.sha256}-${image.file}`;
+        await put(objectKey, new Uint8Array([1, 2, 3]));
+        armed.set(`/${BUCKET}/${objectKey}`, {
+          calls: 0,
+          write: async () => {
+            if (other === 'garbage') return void (await put(objectKey, new Uint8Array([4, 5, 6])));
+            for (const each of images) await put(`${at}/${key}/${each.sha256}-${each.file}`, await readFile(path.join(root, '.genimage', key, each.file)));
+            await put(`${at}/${key}/meta.json`, metaText);
+          },
+        });
+      }
+      const pushTo = async (at: string, args = ['--json']) => {
+        await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ remote: { url: `s3://${BUCKET}/${at}`, endpoint: racing.endpoint } }));
+        return run(['push', ...args], { cwd: root, env: env() });
+      };
+
+      await arm(`${prefix}-a`, keys[0]!, 'good copy');
+      const verified = await pushTo(`${prefix}-a`);
+      expect(verified.code, verified.all).toBe(0);
+      expect(parseJson(verified.stdout)).toMatchObject({ ok: true, entries: IMAGES, copied: IMAGES - 1, present: 0, corrupt: [], changed: [{ key: keys[0], verified: true }] });
+      expect(parseJson<{ changed: { reason: string }[] }>(verified.stdout).changed[0]!.reason).toContain('An object in the remote cache changed while it was being replaced');
+      expect(verified.stderr).toMatch(/^changed [0-9a-f]{12}: not uploaded, another machine replaced it first \(\d\/3\)$/m);
+
+      await arm(`${prefix}-b`, keys[1]!, 'garbage');
+      const lost = await pushTo(`${prefix}-b`);
+      expect(lost.code, lost.all).toBe(1);
+      expect(parseJson(lost.stdout)).toMatchObject({ ok: false, copied: IMAGES - 1, changed: [{ key: keys[1], verified: false }] });
+      // Once the other machine is done, a push replaces its corrupt object.
+      const again = await pushTo(`${prefix}-b`);
+      expect(again.code, again.all).toBe(0);
+      expect(parseJson(again.stdout)).toMatchObject({ ok: true, copied: 1, present: IMAGES - 1, changed: [] });
+
+      await arm(`${prefix}-c`, keys[2]!, 'garbage');
+      const text = await pushTo(`${prefix}-c`, []);
+      expect(text.code, text.all).toBe(1);
+      expect(text.stdout).toContain(`changed  ${keys[2]!.slice(0, 12)}  not uploaded: another machine replaced it first, and its copy in the bucket does not verify; run \`genimage push\` again:\n  An object in the remote cache changed`);
+      expect(text.stdout).toMatch(new RegExp(`${IMAGES} entries in \\.genimage/: ${IMAGES - 1} uploaded to s3://genimage/${prefix}-c/, 0 already there, 1 changed by another machine \\(0 verified\\) · `));
+    } finally {
+      await racing.stop();
+    }
+  });
+
   it('without the remote option, push is a configuration error (exit 2)', async () => {
     const root = await copyFixture('cli-basic');
     const result = await run(['pull', '--json'], { cwd: root, env: env() });

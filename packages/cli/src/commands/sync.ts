@@ -8,6 +8,8 @@ import { shortKey } from '../report.ts';
  * `genimage push` and `genimage pull`: copy what the other side lacks between the local cache and
  * the `remote` bucket, every entry verified before it is copied (a corrupt one is reported and
  * skipped). Nothing is overwritten or deleted on either side; neither command calls the image API.
+ * An entry another machine replaced first is reported and skipped; it fails the command only when
+ * the remote's copy does not verify (a concurrent writer is not a failure here).
  */
 export async function syncCommand(direction: SyncSummary['direction'], flags: GlobalFlags, out: Output): Promise<number> {
   const { engine } = await loadContext(flags, out);
@@ -27,7 +29,8 @@ export async function syncCommand(direction: SyncSummary['direction'], flags: Gl
   } finally {
     progress.stop();
   }
-  const ok = summary.corrupt.length === 0;
+  const lost = summary.changed.filter((item) => !item.verified);
+  const ok = summary.corrupt.length === 0 && lost.length === 0;
   if (out.json) {
     out.document({
       command: direction,
@@ -38,14 +41,20 @@ export async function syncCommand(direction: SyncSummary['direction'], flags: Gl
       copied: summary.copied,
       present: summary.present,
       corrupt: summary.corrupt.map((item) => ({ key: item.key, reason: item.reason ?? null })),
+      changed: summary.changed.map((item) => ({ key: item.key, verified: item.verified ?? false, reason: item.reason ?? null })),
       elapsedMs: summary.elapsedMs,
     });
   } else {
     for (const item of summary.corrupt) out.result(`corrupt  ${shortKey(item.key)}  not ${verb}:\n  ${(item.reason ?? '').replace(/\n/g, '\n  ')}`);
+    for (const item of summary.changed) {
+      const copy = item.verified ? 'its copy in the bucket verifies' : `its copy in the bucket does not verify; run \`genimage ${direction}\` again`;
+      out.result(`changed  ${shortKey(item.key)}  not ${verb}: another machine replaced it first, and ${copy}:\n  ${(item.reason ?? '').replace(/\n/g, '\n  ')}`);
+    }
     const seconds = (summary.elapsedMs / 1000).toFixed(1);
     out.result(
       `${summary.total} entr${summary.total === 1 ? 'y' : 'ies'} in ${from}: ${summary.copied} ${verb} to ${to}, ${summary.present} already there` +
-        `${summary.corrupt.length > 0 ? `, ${summary.corrupt.length} corrupt (not ${verb})` : ''} · ${seconds} s`,
+        `${summary.corrupt.length > 0 ? `, ${summary.corrupt.length} corrupt (not ${verb})` : ''}` +
+        `${summary.changed.length > 0 ? `, ${summary.changed.length} changed by another machine (${summary.changed.length - lost.length} verified)` : ''} · ${seconds} s`,
     );
   }
   return ok ? EXIT.ok : EXIT.failed;
@@ -78,6 +87,8 @@ function createSyncProgress(out: Output, verb: string): { onItem(item: SyncItem,
     onItem(item, done, total) {
       if (item.result === 'copied') out.info(`${verb} ${shortKey(item.key)} (${done}/${total})`);
       else if (item.result === 'corrupt') out.warn(`corrupt ${shortKey(item.key)}: not ${verb} (${done}/${total})`);
+      // A verified copy from the other machine loses nothing: said, not warned.
+      else if (item.result === 'changed') out[item.verified ? 'info' : 'warn'](`changed ${shortKey(item.key)}: not ${verb}, another machine replaced it first (${done}/${total})`);
       else out.debug(`already there ${shortKey(item.key)} (${done}/${total})`);
     },
     stop() {},

@@ -1,15 +1,20 @@
 import pLimit from 'p-limit';
-import { CacheCorrupt, formatError, isGenImageError } from '../../errors.ts';
+import { CacheCorrupt, RemoteObjectChanged, formatError, isGenImageError } from '../../errors.ts';
 import { ImageCache } from '../cache.ts';
 import type { CacheStore } from '../store.ts';
 import type { RemoteStore } from './remote.ts';
 
-/** What happened to one entry: copied, already there, or not copied because it failed verification. */
+/**
+ * What happened to one entry: copied, already there, not copied because it failed verification,
+ * or not copied because another machine replaced one of its objects first (`changed`).
+ */
 export interface SyncItem {
   key: string;
-  result: 'copied' | 'present' | 'corrupt';
-  /** Why a corrupt entry was not copied. */
+  result: 'copied' | 'present' | 'corrupt' | 'changed';
+  /** Why a corrupt or changed entry was not copied. */
   reason?: string;
+  /** For `changed`: whether the remote now holds a verified copy of this entry (then nothing is lost). */
+  verified?: boolean;
 }
 
 export interface SyncSummary {
@@ -19,6 +24,8 @@ export interface SyncSummary {
   copied: number;
   present: number;
   corrupt: SyncItem[];
+  /** Entries skipped because another machine replaced one of their objects first, sorted by key. */
+  changed: SyncItem[];
   elapsedMs: number;
 }
 
@@ -32,13 +39,15 @@ export interface SyncOptions {
 /**
  * `genimage push`: uploads every verified local entry the remote lacks. A local entry that fails
  * verification is reported and not uploaded; an entry the remote has is left as it is (write-once).
+ * An entry another machine was replacing at the same moment is reported as `changed` (with whether
+ * the remote's copy now verifies), and the others go on.
  * @throws GenImageError(RemoteUnavailable | RemoteAccessDenied) when the remote fails: the sync stops.
  */
 export async function pushCache(local: CacheStore, remote: RemoteStore, options: SyncOptions = {}): Promise<SyncSummary> {
   const verified = new ImageCache(local);
   const [keys, there] = await Promise.all([local.keys(), remote.listKeys()]);
   const present = new Set(there);
-  return sync('push', keys, options, async (key) => {
+  return sync('push', keys, remote, options, async (key) => {
     if (present.has(key)) return { key, result: 'present' };
     const entry = await verified.get(key);
     if (!entry) return { key, result: 'present' }; // removed meanwhile: nothing to copy
@@ -55,7 +64,7 @@ export async function pushCache(local: CacheStore, remote: RemoteStore, options:
 export async function pullCache(local: CacheStore, remote: RemoteStore, options: SyncOptions = {}): Promise<SyncSummary> {
   const [keys, here] = await Promise.all([remote.listKeys(), local.keys()]);
   const present = new Set(here);
-  return sync('pull', keys, options, async (key) => {
+  return sync('pull', keys, remote, options, async (key) => {
     if (present.has(key)) return { key, result: 'present' };
     const entry = await remote.getEntry(key);
     if (!entry) return { key, result: 'present' };
@@ -64,10 +73,10 @@ export async function pullCache(local: CacheStore, remote: RemoteStore, options:
   });
 }
 
-async function sync(direction: SyncSummary['direction'], keys: readonly string[], options: SyncOptions, copy: (key: string) => Promise<SyncItem>): Promise<SyncSummary> {
+async function sync(direction: SyncSummary['direction'], keys: readonly string[], remote: RemoteStore, options: SyncOptions, copy: (key: string) => Promise<SyncItem>): Promise<SyncSummary> {
   const started = Date.now();
   const limit = pLimit(options.concurrency ?? 4);
-  const summary: SyncSummary = { direction, total: keys.length, copied: 0, present: 0, corrupt: [], elapsedMs: 0 };
+  const summary: SyncSummary = { direction, total: keys.length, copied: 0, present: 0, corrupt: [], changed: [], elapsedMs: 0 };
   let done = 0;
   let failure: unknown;
   await Promise.all(
@@ -78,14 +87,26 @@ async function sync(direction: SyncSummary['direction'], keys: readonly string[]
         try {
           item = await copy(key);
         } catch (error) {
-          if (!isGenImageError(error, CacheCorrupt)) {
+          if (isGenImageError(error, RemoteObjectChanged)) {
+            // Another machine's write, not a failure here: whether its copy verifies says if anything is lost.
+            let verified: boolean;
+            try {
+              verified = await verifiedThere(remote, key);
+            } catch (lookError) {
+              failure ??= lookError;
+              return;
+            }
+            item = { key, result: 'changed', reason: formatError(error), verified };
+          } else if (isGenImageError(error, CacheCorrupt)) {
+            item = { key, result: 'corrupt', reason: formatError(error) };
+          } else {
             failure ??= error;
             return;
           }
-          item = { key, result: 'corrupt', reason: formatError(error) };
         }
         if (item.result === 'copied') summary.copied++;
         else if (item.result === 'present') summary.present++;
+        else if (item.result === 'changed') summary.changed.push(item);
         else summary.corrupt.push(item);
         options.onItem?.(item, ++done, keys.length);
       }),
@@ -93,6 +114,17 @@ async function sync(direction: SyncSummary['direction'], keys: readonly string[]
   );
   if (failure) throw failure;
   summary.corrupt.sort((a, b) => a.key.localeCompare(b.key));
+  summary.changed.sort((a, b) => a.key.localeCompare(b.key));
   summary.elapsedMs = Date.now() - started;
   return summary;
+}
+
+/** Whether the remote holds a complete entry for `key` that passes verification. */
+async function verifiedThere(remote: RemoteStore, key: string): Promise<boolean> {
+  try {
+    return (await remote.getEntry(key)) !== undefined;
+  } catch (error) {
+    if (isGenImageError(error, CacheCorrupt)) return false;
+    throw error;
+  }
 }
