@@ -19,12 +19,13 @@
  * build are recorded, as are the images Astro transforms anew or reuses. Writes
  * bench/.tmp/compare.json when run alone.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, stripVTControlCharacters } from 'node:util';
+import { parseArgs } from 'node:util';
+import { runChild, tail } from './child.ts';
 import { type BuildLog, type DistFigures, distFigures, parseBuildLog } from './build.ts';
 import { astroPackage, buildEnv, derivedState, PHOTO, photoFile, photosOfPage, PLANNED_WIDTHS, prepareSite, type Side, SIDES, SIZES } from './compare-sites.ts';
 import { type Machine, machine, median, rotate, round } from './stats.ts';
@@ -148,23 +149,10 @@ function hasGnuTime(): boolean {
 function astroBuild(site: string, bin: string, measureRss: boolean): Promise<{ ms: number; peakRssKb: number | null; log: string }> {
   const rssFile = path.join(os.tmpdir(), `genimage-bench-rss-${process.pid}`);
   const [command, args] = measureRss ? [TIME, ['-f', '%M', '-o', rssFile, process.execPath, bin, 'build']] : [process.execPath, [bin, 'build']];
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const child = spawn(command, args, { cwd: site, env: buildEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - start;
-      log = stripVTControlCharacters(log);
-      if (code !== 0) {
-        reject(new Error(`astro build in ${site} exited with ${code}:\n${log.split('\n').slice(-30).join('\n')}`));
-        return;
-      }
-      const rss = measureRss ? readFile(rssFile, 'utf8').then((text) => Number(/(\d+)\s*$/.exec(text)?.[1] ?? Number.NaN)) : Promise.resolve(null);
-      rss.then((peakRssKb) => resolve({ ms, peakRssKb, log }), reject);
-    });
+  return runChild(command, args, { cwd: site, env: buildEnv() }).then(async ({ ms, code, output }) => {
+    if (code !== 0) throw new Error(`astro build in ${site} exited with ${code}:\n${tail(output)}`);
+    const peakRssKb = measureRss ? Number(/(\d+)\s*$/.exec(await readFile(rssFile, 'utf8'))?.[1] ?? Number.NaN) : null;
+    return { ms, peakRssKb, log: output };
   });
 }
 

@@ -11,13 +11,12 @@
  * integration's summary lines; a warm build that encodes or generates anything fails the run.
  * Writes bench/.tmp/build.json and leaves the example built, with its caches.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stripVTControlCharacters } from 'node:util';
+import { runChild, tail } from './child.ts';
 import { type Machine, machine, median, round } from './stats.ts';
 
 const ROUNDS = 5;
@@ -73,19 +72,9 @@ function build(bin: string): Promise<{ ms: number; log: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, GENIMAGE_FROZEN: '0', NO_COLOR: '1' };
   delete env.SHARK_API_KEY;
   delete env.FORCE_COLOR;
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const child = spawn(process.execPath, [bin, 'build'], { cwd: site, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - start;
-      log = stripVTControlCharacters(log);
-      if (code === 0) resolve({ ms, log });
-      else reject(new Error(`astro build exited with ${code}:\n${log.split('\n').slice(-30).join('\n')}`));
-    });
+  return runChild(process.execPath, [bin, 'build'], { cwd: site, env }).then(({ ms, code, output }) => {
+    if (code !== 0) throw new Error(`astro build exited with ${code}:\n${tail(output)}`);
+    return { ms, log: output };
   });
 }
 

@@ -11,7 +11,7 @@
  * `genimage scan` on the same site: the CLI's fixed cost (start-up, config, scan), part of every
  * run's wall time. Writes bench/.tmp/generate.json.
  */
-import { spawn } from 'node:child_process';
+import { type ChildRun, runChild } from './child.ts';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -62,16 +62,8 @@ export interface GenerateFigures {
 }
 
 /** One child process; its wall time, exit code and output. */
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ ms: performance.now() - start, code, output }));
-  });
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
+  return runChild(process.execPath, [CLI, ...args], { env });
 }
 
 /** A site with `count` distinct markers in one page. */

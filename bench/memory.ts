@@ -15,7 +15,7 @@
  * are a real answer's, and every pixel of 4096×4096 is decoded. Targets (issue 12): generate ≤ 350 MB
  * in both formats, the build ≤ 700 MB. Writes bench/.tmp/memory.json.
  */
-import { spawn } from 'node:child_process';
+import { runChild, tail } from './child.ts';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,17 +52,10 @@ export interface MemoryFigures {
 
 /** Runs a command under /usr/bin/time; its peak RSS in MB, wall seconds and output. */
 function measured(command: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ peakMB: number; seconds: number; output: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', 'GENIMAGE_BENCH_TIME %M %e', ...command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const match = /GENIMAGE_BENCH_TIME (\d+) ([\d.]+)/.exec(output);
-      if (!match) return reject(new Error(`no /usr/bin/time figures in:\n${output.slice(-2000)}`));
-      resolve({ peakMB: round(Number(match[1]) / 1024, 0), seconds: Number(match[2]), output, code });
-    });
+  return runChild('/usr/bin/time', ['-f', 'GENIMAGE_BENCH_TIME %M %e', ...command], { cwd, env }).then(({ code, output }) => {
+    const match = /GENIMAGE_BENCH_TIME (\d+) ([\d.]+)/.exec(output);
+    if (!match) throw new Error(`no /usr/bin/time figures in:\n${tail(output)}`);
+    return { peakMB: round(Number(match[1]) / 1024, 0), seconds: Number(match[2]), output, code };
   });
 }
 
