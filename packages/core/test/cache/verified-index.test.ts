@@ -88,6 +88,18 @@ describe('ImageCache with a VerifiedIndex', () => {
   });
 });
 
+describe('VerifiedIndex', () => {
+  it('saves at best: a place it cannot write costs the next run a verification, never an error', async () => {
+    const blocked = join(root, 'not-a-folder');
+    await writeFile(blocked, 'a file where the index folder would be');
+    const key = randomKey();
+    const index = new VerifiedIndex(join(blocked, 'verified-entries.json'));
+    await index.set(key, 'fingerprint');
+    await expect(index.save()).resolves.toBeUndefined();
+    expect(await new VerifiedIndex(join(blocked, 'verified-entries.json')).has(key, 'fingerprint')).toBe(false);
+  });
+});
+
 describe('FileSystemStore.fingerprint', () => {
   it('changes when a file of the entry is rewritten, and is undefined for an absent or linked entry', async () => {
     const { key, file, image } = await stored();

@@ -185,7 +185,7 @@ function discard(body: Dispatcher.ResponseData['body']): void {
  * cap), chunks are copied into one buffer of that size as they arrive: a 4K image is then held
  * once, not as its chunks and their concatenation.
  */
-async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number, what: string, expectedBytes = 0): Promise<Buffer> {
+export async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number, what: string, expectedBytes = 0): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let into = expectedBytes > 0 && expectedBytes <= maxBytes ? Buffer.allocUnsafeSlow(expectedBytes) : undefined;
   let size = 0;
