@@ -15,6 +15,7 @@
  * are a real answer's, and every pixel of 4096×4096 is decoded. Targets (issue 12): generate ≤ 350 MB
  * in both formats, the build ≤ 700 MB. Writes bench/.tmp/memory.json.
  */
+import { existsSync } from 'node:fs';
 import { runChild, tail } from './child.ts';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -90,6 +91,7 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export async function runMemoryBench(log: (line: string) => void = console.log): Promise<MemoryFigures> {
+  if (!existsSync('/usr/bin/time')) throw new Error('bench/memory.ts measures peak memory with GNU time (/usr/bin/time), which is not installed: `apt-get install time` on Debian.');
   const server = await startTestServer();
   const runs: MemoryRun[] = [];
   let buildVariants = '';
