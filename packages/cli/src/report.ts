@@ -5,7 +5,7 @@
  * the JSON shapes carry the exact values.
  */
 import path from 'node:path';
-import { type CacheStatus, type Diagnostic, GenImageError, type PlannedRequest, type SourceLocation, formatError } from '@genimage/core';
+import { type CacheStatus, type Diagnostic, GenImageError, sortByLocation, type PlannedRequest, type SourceLocation, formatError } from '@genimage/core';
 import type { Output } from './output.ts';
 import { PREVIEW_LENGTH, escapeControls, quoteText } from '@genimage/core';
 import { UsageError } from './usage.ts';
@@ -33,11 +33,6 @@ export function shortKey(key: string): string {
   return key.slice(0, 12);
 }
 
-/** Markers first by file, then by position. */
-export function compareLocations(a: SourceLocation, b: SourceLocation): number {
-  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
-}
-
 export function paint(out: Output, status: CacheStatus | 'generate'): string {
   const c = out.color;
   if (status === 'cached') return c.green(status);
@@ -47,7 +42,7 @@ export function paint(out: Output, status: CacheStatus | 'generate'): string {
 
 /** Prints every diagnostic as `file:line:col: severity: message`; returns how many are errors. */
 export function printDiagnostics(out: Output, root: string, diagnostics: readonly Diagnostic[]): number {
-  const sorted = [...diagnostics].sort((a, b) => compareLocations(a.location, b.location));
+  const sorted = sortByLocation([...diagnostics]);
   for (const diagnostic of sorted) {
     const severity = diagnostic.severity === 'error' ? out.errColor.red('error') : out.errColor.yellow('warning');
     const line = `${where(root, diagnostic.location)}: ${severity}: ${diagnostic.message}`;
@@ -73,7 +68,7 @@ export function jsonLocation(root: string, location: SourceLocation): JsonLocati
 
 /** Every diagnostic, sorted by file and position like the printed ones. */
 export function jsonDiagnostics(root: string, diagnostics: readonly Diagnostic[]) {
-  return [...diagnostics].sort((a, b) => compareLocations(a.location, b.location)).map((diagnostic) => jsonDiagnostic(root, diagnostic));
+  return sortByLocation([...diagnostics]).map((diagnostic) => jsonDiagnostic(root, diagnostic));
 }
 
 function jsonDiagnostic(root: string, diagnostic: Diagnostic) {

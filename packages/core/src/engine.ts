@@ -11,7 +11,8 @@ import { FileSystemStore } from './cache/fs-store.ts';
 import { cacheKey } from './cache/key.ts';
 import { type Logger, safeLogger, silentLogger } from './logger.ts';
 import { interpretMarker, type MarkerRequest } from './markers/marker-params.ts';
-import type { Diagnostic, LiteralValue, Marker } from './markers/markers.ts';
+import { createDiagnostic, errorToDiagnostic, sortByLocation, type Diagnostic } from './diagnostics.ts';
+import type { LiteralValue, Marker } from './markers/markers.ts';
 import { type GenerationParams, generationParamsSchema } from './params.ts';
 import type { Provider } from './generate/providers/provider.ts';
 import { createProvider, type ProviderId, resolveProviderId } from './generate/providers/select.ts';
@@ -154,10 +155,10 @@ export class Engine {
         if (!(error instanceof GenImageError)) throw error;
         // Resolving reference images is what can fail here: point at that attribute when the marker has it.
         const reference = marker.attributes.find((attribute) => attribute.name === 'reference');
-        diagnostics.push(diagnosticOf(error, reference?.location ?? marker.location, reference && 'reference'));
+        diagnostics.push(errorToDiagnostic(error, reference?.location ?? marker.location, reference && 'reference'));
       }
     }
-    diagnostics.sort((a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column);
+    sortByLocation(diagnostics);
     return { files: found.files, uses, requests: dedupeRequests(uses.map((use) => use.request)), diagnostics };
   }
 
@@ -166,14 +167,12 @@ export class Engine {
     const { request, diagnostics } = interpretMarker(marker, { defaults: { ...(this.config.model && { model: this.config.model }), ...this.config.defaults }, presets: this.config.presets });
     if (!marker.attributes.some((attribute) => attribute.name === 'alt')) {
       // Caught here, before anything is generated: every renderer refuses an image without alt.
-      diagnostics.push({
-        severity: 'error',
-        code: InvalidAttribute.code,
-        message: 'This <GenImage> has no alt text.',
-        hint: 'Describe the image in alt="..."; write alt="" for a purely decorative image.',
-        location: marker.location,
-        attribute: 'alt',
-      });
+      diagnostics.push(
+        createDiagnostic(InvalidAttribute, 'error', 'This <GenImage> has no alt text.', marker.location, {
+          attribute: 'alt',
+          hint: 'Describe the image in alt="..."; write alt="" for a purely decorative image.',
+        }),
+      );
     }
     if (!request || diagnostics.some((diagnostic) => diagnostic.severity === 'error')) return { diagnostics };
     return this.#use(request);
@@ -352,17 +351,6 @@ export class Engine {
       logger: this.logger,
     };
   }
-}
-
-function diagnosticOf(error: GenImageError, location: SourceLocation, attribute: string | undefined): Diagnostic {
-  return {
-    severity: 'error',
-    code: error.code,
-    message: error.message,
-    location: error.location ?? location,
-    ...(attribute && { attribute }),
-    ...(error.hint && { hint: error.hint }),
-  };
 }
 
 function isUrl(reference: string): boolean {

@@ -1,6 +1,7 @@
 // The public API of @genimage/core. Re-exports only: each concept lives in its own module, each
 // part in its own folder (see README.md's "Developing" for the layers).
 export * from './errors.ts';
+export * from './diagnostics.ts';
 export * from './logger.ts';
 export * from './terminal-text.ts';
 export * from './hash.ts';

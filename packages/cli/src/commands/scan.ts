@@ -1,6 +1,7 @@
+import { compareLocations } from '@genimage/core';
 import { type GlobalFlags, EXIT, loadContext, scanProject } from '../context.ts';
 import type { Output } from '../output.ts';
-import { compareLocations, jsonDiagnostics, jsonLocation, jsonRequest, paint, quote, shortKey, where } from '../report.ts';
+import { jsonDiagnostics, jsonLocation, jsonRequest, paint, quote, shortKey, where } from '../report.ts';
 
 /** `genimage scan`: every marker, where it is, its key and whether its image is cached. */
 export async function scanCommand(flags: GlobalFlags, out: Output): Promise<number> {

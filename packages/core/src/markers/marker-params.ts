@@ -13,7 +13,8 @@ import {
   type GenerationParamsInput,
   type ImageSize,
 } from '../params.ts';
-import { createDiagnostic, isDynamic, type Diagnostic, type LiteralValue, type Marker, type MarkerAttribute } from './markers.ts';
+import { createDiagnostic, type Diagnostic } from '../diagnostics.ts';
+import { isDynamic, type LiteralValue, type Marker, type MarkerAttribute } from './markers.ts';
 import { renderValueProblem } from './render-values.ts';
 
 /** Attributes that change the pixels (or choose among them); every other attribute is for rendering. */

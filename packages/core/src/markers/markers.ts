@@ -9,14 +9,8 @@
  * spots a marker start, `literals.ts` reads attribute values and `js-skip.ts` steps over
  * JavaScript. This module owns the marker syntax and the diagnostics.
  */
-import {
-  DynamicAttribute,
-  GenImageError,
-  InvalidAttribute,
-  MarkerSyntax,
-  type ErrorDefinition,
-  type SourceLocation,
-} from '../errors.ts';
+import { createDiagnostic, type Diagnostic } from '../diagnostics.ts';
+import { MarkerSyntax, type SourceLocation } from '../errors.ts';
 import { CHAR, isWhitespace } from './char-codes.ts';
 import { findClose, skipJsTrivia } from './js-skip.ts';
 import { decodeAstroText, decodeEntities, parseLiteral, startsLiteral, type LiteralValue } from './literals.ts';
@@ -50,19 +44,6 @@ export interface Marker {
   attributes: MarkerAttribute[];
 }
 
-/** A located problem with a marker. Errors stop the marker; warnings do not. */
-export interface Diagnostic {
-  severity: 'error' | 'warning';
-  /** The catalog code (`errors.ts`), e.g. `MarkerSyntax`. */
-  code: string;
-  message: string;
-  location: SourceLocation;
-  /** The attribute concerned, when there is one. */
-  attribute?: string;
-  /** What to do about it, when the catalog or the situation says. */
-  hint?: string;
-}
-
 export interface MarkerParseResult {
   markers: Marker[];
   diagnostics: Diagnostic[];
@@ -70,30 +51,6 @@ export interface MarkerParseResult {
 
 export function isDynamic(value: LiteralValue | DynamicValue): value is DynamicValue {
   return typeof value === 'object' && !Array.isArray(value);
-}
-
-/** Builds a diagnostic from a catalog entry. */
-export function createDiagnostic(
-  definition: ErrorDefinition,
-  severity: Diagnostic['severity'],
-  message: string,
-  location: SourceLocation,
-  extra: { attribute?: string; hint?: string } = {},
-): Diagnostic {
-  const diagnostic: Diagnostic = { severity, code: definition.code, message, location };
-  if (extra.attribute !== undefined) diagnostic.attribute = extra.attribute;
-  const hint = extra.hint ?? definition.hint;
-  if (hint !== undefined) diagnostic.hint = hint;
-  return diagnostic;
-}
-
-const DIAGNOSTIC_DEFINITIONS: readonly ErrorDefinition[] = [MarkerSyntax, DynamicAttribute, InvalidAttribute];
-
-/** The diagnostic as a `GenImageError`, for adapters that report or throw through `formatError`. */
-export function diagnosticToError(diagnostic: Diagnostic): GenImageError {
-  const definition = DIAGNOSTIC_DEFINITIONS.find((entry) => entry.code === diagnostic.code) ?? MarkerSyntax;
-  const options = { location: diagnostic.location, ...(diagnostic.hint === undefined ? {} : { hint: diagnostic.hint }) };
-  return new GenImageError(definition, diagnostic.message, options);
 }
 
 /**

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import fg from 'fast-glob';
 import pLimit from 'p-limit';
-import { parseMarkers, MARKER_TAG, type Diagnostic, type Marker, type MarkerParseResult } from './markers.ts';
+import { sortByLocation, type Diagnostic } from '../diagnostics.ts';
+import { parseMarkers, MARKER_TAG, type Marker, type MarkerParseResult } from './markers.ts';
 
 /** Sources scanned when `include` is not given, relative to the root: every HTML page of a multi-page site too. */
 export const DEFAULT_INCLUDE: readonly string[] = ['src/**/*.{astro,md,mdx,html,jsx,tsx,vue,svelte}', '**/*.html'];
@@ -115,8 +116,8 @@ export async function scan(options: MarkerScanOptions): Promise<MarkerScanResult
     files.slice(next).map((file) => limit(async () => collect(file, await readSourceAsync(() => readFile(path.join(root, file)))))),
   );
 
-  markers.sort(byPosition);
-  diagnostics.sort(byPosition);
+  sortByLocation(markers);
+  sortByLocation(diagnostics);
   return { files: files.length, filesWithMarkers, markers, diagnostics };
 }
 
@@ -153,9 +154,4 @@ function cacheDirPatterns(root: string, cacheDir: string): string[] {
   const relative = path.relative(root, path.resolve(root, cacheDir)).split(path.sep).join('/');
   if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return [];
   return [`${fg.escapePath(relative)}/**`];
-}
-
-function byPosition(a: { location: { file: string; line: number; column: number } }, b: typeof a): number {
-  if (a.location.file !== b.location.file) return a.location.file < b.location.file ? -1 : 1;
-  return a.location.line - b.location.line || a.location.column - b.location.column;
 }

@@ -4,6 +4,7 @@
  * reads the cache; `renderGallery` is pure.
  */
 import { loadSharp } from '../sharp.ts';
+import { compareLocations } from '../diagnostics.ts';
 import { CacheCorrupt, type SourceLocation, formatLocation, isGenImageError } from '../errors.ts';
 import type { ImageCache } from '../cache/cache.ts';
 import type { ImageUse } from '../engine.ts';
@@ -132,7 +133,7 @@ function galleryUse(use: ImageUse): GalleryUse {
 function compareEntries(a: GalleryEntry, b: GalleryEntry): number {
   const first = (entry: GalleryEntry) => entry.uses[0]?.location;
   const [la, lb] = [first(a), first(b)];
-  if (la && lb) return la.file.localeCompare(lb.file) || la.line - lb.line || la.column - lb.column;
+  if (la && lb) return compareLocations(la, lb);
   if (la || lb) return la ? -1 : 1;
   return a.key.localeCompare(b.key);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatError } from '../../src/errors.ts';
-import { diagnosticToError, isDynamic, parseMarkers, type LiteralValue, type DynamicValue, type Marker } from '../../src/markers/markers.ts';
+import { diagnosticToError } from '../../src/diagnostics.ts';
+import { isDynamic, parseMarkers, type LiteralValue, type DynamicValue, type Marker } from '../../src/markers/markers.ts';
 
 const FILE = 'src/pages/index.astro';
 
