@@ -235,11 +235,14 @@ export function formatLocation(location: SourceLocation): string {
   return `${location.file}:${location.line}:${location.column}`;
 }
 
+/** The message of any thrown value (an `Error`'s message, anything else as text); no location, no stack. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Human-readable text for any thrown value: location, title, message, hint. Never a stack. */
 export function formatError(error: unknown): string {
-  if (!(error instanceof GenImageError)) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  if (!(error instanceof GenImageError)) return messageOf(error);
   const where = error.location ? `${formatLocation(error.location)}: ` : '';
   const lines = [`${where}${error.title}: ${error.message}`];
   if (error.hint) lines.push(`  hint: ${error.hint}`);

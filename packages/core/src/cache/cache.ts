@@ -1,4 +1,4 @@
-import { CacheCorrupt, GenImageError, isGenImageError } from '../errors.ts';
+import { CacheCorrupt, GenImageError, isGenImageError, messageOf } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import type { CacheEntryMeta, CacheStore, ReleaseLock } from './store.ts';
 import type { VerifiedIndex } from './verified-index.ts';
@@ -195,6 +195,3 @@ export function imageMismatch(expected: CacheEntryMeta['images'][number], bytes:
   return undefined;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

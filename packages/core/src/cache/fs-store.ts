@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic.ts';
-import { CacheCorrupt, CacheLockTimeout, CacheDirLinked, GenImageError } from '../errors.ts';
+import { CacheCorrupt, CacheLockTimeout, CacheDirLinked, GenImageError, messageOf } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { ImageFormat } from '../params.ts';
 import type { CacheEntryMeta, CacheStore, ReleaseLock, StoredEntry } from './store.ts';
@@ -484,9 +484,6 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Whether anything is at `path`, a link included (even one whose target is gone). */
 async function exists(path: string): Promise<boolean> {

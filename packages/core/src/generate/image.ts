@@ -1,6 +1,6 @@
 import type { Metadata } from 'sharp';
 import { loadSharp } from '../sharp.ts';
-import { GenImageError, InvalidResponse } from '../errors.ts';
+import { GenImageError, InvalidResponse, messageOf } from '../errors.ts';
 import type { ImageFormat } from '../params.ts';
 
 /** Twice the pixels of a 4K square: room for every size class the API offers, and no more. */
@@ -88,9 +88,6 @@ function invalid(message: string, cause?: unknown): GenImageError {
   return new GenImageError(InvalidResponse, message, cause === undefined ? {} : { cause });
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * What the data looks like, never the bytes themselves: a body may carry anything (an error page

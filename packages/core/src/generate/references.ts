@@ -1,7 +1,7 @@
 import { realpath, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from './http.ts';
-import { GenImageError, InputTooLarge, InvalidParams, ReferenceNotFound, ReferenceOutsideRoot } from '../errors.ts';
+import { GenImageError, InputTooLarge, InvalidParams, ReferenceNotFound, ReferenceOutsideRoot, messageOf } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { inspectImage } from './image.ts';
 import { isSecureUrl } from './secure-url.ts';
@@ -200,6 +200,3 @@ function tooLarge(reference: string, size: number, maxBytes: number, qualifier =
   );
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

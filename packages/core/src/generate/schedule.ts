@@ -10,6 +10,7 @@ import {
   formatError,
   isGenImageError,
   stopsTheRun,
+  messageOf,
 } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import type { Logger } from '../logger.ts';
@@ -160,7 +161,7 @@ function asGenImageError(error: unknown): GenImageError {
   // Ours are rethrown unchanged; anything foreign is wrapped once, here at the boundary.
   return new ApiError(
     { code: 'Unexpected', title: 'Generation failed unexpectedly' },
-    error instanceof Error ? error.message : String(error),
+    messageOf(error),
     { cause: error },
   );
 }

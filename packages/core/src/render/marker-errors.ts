@@ -1,4 +1,4 @@
-import { GenImageError, RenderFailed, type SourceLocation, formatLocation, isGenImageError } from '../errors.ts';
+import { GenImageError, RenderFailed, type SourceLocation, formatLocation, isGenImageError, messageOf } from '../errors.ts';
 
 /**
  * A failure while rendering an image, at the markers that show it: without them, a build stops
@@ -18,6 +18,6 @@ export function atMarkers(error: unknown, origins: readonly SourceLocation[], do
     const definition = { code: error.code, title: error.title };
     return new GenImageError(definition, `${error.message}${also}`, { location, cause: error, ...(error.hint !== undefined && { hint: error.hint }) });
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return new GenImageError(RenderFailed, `${doing} failed: ${message}${also}`, { location, cause: error });
 }

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { ImageUse } from '../engine.ts';
-import { CacheCorrupt, GenImageError, type SourceLocation } from '../errors.ts';
+import { CacheCorrupt, GenImageError, type SourceLocation, messageOf } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { type OriginalInfo, type VariantSource, slugify } from './optimize.ts';
 import type { CacheEntryMeta, CachedImageMeta, CacheStore } from '../cache/store.ts';
@@ -107,7 +107,7 @@ export class Originals {
     try {
       bytes = await this.#io(() => this.#store.readImage(key, image.file));
     } catch (error) {
-      throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} could not be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} could not be read: ${messageOf(error)}`, { cause: error });
     }
     if (bytes.byteLength !== image.bytes || sha256Hex(bytes) !== image.sha256) {
       throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} does not match its metadata (size or sha256).`);

@@ -1,3 +1,4 @@
+import { messageOf } from '../errors.ts';
 import type { ImageCache } from '../cache/cache.ts';
 import type { ImageUse } from '../engine.ts';
 import { cacheKey } from '../cache/key.ts';
@@ -92,7 +93,7 @@ async function inspect(store: CacheStore, key: string): Promise<StoredEntry | un
     const meta = await store.readMeta(key);
     return meta && { key, own: true, meta };
   } catch (error) {
-    return { key, own: false, reason: error instanceof Error ? error.message : String(error) };
+    return { key, own: false, reason: messageOf(error) };
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CacheCorrupt, GenImageError, RemoteAccessDenied, RemoteNoCredentials, RemoteNoETag, RemoteObjectChanged, RemoteSdkMissing, RemoteUnavailable } from '../../errors.ts';
+import { CacheCorrupt, GenImageError, RemoteAccessDenied, RemoteNoCredentials, RemoteNoETag, RemoteObjectChanged, RemoteSdkMissing, RemoteUnavailable, messageOf } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { escapeControls, formatDuration } from '../../terminal-text.ts';
 import { type CachedEntry, imageMismatch } from '../cache.ts';
@@ -205,7 +205,7 @@ export class S3Store implements RemoteStore {
           current = put;
         } catch (error) {
           // Not fatal: the next renewal may get through before the lease runs out.
-          this.#logger.debug(`Renewing s3://${this.bucket}/${objectKey} failed: ${error instanceof Error ? error.message : String(error)}`);
+          this.#logger.debug(`Renewing s3://${this.bucket}/${objectKey} failed: ${messageOf(error)}`);
         }
         if (!lost && timer) timer = setTimeout(renew, this.leaseMs / 3).unref();
       })();
@@ -224,7 +224,7 @@ export class S3Store implements RemoteStore {
             await this.#send(`DELETE ${objectKey}`, (sdk, client) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey })));
           }
         } catch (error) {
-          this.#logger.debug(`Releasing s3://${this.bucket}/${objectKey} failed: ${error instanceof Error ? error.message : String(error)}`);
+          this.#logger.debug(`Releasing s3://${this.bucket}/${objectKey} failed: ${messageOf(error)}`);
         }
       },
     };
@@ -321,7 +321,7 @@ export class S3Store implements RemoteStore {
       try {
         sdk = await import('@aws-sdk/client-s3');
       } catch (error) {
-        throw new GenImageError(RemoteSdkMissing, `The \`remote\` option names ${this.location}, but @aws-sdk/client-s3 cannot be loaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw new GenImageError(RemoteSdkMissing, `The \`remote\` option names ${this.location}, but @aws-sdk/client-s3 cannot be loaded: ${messageOf(error)}`, { cause: error });
       }
       const endpoint = this.#endpoint();
       // The SDK's own chain (environment, profiles, roles) reads process.env; an engine given
