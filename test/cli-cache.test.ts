@@ -195,7 +195,7 @@ describe('gallery', () => {
     const html = await readFile(path.join(root, 'genimage-gallery/index.html'), 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
     // Escaped, never raw.
-    expect(html).toContain('a lighthouse at dusk, &#60;stormy&#62; &#38; wild');
+    expect(html).toContain('a lighthouse at dusk, &lt;stormy&gt; &amp; wild');
     expect(html).not.toContain('<stormy>');
     expect(html).toContain('a red fox asleep in fresh snow');
     for (const where of ['src/pages/about.md:9:1', 'src/pages/index.astro:8:5', 'src/pages/about.md:13:1', 'src/pages/index.astro:10:5']) {
@@ -229,7 +229,7 @@ describe('gallery', () => {
     expect(html).toContain('PLACEHOLDER · local provider');
     expect(html).toContain('CORRUPT');
     expect(html).toContain('Not generated yet');
-    expect(html).toMatch(/<li><code>src\/pages\/index\.astro:10:5<\/code> “a lighthouse at dusk, &#60;stormy&#62; &#38; wild”<\/li>/);
+    expect(html).toMatch(/<li><code>src\/pages\/index\.astro:10:5<\/code> “a lighthouse at dusk, &lt;stormy&gt; &amp; wild”<\/li>/);
     expect(html).toMatch(/href="\.\.\/\.genimage\/[0-9a-f]{64}\/0\.png"/);
   });
 });

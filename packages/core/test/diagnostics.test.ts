@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { compareLocations, createDiagnostic, diagnosticToError, errorToDiagnostic, sortByLocation } from '../src/diagnostics.ts';
-import { GenImageError, InvalidAttribute, MarkerSyntax, ReferenceNotFound, formatError } from '../src/errors.ts';
+import { CacheCorrupt, GenImageError, InvalidAttribute, ReferenceNotFound, formatError } from '../src/errors.ts';
 
 const at = (file: string, line: number, column: number) => ({ file, line, column });
 
 describe('createDiagnostic', () => {
   it("takes the catalog's hint unless the situation gives one", () => {
-    expect(createDiagnostic(MarkerSyntax, 'error', 'broken', at('a.astro', 1, 1)).hint).toBe(MarkerSyntax.hint);
+    expect(createDiagnostic(CacheCorrupt, 'error', 'broken', at('a.astro', 1, 1)).hint).toBe(CacheCorrupt.hint);
     const own = createDiagnostic(InvalidAttribute, 'warning', 'odd', at('a.astro', 1, 1), { attribute: 'seed', hint: 'Write seed={1}.' });
     expect(own).toEqual({ severity: 'warning', code: 'InvalidAttribute', message: 'odd', location: at('a.astro', 1, 1), attribute: 'seed', hint: 'Write seed={1}.' });
   });

@@ -1,3 +1,4 @@
+import { escapeHtml, escapeXml } from '../html.ts';
 import { mimeTypeOf, type Placeholder, type VariantFormat } from './optimize.ts';
 
 /** One file a `<picture>` may offer: where it is served and what it is. */
@@ -31,15 +32,10 @@ export interface PictureInput {
   attributes?: Record<string, string | number | boolean | undefined>;
 }
 
-/** Escapes a value for a double-quoted HTML attribute. */
-export function escapeAttribute(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 function attributes(entries: Record<string, string | number | boolean | undefined>): string {
   return Object.entries(entries)
     .filter(([, value]) => value !== undefined && value !== false)
-    .map(([name, value]) => (value === true ? ` ${name}` : ` ${name}="${escapeAttribute(String(value))}"`))
+    .map(([name, value]) => (value === true ? ` ${name}` : ` ${name}="${escapeHtml(String(value))}"`))
     .join('');
 }
 
@@ -143,10 +139,6 @@ export function renderPending(input: PendingInput): string {
     'data-genimage-pending': true,
     'data-genimage-failed': input.failed,
   })}>`;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function truncate(text: string, length: number): string {

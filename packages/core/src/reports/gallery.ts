@@ -5,6 +5,7 @@
  */
 import { loadSharp } from '../sharp.ts';
 import { compareLocations } from '../diagnostics.ts';
+import { escapeHtml } from '../html.ts';
 import { CacheCorrupt, type SourceLocation, formatLocation, isGenImageError } from '../errors.ts';
 import type { ImageCache } from '../cache/cache.ts';
 import type { ImageUse } from '../engine.ts';
@@ -150,11 +151,6 @@ async function previewOf(bytes: Uint8Array, size: number): Promise<string | unde
 }
 
 // --- HTML ---
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0;padding:1.5rem;background:#f6f6f4;color:#1d1d1b}

@@ -174,7 +174,7 @@ describe('ImageRenderer', () => {
       for (const reload of [1, 2]) {
         const html = await images.render({ attributes: fox, origin });
         expect(html, `reload ${reload}`).toMatch(
-          /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generation failed\. The image API's safety system blocked this prompt: HTTP 400 content_moderation: blocked\. Rephrase the prompt\.[^"]* Change the marker, or restart the dev server, to try again\." decoding="async" data-genimage-pending data-genimage-failed>$/,
+          /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generation failed\. The image API&#39;s safety system blocked this prompt: HTTP 400 content_moderation: blocked\. Rephrase the prompt\.[^"]* Change the marker, or restart the dev server, to try again\." decoding="async" data-genimage-pending data-genimage-failed>$/,
         );
         expect(decodeURIComponent(/src="data:image\/svg\+xml,([^"]+)"/.exec(html)![1]!)).toContain('generation failed');
       }

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { ImageCache } from '../../src/cache/cache.ts';
 import type { ImageUse } from '../../src/engine.ts';
 import { FileSystemStore } from '../../src/cache/fs-store.ts';
-import { collectGallery, escapeHtml, renderGallery } from '../../src/reports/gallery.ts';
+import { collectGallery, renderGallery } from '../../src/reports/gallery.ts';
 import { metaFor } from '../fixtures/entry.ts';
 import { useOf } from '../fixtures/uses.ts';
 
@@ -36,12 +36,6 @@ const fox = useOf({ prompt: 'a <b>red</b> fox & "friends"' }, { file: 'src/pages
 const owl = useOf({ prompt: 'an owl' }, { file: 'src/pages/b.md', line: 7 });
 const lake = useOf({ prompt: 'a lake' }, { file: 'src/pages/a.astro', line: 1 });
 
-describe('escapeHtml', () => {
-  test('escapes the five characters that matter', () => {
-    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');
-  });
-});
-
 describe('collectGallery and renderGallery', () => {
   test('every entry with previews, links, uses, placeholders, and the missing markers', async () => {
     await put(fox);
@@ -60,8 +54,8 @@ describe('collectGallery and renderGallery', () => {
     expect(gallery.missing.map((item) => item.prompt)).toEqual(['an owl', 'a lake']);
 
     const html = renderGallery(gallery, { title: 'Review <site>', generatedAt: new Date('2026-11-01T00:00:00Z') });
-    expect(html).toContain('<title>Review &#60;site&#62;</title>');
-    expect(html).toContain('a &#60;b&#62;red&#60;/b&#62; fox &#38; &#34;friends&#34;');
+    expect(html).toContain('<title>Review &lt;site&gt;</title>');
+    expect(html).toContain('a &lt;b&gt;red&lt;/b&gt; fox &amp; &quot;friends&quot;');
     expect(html).not.toContain('<b>red</b>');
     expect(html).toContain('<code>src/pages/a.astro:3:1</code> alt “the fox&#39;s den”');
     expect(html).toContain('PLACEHOLDER · local provider');

@@ -1,3 +1,4 @@
+import { escapeXml } from '../../html.ts';
 import { loadSharp } from '../../sharp.ts';
 import { dimensionsFor, LONG_EDGE } from '../../dimensions.ts';
 import { Aborted, GenImageError } from '../../errors.ts';
@@ -172,13 +173,6 @@ export function wrap(text: string, perLine: number, maxLines: number): string[] 
   const last = kept[maxLines - 1] ?? '';
   kept[maxLines - 1] = `${last.slice(0, Math.max(0, perLine - 1)).trimEnd()}…`;
   return kept;
-}
-
-/** Escapes text for SVG content and drops characters XML 1.0 forbids, which would fail the parse. */
-export function escapeXml(text: string): string {
-  return text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
-    .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function round(value: number): number {
