@@ -7,6 +7,7 @@ export * from './terminal-text.ts';
 export * from './hash.ts';
 export * from './params.ts';
 export * from './dimensions.ts';
+export { DEFAULT_MAX_PIXELS, decodeLimits } from './sharp.ts';
 
 export * from './markers/markers.ts';
 export * from './markers/marker-params.ts';

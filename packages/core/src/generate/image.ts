@@ -1,10 +1,7 @@
 import type { Metadata } from 'sharp';
-import { loadSharp } from '../sharp.ts';
+import { DEFAULT_MAX_PIXELS, decodeLimits, loadSharp } from '../sharp.ts';
 import { GenImageError, InvalidResponse, messageOf } from '../errors.ts';
 import type { ImageFormat } from '../params.ts';
-
-/** Twice the pixels of a 4K square: room for every size class the API offers, and no more. */
-export const DEFAULT_MAX_PIXELS = 4096 * 4096 * 2;
 
 export interface InspectImageOptions {
   /**
@@ -29,12 +26,9 @@ export async function inspectImage(bytes: Uint8Array, options: InspectImageOptio
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (bytes.byteLength === 0) throw invalid('the image data is empty (0 bytes)');
 
-  // failOn 'error' rejects truncated and corrupt pixel data but tolerates mere warnings (an odd
-  // ICC profile, trailing bytes), which must not cost a paid image. limitInputPixels guards
-  // against decompression bombs: it is checked from the header, before any pixel is decoded.
   // sequentialRead lets the decoder stream rows instead of holding the whole image.
   const sharp = await loadSharp();
-  const input = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, sequentialRead: true });
+  const input = sharp(bytes, { ...decodeLimits(maxPixels), sequentialRead: true });
 
   let metadata: Metadata;
   try {

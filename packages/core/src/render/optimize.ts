@@ -2,10 +2,8 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import type { SharpOptions } from 'sharp';
-import { loadSharp } from '../sharp.ts';
+import { decodeLimits, loadSharp } from '../sharp.ts';
 import { writeFileAtomic } from '../cache/atomic.ts';
-import { DEFAULT_MAX_PIXELS } from '../generate/image.ts';
 import { sha256Hex } from '../hash.ts';
 
 /**
@@ -351,17 +349,10 @@ export function optimize(
   return new Optimizer(options).optimize(source, variants);
 }
 
-/**
- * How the renderer decodes an original: corrupt pixel data fails, and so does an image above
- * DEFAULT_MAX_PIXELS, the limit the API's images are checked against (and `genimage check` checks
- * cached ones against, through the same `inspectImage`), read from the header before decoding.
- */
-const ORIGINAL_INPUT = { failOn: 'error', limitInputPixels: DEFAULT_MAX_PIXELS } as const satisfies SharpOptions;
-
 /** Resizes and encodes one variant. Alpha is flattened onto white for formats without it. */
 export async function encode(originalBytes: Uint8Array, variant: Variant): Promise<Buffer> {
   const sharp = await loadSharp();
-  let image = sharp(originalBytes, ORIGINAL_INPUT).resize({ width: variant.width, height: variant.height, fit: 'fill' });
+  let image = sharp(originalBytes, decodeLimits()).resize({ width: variant.width, height: variant.height, fit: 'fill' });
   switch (variant.format) {
     case 'avif':
       image = image.avif({ quality: variant.quality, effort: variant.effort ?? 2 });

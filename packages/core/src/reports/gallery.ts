@@ -3,7 +3,7 @@
  * that use it, as one static HTML page a reviewer opens from a pull request. `collectGallery`
  * reads the cache; `renderGallery` is pure.
  */
-import { loadSharp } from '../sharp.ts';
+import { decodeLimits, loadSharp } from '../sharp.ts';
 import { compareLocations } from '../diagnostics.ts';
 import { escapeHtml } from '../html.ts';
 import { CacheCorrupt, type SourceLocation, formatLocation, isGenImageError } from '../errors.ts';
@@ -142,7 +142,7 @@ function compareEntries(a: GalleryEntry, b: GalleryEntry): number {
 async function previewOf(bytes: Uint8Array, size: number): Promise<string | undefined> {
   try {
     const sharp = await loadSharp();
-    const webp = await sharp(bytes).resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true }).webp({ quality: 60 }).toBuffer();
+    const webp = await sharp(bytes, decodeLimits()).resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true }).webp({ quality: 60 }).toBuffer();
     return `data:image/webp;base64,${webp.toString('base64')}`;
   } catch {
     // A verified image sharp cannot resize is still linked; the page just shows no preview.

@@ -3,7 +3,8 @@ import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { InvalidResponse, isGenImageError } from '../../src/errors.ts';
-import { DEFAULT_MAX_PIXELS, inspectImage } from '../../src/generate/image.ts';
+import { inspectImage } from '../../src/generate/image.ts';
+import { DEFAULT_MAX_PIXELS } from '../../src/sharp.ts';
 
 /** Pseudo-random pixels: they do not compress, so cutting the file cuts pixel data. */
 function noise(width: number, height: number): Sharp {

@@ -9,7 +9,7 @@ import { FileSystemStore } from '../../src/cache/fs-store.ts';
 import { Optimizer } from '../../src/render/optimize.ts';
 import { ImageRenderer, parseOrigin, type RendererOptions, variantOptions } from '../../src/render/renderer.ts';
 import type { ImageUse } from '../../src/engine.ts';
-import { DEFAULT_MAX_PIXELS } from '../../src/generate/image.ts';
+import { DEFAULT_MAX_PIXELS } from '../../src/sharp.ts';
 import { sha256Hex } from '../../src/hash.ts';
 import { hugePng } from './fixtures/huge-png.ts';
 
