@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@genimage/core';
 import pc from 'picocolors';
-import { escapeControls } from '@genimage/core';
+import { escapeControls, redactSecrets } from '@genimage/core';
 
 export interface Stream {
   write(text: string): unknown;
@@ -79,14 +79,6 @@ function watchForClose(stream: Stream): void {
 }
 
 /** As a URL would carry it; a lone surrogate cannot be encoded, and then the other forms must do. */
-function urlEncoded(value: string): string {
-  try {
-    return encodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
 export class Output {
   readonly stdout: Stream;
   readonly stderr: Stream;
@@ -115,17 +107,13 @@ export class Output {
     this.errColor = colors(colorful(this.stderr));
   }
 
-  /** Values never to print, such as the API key; they are replaced with `***`. */
+  /** Values never to print, such as the API key; they are replaced with `***` (core's one rule, `redactSecrets`). */
   addSecret(value: string | undefined): void {
-    if (!value || value.length < 4) return;
-    const forms = [value, JSON.stringify(value).slice(1, -1), urlEncoded(value), escapeControls(value), escapeControls(value, true)];
-    this.#secrets = [...new Set([...this.#secrets, ...forms])].sort((a, b) => b.length - a.length);
+    if (value) this.#secrets.push(value);
   }
 
   redact(text: string): string {
-    let result = text;
-    for (const secret of this.#secrets) result = result.replaceAll(secret, '***');
-    return result;
+    return redactSecrets(text, this.#secrets);
   }
 
   /** Set while a progress bar is drawn on stderr; it redraws itself on its next update. */

@@ -4,6 +4,7 @@ export * from './errors.ts';
 export * from './diagnostics.ts';
 export * from './logger.ts';
 export * from './terminal-text.ts';
+export * from './secrets.ts';
 export * from './hash.ts';
 export * from './params.ts';
 export * from './dimensions.ts';

@@ -1,3 +1,4 @@
+import { redactSecrets } from './secrets.ts';
 import { escapeControls } from './terminal-text.ts';
 
 /** Where core reports. Core never writes to the console itself: adapters pass their own logger. */
@@ -21,8 +22,7 @@ export const silentLogger: Logger = {
  * `***`. The engine wraps whatever logger an adapter gives it, so every entry point logs safely.
  */
 export function safeLogger(logger: Logger, secrets: readonly (string | undefined)[]): Logger {
-  const hidden = secrets.filter((secret): secret is string => secret !== undefined && secret.length >= 4);
-  const clean = (message: string) => escapeControls(hidden.reduce((text, secret) => text.replaceAll(secret, '***'), message), true);
+  const clean = (message: string) => escapeControls(redactSecrets(message, secrets), true);
   return {
     debug: (message) => logger.debug(clean(message)),
     info: (message) => logger.info(clean(message)),

@@ -1,3 +1,4 @@
+import { redactForeignText } from '../../secrets.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -305,9 +306,7 @@ export class S3Store implements RemoteStore {
   }
 
   #clean(text: string): string {
-    const secrets = [this.#env['AWS_SECRET_ACCESS_KEY'], this.#env['AWS_SESSION_TOKEN'], this.#env['AWS_ACCESS_KEY_ID']].filter((secret): secret is string => !!secret && secret.length >= 4);
-    const hidden = secrets.reduce((result, secret) => result.replaceAll(secret, '***'), text);
-    const line = escapeControls(hidden);
+    const line = escapeControls(redactForeignText(text, [this.#env['AWS_SECRET_ACCESS_KEY'], this.#env['AWS_SESSION_TOKEN'], this.#env['AWS_ACCESS_KEY_ID']]));
     return line.length > 300 ? `${line.slice(0, 300)}…` : line;
   }
 

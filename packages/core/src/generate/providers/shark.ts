@@ -24,7 +24,7 @@ import { backoffDelay, DEFAULT_RETRY_OPTIONS, parseRetryAfter, RetryBudget, type
 import type { Usage } from '../../params.ts';
 import type { GeneratedImage, GenerateOptions, GenerationResult, Provider, ProviderJob } from './provider.ts';
 import { type Blob, blobIndex, JsonBlobReader } from './json-blobs.ts';
-import { redactSecret } from './redact.ts';
+import { redactForeignText } from '../../secrets.ts';
 import { formatDuration } from '../../terminal-text.ts';
 import { isSecureUrl } from '../secure-url.ts';
 import { type Permit, RateLimiter } from '../rate-limiter.ts';
@@ -336,7 +336,7 @@ export class SharkProvider implements Provider {
    */
   #redacted<T>(outcome: T | AttemptFailure): T | AttemptFailure {
     if (typeof outcome !== 'object' || outcome === null || !('error' in outcome)) return outcome;
-    outcome.error.message = redactSecret(outcome.error.message, this.#apiKey);
+    outcome.error.message = redactForeignText(outcome.error.message, [this.#apiKey]);
     return outcome;
   }
 
@@ -375,7 +375,7 @@ export class SharkProvider implements Provider {
     }
 
     if (document === undefined) {
-      const text = redactSecret(rawBody?.toString('utf8') ?? '', this.#apiKey);
+      const text = redactForeignText(rawBody?.toString('utf8') ?? '', [this.#apiKey]);
       const { definition, retryClass, apiType, apiMessage } = classifyErrorResponse(statusCode, text);
       const detail = apiMessage ? `: ${apiMessage}` : '';
       return failure(definition, `HTTP ${statusCode}${apiType ? ` ${apiType}` : ''}${detail}`, retryClass, {
