@@ -5,6 +5,7 @@ export * from './logger.ts';
 export * from './terminal-text.ts';
 export * from './hash.ts';
 export * from './params.ts';
+export * from './attributes.ts';
 export * from './dimensions.ts';
 
 export * from './markers/markers.ts';
