@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { SharpOptions } from 'sharp';
+import type { PlaceholderKind, RenderFormat } from '../attributes.ts';
 import { loadSharp } from '../sharp.ts';
 import { writeFileAtomic } from '../cache/atomic.ts';
 import { DEFAULT_MAX_PIXELS } from '../generate/image.ts';
@@ -14,8 +15,8 @@ import { sha256Hex } from '../hash.ts';
  */
 export const VARIANT_VERSION = 1;
 
-/** Formats genimage encodes variants in. */
-export type VariantFormat = 'avif' | 'webp' | 'jpeg' | 'png';
+/** Formats genimage encodes variants in: the `formats` attribute's words. */
+export type VariantFormat = RenderFormat;
 
 /** One encoded rendition of an original: a format at a width. */
 export interface Variant {
@@ -170,8 +171,6 @@ export interface OptimizerOptions {
   /** sharp encodes at once. CPU-bound: @default os.availableParallelism() */
   concurrency?: number;
 }
-
-export type PlaceholderKind = 'blur' | 'color' | 'none';
 
 /**
  * What shows before the image loads. `opaque: false` marks an image with transparent pixels:
