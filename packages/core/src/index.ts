@@ -7,6 +7,7 @@ export * from './terminal-text.ts';
 export * from './secrets.ts';
 export * from './hash.ts';
 export * from './params.ts';
+export * from './attributes.ts';
 export * from './dimensions.ts';
 export { DEFAULT_MAX_PIXELS, decodeLimits } from './sharp.ts';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GenImageError, InvalidOptions } from '../errors.ts';
+import { ATTRIBUTES, type RenderFormat } from '../attributes.ts';
 import { ASPECT_RATIOS, IMAGE_SIZES } from '../params.ts';
 
 const positiveInt = z.number().int('must be an integer').min(1, 'must be 1 or more');
@@ -22,16 +23,22 @@ export const presetSchema = generationDefaultsSchema.extend({
 });
 export type Preset = z.output<typeof presetSchema>;
 
-/** How the optimized, responsive variants of each image are made. */
+/** Formats an `<img>` fallback may have: the ones every browser shows, so not AVIF. */
+const FALLBACK_FORMATS = ['jpeg', 'webp', 'png'] as const satisfies readonly RenderFormat[];
+
+/**
+ * How the optimized, responsive variants of each image are made. `widths`, `formats` and
+ * `quality` are the defaults of the marker attributes of those names, so they take the same values.
+ */
 export const renderOptionsSchema = z.strictObject({
   /** Widths of the responsive variants, in pixels; widths above the original's are dropped. @default [480, 960, 1440] */
-  widths: z.array(positiveInt).min(1).default([480, 960, 1440]),
+  widths: ATTRIBUTES.widths.schema.default([480, 960, 1440]),
   /** Modern formats offered in `<source>` elements, best first. @default ["avif", "webp"] */
-  formats: z.array(z.enum(['avif', 'webp', 'jpeg', 'png'])).default(['avif', 'webp']),
+  formats: ATTRIBUTES.formats.schema.default(['avif', 'webp']),
   /** Format of the `<img>` fallback: compact, never the PNG original. @default "jpeg" */
-  fallbackFormat: z.enum(['jpeg', 'webp', 'png']).default('jpeg'),
+  fallbackFormat: z.enum(FALLBACK_FORMATS).default('jpeg'),
   /** Encoder quality, 1-100. @default 70 */
-  quality: z.number().int().min(1).max(100).default(70),
+  quality: ATTRIBUTES.quality.schema.default(70),
   /**
    * AVIF encoder effort, 0 (fastest) to 9 (smallest). AVIF dominates encode time: the default
    * trades a few percent of size for a several-fold faster build. @default 2

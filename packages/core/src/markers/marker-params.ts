@@ -4,22 +4,11 @@
  * one schema, `generationParamsSchema`, phrasing each problem per attribute. Pure.
  */
 import { DynamicAttribute, InvalidAttribute, UnsupportedMarkerFile, formatLocation, type SourceLocation } from '../errors.ts';
-import {
-  ASPECT_RATIOS,
-  DEFAULT_MODEL,
-  IMAGE_SIZES,
-  generationParamsSchema,
-  type AspectRatio,
-  type GenerationParamsInput,
-  type ImageSize,
-} from '../params.ts';
+import { ATTRIBUTES, GENERATION_ATTRIBUTES, attributeNameOf, isNumeric, type GenerationAttribute } from '../attributes.ts';
 import { createDiagnostic, type Diagnostic } from '../diagnostics.ts';
+import { generationParamsSchema, type AspectRatio, type GenerationParamsInput, type ImageSize } from '../params.ts';
 import { isDynamic, type LiteralValue, type Marker, type MarkerAttribute } from './markers.ts';
 import { renderValueProblem } from './render-values.ts';
-
-/** Attributes that change the pixels (or choose among them); every other attribute is for rendering. */
-export const GENERATION_ATTRIBUTES = ['prompt', 'seed', 'n', 'pick', 'aspectRatio', 'imageSize', 'model', 'reference', 'preset'] as const;
-export type GenerationAttribute = (typeof GENERATION_ATTRIBUTES)[number];
 
 /**
  * A named bundle a marker chooses with `preset="name"`. Structurally the config's `Preset`.
@@ -73,8 +62,6 @@ export interface MarkerInterpretation {
 const UNSUPPORTED_FILE = /\.(vue|svelte)$/i;
 
 const JSX_FILE = /\.(jsx|tsx)$/i;
-/** React's names of the rendering attributes that HTML spells `class` and `fetchpriority`. */
-const REACT_NAMES: Record<string, string> = { className: 'class', fetchPriority: 'fetchpriority' };
 
 export function interpretMarker(marker: Marker, context: MarkerContext = {}): MarkerInterpretation {
   const unsupported = UNSUPPORTED_FILE.exec(marker.file)?.[1];
@@ -90,8 +77,8 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
   const jsx = JSX_FILE.test(marker.file);
   for (const attribute of marker.attributes) {
     const { value } = attribute;
-    // React spells two of the rendering attributes otherwise; they mean the same, and are checked the same.
-    const name = jsx ? (REACT_NAMES[attribute.name] ?? attribute.name) : attribute.name;
+    // React spells some rendering attributes otherwise (className); they mean the same, and are checked the same.
+    const name = jsx ? attributeNameOf('react', attribute.name) : attribute.name;
     if (name === '...') {
       diagnostics.push(
         createDiagnostic(
@@ -164,21 +151,6 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
 
 // --- Internals ---
 
-/** What each generation attribute accepts, for messages. */
-const ALLOWED: Record<GenerationAttribute, string> = {
-  prompt: 'a non-empty string, e.g. prompt="a red fox in the snow"',
-  seed: '-1 (random) or a non-negative integer, e.g. seed={42}',
-  n: 'an integer from 1 to 4, e.g. n={2}',
-  pick: 'an integer from 0 to n - 1, e.g. pick={1}',
-  aspectRatio: `one of ${ASPECT_RATIOS.join(', ')}`,
-  imageSize: `one of ${IMAGE_SIZES.join(', ')}`,
-  model: `a model id, e.g. model="${DEFAULT_MODEL}"`,
-  reference: 'a local path or an https URL, or a list of them, e.g. reference={["./fox.png"]}',
-  preset: 'the name of a preset in the config, e.g. preset="hero"',
-};
-
-const NUMERIC_ATTRIBUTES = new Set<string>(['seed', 'n', 'pick']);
-
 function isGenerationAttribute(name: string): name is GenerationAttribute {
   return (GENERATION_ATTRIBUTES as readonly string[]).includes(name);
 }
@@ -201,7 +173,7 @@ export function dynamicAttributeError(attribute: MarkerAttribute, name: Generati
     DynamicAttribute,
     'error',
     `${name}={${expression}} is an expression, whose value genimage cannot know ` +
-      `when it scans the sources. ${name} must be written literally, as ${ALLOWED[name]}.`,
+      `when it scans the sources. ${name} must be written literally, as ${ATTRIBUTES[name].allowed}.`,
     attribute.location,
     { attribute: name },
   );
@@ -213,7 +185,7 @@ function invalid(attribute: MarkerAttribute | undefined, location: SourceLocatio
 
 /** `"42"` reads as 42 for numeric attributes, so plain HTML (`seed="42"`) works. */
 function markerValue(name: GenerationAttribute, value: LiteralValue): unknown {
-  if (NUMERIC_ATTRIBUTES.has(name) && typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) return Number(value);
+  if (isNumeric(ATTRIBUTES[name]) && typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) return Number(value);
   if (name === 'reference' && typeof value === 'string') return [value];
   return value;
 }
@@ -248,7 +220,9 @@ function resolvePreset(
 
 type Origin = { from: 'marker'; attribute: MarkerAttribute } | { from: 'preset'; preset: ResolvedPreset } | { from: 'defaults' };
 
-const PARAM_FIELDS = ['model', 'seed', 'n', 'imageSize', 'aspectRatio', 'reference'] as const;
+type ParamField = Exclude<keyof typeof generationParamsSchema.shape, 'prompt'>;
+/** What a preset may set: the request's parameters but the prompt, which a preset appends to. */
+const PARAM_FIELDS = Object.keys(generationParamsSchema.shape).filter((field): field is ParamField => field !== 'prompt');
 
 function mergeParams(
   marker: Marker,
@@ -285,7 +259,7 @@ function mergeParams(
     const origin = origins.get('reference');
     const attribute = origin?.from === 'marker' ? origin.attribute : undefined;
     diagnostics.push(
-      invalid(attribute, marker.location, 'reference', `${show('reference', input.reference)} is not a path or a list of paths. Allowed: ${ALLOWED.reference}.`),
+      invalid(attribute, marker.location, 'reference', `${show('reference', input.reference)} is not a path or a list of paths. Allowed: ${ATTRIBUTES.reference.allowed}.`),
     );
     delete input.reference;
   }
@@ -326,7 +300,7 @@ function issueDiagnostic(
   else if (issue.code === 'invalid_value') reason = `is not supported`;
   else reason = `is invalid (${issue.message})`;
   const attribute = origin?.from === 'marker' ? origin.attribute : origin?.from === 'preset' ? origin.preset.attribute : undefined;
-  return invalid(attribute, marker.location, field, `${subject} ${reason}. Allowed: ${ALLOWED[field]}.`);
+  return invalid(attribute, marker.location, field, `${subject} ${reason}. Allowed: ${ATTRIBUTES[field].allowed}.`);
 }
 
 function describeType(expected: unknown): string {
@@ -342,7 +316,7 @@ function resolvePick(attribute: MarkerAttribute | undefined, n: number | undefin
   const value = markerValue('pick', attribute.value as LiteralValue);
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     diagnostics.push(
-      invalid(attribute, attribute.location, 'pick', `${show('pick', attribute.value)} is not a non-negative integer. Allowed: ${ALLOWED.pick}.`),
+      invalid(attribute, attribute.location, 'pick', `${show('pick', attribute.value)} is not a non-negative integer. Allowed: ${ATTRIBUTES.pick.allowed}.`),
     );
     return undefined;
   }

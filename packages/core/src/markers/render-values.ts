@@ -1,20 +1,11 @@
 /**
  * The allowed values of the rendering attributes (widths, formats, quality, loading, ...), checked
- * in one place: the scan reports a bad literal at its file:line:col before anything is generated,
- * and the renderer refuses a bad prop (from an expression) with the very same words.
+ * in one place against the attribute table: the scan reports a bad literal at its file:line:col
+ * before anything is generated, and the renderer refuses a bad prop (from an expression) with the
+ * very same words.
  */
+import { attributeSpec, isNumeric, type AttributeSpec } from '../attributes.ts';
 import type { LiteralValue } from './literals.ts';
-
-export const RENDER_FORMATS = ['avif', 'webp', 'jpeg', 'png'] as const;
-export const PLACEHOLDER_KINDS = ['blur', 'color', 'none'] as const;
-
-/** Attributes whose value is one of a few words. */
-const CHOICES: Record<string, readonly string[]> = {
-  placeholder: PLACEHOLDER_KINDS,
-  loading: ['lazy', 'eager'],
-  decoding: ['async', 'sync', 'auto'],
-  fetchpriority: ['high', 'low', 'auto'],
-};
 
 /** `{[480, 960]}` or `"480, 960"`, as a list of trimmed items. */
 export function listOf(value: LiteralValue): string[] {
@@ -27,32 +18,23 @@ export function listOf(value: LiteralValue): string[] {
  * is (or when genimage does not read that attribute: it is passed through or ignored).
  */
 export function renderValueProblem(name: string, value: LiteralValue): string | undefined {
-  switch (name) {
-    case 'alt':
-      return typeof value === 'string' ? undefined : `alt=${JSON.stringify(value)} must be text: describe the image, or write alt="" for a decorative one.`;
-    case 'widths': {
-      const widths = listOf(value).map(Number);
-      const valid = widths.length > 0 && widths.every((width) => Number.isInteger(width) && width >= 1);
-      return valid ? undefined : `widths=${JSON.stringify(value)} must list positive integers, e.g. widths={[480, 960]}.`;
-    }
-    case 'formats': {
-      const wrong = listOf(value).find((format) => !(RENDER_FORMATS as readonly string[]).includes(format));
-      return wrong === undefined ? undefined : oneOfMessage('formats', wrong, RENDER_FORMATS);
-    }
-    case 'quality': {
-      const quality = Number(value);
-      return Number.isInteger(quality) && quality >= 1 && quality <= 100 && typeof value !== 'boolean'
-        ? undefined
-        : `quality=${JSON.stringify(value)} must be an integer from 1 to 100.`;
-    }
-    default: {
-      const allowed = CHOICES[name];
-      if (allowed === undefined) return undefined;
-      return typeof value === 'string' && allowed.includes(value) ? undefined : oneOfMessage(name, value, allowed);
-    }
+  const spec = attributeSpec(name);
+  if (spec?.kind !== 'rendering' || spec.schema === undefined) return undefined;
+  if (spec.choices !== undefined) {
+    // The first wrong word, so `formats="gif"` says which of the list it refuses.
+    const words = spec.list ? listOf(value) : [value];
+    const wrong = words.find((word) => typeof word !== 'string' || !spec.choices!.includes(word));
+    return wrong === undefined ? undefined : `${name}=${JSON.stringify(wrong)} is not ${spec.allowed}.`;
   }
+  if (spec.schema.safeParse(readValue(spec, value)).success) return undefined;
+  return `${name}=${JSON.stringify(value)} must ${spec.list ? 'list' : 'be'} ${spec.allowed}.`;
 }
 
-function oneOfMessage(name: string, value: LiteralValue, allowed: readonly string[]): string {
-  return `${name}=${JSON.stringify(value)} is not one of ${allowed.join(', ')}.`;
+/** The value as the schema takes it: HTML writes numbers and lists as text (`quality="80"`, `widths="480, 960"`). */
+export function readValue(spec: AttributeSpec, value: LiteralValue): unknown {
+  const numeric = isNumeric(spec);
+  if (spec.list) return numeric ? listOf(value).map(Number) : listOf(value);
+  // A boolean is no number, though Number(true) is 1.
+  if (numeric) return typeof value === 'boolean' ? value : Number(value);
+  return value;
 }

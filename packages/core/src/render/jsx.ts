@@ -4,13 +4,13 @@
  * reads the renderer's own output (double-quoted, escaped attributes; `source` and `img` void),
  * so this is not a general HTML parser.
  */
+import { ATTRIBUTES, type AttributeName, spellingOf } from '../attributes.ts';
 import { decodeEntities } from '../markers/literals.ts';
 
-/** HTML attribute names that React spells otherwise. */
+/** HTML attribute names that React spells otherwise: the marker's own (`class`), and those only the renderer writes. */
 const REACT_NAMES: Record<string, string> = {
-  class: 'className',
+  ...Object.fromEntries(Object.keys(ATTRIBUTES).map((name) => [name, spellingOf('react', name as AttributeName)])),
   srcset: 'srcSet',
-  fetchpriority: 'fetchPriority',
   crossorigin: 'crossOrigin',
   referrerpolicy: 'referrerPolicy',
 };

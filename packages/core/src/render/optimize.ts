@@ -2,6 +2,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
+import type { PlaceholderKind, RenderFormat } from '../attributes.ts';
 import { decodeLimits, loadSharp } from '../sharp.ts';
 import { writeFileAtomic } from '../cache/atomic.ts';
 import { sha256Hex } from '../hash.ts';
@@ -12,8 +13,8 @@ import { sha256Hex } from '../hash.ts';
  */
 export const VARIANT_VERSION = 1;
 
-/** Formats genimage encodes variants in. */
-export type VariantFormat = 'avif' | 'webp' | 'jpeg' | 'png';
+/** Formats genimage encodes variants in: the `formats` attribute's words. */
+export type VariantFormat = RenderFormat;
 
 /** One encoded rendition of an original: a format at a width. */
 export interface Variant {
@@ -168,8 +169,6 @@ export interface OptimizerOptions {
   /** sharp encodes at once. CPU-bound: @default os.availableParallelism() */
   concurrency?: number;
 }
-
-export type PlaceholderKind = 'blur' | 'color' | 'none';
 
 /**
  * What shows before the image loads. `opaque: false` marks an image with transparent pixels:

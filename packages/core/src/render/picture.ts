@@ -1,3 +1,4 @@
+import type { AttributeValue } from '../attributes.ts';
 import { escapeHtml, escapeXml } from '../html.ts';
 import { mimeTypeOf, type Placeholder, type VariantFormat } from './optimize.ts';
 
@@ -21,10 +22,10 @@ export interface PictureInput {
   /** @default "(min-width: <largest>px) <largest>px, 100vw" */
   sizes?: string;
   /** @default "lazy" */
-  loading?: 'lazy' | 'eager';
+  loading?: AttributeValue<'loading'>;
   /** @default "async" */
-  decoding?: 'async' | 'sync' | 'auto';
-  fetchpriority?: 'high' | 'low' | 'auto';
+  decoding?: AttributeValue<'decoding'>;
+  fetchpriority?: AttributeValue<'fetchpriority'>;
   class?: string;
   style?: string;
   placeholder?: Placeholder;

@@ -1,7 +1,8 @@
+import { ATTRIBUTES, type AttributeValue, type PlaceholderKind, type RenderFormat } from '../attributes.ts';
 import { GenImageError, InvalidAttribute, type SourceLocation } from '../errors.ts';
 import type { LiteralValue } from '../markers/markers.ts';
-import { PLACEHOLDER_KINDS, RENDER_FORMATS, listOf, renderValueProblem } from '../markers/render-values.ts';
-import type { PlaceholderKind, VariantOptions } from './optimize.ts';
+import { readValue, renderValueProblem } from '../markers/render-values.ts';
+import type { VariantOptions } from './optimize.ts';
 import type { PictureInput } from './picture.ts';
 
 /** A resolved marker's rendering attributes (`ImageUse.render`): never part of the key. */
@@ -20,7 +21,7 @@ export function altText(render: RenderAttributes, origin: SourceLocation): strin
 }
 
 export function placeholderKind(render: RenderAttributes, origin: SourceLocation): PlaceholderKind {
-  return oneOf<(typeof PLACEHOLDER_KINDS)[number]>(render.placeholder, 'placeholder', origin) ?? 'blur';
+  return oneOf(render, 'placeholder', origin) ?? 'blur';
 }
 
 /** `class` and `style`: the pending placeholder keeps them too, so it takes the image's place in the layout. */
@@ -35,9 +36,9 @@ export function imgAttributes(
 ): Pick<PictureInput, 'sizes' | 'loading' | 'decoding' | 'fetchpriority' | 'class' | 'style'> {
   return {
     ...optional('sizes', text(render, 'sizes')),
-    ...optional('loading', oneOf<'lazy' | 'eager'>(render.loading, 'loading', origin)),
-    ...optional('decoding', oneOf<'async' | 'sync' | 'auto'>(render.decoding, 'decoding', origin)),
-    ...optional('fetchpriority', oneOf<'high' | 'low' | 'auto'>(render.fetchpriority, 'fetchpriority', origin)),
+    ...optional('loading', oneOf(render, 'loading', origin)),
+    ...optional('decoding', oneOf(render, 'decoding', origin)),
+    ...optional('fetchpriority', oneOf(render, 'fetchpriority', origin)),
     ...classAndStyle(render),
   };
 }
@@ -46,10 +47,10 @@ export function imgAttributes(
 export function variantOptions(defaults: VariantOptions, render: RenderAttributes, origin: SourceLocation): VariantOptions {
   for (const name of ['widths', 'formats', 'quality']) check(render, name, origin);
   return {
-    widths: render.widths === undefined ? defaults.widths : listOf(render.widths).map(Number),
-    formats: render.formats === undefined ? defaults.formats : (listOf(render.formats) as (typeof RENDER_FORMATS)[number][]),
+    widths: render.widths === undefined ? defaults.widths : (readValue(ATTRIBUTES.widths, render.widths) as number[]),
+    formats: render.formats === undefined ? defaults.formats : (readValue(ATTRIBUTES.formats, render.formats) as RenderFormat[]),
     fallbackFormat: defaults.fallbackFormat,
-    quality: render.quality === undefined ? defaults.quality : Number(render.quality),
+    quality: render.quality === undefined ? defaults.quality : (readValue(ATTRIBUTES.quality, render.quality) as number),
     avifEffort: defaults.avifEffort,
   };
 }
@@ -71,8 +72,8 @@ function optional<K extends string, V>(name: K, value: V | undefined): { [P in K
 }
 
 /** A value checked against its attribute's allowed words. */
-function oneOf<T extends string>(value: LiteralValue | undefined, name: string, origin: SourceLocation): T | undefined {
-  if (value === undefined) return undefined;
-  check({ [name]: value }, name, origin);
-  return value as T;
+function oneOf<N extends 'placeholder' | 'loading' | 'decoding' | 'fetchpriority'>(render: RenderAttributes, name: N, origin: SourceLocation): AttributeValue<N> | undefined {
+  if (render[name] === undefined) return undefined;
+  check(render, name, origin);
+  return render[name] as AttributeValue<N>;
 }

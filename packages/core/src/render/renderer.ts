@@ -1,9 +1,10 @@
+import type { PlaceholderKind } from '../attributes.ts';
 import { dimensionsFor } from '../dimensions.ts';
 import { DevFailures, type Pending } from './dev-failures.ts';
 import type { Engine, ImageUse } from '../engine.ts';
 import { ApiError, GenImageError, InvalidAttribute, type SourceLocation, formatError, formatLocation, isGenImageError } from '../errors.ts';
 import { diagnosticToError } from '../diagnostics.ts';
-import { type Optimizer, type Placeholder, type PlaceholderKind, type VariantFormat, type VariantOptions, placeholderVariant, planVariants } from './optimize.ts';
+import { type Optimizer, type Placeholder, type VariantFormat, type VariantOptions, placeholderVariant, planVariants } from './optimize.ts';
 import { type Original, Originals } from './originals.ts';
 import { atMarkers } from './marker-errors.ts';
 import { renderPending, renderPicture } from './picture.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ASPECT_RATIOS, DEFAULT_MODEL, generationParamsSchema } from '../../src/params.ts';
-import { GENERATION_ATTRIBUTES, interpretMarker, type MarkerContext } from '../../src/markers/marker-params.ts';
+import { GENERATION_ATTRIBUTES } from '../../src/attributes.ts';
+import { interpretMarker, type MarkerContext } from '../../src/markers/marker-params.ts';
 import { parseMarkers, type Marker } from '../../src/markers/markers.ts';
 
 const FILE = 'src/pages/index.astro';

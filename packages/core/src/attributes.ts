@@ -1,0 +1,224 @@
+/**
+ * The `<GenImage>` marker's attributes, each written once: whether it makes the image (generation)
+ * or shows it (rendering), what it accepts and how messages say so, its spelling in each framework
+ * and whether a component may give it as an expression. The scan's checks, the renderer, the
+ * config's render defaults and the published prop types derive from this table, and
+ * test/attributes.test.ts holds each of them to it: adding an attribute is one entry here.
+ */
+import { z } from 'zod';
+import { ASPECT_RATIOS, DEFAULT_MODEL, IMAGE_SIZES, generationParamsSchema } from './params.ts';
+
+/** Formats genimage encodes variants in, best first. */
+export const RENDER_FORMATS = ['avif', 'webp', 'jpeg', 'png'] as const;
+export type RenderFormat = (typeof RENDER_FORMATS)[number];
+
+/** What shows while the image loads. */
+export const PLACEHOLDER_KINDS = ['blur', 'color', 'none'] as const;
+export type PlaceholderKind = (typeof PLACEHOLDER_KINDS)[number];
+
+/** A style as an object, as React takes it and Astro also accepts: `{ borderRadius: 8 }`. */
+export type StyleObject = Record<string, string | number>;
+
+/** One row of the table. */
+export interface AttributeSpec {
+  kind: 'generation' | 'rendering';
+  /** Every marker must set it. */
+  required?: boolean;
+  /** What the value must satisfy; absent for text that is passed through unchecked (class, style, sizes). */
+  schema?: z.ZodType;
+  /** The words it accepts, when it is one of a few. */
+  choices?: readonly string[];
+  /** Written as a list, `{[480, 960]}`, or in HTML as `"480, 960"`. */
+  list?: boolean;
+  /** What it accepts, for messages: "Allowed: ...", "must be ...". */
+  allowed: string;
+  /** A component may give it as an expression: the `<img>` takes it as it is, it never changes the image. */
+  expression?: boolean;
+  /** React's name, when it is not the HTML one. Vue and Svelte use the HTML name (Vue binds an expression as `:name`). */
+  react?: string;
+  /** Type only, never read: the prop's type, when the schema or choices do not say it exactly. */
+  type?: unknown;
+  /** Type only: the React prop's type, when it is not `type`. */
+  reactType?: unknown;
+}
+
+/** A type for the `type` fields: the value is never read. */
+const typed = <T>(): T => undefined as T;
+
+/** `choices`, the schema that accepts them and the "one of ..." of the messages, from one list. */
+function oneOf<const Words extends readonly string[]>(choices: Words) {
+  return { choices, schema: z.enum(choices), allowed: `one of ${choices.join(', ')}` };
+}
+
+const param = generationParamsSchema.shape;
+const positiveInt = z.number().int('must be an integer').min(1, 'must be 1 or more');
+
+/** The JSDoc of each entry is the JSDoc of the prop in `GenImageProps` and `GenImageReactProps`. */
+export const ATTRIBUTES = {
+  // Generation: they change the pixels (or choose among them), so they must be literals.
+
+  /** What to draw. Part of the cache key. @example "a red fox asleep in fresh snow, watercolor" */
+  prompt: { kind: 'generation', required: true, schema: param.prompt, allowed: 'a non-empty string, e.g. prompt="a red fox in the snow"' },
+  /** Fixed seeds make generations reproducible; -1 asks for a random one. @default -1 */
+  seed: { kind: 'generation', schema: param.seed, allowed: '-1 (random) or a non-negative integer, e.g. seed={42}' },
+  /** How many images to generate, 1 to 4 (see `pick`). @default 1 */
+  n: { kind: 'generation', schema: param.n, allowed: 'an integer from 1 to 4, e.g. n={2}', type: typed<1 | 2 | 3 | 4>() },
+  /** Which of the `n` images to show, 0-based. @default 0 */
+  pick: { kind: 'generation', schema: z.number().int().min(0), allowed: 'an integer from 0 to n - 1, e.g. pick={1}' },
+  /** @default "1:1" */
+  aspectRatio: { kind: 'generation', ...oneOf(ASPECT_RATIOS), schema: param.aspectRatio },
+  /** Long edge about 1024, 2048 or 4096 pixels. @default "1K" */
+  imageSize: { kind: 'generation', ...oneOf(IMAGE_SIZES), schema: param.imageSize },
+  /** @default the config's `model`, or "google/gemini-3.1-flash-image-preview" */
+  model: { kind: 'generation', schema: param.model, allowed: `a model id, e.g. model="${DEFAULT_MODEL}"` },
+  /** Reference image(s) to edit: a path relative to this file, a root-relative `/path`, or an https URL. */
+  reference: {
+    kind: 'generation',
+    schema: param.reference,
+    allowed: 'a local path or an https URL, or a list of them, e.g. reference={["./fox.png"]}',
+    type: typed<string | readonly string[]>(),
+  },
+  /** A preset from the genimage config. */
+  preset: { kind: 'generation', schema: z.string().min(1), allowed: 'the name of a preset in the config, e.g. preset="hero"' },
+
+  // Rendering: they only change the markup or the variants, never the original.
+
+  /** Required. Describe the image; `alt=""` marks it decorative. */
+  alt: { kind: 'rendering', required: true, expression: true, schema: z.string(), allowed: 'text: describe the image, or write alt="" for a decorative one', type: typed<string>() },
+  /** On the `<img>`. */
+  class: { kind: 'rendering', expression: true, react: 'className', allowed: 'any text', type: typed<string>() },
+  /** On the `<img>`, over the placeholder's background. */
+  style: { kind: 'rendering', expression: true, allowed: 'CSS text or a style object', type: typed<string | StyleObject>(), reactType: typed<StyleObject>() },
+  /** The `sizes` attribute. @default "(min-width: <largest>px) <largest>px, 100vw" */
+  sizes: { kind: 'rendering', expression: true, allowed: 'any text', type: typed<string>() },
+  /** @default "lazy" */
+  loading: { kind: 'rendering', expression: true, ...oneOf(['lazy', 'eager']) },
+  /** @default "async" */
+  decoding: { kind: 'rendering', expression: true, ...oneOf(['async', 'sync', 'auto']) },
+  /** The browser's priority for the image; `"high"` for the largest image above the fold. */
+  fetchpriority: { kind: 'rendering', expression: true, react: 'fetchPriority', ...oneOf(['high', 'low', 'auto']) },
+  /** Widths of the responsive variants. @default the config's render.widths ([480, 960, 1440]) */
+  widths: {
+    kind: 'rendering',
+    list: true,
+    schema: z.array(positiveInt).min(1),
+    allowed: 'positive integers, e.g. widths={[480, 960]}',
+    type: typed<readonly number[] | string>(),
+  },
+  /** Modern formats offered as `<source>`, best first. @default the config's render.formats (["avif", "webp"]) */
+  formats: { kind: 'rendering', list: true, ...oneOf(RENDER_FORMATS), schema: z.array(z.enum(RENDER_FORMATS)), type: typed<readonly RenderFormat[]>() },
+  /** Encoder quality, 1-100. @default the config's render.quality (70) */
+  quality: { kind: 'rendering', schema: z.number().int().min(1).max(100), allowed: 'an integer from 1 to 100', type: typed<number>() },
+  /** What shows while the image loads. @default "blur" */
+  placeholder: { kind: 'rendering', ...oneOf(PLACEHOLDER_KINDS) },
+} as const satisfies Record<string, AttributeSpec>;
+
+export type AttributeName = keyof typeof ATTRIBUTES;
+type Entry<N extends AttributeName> = (typeof ATTRIBUTES)[N];
+type NamesWhere<Condition> = { [N in AttributeName]: Entry<N> extends Condition ? N : never }[AttributeName];
+
+export type GenerationAttribute = NamesWhere<{ kind: 'generation' }>;
+export type RenderingAttribute = NamesWhere<{ kind: 'rendering' }>;
+
+/** The table, read by name at runtime. */
+const SPECS: Readonly<Record<string, AttributeSpec | undefined>> = ATTRIBUTES;
+
+export function attributeSpec(name: string): AttributeSpec | undefined {
+  return Object.hasOwn(SPECS, name) ? SPECS[name] : undefined;
+}
+
+const NAMES = Object.keys(ATTRIBUTES) as AttributeName[];
+
+/** Attributes that change the pixels (or choose among them); every other attribute is for rendering. */
+export const GENERATION_ATTRIBUTES: readonly GenerationAttribute[] = NAMES.filter((name): name is GenerationAttribute => ATTRIBUTES[name].kind === 'generation');
+
+/** Whether the attribute's value is a number or a list of numbers, which HTML writes as text (`seed="42"`). */
+export function isNumeric(spec: AttributeSpec): boolean {
+  return spec.schema !== undefined && scalarType(spec.schema) === 'number';
+}
+
+/** The type under `.default()`, `.optional()` and `z.array()`. */
+function scalarType(schema: z.core.$ZodType): string {
+  const def = schema._zod.def as { type: string; innerType?: z.core.$ZodType; element?: z.core.$ZodType };
+  const inner = def.innerType ?? def.element;
+  return inner === undefined ? def.type : scalarType(inner);
+}
+
+// --- Spellings ---
+
+export type Framework = 'html' | 'react' | 'vue' | 'svelte';
+
+/** The attribute's name as `framework` writes it: React's own names, the HTML name elsewhere. */
+export function spellingOf(framework: Framework, name: AttributeName): string {
+  return (framework === 'react' && SPECS[name]?.react) || name;
+}
+
+/** The table's name of an attribute written in `framework` (`className` in React is `class`); other names unchanged. */
+export function attributeNameOf(framework: Framework, written: string): string {
+  if (framework !== 'react') return written;
+  return NAMES.find((name) => SPECS[name]?.react === written) ?? written;
+}
+
+/**
+ * The prop that a rendering attribute written as an expression becomes on the rendered `<img>`,
+ * in `framework`'s spelling, or undefined when it may not be an expression (a generation
+ * attribute must be literal, and widths, formats, quality and placeholder are read at build
+ * time). `written` is the name as the component has it: in React either spelling (`className`
+ * or `class`), in Vue with or without its binding (`:class`, `v-bind:class`, `class`).
+ *
+ * @example
+ * expressionProp('react', 'class')  // "className"
+ * expressionProp('vue', ':fetchpriority') // "fetchpriority"
+ * expressionProp('react', 'widths') // undefined
+ */
+export function expressionProp(framework: Exclude<Framework, 'html'>, written: string): string | undefined {
+  const unbound = framework === 'vue' ? written.replace(/^(?::|v-bind:)/, '') : written;
+  const name = attributeNameOf(framework, unbound);
+  const spec = attributeSpec(name);
+  return spec?.expression ? spellingOf(framework, name as AttributeName) : undefined;
+}
+
+/** The props `framework` may give as expressions, in table order: for messages. */
+export function expressionProps(framework: Exclude<Framework, 'html'>): string[] {
+  return NAMES.filter((name) => SPECS[name]?.expression).map((name) => spellingOf(framework, name));
+}
+
+// --- Prop types ---
+
+/** An attribute's value type: its `type`, else one of its choices, else what its schema takes. */
+export type AttributeValue<N extends AttributeName> = Entry<N> extends { type: infer T }
+  ? T
+  : Entry<N> extends { choices: readonly (infer W)[] }
+    ? W
+    : Entry<N> extends { schema: infer S extends z.ZodType }
+      ? Exclude<z.input<S>, undefined>
+      : never;
+type ReactValue<N extends AttributeName> = Entry<N> extends { reactType: infer T } ? T : AttributeValue<N>;
+type ReactName<N extends AttributeName> = Entry<N> extends { react: string } ? Entry<N>['react'] : N;
+
+type RequiredName = NamesWhere<{ required: true }>;
+type Renamed = NamesWhere<{ react: string }>;
+type PropValue<F extends 'html' | 'react', N extends AttributeName> = F extends 'react' ? ReactValue<N> : AttributeValue<N>;
+
+/**
+ * The props named `Names`, required or optional as the table says. Only filtered (`as N extends
+ * ... ? N : never`), never renamed: a mapped type that keeps the keys keeps the table's JSDoc too.
+ */
+type PropsOf<F extends 'html' | 'react', Names extends AttributeName> = {
+  [N in keyof typeof ATTRIBUTES as N extends Names & RequiredName ? N : never]: PropValue<F, N>;
+} & { [N in keyof typeof ATTRIBUTES as N extends Exclude<Names, RequiredName> ? N : never]?: PropValue<F, N> };
+
+/**
+ * Props of `<GenImage>` in HTML's and Astro's spelling. Generation attributes must be literals in
+ * the source: genimage reads them at build time, before any code runs; some rendering attributes
+ * (alt, class, style, sizes, loading, decoding, fetchpriority) may be expressions.
+ */
+export type GenImageProps = PropsOf<'html', AttributeName>;
+
+/**
+ * Props of `<GenImage>` in React's spelling: `className`, `fetchPriority`, `style` as an object.
+ * The renamed ones lose their JSDoc (TypeScript links docs only through kept keys).
+ */
+export type GenImageReactProps = PropsOf<'react', Exclude<AttributeName, Renamed>> & {
+  [N in Renamed as N extends RequiredName ? ReactName<N> : never]: ReactValue<N>;
+} & { [N in Renamed as N extends RequiredName ? never : ReactName<N>]?: ReactValue<N> };
