@@ -5,15 +5,12 @@ import { CacheCorrupt, GenImageError, RemoteAccessDenied, RemoteNoCredentials, R
 import { silentLogger, type Logger } from '../../logger.ts';
 import { escapeControls, formatDuration } from '../../terminal-text.ts';
 import { type CachedEntry, imageMismatch } from '../cache.ts';
-import { parseEntryMeta } from '../fs-store.ts';
-import type { CacheEntryMeta, CachedImageMeta } from '../store.ts';
+import { type CacheEntryMeta, type CachedImageMeta, KEY_PATTERN, META_FILE, parseEntryMeta } from '../store.ts';
 import type { HeldLease, LeaseAttempt, RemoteStore } from './remote.ts';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 
-const META_FILE = 'meta.json';
 const LEASES = '.leases/';
-const KEY_PATTERN = /^[0-9a-f]{64}$/;
 /** The most a meta.json may hold (a real one is about 1 KiB): a larger object is corrupt, never read whole. */
 export const MAX_META_BYTES = 1024 * 1024;
 /** The most a lease object may hold (a real one is about 200 bytes). */
