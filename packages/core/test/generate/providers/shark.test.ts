@@ -5,7 +5,7 @@ import { ApiError, isGenImageError } from '../../../src/errors.ts';
 import { generationParamsSchema } from '../../../src/params.ts';
 import type { ProviderJob } from '../../../src/generate/providers/provider.ts';
 import { redactSecret } from '../../../src/generate/providers/redact.ts';
-import { buildRequestBody, classifyErrorResponse, SharkProvider, type SharkProviderOptions } from '../../../src/generate/providers/shark.ts';
+import { SharkProvider, type SharkProviderOptions } from '../../../src/generate/providers/shark.ts';
 
 let server: TestServer;
 let delays: number[];
@@ -45,25 +45,6 @@ async function failure(promise: Promise<unknown>): Promise<ApiError> {
   expect(error).toBeInstanceOf(ApiError);
   return error as ApiError;
 }
-
-describe('buildRequestBody', () => {
-  it('maps camelCase params to the API snake_case names', () => {
-    const body = buildRequestBody(
-      { params: generationParamsSchema.parse({ prompt: 'p', seed: 7, n: 2, imageSize: '2K', aspectRatio: '3:2' }), references: [{ source: 'a.png', sha256: 'x', apiValue: 'data:image/png;base64,AAAA' }] },
-      'url',
-    );
-    expect(body).toEqual({
-      model: 'google/gemini-3.1-flash-image-preview',
-      prompt: 'p',
-      n: 2,
-      seed: 7,
-      image_size: '2K',
-      aspect_ratio: '3:2',
-      response_format: 'url',
-      image: ['data:image/png;base64,AAAA'],
-    });
-  });
-});
 
 describe('SharkProvider over HTTP', () => {
   it('generates n validated images with usage and credit', async () => {
@@ -376,16 +357,6 @@ describe('redactSecret', () => {
 
   it('leaves text without secrets as it is', () => {
     expect(redactSecret('HTTP 400 invalid_request: prompt is empty', 'sk-123456')).toBe('HTTP 400 invalid_request: prompt is empty');
-  });
-});
-
-describe('classifyErrorResponse', () => {
-  it('prefers error.type over the status', () => {
-    expect(classifyErrorResponse(400, '{"error":{"type":"content_moderation","message":"blocked"}}')).toMatchObject({ retryClass: 'never', apiMessage: 'blocked' });
-  });
-
-  it('treats unknown 5xx answers as possibly billed', () => {
-    expect(classifyErrorResponse(500, '').retryClass).toBe('billed');
   });
 });
 
