@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ERROR_TABLE, startTestServer, type TestServer } from '@genimage/test-server';
 import { ApiError, isGenImageError } from '../../../src/errors.ts';
 import { generationParamsSchema } from '../../../src/params.ts';
@@ -310,7 +310,9 @@ describe('SharkProvider over HTTP', () => {
     server.always({ kind: 'hang' });
     const controller = new AbortController();
     const pending = provider().generate(job(), { signal: controller.signal });
-    setTimeout(() => controller.abort(), 100);
+    // Cancelled once the server has the request, not after a guessed delay.
+    await vi.waitFor(() => expect(server.requests).toHaveLength(1));
+    controller.abort();
     const error = await failure(pending);
     expect(error.code).toBe('Aborted');
     expect(server.requests).toHaveLength(1);
