@@ -229,9 +229,10 @@ describe('frozen: no request, every missing marker listed, exit 1', () => {
     const root = await copyFixture('cli-basic');
     const result = await run(['generate', '--json'], { cwd: root, env: { ...api.env(), CI: 'true' } });
     expect(result.code).toBe(1);
-    const doc = parseJson<{ missing: { origins: unknown[] }[] }>(result.stdout);
+    const doc = parseJson<{ missing: { origins: unknown[]; status: string }[] }>(result.stdout);
     expect(doc).toMatchObject({ command: 'generate', ok: false, frozen: true, error: { code: 'FrozenMissing' } });
     expect(doc.missing.flatMap((item) => item.origins)).toHaveLength(4);
+    expect(doc.missing.map((item) => item.status)).toEqual(['missing', 'missing', 'missing']);
   });
 
   it('with every image cached, a frozen run succeeds', async () => {

@@ -10,10 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type CacheEntryMeta, Engine, FileSystemStore, GenImageError, ImageCache, type RemoteStore, RemoteUnavailable, S3Store, TieredStore, sha256Hex } from '@genimage/core';
 import S3rver from 's3rver';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CREDENTIALS, type S3Server, startS3Server } from './fixtures/remote-s3/s3-server.ts';
 
 let fauxqs: S3Server;
@@ -128,7 +128,11 @@ describe('S3Store', () => {
     expect(held.held).toBe(true);
     const seen = await waiter.tryLease(key);
     if (seen.held) throw new Error('the lease was taken twice');
-    await new Promise((resolve) => setTimeout(resolve, 700)); // past one renewal (every 400 ms)
+    // Once the holder has renewed (every 400 ms): the lease object's version changes.
+    await vi.waitFor(async () => {
+      const head = await fauxqs.client.send(new HeadObjectCommand({ Bucket: 'genimage', Key: `${holder.prefix}.leases/${key}.json` }));
+      expect(head.ETag).not.toBe(seen.version);
+    }, { timeout: 5000, interval: 50 });
     const later = await waiter.tryLease(key, seen.version);
     expect(later.held).toBe(false);
     expect((later as typeof seen).version).not.toBe(seen.version);
@@ -390,10 +394,15 @@ describe('TieredStore', () => {
       expect(tiered.remoteAvailable).toBe(false);
       const leases = await fauxqs.client.send(new ListObjectsV2Command({ Bucket: 'genimage', Prefix: `${s3.prefix}.leases/` }));
       expect(leases.Contents ?? []).toEqual([]);
-      // Nothing renews it behind our back either (a renewal would be every 400 ms).
+      // Nothing renews it behind our back either. A lease claimed after it, with the same leaseMs,
+      // renews first: once that one has (its claim and a renewal), this one would have too.
       fauxqs.requests.length = 0;
-      await new Promise((resolve) => setTimeout(resolve, 600));
-      expect(fauxqs.requests.filter((request) => request.includes('.leases/'))).toEqual([]);
+      const control = 'e'.repeat(64);
+      const held = await s3.tryLease(control);
+      const puts = (of: string) => fauxqs.requests.filter((request) => request.startsWith('PUT ') && request.includes(`.leases/${of}.json`)).length;
+      await vi.waitFor(() => expect(puts(control)).toBeGreaterThanOrEqual(2), { timeout: 5000, interval: 20 });
+      if (held.held) await held.lease.release();
+      expect(fauxqs.requests.filter((request) => request.includes(`.leases/${key}`))).toEqual([]);
       await release();
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { VerifiedIndex } from './cache/verified-index.ts';
 import { type GenImageConfig, type GenImageEnv, mergeConfig, resolveConfig, resolveFrozen, type ResolvedConfig } from './config/config.ts';
 import { resolveCacheDir } from './config/cache-dir.ts';
 import { findConfigFile, loadConfigFile } from './config/config-file.ts';
-import { CacheCorrupt, FrozenMissing, GenImageError, InvalidAttribute, type SourceLocation, formatLocation, isGenImageError } from './errors.ts';
+import { CacheCorrupt, FrozenMissing, GenImageError, type GenImageErrorOptions, InvalidAttribute, type SourceLocation, formatLocation, isGenImageError } from './errors.ts';
 import { FileSystemStore } from './cache/fs-store.ts';
 import { cacheKey } from './cache/key.ts';
 import { type Logger, safeLogger, silentLogger } from './logger.ts';
@@ -50,6 +50,30 @@ export interface ScanResult {
 }
 
 export type CacheStatus = 'cached' | 'missing' | 'corrupt';
+
+/** One image a frozen run lacks, and what the cache holds instead of it. */
+export interface MissingImage {
+  request: PlannedRequest;
+  status: Exclude<CacheStatus, 'cached'>;
+}
+
+/**
+ * FrozenMissing with the images it is about as data, so a caller (the CLI) formats them its own
+ * way; the message lists them too, for callers that only print it.
+ */
+export class FrozenMissingError extends GenImageError {
+  override name = 'FrozenMissingError';
+  /** The message's first line: how many images, where they were looked for, why generation is frozen. */
+  readonly headline: string;
+  readonly missing: readonly MissingImage[];
+
+  constructor(headline: string, missing: readonly MissingImage[], options: GenImageErrorOptions = {}) {
+    const lines = missing.map(({ request, status }) => `  ${request.origins.map(formatLocation).join(', ') || request.key}  ${status}: "${request.job.params.prompt}"`);
+    super(FrozenMissing, [headline, ...lines].join('\n'), options);
+    this.headline = headline;
+    this.missing = missing;
+  }
+}
 
 export interface EngineInit {
   /** The project root; relative paths in options resolve against it. */
@@ -299,20 +323,19 @@ export class Engine {
     return this.#schedulerFor(options).ensure(use.request);
   }
 
-  /** Throws FrozenMissing listing every request whose image is not verified in the cache. */
+  /** Throws a FrozenMissingError listing every request whose image is not verified in the cache. */
   async assertAllCached(requests: readonly PlannedRequest[]): Promise<void> {
     const statuses = await this.statuses(requests);
-    const lines: string[] = [];
+    const missing: MissingImage[] = [];
     for (const request of requests) {
-      const status = statuses.get(request.key);
-      if (status === 'cached') continue;
-      const where = request.origins.map(formatLocation).join(', ') || request.key;
-      lines.push(`  ${where}  ${status}: "${request.job.params.prompt}"`);
+      const status = statuses.get(request.key) ?? 'missing';
+      if (status !== 'cached') missing.push({ request, status });
     }
-    if (lines.length === 0) return;
-    throw new GenImageError(
-      FrozenMissing,
-      `${lines.length} image(s) not in ${this.cacheLocation}/${this.remote ? ` nor in ${this.remote.remote.location}${this.remote.remoteAvailable ? '' : ' (not reachable: see above)'}` : ''} (generation is frozen${this.env.CI ? ' because CI is set' : ''}):\n${lines.join('\n')}`,
+    if (missing.length === 0) return;
+    const remote = this.remote ? ` nor in ${this.remote.remote.location}${this.remote.remoteAvailable ? '' : ' (not reachable: see above)'}` : '';
+    throw new FrozenMissingError(
+      `${missing.length} image(s) not in ${this.cacheLocation}/${remote} (generation is frozen${this.env.CI ? ' because CI is set' : ''}):`,
+      missing,
       { hint: `Run \`genimage generate\` locally and commit ${this.cacheLocation}/, or set GENIMAGE_FROZEN=0 to generate here on purpose.` },
     );
   }

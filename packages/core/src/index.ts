@@ -45,5 +45,6 @@ export * from './render/renderer.ts';
 export * from './render/jsx.ts';
 
 export * from './reports/plan.ts';
+export * from './reports/check.ts';
 export * from './reports/prune.ts';
 export * from './reports/gallery.ts';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '@genimage/test-server';
-import { Engine } from '../src/engine.ts';
+import { Engine, FrozenMissingError } from '../src/engine.ts';
 import { GenImageError } from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
 import { sha256Hex } from '../src/hash.ts';
@@ -138,6 +138,17 @@ describe('Engine', () => {
     expect(message).toContain('src/pages/index.astro:6:1');
     expect(hint).toContain('genimage generate');
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('in frozen mode carries the missing requests as data, in scan order, with their status', async () => {
+    const engine = await Engine.load({ root, env: env({ CI: 'true' }) });
+    const { requests } = await engine.scan();
+    const error = await engine.generate(requests).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(FrozenMissingError);
+    const { headline, missing, message } = error as FrozenMissingError;
+    expect(headline).toBe('3 image(s) not in .genimage/ (generation is frozen because CI is set):');
+    expect(message.split('\n')[0]).toBe(headline);
+    expect(missing.map(({ request, status }) => [request.key, status])).toEqual(requests.map((request) => [request.key, 'missing']));
   });
 
   it('in frozen mode succeeds with zero requests when everything is cached', async () => {

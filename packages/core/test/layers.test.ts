@@ -19,7 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['render', 'reports'],
   ['index'],
 ];
-const VOCABULARY = new Set(['attributes.ts', 'errors.ts', 'diagnostics.ts', 'html.ts', 'secrets.ts', 'logger.ts', 'terminal-text.ts', 'hash.ts', 'params.ts', 'dimensions.ts', 'sharp.ts']);
+const VOCABULARY = new Set(['attributes.ts', 'errors.ts', 'diagnostics.ts', 'html.ts', 'secrets.ts', 'logger.ts', 'terminal-text.ts', 'hash.ts', 'params.ts', 'dimensions.ts', 'sharp.ts', 'capped-body.ts']);
 const FRAMEWORKS = /^(vite|astro|@astrojs\/|react|vue|svelte)(\/|$)/;
 
 function partOf(file: string): string {

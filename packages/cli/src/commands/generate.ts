@@ -1,7 +1,7 @@
 import {
   type GenerationSummary,
   Aborted,
-  FrozenMissing,
+  FrozenMissingError,
   configSchema,
   describeIssues,
   formatError,
@@ -51,11 +51,10 @@ export async function generateCommand(flags: GenerateFlags, out: Output): Promis
       signal: interrupt.signal,
     });
   } catch (error) {
-    if (!isGenImageError(error, FrozenMissing)) throw error;
+    if (!(error instanceof FrozenMissingError)) throw error;
     // Core's message quotes every prompt whole; the same list here, each prompt quoted for a line.
-    out.error(`${error.title}: ${error.message.split('\n')[0]}`);
-    for (const request of plan.toGenerate) {
-      const status = plan.items.find((item) => item.request === request)?.status ?? 'missing';
+    out.error(`${error.title}: ${error.headline}`);
+    for (const { request, status } of error.missing) {
       out.errLine(`  ${request.origins.map((origin) => where(root, origin)).join(', ') || request.key}  ${status}: ${quote(out, request.job.params.prompt)}`);
     }
     if (error.hint) out.errLine(`  hint: ${error.hint}`);
@@ -66,7 +65,7 @@ export async function generateCommand(flags: GenerateFlags, out: Output): Promis
         provider: engine.providerId,
         frozen: true,
         error: jsonError(error),
-        missing: plan.toGenerate.map((request) => jsonRequest(root, request, plan.items.find((item) => item.request === request)?.status)),
+        missing: error.missing.map(({ request, status }) => jsonRequest(root, request, status)),
         diagnostics: jsonDiagnostics(root, scan.diagnostics),
       });
     }

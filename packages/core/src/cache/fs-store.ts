@@ -3,20 +3,13 @@ import { lstat, mkdir, open, readdir, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
-import { z } from 'zod';
 import { writeFileAtomic } from './atomic.ts';
 import { CacheCorrupt, CacheLockTimeout, CacheDirLinked, GenImageError, messageOf } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
-import type { ImageFormat } from '../params.ts';
-import type { CacheEntryMeta, CacheStore, ReleaseLock, StoredEntry } from './store.ts';
+import { type CacheEntryMeta, type CacheStore, type ReleaseLock, type StoredEntry, KEY_PATTERN, META_FILE, PLAIN_NAME, cacheEntryMetaSchema, formatMetaIssues, parseEntryMeta } from './store.ts';
 import { formatDuration } from '../terminal-text.ts';
 
-const META_FILE = 'meta.json';
 const LOCKS_DIR = '.locks';
-const KEY_PATTERN = /^[0-9a-f]{64}$/;
-const SHA256_PATTERN = /^[0-9a-f]{64}$/;
-/** A file name inside an entry: no separators, no NUL, not `.` or `..`. */
-const PLAIN_NAME = /^(?!\.\.?$)[^/\\\0]+$/;
 /** proper-lockfile clamps `stale` to at least this. */
 const MIN_LOCK_STALE_MS = 2000;
 /** What to do about a link or a file where an entry folder belongs: `generate` replaces it, as any corrupt entry. */
@@ -30,58 +23,6 @@ const GITIGNORE = `# Written by genimage: lock files and unfinished writes are n
 ${LOCKS_DIR}/
 *.tmp-*
 `;
-
-const IMAGE_FORMATS = {
-  png: 'png',
-  jpeg: 'jpeg',
-  webp: 'webp',
-  avif: 'avif',
-  gif: 'gif',
-} as const satisfies { [F in ImageFormat]: F };
-
-const sha256Schema = z.string().regex(SHA256_PATTERN, 'must be 64 lowercase hex characters');
-
-/**
- * The shape of `meta.json`. Its key order is the order `meta.json` is written in, whatever order
- * the caller built the object in, so that a rewritten entry produces a clean diff.
- */
-export const cacheEntryMetaSchema = z.object({
-  version: z.literal(1),
-  key: z.string().regex(KEY_PATTERN, 'must be 64 lowercase hex characters'),
-  provider: z.string(),
-  model: z.string(),
-  prompt: z.string(),
-  params: z.object({
-    seed: z.number().int(),
-    n: z.number().int().positive(),
-    imageSize: z.string(),
-    aspectRatio: z.string(),
-    references: z.array(z.object({ source: z.string(), sha256: sha256Schema })),
-  }),
-  created: z.string(),
-  usage: z
-    .object({ inputTokens: z.number(), outputTokens: z.number(), totalTokens: z.number() })
-    .optional(),
-  credit: z.number().optional(),
-  images: z
-    .array(
-      z.object({
-        file: z
-          .string()
-          .regex(PLAIN_NAME, 'must be a plain file name inside the entry')
-          .refine((file) => file !== META_FILE, `must not be ${META_FILE}`),
-        sha256: sha256Schema,
-        bytes: z.number().int().nonnegative(),
-        width: z.number().int().positive(),
-        height: z.number().int().positive(),
-        format: z.enum(IMAGE_FORMATS),
-      }),
-    )
-    .min(1)
-    .refine((images) => new Set(images.map((image) => image.file)).size === images.length, {
-      message: 'file names must be unique',
-    }),
-}) satisfies z.ZodType<CacheEntryMeta>;
 
 export interface FileSystemStoreOptions {
   /**
@@ -197,7 +138,7 @@ export class FileSystemStore implements CacheStore {
     const entry = this.#entryPath(meta.key);
     const result = cacheEntryMetaSchema.safeParse(meta);
     if (!result.success) {
-      throw new TypeError(`Expected valid metadata for cache entry ${entry}:\n${formatIssues(result.error)}`);
+      throw new TypeError(`Expected valid metadata for cache entry ${entry}:\n${formatMetaIssues(result.error)}`);
     }
     const parsed = result.data;
     if (images.length !== parsed.images.length) {
@@ -451,28 +392,10 @@ function onceRelease(release: () => Promise<void>): ReleaseLock {
   };
 }
 
-/** The metadata in `text` for the entry `key`, or what is wrong with it (to follow the file's name). */
-export function parseEntryMeta(text: string, key: string): { meta: CacheEntryMeta } | { problem: string; cause?: unknown } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    return { problem: `is not valid JSON: ${messageOf(error)}`, cause: error };
-  }
-  const result = cacheEntryMetaSchema.safeParse(json);
-  if (!result.success) return { problem: `is not valid cache metadata:\n${formatIssues(result.error)}` };
-  if (result.data.key !== key) return { problem: `belongs to key ${result.data.key}, not to the folder it lies in.` };
-  return { meta: result.data };
-}
-
 function assertFileName(file: string): void {
   if (typeof file !== 'string' || !PLAIN_NAME.test(file)) {
     throw new TypeError(`Expected a plain file name inside a cache entry, got ${JSON.stringify(file)}`);
   }
-}
-
-function formatIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `  ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('\n');
 }
 
 function errorCode(error: unknown): unknown {

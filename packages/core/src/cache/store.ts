@@ -1,4 +1,13 @@
+import { z } from 'zod';
 import type { ImageFormat, Usage } from '../params.ts';
+
+/** The file of an entry holding its metadata; written last, so its presence marks the entry complete. */
+export const META_FILE = 'meta.json';
+/** A cache key, and the name of its entry: a sha256 in lowercase hex. */
+export const KEY_PATTERN = /^[0-9a-f]{64}$/;
+const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+/** A file name inside an entry: no separators, no NUL, not `.` or `..`. */
+export const PLAIN_NAME = /^(?!\.\.?$)[^/\\\0]+$/;
 
 /** One image of a cache entry as recorded in its metadata. */
 export interface CachedImageMeta {
@@ -31,6 +40,78 @@ export interface CacheEntryMeta {
   usage?: Usage;
   credit?: number;
   images: CachedImageMeta[];
+}
+
+const IMAGE_FORMATS = {
+  png: 'png',
+  jpeg: 'jpeg',
+  webp: 'webp',
+  avif: 'avif',
+  gif: 'gif',
+} as const satisfies { [F in ImageFormat]: F };
+
+const sha256Schema = z.string().regex(SHA256_PATTERN, 'must be 64 lowercase hex characters');
+
+/**
+ * The shape of `meta.json`. Its key order is the order `meta.json` is written in, whatever order
+ * the caller built the object in, so that a rewritten entry produces a clean diff.
+ */
+export const cacheEntryMetaSchema = z.object({
+  version: z.literal(1),
+  key: z.string().regex(KEY_PATTERN, 'must be 64 lowercase hex characters'),
+  provider: z.string(),
+  model: z.string(),
+  prompt: z.string(),
+  params: z.object({
+    seed: z.number().int(),
+    n: z.number().int().positive(),
+    imageSize: z.string(),
+    aspectRatio: z.string(),
+    references: z.array(z.object({ source: z.string(), sha256: sha256Schema })),
+  }),
+  created: z.string(),
+  usage: z
+    .object({ inputTokens: z.number(), outputTokens: z.number(), totalTokens: z.number() })
+    .optional(),
+  credit: z.number().optional(),
+  images: z
+    .array(
+      z.object({
+        file: z
+          .string()
+          .regex(PLAIN_NAME, 'must be a plain file name inside the entry')
+          .refine((file) => file !== META_FILE, `must not be ${META_FILE}`),
+        sha256: sha256Schema,
+        bytes: z.number().int().nonnegative(),
+        width: z.number().int().positive(),
+        height: z.number().int().positive(),
+        format: z.enum(IMAGE_FORMATS),
+      }),
+    )
+    .min(1)
+    .refine((images) => new Set(images.map((image) => image.file)).size === images.length, {
+      message: 'file names must be unique',
+    }),
+}) satisfies z.ZodType<CacheEntryMeta>;
+
+/** The metadata in `text` for the entry `key`, or what is wrong with it (to follow the file's name). */
+export function parseEntryMeta(text: string, key: string): { meta: CacheEntryMeta } | { problem: string; cause?: unknown } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    // JSON.parse throws only SyntaxError.
+    return { problem: `is not valid JSON: ${(error as SyntaxError).message}`, cause: error };
+  }
+  const result = cacheEntryMetaSchema.safeParse(json);
+  if (!result.success) return { problem: `is not valid cache metadata:\n${formatMetaIssues(result.error)}` };
+  if (result.data.key !== key) return { problem: `belongs to key ${result.data.key}, not to the folder it lies in.` };
+  return { meta: result.data };
+}
+
+/** Zod issues as `  path: message` lines, for a message about an entry's metadata. */
+export function formatMetaIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `  ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('\n');
 }
 
 /**

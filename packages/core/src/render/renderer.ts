@@ -1,12 +1,15 @@
 import type { PlaceholderKind } from '../attributes.ts';
 import { dimensionsFor } from '../dimensions.ts';
-import { DevFailures, type Pending } from './dev-failures.ts';
+import { BuildPreparation } from './build-preparation.ts';
+import type { Pending } from './dev-failures.ts';
+import { DevPreparation } from './dev-preparation.ts';
 import type { Engine, ImageUse } from '../engine.ts';
-import { ApiError, GenImageError, InvalidAttribute, type SourceLocation, formatError, formatLocation, isGenImageError } from '../errors.ts';
+import { GenImageError, InvalidAttribute, type SourceLocation } from '../errors.ts';
 import { diagnosticToError } from '../diagnostics.ts';
 import { type Optimizer, type Placeholder, type VariantFormat, type VariantOptions, placeholderVariant, planVariants } from './optimize.ts';
 import { type Original, Originals } from './originals.ts';
 import { atMarkers } from './marker-errors.ts';
+import type { Preparation } from './preparation.ts';
 import { renderPending, renderPicture } from './picture.ts';
 import { propsToMarker } from './props.ts';
 import { altText, classAndStyle, imgAttributes, placeholderKind, variantOptions } from './render-attributes.ts';
@@ -70,23 +73,18 @@ export class ImageRenderer {
   readonly #originals: Originals;
   readonly #files: VariantFiles;
   readonly #uses = new Map<string, Promise<ImageUse>>();
-  /** Build: the generation (or cache check) of each key, once. */
-  readonly #ready = new Map<string, Promise<void>>();
   /** Keys whose entry this process has verified or generated. */
   readonly #verified = new Set<string>();
-  /** Dev: the background generations under way, by key. */
-  readonly #generating = new Map<string, Promise<void>>();
-  readonly #failures: DevFailures;
-  /** Build: each rendering's original and placeholder, prepared once (see `#prepare`). */
-  readonly #prepared = new Map<string, Promise<Prepared | Pending>>();
+  /** What differs between a build and a dev server, chosen here once. */
+  readonly #preparation: Preparation;
 
   constructor(options: RendererOptions) {
     this.options = options;
     this.engine = options.engine;
     this.optimizer = options.optimizer;
-    this.#originals = new Originals(options.engine.cache.store, { stable: options.mode === 'build' });
-    this.#files = new VariantFiles(options.optimizer, this.#originals, options.mode === 'build');
-    this.#failures = new DevFailures(options, () => this.engine.provider);
+    this.#preparation = options.mode === 'build' ? new BuildPreparation(options.engine, this.#verified) : new DevPreparation(options.engine, options, this.#verified);
+    this.#originals = new Originals(options.engine.cache.store, { stable: this.#preparation.stable });
+    this.#files = new VariantFiles(options.optimizer, this.#originals, this.#preparation.stable);
   }
 
   /** Originals held in memory now: only those with an encode under way. */
@@ -111,7 +109,7 @@ export class ImageRenderer {
     const alt = altText(use.render, use.origin);
     const options = variantOptions(this.engine.config.render, use.render, use.origin);
     const kind = placeholderKind(use.render, use.origin);
-    if (this.options.mode === 'dev' && request.origin) this.#failures.track(request.origin, use.key);
+    this.#preparation.rendering(use, request.origin);
     const prepared = await this.#prepare(use, options, kind);
     if (!('placeholder' in prepared)) {
       const { width, height } = dimensionsFor(use.params.aspectRatio, use.params.imageSize);
@@ -163,33 +161,26 @@ export class ImageRenderer {
         .then(async (original) => {
           if (!original) return;
           this.#files.register(original, planVariants(original, options), false);
-          if (this.options.mode === 'build') await this.#prepare(use, options, kind);
+          this.#preparation.prepareAhead(...this.#preparing(use, options, kind));
         })
         .catch(() => {});
     }
   }
 
-  /**
-   * The original and placeholder one rendering needs, or in dev why it cannot show yet. In a
-   * build the cache does not change under us: each is prepared once (often by `warm()`, while the
-   * bundler works) and every page showing it takes it from memory.
-   */
+  /** The original and placeholder one rendering needs, or in dev why it cannot show yet (see `Preparation.prepare`). */
   #prepare(use: ImageUse, options: VariantOptions, kind: PlaceholderKind): Promise<Prepared | Pending> {
+    return this.#preparation.prepare(...this.#preparing(use, options, kind));
+  }
+
+  /** What `#prepare` keeps a preparation under, and how to make it. */
+  #preparing(use: ImageUse, options: VariantOptions, kind: PlaceholderKind): [memo: string, work: () => Promise<Prepared | Pending>] {
     const work = async (): Promise<Prepared | Pending> => {
       const original = await this.#original(use, options, kind);
       if (!('source' in original)) return original;
       const placeholder = await this.#originals.lease(original, (source) => this.optimizer.placeholder(source, kind, original));
       return { original, placeholder };
     };
-    if (this.options.mode !== 'build') return work();
-    const memo = `${use.key}:${use.pick}:${kind}:${JSON.stringify(options)}`;
-    const known = this.#prepared.get(memo);
-    if (known) return known;
-    const prepared = work();
-    this.#prepared.set(memo, prepared);
-    // A failure is not kept: the page that asks again gets (and reports) its own.
-    prepared.catch(() => this.#prepared.delete(memo));
-    return prepared;
+    return [`${use.key}:${use.pick}:${kind}:${JSON.stringify(options)}`, work];
   }
 
   /** A file the pages refer to, encoded if need be (the dev server's middleware). */
@@ -217,11 +208,8 @@ export class ImageRenderer {
     const planned = await this.#originals.plan(use);
     // Every file already encoded: the original is neither verified nor read (a warm build).
     if (planned && (this.#verified.has(use.key) || (await this.#encoded(planned, options, placeholder)))) return planned;
-    if (this.options.mode === 'build') await this.#generated(use);
-    else {
-      const pending = await this.#available(use);
-      if (pending) return pending;
-    }
+    const pending = await this.#preparation.available(use);
+    if (pending) return pending;
     // Planned again: a corrupt entry generated again has new metadata.
     this.#originals.forget(use.key);
     const original = await this.#originals.plan(use);
@@ -235,59 +223,5 @@ export class ImageRenderer {
     if (placeholder !== 'none') variants.push(placeholderVariant(original));
     const cached = await Promise.all(variants.map((variant) => this.optimizer.isCached(original.source.sha256, variant)));
     return cached.every(Boolean);
-  }
-
-  /** Build: the image is verified in the cache, or generated, once per key; throws why not. */
-  async #generated(use: ImageUse): Promise<void> {
-    let ready = this.#ready.get(use.key);
-    if (!ready) {
-      ready = this.engine.ensure(use).then((outcome) => {
-        if (outcome.status === 'failed') throw outcome.error;
-        this.#verified.add(use.key);
-      });
-      this.#ready.set(use.key, ready);
-    }
-    await ready;
-  }
-
-  /**
-   * Dev: undefined when the image is cached; otherwise why it is not shown. A missing image is
-   * generated in the background, once; whether a failed one is tried again is `DevFailures`' call.
-   */
-  async #available(use: ImageUse): Promise<Pending | undefined> {
-    if ((await this.engine.cache.status(use.key)) === 'cached') {
-      this.#verified.add(use.key);
-      this.#failures.forget(use.key);
-      return undefined;
-    }
-    if (this.engine.frozen) await this.engine.assertAllCached([use.request]);
-    if (!this.#generating.has(use.key)) {
-      const blocked = this.#failures.blocked(use.key);
-      if (blocked) return blocked;
-      this.#generate(use);
-    }
-    return { message: `Generating "${use.params.prompt}"; reload when it is done.` };
-  }
-
-  #generate(use: ImageUse): void {
-    const where = formatLocation(use.origin);
-    const failed = (error: GenImageError) => {
-      this.#generating.delete(use.key);
-      this.#failures.record(use.key, error);
-      this.engine.logger.error(`${where}: ${formatError(error)}`);
-      if (this.options.onFailed) this.options.onFailed(use, error);
-      else this.options.onReady?.(use);
-    };
-    const started = this.engine.ensure(use).then(
-      (outcome) => {
-        if (outcome.status === 'failed') return failed(outcome.error);
-        this.#generating.delete(use.key);
-        this.#verified.add(use.key);
-        this.engine.logger.info(`${where}: generated "${use.params.prompt}"`);
-        this.options.onReady?.(use);
-      },
-      (error: unknown) => failed(isGenImageError(error) ? error : new ApiError({ code: 'Unexpected', title: 'Generation failed unexpectedly' }, String(error), { cause: error })),
-    );
-    this.#generating.set(use.key, started);
   }
 }

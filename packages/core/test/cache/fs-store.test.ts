@@ -467,7 +467,11 @@ describe('FileSystemStore: locks', () => {
 
   it('does not block other keys', async () => {
     const release = await store.lock(KEY);
-    const other = await new FileSystemStore(dir, { lockWaitMs: 0 }).lock('b'.repeat(64));
+    const impatient = new FileSystemStore(dir, { lockWaitMs: 0 });
+    // Waiting no time at all, a lock on the held key fails; one on another key is taken at once.
+    await expect(impatient.lock(KEY)).rejects.toMatchObject({ code: CacheLockTimeout.code });
+    const other = await impatient.lock('b'.repeat(64));
+    expect(await exists(join(dir, '.locks', `${'b'.repeat(64)}.lock`))).toBe(true);
     await other();
     await release();
   });

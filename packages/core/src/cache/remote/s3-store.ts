@@ -2,19 +2,17 @@ import { redactForeignText } from '../../secrets.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { BodyTooLarge, readCapped } from '../../capped-body.ts';
 import { CacheCorrupt, GenImageError, RemoteAccessDenied, RemoteNoCredentials, RemoteNoETag, RemoteObjectChanged, RemoteSdkMissing, RemoteUnavailable, messageOf } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { escapeControls, formatDuration } from '../../terminal-text.ts';
 import { type CachedEntry, imageMismatch } from '../cache.ts';
-import { parseEntryMeta } from '../fs-store.ts';
-import type { CacheEntryMeta, CachedImageMeta } from '../store.ts';
+import { type CacheEntryMeta, type CachedImageMeta, KEY_PATTERN, META_FILE, parseEntryMeta } from '../store.ts';
 import type { HeldLease, LeaseAttempt, RemoteStore } from './remote.ts';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 
-const META_FILE = 'meta.json';
 const LEASES = '.leases/';
-const KEY_PATTERN = /^[0-9a-f]{64}$/;
 /** The most a meta.json may hold (a real one is about 1 KiB): a larger object is corrupt, never read whole. */
 export const MAX_META_BYTES = 1024 * 1024;
 /** The most a lease object may hold (a real one is about 200 bytes). */
@@ -265,8 +263,15 @@ export class S3Store implements RemoteStore {
     const result = await this.#send(`GET ${objectKey}`, async (sdk, client) => {
       const response = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
       const etag = response.ETag ?? '';
-      const read = await readCapped(response.Body as AsyncIterable<Uint8Array> | undefined, response.ContentLength, maxBytes);
-      return typeof read === 'string' ? { tooLarge: read, etag } : { bytes: read, etag };
+      const declared = response.ContentLength;
+      try {
+        // No more than it declares either: an object longer than its Content-Length is not read whole.
+        const bytes = await readCapped(response.Body as AsyncIterable<Uint8Array> | undefined, Math.min(declared ?? maxBytes, maxBytes), objectKey, declared);
+        return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), etag };
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        return { tooLarge: error.declaredBytes === undefined ? `has more than ${error.maxBytes} bytes (reading stopped there)` : `is ${error.declaredBytes} bytes (its Content-Length)`, etag };
+      }
     });
     return result === CONFLICT ? MISSING : result;
   }
@@ -385,42 +390,6 @@ function describe(error: unknown): { name: string; status: number | undefined; c
     code: typeof record.code === 'string' ? record.code : undefined,
     message: typeof record.message === 'string' && record.message !== '' ? record.message : String(error),
   };
-}
-
-/**
- * The body, or a description of its size when it is larger than `maxBytes` (then the stream is
- * destroyed, so that no more of it is downloaded). A declared length is checked before anything is
- * read, and the bytes are read into one buffer of that length.
- */
-async function readCapped(body: AsyncIterable<Uint8Array> | undefined, declared: number | undefined, maxBytes: number): Promise<Uint8Array | string> {
-  const stop = () => (body as { destroy?: () => void } | undefined)?.destroy?.();
-  if (declared !== undefined && declared > maxBytes) {
-    stop();
-    return `is ${declared} bytes (its Content-Length)`;
-  }
-  if (!body) return new Uint8Array(0);
-  // One buffer of the declared size (an image held once); chunks only when no size was declared.
-  const whole = declared === undefined ? undefined : new Uint8Array(declared);
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  for await (const chunk of body) {
-    if (received + chunk.byteLength > (declared ?? maxBytes)) {
-      stop();
-      return `has more than ${declared ?? maxBytes} bytes (reading stopped there)`;
-    }
-    if (whole) whole.set(chunk, received);
-    else chunks.push(chunk);
-    received += chunk.byteLength;
-  }
-  if (whole) return received === declared ? whole : whole.subarray(0, received);
-  if (chunks.length === 1) return chunks[0]!;
-  const bytes = new Uint8Array(received);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }
 
 function escapeRegExp(text: string): string {

@@ -1,35 +1,29 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { BodyTooLarge, discardBody, forEachChunkCapped, readCapped } from '../../capped-body.ts';
 import { request } from '../http.ts';
-import { z } from 'zod';
-import {
-  Aborted,
-  ApiError,
-  AuthFailed,
-  ContentModeration,
-  type ErrorDefinition,
-  InputTooLarge,
-  InsufficientCredits,
-  InvalidRequest,
-  InvalidResponse,
-  NetworkFailed,
-  ProviderFailed,
-  ProviderTimeout,
-  RateLimited,
-  isGenImageError,
-} from '../../errors.ts';
+import { Aborted, ApiError, type ErrorDefinition, InvalidResponse, NetworkFailed, ProviderTimeout, RateLimited, isGenImageError } from '../../errors.ts';
 import { inspectImage } from '../image.ts';
 import { type Logger, silentLogger } from '../../logger.ts';
 import { backoffDelay, DEFAULT_RETRY_OPTIONS, parseRetryAfter, RetryBudget, type RetryClass, type RetryOptions } from '../retry.ts';
-import type { Usage } from '../../params.ts';
 import type { GeneratedImage, GenerateOptions, GenerationResult, Provider, ProviderJob } from './provider.ts';
 import { type Blob, blobIndex, JsonBlobReader } from './json-blobs.ts';
 import { redactForeignText } from '../../secrets.ts';
+import {
+  DEFAULT_SHARK_BASE_URL,
+  buildRequestBody,
+  classifyErrorResponse,
+  decodeBase64,
+  generationResponseSchema,
+  generationsEndpoint,
+  toUsage,
+} from './shark-contract.ts';
 import { formatDuration } from '../../terminal-text.ts';
 import { isSecureUrl } from '../secure-url.ts';
 import { type Permit, RateLimiter } from '../rate-limiter.ts';
 
-export const DEFAULT_SHARK_BASE_URL = 'https://shark.ai/api/v1';
+// The contract's public part stays importable from here (and so from the package's index).
+export { DEFAULT_SHARK_BASE_URL, buildRequestBody, classifyErrorResponse } from './shark-contract.ts';
 
 export interface SharkProviderOptions {
   /** Sent as a bearer token; never logged, stored or emitted. */
@@ -52,83 +46,6 @@ export interface SharkProviderOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   dispatcher?: Dispatcher;
-}
-
-/** The JSON body the API expects: camelCase params mapped to the contract's snake_case names. */
-export function buildRequestBody(job: ProviderJob, responseFormat: 'b64_json' | 'url'): Record<string, unknown> {
-  const { params } = job;
-  const body: Record<string, unknown> = {
-    model: params.model,
-    prompt: params.prompt,
-    n: params.n,
-    seed: params.seed,
-    image_size: params.imageSize,
-    aspect_ratio: params.aspectRatio,
-    response_format: responseFormat,
-  };
-  if (job.references.length > 0) body.image = job.references.map((reference) => reference.apiValue);
-  return body;
-}
-
-const responseSchema = z.object({
-  created: z.number().optional(),
-  data: z.array(z.object({ b64_json: z.string().optional(), url: z.string().optional() })),
-  usage: z
-    .object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() })
-    .partial()
-    .optional(),
-  credit: z.number().optional(),
-});
-
-const errorBodySchema = z.object({
-  error: z.object({ type: z.string().optional(), message: z.string().optional() }),
-});
-
-const DEFINITION_BY_TYPE: Record<string, ErrorDefinition> = {
-  invalid_request_error: InvalidRequest,
-  content_moderation: ContentModeration,
-  input_too_large: InputTooLarge,
-  auth_error: AuthFailed,
-  insufficient_credits: InsufficientCredits,
-  rate_limit_error: RateLimited,
-  provider_error: ProviderFailed,
-  timeout_error: ProviderTimeout,
-};
-
-function definitionForStatus(status: number): ErrorDefinition {
-  if (status === 401 || status === 403) return AuthFailed;
-  if (status === 402) return InsufficientCredits;
-  if (status === 429) return RateLimited;
-  if (status === 504) return ProviderTimeout;
-  if (status >= 500) return ProviderFailed;
-  return InvalidRequest;
-}
-
-/**
- * Maps an error answer to our catalog. The status decides whether a retry may help (4xx never,
- * 429/502/503 freely, 504 and other 5xx once, as possibly billed); `error.type`, when the body has
- * one, names the error more precisely: a 429 whose type says credits are exhausted is a credits
- * error, and is not retried. 401 and 402 are auth and credits errors whatever their type says.
- */
-export function classifyErrorResponse(
-  status: number,
-  rawBody: string,
-): { definition: ErrorDefinition; retryClass: RetryClass; apiType?: string; apiMessage?: string } {
-  let apiType: string | undefined;
-  let apiMessage: string | undefined;
-  try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(rawBody));
-    if (parsed.success) ({ type: apiType, message: apiMessage } = parsed.data.error);
-  } catch {
-    // Not JSON: the status alone decides.
-  }
-  const byType = apiType !== undefined ? DEFINITION_BY_TYPE[apiType] : undefined;
-  const definition = status === 401 || status === 402 ? definitionForStatus(status) : (byType ?? definitionForStatus(status));
-  let retryClass: RetryClass = 'never';
-  if (definition === AuthFailed || definition === InsufficientCredits) retryClass = 'never';
-  else if (status === 429 || status === 502 || status === 503) retryClass = 'free';
-  else if (status >= 500) retryClass = 'billed';
-  return { definition, retryClass, ...(apiType && { apiType }), ...(apiMessage && { apiMessage }) };
 }
 
 /** Connection failures where the request never reached the server: retrying cannot double-bill. */
@@ -161,64 +78,15 @@ function failure(definition: ErrorDefinition, message: string, retryClass: Retry
   return { error, retryClass, ...(extra.retryAfterMs !== undefined && { retryAfterMs: extra.retryAfterMs }) };
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-function decodeBase64(value: string): Uint8Array | undefined {
-  const compact = value.replace(/\s+/g, '');
-  if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64.test(compact)) return undefined;
-  return new Uint8Array(Buffer.from(compact, 'base64'));
-}
-
 /** A 429 that says to slow down (not one whose type says the credits are gone). */
 function isRateLimit(failure: AttemptFailure): boolean {
   return failure.error.status === 429 && failure.retryClass === 'free';
 }
 
-/** Drops a body we will not read; a late abort of its request must not surface as an unhandled error. */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => {});
-  body.destroy();
-}
-
-/**
- * The whole body, within `maxBytes`. With a declared length (`expectedBytes`, itself within the
- * cap), chunks are copied into one buffer of that size as they arrive: a 4K image is then held
- * once, not as its chunks and their concatenation.
- */
-export async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number, what: string, expectedBytes = 0): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let into = expectedBytes > 0 && expectedBytes <= maxBytes ? Buffer.allocUnsafeSlow(expectedBytes) : undefined;
-  let size = 0;
-  for await (const chunk of body) {
-    const bytes = chunk as Buffer;
-    if (size + bytes.length > maxBytes) {
-      discard(body);
-      throw new Error(`${what} exceeded ${maxBytes} bytes`);
-    }
-    if (into && size + bytes.length <= into.length) bytes.copy(into, size);
-    else {
-      // More than declared: go on in chunks, keeping what was copied so far.
-      if (into) chunks.push(into.subarray(0, size));
-      into = undefined;
-      chunks.push(bytes);
-    }
-    size += bytes.length;
-  }
-  return into ? into.subarray(0, size) : Buffer.concat(chunks);
-}
-
 /** A 200 answer, read within the size cap into a reader that decodes its images as they arrive. */
 async function readDocument(body: Dispatcher.ResponseData['body'], maxBytes: number, declaredBytes: number): Promise<JsonBlobReader> {
   const reader = new JsonBlobReader(Math.min(declaredBytes, maxBytes));
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      discard(body);
-      throw new Error(`The response body exceeded ${maxBytes} bytes`);
-    }
-    reader.write(chunk as Buffer);
-  }
+  await forEachChunkCapped(body, maxBytes, 'The response body', (chunk) => reader.write(chunk as Buffer));
   return reader;
 }
 
@@ -242,7 +110,7 @@ export class SharkProvider implements Provider {
 
   constructor(options: SharkProviderOptions) {
     this.#apiKey = options.apiKey;
-    this.#endpoint = `${(options.baseUrl ?? DEFAULT_SHARK_BASE_URL).replace(/\/+$/, '')}/images/generations`;
+    this.#endpoint = generationsEndpoint(options.baseUrl ?? DEFAULT_SHARK_BASE_URL);
     this.#responseFormat = options.responseFormat ?? 'b64_json';
     this.#timeoutMs = options.timeoutMs ?? 300_000;
     this.#retry = { ...DEFAULT_RETRY_OPTIONS, ...options.retries };
@@ -396,7 +264,7 @@ export class SharkProvider implements Provider {
     } catch (cause) {
       return failure(InvalidResponse, 'The 200 response body is not valid JSON.', 'billed', { status: 200, cause });
     }
-    const parsed = responseSchema.safeParse(json);
+    const parsed = generationResponseSchema.safeParse(json);
     if (!parsed.success) {
       return failure(InvalidResponse, `The 200 response does not match the API contract: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')}`, 'billed', { status: 200 });
     }
@@ -438,12 +306,12 @@ export class SharkProvider implements Provider {
     if (!isSecureUrl(new URL(url))) throw new Error('the API answered a link that is neither https nor to this machine; it was not fetched');
     const response = await request(url, { method: 'GET', signal, ...(this.#dispatcher && { dispatcher: this.#dispatcher }) });
     if (response.statusCode !== 200) {
-      discard(response.body);
+      discardBody(response.body);
       throw new Error(`HTTP ${response.statusCode}`);
     }
     const declared = Number(response.headers['content-length']);
     if (Number.isFinite(declared) && declared > this.#maxDownloadBytes) {
-      discard(response.body);
+      discardBody(response.body);
       throw new Error(`the image is ${declared} bytes, over the ${this.#maxDownloadBytes}-byte cap`);
     }
     const bytes = await readCapped(response.body, this.#maxDownloadBytes, 'The image download', Number.isFinite(declared) ? declared : 0);
@@ -456,7 +324,7 @@ export class SharkProvider implements Provider {
     if (timeout.aborted) {
       return failure(ProviderTimeout, `No complete answer within ${formatDuration(this.#timeoutMs)} (the \`timeout\` option).`, 'billed', { cause });
     }
-    if (cause instanceof Error && /exceeded \d+ bytes/.test(cause.message)) {
+    if (cause instanceof BodyTooLarge) {
       return failure(InvalidResponse, cause.message, 'billed', { cause });
     }
     const codes = errorCodes(cause);
@@ -468,10 +336,4 @@ export class SharkProvider implements Provider {
     const reason = codes[0] ?? (cause instanceof Error ? cause.message : String(cause));
     return failure(NetworkFailed, `The connection failed after the request was sent (${reason}).`, 'billed', { cause });
   }
-}
-
-function toUsage(usage: { input_tokens?: number | undefined; output_tokens?: number | undefined; total_tokens?: number | undefined }): Usage {
-  const inputTokens = usage.input_tokens ?? 0;
-  const outputTokens = usage.output_tokens ?? 0;
-  return { inputTokens, outputTokens, totalTokens: usage.total_tokens ?? inputTokens + outputTokens };
 }

@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ERROR_TABLE, startTestServer, type TestServer } from '@genimage/test-server';
 import { ApiError, isGenImageError } from '../../../src/errors.ts';
 import { generationParamsSchema } from '../../../src/params.ts';
 import type { ProviderJob } from '../../../src/generate/providers/provider.ts';
-import { buildRequestBody, classifyErrorResponse, SharkProvider, type SharkProviderOptions } from '../../../src/generate/providers/shark.ts';
+import { SharkProvider, type SharkProviderOptions } from '../../../src/generate/providers/shark.ts';
 
 let server: TestServer;
 let delays: number[];
@@ -44,25 +44,6 @@ async function failure(promise: Promise<unknown>): Promise<ApiError> {
   expect(error).toBeInstanceOf(ApiError);
   return error as ApiError;
 }
-
-describe('buildRequestBody', () => {
-  it('maps camelCase params to the API snake_case names', () => {
-    const body = buildRequestBody(
-      { params: generationParamsSchema.parse({ prompt: 'p', seed: 7, n: 2, imageSize: '2K', aspectRatio: '3:2' }), references: [{ source: 'a.png', sha256: 'x', apiValue: 'data:image/png;base64,AAAA' }] },
-      'url',
-    );
-    expect(body).toEqual({
-      model: 'google/gemini-3.1-flash-image-preview',
-      prompt: 'p',
-      n: 2,
-      seed: 7,
-      image_size: '2K',
-      aspect_ratio: '3:2',
-      response_format: 'url',
-      image: ['data:image/png;base64,AAAA'],
-    });
-  });
-});
 
 describe('SharkProvider over HTTP', () => {
   it('generates n validated images with usage and credit', async () => {
@@ -328,7 +309,9 @@ describe('SharkProvider over HTTP', () => {
     server.always({ kind: 'hang' });
     const controller = new AbortController();
     const pending = provider().generate(job(), { signal: controller.signal });
-    setTimeout(() => controller.abort(), 100);
+    // Cancelled once the server has the request, not after a guessed delay.
+    await vi.waitFor(() => expect(server.requests).toHaveLength(1));
+    controller.abort();
     const error = await failure(pending);
     expect(error.code).toBe('Aborted');
     expect(server.requests).toHaveLength(1);
@@ -356,16 +339,6 @@ describe('SharkProvider over HTTP', () => {
     server.enqueue({ kind: 'error', status: 400, message: `bad key ${key} / ${encodeURIComponent(key)}` });
     const error = await failure(provider().generate(job()));
     expect(error.message).not.toContain(key);
-  });
-});
-
-describe('classifyErrorResponse', () => {
-  it('prefers error.type over the status', () => {
-    expect(classifyErrorResponse(400, '{"error":{"type":"content_moderation","message":"blocked"}}')).toMatchObject({ retryClass: 'never', apiMessage: 'blocked' });
-  });
-
-  it('treats unknown 5xx answers as possibly billed', () => {
-    expect(classifyErrorResponse(500, '').retryClass).toBe('billed');
   });
 });
 
