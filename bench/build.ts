@@ -106,7 +106,8 @@ export async function distFigures(dist: string): Promise<DistFigures> {
     const content = await readFile(file);
     hash.update(path.relative(dist, file)).update('\0').update(content);
     const extension = path.extname(file).slice(1).toLowerCase() || '(none)';
-    const entry = (byExtension[extension] ??= { files: 0, bytes: 0 });
+    byExtension[extension] ??= { files: 0, bytes: 0 };
+    const entry = byExtension[extension];
     entry.files++;
     entry.bytes += content.length;
     bytes += content.length;

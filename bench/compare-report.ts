@@ -108,7 +108,6 @@ export function compareSection(figures: CompareFigures): string {
   const g = need(cold, 'genimage');
   const a = need(cold, 'astro');
   const eq = sideOf(cold, 'astro-equal');
-  const { options } = figures;
   const warmRows = summary.warmRatios.map(({ pages, ratio }) => {
     const size = figures.sizesMeasured.find((s) => s.pages === pages)!;
     return [

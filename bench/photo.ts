@@ -49,7 +49,7 @@ function fractalNoise(width: number, height: number, largest: number, smallest: 
 }
 
 const mix = (a: number, b: number, t: number) => a + (b - a) * t;
-const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
+const clamp = (v: number) => Math.min(Math.max(v, 0), 255);
 
 /** Grass blades, longer and thicker towards the viewer, and a few shaded rocks: hard, fine edges. */
 function meadow(width: number, height: number, horizon: (x: number) => number, next: () => number): string {

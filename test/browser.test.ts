@@ -153,7 +153,7 @@ describe('the demo site in Chromium', () => {
 
   test('a screenshot of the home page has the viewport width and shows the images', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    await page.goto(origin + '/', { waitUntil: 'load' });
+    await page.goto(`${origin}/`, { waitUntil: 'load' });
     await page.evaluate(COLLECT_IMAGES);
     const box = (await page.evaluate(FIRST_PICTURE_BOX)) as Box;
     const png = await page.screenshot({ fullPage: true });
@@ -165,7 +165,7 @@ describe('the demo site in Chromium', () => {
 
     // Decoded in the browser (served by the test server, so the canvas may be read).
     await writeFile(path.join(outDir, 'screenshot.png'), png);
-    await page.goto(origin + '/screenshot.png');
+    await page.goto(`${origin}/screenshot.png`);
     const stats = (await page.evaluate(PIXEL_STATS(box))) as { page: Colours; image: Colours };
     // A blank page is one colour; text on a plain background is a few dozen.
     expect(stats.page.commonest).toBeLessThan(0.95);

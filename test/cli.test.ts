@@ -269,7 +269,7 @@ describe('genimage scan', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(5);
-    MARKERS.forEach((marker, index) => expect(lines[index]).toMatch(new RegExp(`^${marker}  [0-9a-f]{12}  missing  "`)));
+    for (const [index, marker] of MARKERS.entries()) expect(lines[index]).toMatch(new RegExp(`^${marker}  [0-9a-f]{12}  missing  "`));
     // The two identical foxes share a key; the code span in about.md is not a marker.
     const key = (line: string | undefined) => line?.split('  ')[1];
     expect(key(lines[0])).toBe(key(lines[2]));

@@ -148,7 +148,10 @@ async function hostileS3(answer: (objectKey: string, response: ServerResponse) =
   let sent = 0;
   const server = createServer((request, response) => {
     const write = response.write.bind(response) as (chunk: Uint8Array) => boolean;
-    response.write = ((chunk: Uint8Array) => ((sent += chunk.byteLength), write(chunk))) as typeof response.write;
+    response.write = ((chunk: Uint8Array) => {
+      sent += chunk.byteLength;
+      return write(chunk);
+    }) as typeof response.write;
     const objectKey = decodeURIComponent((request.url ?? '').split('?')[0]!.replace(/^\/genimage\//, ''));
     if (request.method !== 'GET') return void response.writeHead(404).end();
     void answer(objectKey, response);
@@ -167,7 +170,10 @@ async function stream(response: ServerResponse, total: number): Promise<void> {
   for (let written = 0; written < total && !response.destroyed; written += chunk.byteLength) {
     if (response.write(chunk)) continue;
     await new Promise<void>((resolve) => {
-      const done = () => (response.off('drain', done).off('close', done), resolve());
+      const done = () => {
+        response.off('drain', done).off('close', done);
+        resolve();
+      };
       response.on('drain', done).on('close', done);
     });
   }

@@ -4,11 +4,11 @@
  * `escape-html` (the escaper Express uses): `&`, `<`, `>`, `"` and `'` become references, which
  * is safe in element content and in any quoted attribute value alike.
  */
-import escape from 'escape-html';
+import escapeHtmlText from 'escape-html';
 
 /** `text` fit for HTML element content or a quoted attribute value. */
 export function escapeHtml(text: string): string {
-  return escape(text);
+  return escapeHtmlText(text);
 }
 
 /** Characters XML 1.0 forbids: an SVG holding one does not parse at all. */

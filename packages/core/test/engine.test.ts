@@ -253,7 +253,7 @@ describe('Engine', () => {
     const { uses } = await engine.scan();
     expect(uses.map((use) => use.params.model)).toEqual(Array(4).fill('test/other-model'));
     await engine.generate([uses[0]!.request]);
-    expect((server.requests[0]?.body as { model: string }).model).toBe('test/other-model');
+    expect((server.requests[0]!.body as { model: string }).model).toBe('test/other-model');
   });
 
   it('applies inline options over the config file', async () => {

@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, readlink, rm } from 'node:fs/promises';
+import { type FileHandle, lstat, mkdir, open, readdir, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
@@ -423,7 +423,7 @@ async function readOwnFile(path: string): Promise<Buffer> {
   const info = await lstat(path);
   if (info.isSymbolicLink()) throw new GenImageError(CacheCorrupt, `${path} is a symbolic link (to ${await linkTarget(path)}); genimage never follows links in its cache`);
   if (!info.isFile()) throw new GenImageError(CacheCorrupt, `${path} is not a file`);
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | NO_FOLLOW);
   } catch (error) {

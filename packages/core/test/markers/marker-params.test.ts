@@ -233,7 +233,7 @@ describe('marker-params: problems', () => {
   it('rejects an empty prompt, even with a preset suffix', () => {
     const { diagnostic } = only('<GenImage prompt="  " preset="hero" />', { presets });
     expect(diagnostic).toMatchObject({ code: 'InvalidAttribute', attribute: 'prompt' });
-    expect(diagnostic.message).toMatch(/^prompt="  " is invalid \(must be a non-empty string\)/);
+    expect(diagnostic.message).toMatch(/^prompt=" {2}" is invalid \(must be a non-empty string\)/);
   });
 
   it('rejects a prompt that is not a string', () => {

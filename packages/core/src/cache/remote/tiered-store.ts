@@ -98,7 +98,7 @@ export class TieredStore implements CacheStore {
   async repair(key: string, problem: Error): Promise<boolean> {
     // Already found corrupt in the remote by this process: asking again would only download it again.
     if (this.#corrupt.has(key)) return false;
-    let entry;
+    let entry: CachedEntry | undefined;
     try {
       entry = await this.#remoteEntry(key);
     } catch (error) {

@@ -31,7 +31,7 @@ const BACKSLASH = 0x5c;
 
 /** Each base64 character's 6-bit value; -1 for any other byte. */
 const SEXTET = new Int8Array(256).fill(-1);
-[...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].forEach((c, value) => (SEXTET[c.charCodeAt(0)] = value));
+for (const [value, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) SEXTET[c.charCodeAt(0)] = value;
 const EQUALS = 0x3d;
 const SLASH = 0x2f;
 const LETTER_N = 0x6e;
