@@ -28,12 +28,22 @@ export interface DynamicValue {
   expression: string;
 }
 
+/** Offsets into the parsed text: `text.slice(start, end)` is what was written. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
 export interface MarkerAttribute {
   /** As written; a spread (`{...props}`, Vue `v-bind="obj"`) is named `...`. */
   name: string;
   value: LiteralValue | DynamicValue;
   /** Where the attribute's name starts. */
   location: SourceLocation;
+  /** The whole attribute as written, e.g. `seed={42}` or `{...props}`. */
+  span: Span;
+  /** Its value as written, quotes or braces included (`{42}`, `"a fox"`); absent without one (`eager`, `{...props}`). */
+  valueSpan?: Span;
 }
 
 /** One `<GenImage>` in a source file. */
@@ -42,6 +52,11 @@ export interface Marker {
   /** Where its `<` is. */
   location: SourceLocation;
   attributes: MarkerAttribute[];
+  /**
+   * The tag as written: from its `<` to just past `/>`, or past `</GenImage>` when written open.
+   * Empty for a marker made from a component's props (`propsToMarker`), which has no text.
+   */
+  span: Span;
 }
 
 export interface MarkerParseResult {
@@ -259,7 +274,7 @@ function finishMarker(ctx: Ctx, start: number, attributes: MarkerAttribute[], en
       end = close.index + close[0].length;
     }
   }
-  ctx.markers.push({ file: ctx.file, location: locate(ctx, start), attributes });
+  ctx.markers.push({ file: ctx.file, location: locate(ctx, start), attributes, span: { start, end } });
   return end;
 }
 
@@ -275,11 +290,12 @@ function parseBraceAttribute(ctx: Ctx, i: number): AttributeResult {
   }
   const expression = src.slice(i + 1, close).trim();
   const location = locate(ctx, i);
+  const span = { start: i, end: close + 1 };
   if (expression.startsWith('...')) {
-    return { attribute: { name: '...', value: { kind: 'dynamic', expression }, location }, end: close + 1 };
+    return { attribute: { name: '...', value: { kind: 'dynamic', expression }, location, span }, end: close + 1 };
   }
   if (/^[A-Za-z_$][\w$]*$/.test(expression)) {
-    return { attribute: { name: expression, value: { kind: 'dynamic', expression }, location }, end: close + 1 };
+    return { attribute: { name: expression, value: { kind: 'dynamic', expression }, location, span }, end: close + 1 };
   }
   syntaxError(ctx, i, `Unexpected {${expression}} inside <GenImage>: in attribute position only a spread {...props} is allowed.`);
   return close + 1;
@@ -292,7 +308,7 @@ function parseNamedAttribute(ctx: Ctx, i: number): AttributeResult {
   let name = src.slice(nameStart, i);
   const location = locate(ctx, nameStart);
   const afterName = skipTagTrivia(src, i);
-  if (src.charCodeAt(afterName) !== EQ) return { attribute: { name, value: true, location }, end: i };
+  if (src.charCodeAt(afterName) !== EQ) return { attribute: { name, value: true, location, span: { start: nameStart, end: i } }, end: i };
   const at = skipTagTrivia(src, afterName + 1);
   const c = src.charCodeAt(at);
   let value: LiteralValue | DynamicValue;
@@ -336,7 +352,7 @@ function parseNamedAttribute(ctx: Ctx, i: number): AttributeResult {
     while (end < src.length && isUnquotedValueChar(src, end)) end++;
     value = ctx.readText(src.slice(at, end));
   }
-  return { attribute: { name, value, location }, end };
+  return { attribute: { name, value, location, span: { start: nameStart, end }, valueSpan: { start: at, end } }, end };
 }
 
 function isUnquotedValueChar(src: string, i: number): boolean {

@@ -15,6 +15,9 @@ export function parseOrigin(value: unknown): SourceLocation | undefined {
   return { file: match[1]!, line: Number(match[2]), column: Number(match[3]) };
 }
 
+/** Props were never text: their marker and attributes have empty spans. */
+const NO_TEXT = { start: 0, end: 0 } as const;
+
 /**
  * A component's props as the marker a scan would have read at `origin`, so both go through the
  * same interpretation. Unset props and the hidden origin prop are left out.
@@ -22,8 +25,8 @@ export function parseOrigin(value: unknown): SourceLocation | undefined {
 export function propsToMarker(props: Record<string, unknown>, origin: SourceLocation = { file: '(unknown file)', line: 0, column: 0 }): Marker {
   const attributes = Object.entries(props)
     .filter(([name, value]) => value !== undefined && value !== null && name !== ORIGIN_ATTRIBUTE)
-    .map(([name, value]) => ({ name, value: literal(name, value, origin), location: origin }));
-  return { file: origin.file, location: origin, attributes };
+    .map(([name, value]) => ({ name, value: literal(name, value, origin), location: origin, span: NO_TEXT }));
+  return { file: origin.file, location: origin, attributes, span: NO_TEXT };
 }
 
 /** A prop as a marker attribute value: scalars and lists stay; a style object becomes CSS. */

@@ -29,7 +29,8 @@ describe('markers', () => {
       {
         file: FILE,
         location: { file: FILE, line: 2, column: 3 },
-        attributes: [{ name: 'prompt', value: 'a fox', location: { file: FILE, line: 2, column: 13 } }],
+        attributes: [{ name: 'prompt', value: 'a fox', location: { file: FILE, line: 2, column: 13 }, span: { start: 24, end: 38 }, valueSpan: { start: 31, end: 38 } }],
+        span: { start: 14, end: 41 },
       },
     ]);
   });
@@ -183,6 +184,43 @@ b" alt='\s \$ \8 \00 \x4 \u12 \u{110000} \{' seed=c\nd />`;
     expect(isDynamic({ kind: 'dynamic', expression: 'x' })).toBe(true);
     expect(isDynamic(['a'])).toBe(false);
     expect(isDynamic('a')).toBe(false);
+  });
+});
+
+describe('markers: spans', () => {
+  /** What each span of the markers in `source` covers. */
+  function written(source: string, file = FILE) {
+    const { markers, diagnostics } = parse(source, file);
+    expect(diagnostics).toEqual([]);
+    const text = ({ start, end }: { start: number; end: number }) => source.slice(start, end);
+    return markers.map((marker) => ({
+      tag: text(marker.span),
+      attributes: marker.attributes.map((attribute) => [text(attribute.span), attribute.valueSpan && text(attribute.valueSpan)]),
+    }));
+  }
+
+  it('covers a tag over several lines, a value holding ">" or quotes, and each attribute as written', () => {
+    const source = '<p>\n<GenImage\n  prompt="fish > chips"\n  alt=\'say "hi"\'\n  seed={42}\n  eager\n  {...rest}\n/>\n</p>';
+    expect(written(source)).toEqual([
+      {
+        tag: source.slice(4, -5),
+        attributes: [
+          ['prompt="fish > chips"', '"fish > chips"'],
+          ['alt=\'say "hi"\'', '\'say "hi"\''],
+          ['seed={42}', '{42}'],
+          ['eager', undefined],
+          ['{...rest}', undefined],
+        ],
+      },
+    ]);
+  });
+
+  it('takes the closing tag of an open marker along, and tells several markers apart', () => {
+    const source = '<GenImage prompt="a" seed=7></GenImage>\ntext <GenImage prompt="b" :seed="3" />';
+    expect(written(source, 'src/A.vue')).toEqual([
+      { tag: '<GenImage prompt="a" seed=7></GenImage>', attributes: [['prompt="a"', '"a"'], ['seed=7', '7']] },
+      { tag: '<GenImage prompt="b" :seed="3" />', attributes: [['prompt="b"', '"b"'], [':seed="3"', '"3"']] },
+    ]);
   });
 });
 
