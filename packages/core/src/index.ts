@@ -44,6 +44,13 @@ export * from './render/picture.ts';
 export * from './render/renderer.ts';
 export * from './render/jsx.ts';
 
+export * from './rewrite/tags.ts';
+export * from './rewrite/match.ts';
+export * from './rewrite/html.ts';
+export * from './rewrite/jsx-markers.ts';
+export * from './rewrite/origins.ts';
+export * from './rewrite/edit-attribute.ts';
+
 export * from './reports/plan.ts';
 export * from './reports/check.ts';
 export * from './reports/prune.ts';

@@ -16,7 +16,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['markers', 'config', 'cache'],
   ['generate'],
   ['engine'],
-  ['render', 'reports'],
+  ['render'],
+  ['rewrite', 'reports'],
   ['index'],
 ];
 const VOCABULARY = new Set(['attributes.ts', 'errors.ts', 'diagnostics.ts', 'html.ts', 'secrets.ts', 'logger.ts', 'terminal-text.ts', 'hash.ts', 'params.ts', 'dimensions.ts', 'sharp.ts', 'capped-body.ts']);
@@ -84,12 +85,12 @@ describe('core layers', () => {
   it('flags an import into a part beside it, and one of the reports from below index.ts', () => {
     const tree = new Map([
       ['markers/scan.ts', "import { isCI } from '../config/config.ts';"],
-      ['render/renderer.ts', "export { prune } from '../reports/prune.ts';"],
+      ['rewrite/html.ts', "export { prune } from '../reports/prune.ts';"],
       ['engine.ts', "const gallery = await import('./reports/gallery.ts');"],
     ]);
     expect(violations(tree)).toEqual([
       'markers/scan.ts (markers) imports config/config.ts (config), which is beside it',
-      'render/renderer.ts (render) imports reports/prune.ts (reports), which is beside it',
+      'rewrite/html.ts (rewrite) imports reports/prune.ts (reports), which is beside it',
       'engine.ts (engine) imports reports/gallery.ts (reports), which is above it',
     ]);
   });
