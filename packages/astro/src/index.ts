@@ -3,6 +3,8 @@ import { type Logger, recordAdapterOptions } from '@genimage/core';
 import genimagePlugin, { reportable } from '@genimage/vite';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { type GenImageIntegrationOptions, assetsPrefixFor, validateOptions } from './options.ts';
+import { renderBuiltPages } from './pages.ts';
+import { astroSources } from './sources.ts';
 
 export type { GenImageIntegrationOptions } from './options.ts';
 export type { GenImageConfig } from '@genimage/core';
@@ -19,8 +21,9 @@ function coreLogger(logger: AstroIntegrationLogger): Logger {
 /**
  * The genimage Astro integration: generates the images `<GenImage>` markers ask for at build
  * time and emits them optimized. The work is the `@genimage/vite` plugin's, registered here the
- * way `@astrojs/mdx` registers its own; this adapter passes Astro's paths and logger and, once
- * Astro has rendered the pages, renders the raw tags left in them and writes the files.
+ * way `@astrojs/mdx` registers its own, with a small plugin of this adapter's for Astro's files
+ * (`sources.ts`); this adapter passes Astro's paths and logger and, once Astro has rendered the
+ * pages, renders the raw tags left in them (`pages.ts`) and writes the files.
  *
  * @example
  * // astro.config.mjs
@@ -47,8 +50,9 @@ export default function genimage(options?: GenImageIntegrationOptions): AstroInt
         } catch (error) {
           return report(logger, error);
         }
+        const root = fileURLToPath(config.root);
         plugin = genimagePlugin({
-          root: fileURLToPath(config.root),
+          root,
           config: validated.config,
           ...(validated.configFile !== undefined && { configFile: validated.configFile }),
           base: config.base,
@@ -58,15 +62,16 @@ export default function genimage(options?: GenImageIntegrationOptions): AstroInt
           // Astro renders the pages after the Vite build: the files are written in astro:build:generated.
           emit: 'manual',
         });
-        updateConfig({ vite: { plugins: [plugin] } });
+        updateConfig({ vite: { plugins: [plugin, astroSources(root, plugin.api)] } });
       },
       // Once the pages are rendered, where Astro writes its own images: integrations listed after
       // this one, and every astro:build:done (where adapters move the output), see the files.
       // (Astro runs the adapter's hooks first, so an adapter's own astro:build:generated does not.)
       'astro:build:generated': async ({ dir, logger }) => {
         try {
-          await plugin?.api.renderRawTags(fileURLToPath(dir));
-          await plugin?.api.writeAssets(fileURLToPath(dir));
+          if (!plugin) return;
+          await renderBuiltPages(fileURLToPath(dir), await plugin.api.renderer());
+          await plugin.api.writeAssets(fileURLToPath(dir));
         } catch (error) {
           report(logger, error);
         }

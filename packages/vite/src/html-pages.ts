@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Marker } from '@genimage/core';
-import { replaceTagsOfSource } from './transforms.ts';
+import { type Marker, replaceTagsOfSource } from '@genimage/core';
 
 export interface HtmlPageContext {
   root: string;

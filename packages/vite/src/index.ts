@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   Engine,
@@ -9,17 +8,16 @@ import {
   formatFailures,
   formatLocation,
   formatSummary,
+  type Marker,
   parseOrigin,
   quoteText,
   recordAdapterOptions,
-  type SourceLocation,
+  replaceJsxMarkers,
 } from '@genimage/core';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
-import { renderRawTags } from './pages.ts';
 import { reportable, viteLogger } from './report.ts';
 import { serveVariants } from './serve.ts';
 import { renderHtmlPage } from './html-pages.ts';
-import { injectOrigins, replaceJsxMarkers, replaceMarkdownTags } from './transforms.ts';
 import { unrenderedMarkers } from './unrendered.ts';
 import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
 
@@ -91,10 +89,10 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
   const api: GenImagePluginApi = {
     prepare: () => (prepared ??= prepare().catch((error: unknown) => Promise.reject(reportable(error)))),
     renderer,
-    async renderRawTags(outDir) {
-      const images = await renderer();
-      const done = await renderRawTags(outDir, images.engine, (attributes, origin) => images.render({ attributes, origin }));
-      if (done.tags > 0) images.engine.logger.info(`${done.tags} raw <GenImage> tag(s) rendered in ${done.pages} built page(s)`);
+    async renderMarker(attributes, marker, moduleId) {
+      const html = await (await renderer()).render({ attributes, origin: marker.location });
+      if (moduleId !== undefined && html.includes('data-genimage-pending')) pendingModules.add(moduleId);
+      return html;
     },
     async writeAssets(outDir, writeOptions = {}) {
       const images = await renderer();
@@ -103,15 +101,6 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       images.engine.logger.info(`${result.files} file(s) written to ${assetsDir()}/${share} · ${images.optimizer.summary()}`);
     },
   };
-
-  /** Renders a marker's attributes; a pending image makes `id` (a module) recompile once it exists. */
-  const renderFor =
-    (id: string | undefined) =>
-    async (attributes: Record<string, unknown>, marker: { location: SourceLocation }): Promise<string> => {
-      const html = await (await renderer()).render({ attributes, origin: marker.location });
-      if (id !== undefined && html.includes('data-genimage-pending')) pendingModules.add(id);
-      return html;
-    };
 
   const runtime: GenImageRuntime = {
     render: async (props) => {
@@ -136,19 +125,12 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       if ((this.environment?.config.command ?? vite?.command) === 'build') await api.prepare();
     },
     transform: {
-      // Before Astro, MDX and the JSX compiler see the file; a `.md` file arrives already compiled by Astro's `load`.
+      // Before the JSX compiler sees the component. (Astro's files are @genimage/astro's.)
       order: 'pre',
-      filter: { id: /\.(astro|mdx|md|markdown|jsx|tsx)$/, code: '<GenImage' },
+      filter: { id: /\.(jsx|tsx)$/, code: '<GenImage' },
       async handler(code, id) {
-        const file = path.relative(root(), id).split(path.sep).join('/');
-        if (/\.(astro|mdx)$/.test(id)) {
-          const result = injectOrigins(code, file);
-          return result === undefined ? undefined : { code: result, map: null };
-        }
-        const render = renderFor(id);
-        const result = await (/\.(jsx|tsx)$/.test(id) ? replaceJsxMarkers(code, file, render, publicPath()) : replaceMarkdownTags(code, await readFile(id, 'utf8'), file, render)).catch(
-          (error: unknown) => Promise.reject(reportable(error)),
-        );
+        const render = (attributes: Record<string, unknown>, marker: Marker) => api.renderMarker(attributes, marker, id);
+        const result = await replaceJsxMarkers(code, relativePath(root(), id), render, publicPath()).catch((error: unknown) => Promise.reject(reportable(error)));
         return result === undefined ? undefined : { code: result, map: null };
       },
     },
@@ -156,11 +138,11 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       // After Vite has processed the page, so that it leaves the image URLs alone (they are ours).
       order: 'post',
       handler: (html, context) =>
-        renderHtmlPage(html, context.filename, { root: root(), publicPath: publicPath(), render: renderFor(undefined) }).catch((error: unknown) => Promise.reject(reportable(error))),
+        renderHtmlPage(html, context.filename, { root: root(), publicPath: publicPath(), render: api.renderMarker }).catch((error: unknown) => Promise.reject(reportable(error))),
     },
     writeBundle(_output, bundle) {
       // Scanned means rendered, or refused: nothing may ship a raw <GenImage>. (Astro renders its
-      // pages after Vite, and checks the pages themselves in renderRawTags; its chunks keep
+      // pages after Vite, and @genimage/astro renders the raw tags left in them; its chunks keep
       // Markdown's raw source for rawContent().)
       if (options.emit === 'manual') return;
       const found = unrenderedMarkers(bundle, root());
@@ -195,6 +177,11 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     ...(options.configFile !== undefined && { configFile: options.configFile }),
     ...(options.root !== undefined && { root: options.root }),
   });
+}
+
+/** `id` relative to `root`, with `/`: how locations name a file. */
+function relativePath(root: string, id: string): string {
+  return path.relative(root, id).split(path.sep).join('/');
 }
 
 function withOrigin(value: unknown): { origin?: ReturnType<typeof parseOrigin> & object } {

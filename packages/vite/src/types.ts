@@ -1,4 +1,4 @@
-import type { GenImageConfig, GenImageEnv, ImageRenderer, Logger } from '@genimage/core';
+import type { GenImageConfig, GenImageEnv, ImageRenderer, Logger, Marker } from '@genimage/core';
 
 export interface GenImagePluginOptions {
   /** Project root. @default Vite's `root` */
@@ -40,11 +40,10 @@ export interface GenImagePluginApi {
   prepare(): Promise<void>;
   renderer(): Promise<ImageRenderer>;
   /**
-   * Replaces the raw `<GenImage>` tags left in the built HTML pages under `outDir` (Markdown that
-   * no transform saw, e.g. Astro content collections) with their `<picture>`; rejects, located,
-   * when one cannot be rendered. Call it before `writeAssets()`.
+   * The `<picture>` HTML for a marker's attributes, located at `marker`. When the image is still
+   * pending (the dev server generates it), module `moduleId` is recompiled once it exists.
    */
-  renderRawTags(outDir: string): Promise<void>;
+  renderMarker(attributes: Record<string, unknown>, marker: Marker, moduleId?: string): Promise<string>;
   /**
    * Writes the files the rendered pages refer to into `<outDir>/<assetsDir>/`; with `all`, every
    * variant of every scanned marker too (a plain Vite build, where no component renders).

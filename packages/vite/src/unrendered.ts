@@ -1,8 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatError, formatLocation } from '@genimage/core';
+import { findTags, formatError, formatLocation } from '@genimage/core';
 import type { Rollup } from 'vite';
-import { findRawTags } from './raw-tags.ts';
 
 /** The module behind `@genimage/vite/react`: in a bundle, it means a `<GenImage>` nothing replaced. */
 const REACT_STUB = (() => {
@@ -26,7 +25,7 @@ export function unrenderedMarkers(bundle: Rollup.OutputBundle, root: string): st
     if (output.type === 'asset') {
       if (!output.fileName.endsWith('.html') || typeof output.source !== 'string' || !output.source.includes('<GenImage')) continue;
       try {
-        for (const { tag } of findRawTags(output.source, output.fileName)) found.push(`${formatLocation(tag.location)}: a raw <GenImage> tag in the built page`);
+        for (const tag of findTags(output.source, output.fileName)) found.push(`${formatLocation(tag.location)}: a raw <GenImage> tag in the built page`);
       } catch (error) {
         // A tag the parser rejects is raw too; its located message says why.
         found.push(formatError(error));
