@@ -2,8 +2,8 @@ import { GenImageError, InvalidAttribute, type SourceLocation } from '../errors.
 import type { LiteralScalar, LiteralValue, Marker } from '../markers/markers.ts';
 
 /**
- * The hidden prop the Vite plugin adds to each `<GenImage` tag of a source file before it is
- * compiled, so a component instance knows the marker it came from: `"src/pages/x.astro:12:3"`.
+ * The hidden prop added to each `<GenImage` tag of an Astro or MDX file before it is compiled
+ * (`rewrite/origins.ts`), so a component instance knows the marker it came from: `"src/pages/x.astro:12:3"`.
  */
 export const ORIGIN_ATTRIBUTE = '__genimageOrigin';
 
