@@ -4,6 +4,7 @@
  * comments, the other markers) stays byte for byte. For tools that write a decision back into the
  * source, e.g. the seed a user picked.
  */
+import { escapeHtml } from '../html.ts';
 import { MARKER_OPEN } from '../markers/marker-tag.ts';
 import type { LiteralValue, Marker, MarkerAttribute } from '../markers/markers.ts';
 import { splice } from './tags.ts';
@@ -48,7 +49,7 @@ function spell(value: LiteralValue, delimiter: string, file: string): string {
   if (delimiter !== '"' && delimiter !== "'" && /^[\w.:-]+$/.test(text)) return text;
   if (fitsQuotes(text, quote, file)) return `${quote}${text}${quote}`;
   if (BRACES.test(file)) return `{${jsLiteral(value)}}`;
-  return `${quote}${text.replaceAll('&', '&amp;').replaceAll(quote, quote === '"' ? '&quot;' : '&#39;')}${quote}`;
+  return `${quote}${escapeHtml(text)}${quote}`;
 }
 
 /**

@@ -39,6 +39,7 @@ describe('editAttribute', () => {
     expect(edit('<GenImage prompt="a" alt="" />', 'src/pages/a.astro', 'alt', 'say "hi" \\o/')).toBe('<GenImage prompt="a" alt={"say \\"hi\\" \\\\o/"} />');
     expect(edit('<GenImage prompt="a" alt=\'\' />', 'src/A.jsx', 'alt', "it's")).toBe('<GenImage prompt="a" alt={"it\'s"} />');
     expect(edit('<GenImage prompt="a" alt="" />', 'index.html', 'alt', 'say "hi" & bye')).toBe('<GenImage prompt="a" alt="say &quot;hi&quot; &amp; bye" />');
+    expect(edit("<GenImage prompt=\"a\" alt='' />", 'src/pages/post.md', 'alt', "it's <b>")).toBe("<GenImage prompt=\"a\" alt='it&#39;s &lt;b&gt;' />");
   });
 
   test('edits the open marker it is given and leaves its closing tag and the other markers alone', () => {
