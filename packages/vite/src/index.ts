@@ -5,12 +5,10 @@ import {
   type Logger,
   Optimizer,
   formatError,
-  formatFailures,
-  formatLocation,
   formatSummary,
   type Marker,
   parseOrigin,
-  quoteText,
+  prepareBuild,
   recordAdapterOptions,
   replaceJsxMarkers,
 } from '@genimage/core';
@@ -68,26 +66,8 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     server.ws.send({ type: 'full-reload' });
   }
 
-  async function prepare(): Promise<void> {
-    const { engine } = await renderer();
-    const log = engine.logger;
-    const scan = await engine.scan();
-    for (const diagnostic of scan.diagnostics) {
-      log[diagnostic.severity === 'error' ? 'error' : 'warn'](`${formatLocation(diagnostic.location)}: ${diagnostic.message}`);
-    }
-    const summary = await engine.generate(scan.requests, {
-      onEvent: (event) => {
-        const where = event.request.origins.map(formatLocation).join(', ');
-        if (event.type === 'start') log.info(`generating ${where} ${quoteText(event.request.job.params.prompt)}`);
-      },
-    });
-    log.info(`${scan.uses.length} marker(s) in ${scan.files} file(s) · ${formatSummary(summary)}`);
-    if (summary.failed > 0) throw new Error(`${summary.failed} image(s) could not be generated:\n${formatFailures(summary.failures).join('\n')}`);
-    (await renderer()).warm(scan.uses);
-  }
-
   const api: GenImagePluginApi = {
-    prepare: () => (prepared ??= prepare().catch((error: unknown) => Promise.reject(reportable(error)))),
+    prepare: () => (prepared ??= renderer().then(prepareBuild).catch((error: unknown) => Promise.reject(reportable(error)))),
     renderer,
     async renderMarker(attributes, marker, moduleId) {
       const html = await (await renderer()).render({ attributes, origin: marker.location });
