@@ -1,25 +1,28 @@
 import { z } from 'zod';
 import { GenImageError, InvalidOptions } from '../errors.ts';
 import { ATTRIBUTES, type RenderFormat } from '../attributes.ts';
-import { ASPECT_RATIOS, IMAGE_SIZES } from '../params.ts';
+import { generationParamsSchema } from '../params.ts';
 
 const positiveInt = z.number().int('must be an integer').min(1, 'must be 1 or more');
 const nonNegativeInt = z.number().int('must be an integer').min(0, 'must be 0 or more');
 
+/** The generation parameters' own schemas (the attribute table's), without their defaults: a config sets them or leaves them. */
+const param = generationParamsSchema.shape;
+
 /** Generation parameters a config may set for every marker (a marker's own attributes win). */
 const generationDefaultsSchema = z.strictObject({
-  model: z.string().trim().min(1).optional(),
-  seed: z.number().int('must be an integer').min(-1, 'must be -1 (random) or more').optional(),
-  n: z.number().int('must be an integer').min(1, 'must be from 1 to 4').max(4, 'must be from 1 to 4').optional(),
-  imageSize: z.enum(IMAGE_SIZES).optional(),
-  aspectRatio: z.enum(ASPECT_RATIOS).optional(),
+  model: param.model.unwrap().optional(),
+  seed: param.seed.unwrap().optional(),
+  n: param.n.unwrap().optional(),
+  imageSize: param.imageSize.unwrap().optional(),
+  aspectRatio: param.aspectRatio.unwrap().optional(),
 });
 
 /** A named bundle chosen with `preset="..."`: parameters, plus a suffix appended to the prompt. */
 export const presetSchema = generationDefaultsSchema.extend({
   /** Appended to the marker's prompt with ", ", e.g. "watercolor, soft light". */
-  prompt: z.string().trim().min(1).optional(),
-  reference: z.array(z.string().trim().min(1)).optional(),
+  prompt: param.prompt.optional(),
+  reference: param.reference.unwrap().optional(),
 });
 export type Preset = z.output<typeof presetSchema>;
 

@@ -14,16 +14,11 @@ import { renderValueProblem } from './render-values.ts';
  * A named bundle a marker chooses with `preset="name"`. Structurally the config's `Preset`.
  * @example { prompt: 'watercolor, soft light', aspectRatio: '16:9' }
  */
-export interface MarkerPreset {
+export type MarkerPreset = Partial<Pick<GenerationParamsInput, 'model' | 'seed' | 'n' | 'imageSize' | 'aspectRatio'>> & {
   /** Appended to the marker's prompt with ", ". */
   prompt?: string;
-  model?: string;
-  seed?: number;
-  n?: number;
-  imageSize?: ImageSize;
-  aspectRatio?: AspectRatio;
   reference?: string | string[];
-}
+};
 
 export interface MarkerContext {
   /** Parameters for markers that do not set them (config `defaults`). */
