@@ -202,7 +202,7 @@ describe('S3Store on a service that gives no ETags', () => {
 describe('S3Store downloads no more than an object may hold', () => {
   it('a meta.json over 1 MiB (no Content-Length, streamed) is corrupt, and reading stops at the cap', async () => {
     const key = 'a'.repeat(64);
-    const server = await hostileS3((objectKey, response) => {
+    const server = await hostileS3((_objectKey, response) => {
       response.writeHead(200, { etag: '"huge-meta"', 'content-type': 'application/json' }); // chunked: no length to check first
       return stream(response, 64 * 1024 * 1024);
     });

@@ -6,7 +6,7 @@
 import { DynamicAttribute, InvalidAttribute, UnsupportedMarkerFile, formatLocation, type SourceLocation } from '../errors.ts';
 import { ATTRIBUTES, GENERATION_ATTRIBUTES, attributeNameOf, isNumeric, type GenerationAttribute } from '../attributes.ts';
 import { createDiagnostic, type Diagnostic } from '../diagnostics.ts';
-import { generationParamsSchema, type AspectRatio, type GenerationParamsInput, type ImageSize } from '../params.ts';
+import { generationParamsSchema, type GenerationParamsInput } from '../params.ts';
 import { isDynamic, type LiteralValue, type Marker, type MarkerAttribute } from './markers.ts';
 import { renderValueProblem } from './render-values.ts';
 
