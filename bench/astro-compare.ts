@@ -27,7 +27,19 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runChild, tail } from './child.ts';
 import { type BuildLog, type DistFigures, distFigures, parseBuildLog } from './build.ts';
-import { astroPackage, buildEnv, derivedState, PHOTO, photoFile, photosOfPage, PLANNED_WIDTHS, prepareSite, type Side, SIDES, SIZES } from './compare-sites.ts';
+import {
+  astroPackage,
+  buildEnv,
+  derivedState,
+  PHOTO,
+  photoFile,
+  photosOfPage,
+  PLANNED_WIDTHS,
+  prepareSite,
+  type Side,
+  SIDES,
+  SIZES,
+} from './compare-sites.ts';
 import { type Machine, machine, median, rotate, round } from './stats.ts';
 
 export const DEFAULTS = { pages: [50, 100], coldPages: 50, cold: 3, warm: 5 };
@@ -148,7 +160,9 @@ function hasGnuTime(): boolean {
 /** One `astro build` in `site`: wall time, peak RSS and log. Throws with the log's tail if it fails. */
 function astroBuild(site: string, bin: string, measureRss: boolean): Promise<{ ms: number; peakRssKb: number | null; log: string }> {
   const rssFile = path.join(os.tmpdir(), `genimage-bench-rss-${process.pid}`);
-  const [command, args] = measureRss ? [TIME, ['-f', '%M', '-o', rssFile, process.execPath, bin, 'build']] : [process.execPath, [bin, 'build']];
+  const [command, args] = measureRss
+    ? [TIME, ['-f', '%M', '-o', rssFile, process.execPath, bin, 'build']]
+    : [process.execPath, [bin, 'build']];
   return runChild(command, args, { cwd: site, env: buildEnv() }).then(async ({ ms, code, output }) => {
     if (code !== 0) throw new Error(`astro build in ${site} exited with ${code}:\n${tail(output)}`);
     const peakRssKb = measureRss ? Number(/(\d+)\s*$/.exec(await readFile(rssFile, 'utf8'))?.[1] ?? Number.NaN) : null;
@@ -159,7 +173,8 @@ function astroBuild(site: string, bin: string, measureRss: boolean): Promise<{ m
 function workOf(side: Side, log: string): Pick<Build, 'encoded' | 'reused' | 'total' | 'requests'> {
   if (side === 'genimage') {
     const { variants, requests } = parseBuildLog(log);
-    if (requests.generated !== 0 || requests.failed !== 0) throw new Error(`the genimage build generated or failed requests: ${JSON.stringify(requests)}`);
+    if (requests.generated !== 0 || requests.failed !== 0)
+      throw new Error(`the genimage build generated or failed requests: ${JSON.stringify(requests)}`);
     return { ...variants, requests };
   }
   return parseAstroImageLog(log);
@@ -179,7 +194,10 @@ interface SideState {
   warmSinceCold: number;
 }
 
-export async function runCompareBench(options: CompareOptions = DEFAULTS, log: (line: string) => void = console.log): Promise<CompareFigures> {
+export async function runCompareBench(
+  options: CompareOptions = DEFAULTS,
+  log: (line: string) => void = console.log,
+): Promise<CompareFigures> {
   const started = performance.now();
   const bin = path.join(astroPackage(), 'bin/astro.mjs');
   const measureRss = hasGnuTime();
@@ -193,7 +211,8 @@ export async function runCompareBench(options: CompareOptions = DEFAULTS, log: (
     const timedCold = pages === options.coldPages;
     const sides = timedCold ? SIDES : SIDES.filter((side) => side !== 'astro-equal');
     const state = new Map<Side, SideState>();
-    for (const side of sides) state.set(side, { site: await prepareSite(side, pages, log), builds: [], digests: new Set(), warmSinceCold: 0 });
+    for (const side of sides)
+      state.set(side, { site: await prepareSite(side, pages, log), builds: [], digests: new Set(), warmSinceCold: 0 });
 
     const once = async (side: Side, kind: Build['kind'], roundIndex: number) => {
       const s = state.get(side)!;
@@ -204,7 +223,14 @@ export async function runCompareBench(options: CompareOptions = DEFAULTS, log: (
         s.warmSinceCold++;
       }
       const run = await astroBuild(s.site, bin, measureRss);
-      const build: Build = { kind, round: roundIndex + 1, ms: round(run.ms, 0), peakRssKb: run.peakRssKb, warmIndex: s.warmSinceCold, ...workOf(side, run.log) };
+      const build: Build = {
+        kind,
+        round: roundIndex + 1,
+        ms: round(run.ms, 0),
+        peakRssKb: run.peakRssKb,
+        warmIndex: s.warmSinceCold,
+        ...workOf(side, run.log),
+      };
       if (kind === 'cold' && build.reused !== 0) throw new Error(`a cold ${side} build reused cached work: ${JSON.stringify(build)}`);
       s.builds.push(build);
       const dist = await distFigures(path.join(s.site, 'dist'));
@@ -253,7 +279,9 @@ export async function runCompareBench(options: CompareOptions = DEFAULTS, log: (
     plannedWidths: PLANNED_WIDTHS,
     sizes: SIZES,
     astro: (JSON.parse(await readFile(path.join(astroPackage(), 'package.json'), 'utf8')) as { version: string }).version,
-    rssMethod: measureRss ? 'GNU time (`/usr/bin/time -f %M`): the maximum resident set size of the build process' : 'not measured: /usr/bin/time (GNU time) is not installed',
+    rssMethod: measureRss
+      ? 'GNU time (`/usr/bin/time -f %M`): the maximum resident set size of the build process'
+      : 'not measured: /usr/bin/time (GNU time) is not installed',
     sizesMeasured,
     totalSeconds: round((performance.now() - started) / 1000, 0),
   };
@@ -263,5 +291,7 @@ if (import.meta.main) {
   const figures = await runCompareBench(parseCompareArgs(process.argv.slice(2)));
   await mkdir(path.join(here, '.tmp'), { recursive: true });
   await writeFile(path.join(here, '.tmp', 'compare.json'), `${JSON.stringify(figures, null, 2)}\n`);
-  console.log(`Wrote bench/.tmp/compare.json in ${figures.totalSeconds} s; \`node bench/run.ts compare\` with the same flags also rewrites BENCHMARKS.md and the README summary.`);
+  console.log(
+    `Wrote bench/.tmp/compare.json in ${figures.totalSeconds} s; \`node bench/run.ts compare\` with the same flags also rewrites BENCHMARKS.md and the README summary.`,
+  );
 }

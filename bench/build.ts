@@ -93,7 +93,10 @@ export function parseBuildLog(log: string): BuildLog {
 
 export async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name)).sort();
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
 }
 
 /** Files, bytes by extension and a digest of a build's output folder. */
@@ -143,7 +146,8 @@ export async function runBuildBench(log: (line: string) => void = console.log): 
     const coldRun = await build(bin);
     coldMs.push(coldRun.ms);
     cold = parseBuildLog(coldRun.log);
-    if (cold.variants.reused !== 0 || cold.requests.reused !== 0) throw new Error(`a cold build reused cached work: ${JSON.stringify(cold)}`);
+    if (cold.variants.reused !== 0 || cold.requests.reused !== 0)
+      throw new Error(`a cold build reused cached work: ${JSON.stringify(cold)}`);
     dist = await distFigures(path.join(site, 'dist'));
     originals = await originalsFigures();
     digests.add(dist.digest);
@@ -151,7 +155,8 @@ export async function runBuildBench(log: (line: string) => void = console.log): 
     const warmRun = await build(bin);
     warmMs.push(warmRun.ms);
     warm = parseBuildLog(warmRun.log);
-    if (warm.variants.encoded !== 0 || warm.requests.generated !== 0) throw new Error(`a warm build did work again: ${JSON.stringify(warm)}`);
+    if (warm.variants.encoded !== 0 || warm.requests.generated !== 0)
+      throw new Error(`a warm build did work again: ${JSON.stringify(warm)}`);
     digests.add((await distFigures(path.join(site, 'dist'))).digest);
     log(`  round ${round + 1}/${ROUNDS}: cold ${Math.round(coldRun.ms)} ms, warm ${Math.round(warmRun.ms)} ms`);
   }

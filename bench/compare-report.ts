@@ -20,7 +20,8 @@ const MB = (bytes: number) => `${(bytes / 1e6).toFixed(bytes >= 1e8 ? 0 : 1)} MB
 const rss = (kb: number | null) => (kb === null ? 'n/a' : `${(kb / 1024).toFixed(0)} MB`);
 const two = (ratio: number) => ratio.toFixed(2);
 /** Two decimals, or three where two would print the target itself (1.052 against ≤ 1.05). */
-export const ratioAgainst = (ratio: number, target: number) => (ratio.toFixed(2) === target.toFixed(2) ? ratio.toFixed(3) : ratio.toFixed(2));
+export const ratioAgainst = (ratio: number, target: number) =>
+  ratio.toFixed(2) === target.toFixed(2) ? ratio.toFixed(3) : ratio.toFixed(2);
 const day = (iso: string) => iso.slice(0, 10);
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -40,7 +41,9 @@ function need(size: SizeFigures | undefined, side: Side): SideFigures {
 
 /** genimage's encodes on warm builds that follow another warm build; null when there was none. */
 export function secondWarmEncodes(figures: CompareFigures): number | null {
-  const later = figures.sizesMeasured.flatMap((size) => need(size, 'genimage').builds.filter((b: Build) => b.kind === 'warm' && b.warmIndex >= 2));
+  const later = figures.sizesMeasured.flatMap((size) =>
+    need(size, 'genimage').builds.filter((b: Build) => b.kind === 'warm' && b.warmIndex >= 2),
+  );
   return later.length === 0 ? null : Math.max(...later.map((b) => b.encoded));
 }
 
@@ -70,23 +73,45 @@ export function summarize(figures: CompareFigures): CompareSummary {
   const smallest = sizes[0];
   const largest = sizes.at(-1);
   if (!cold || !smallest || !largest) throw new Error('no comparison figures');
-  const warmRatios = sizes.map((size) => ({ pages: size.pages, ratio: need(size, 'genimage').warmMedianMs / need(size, 'astro').warmMedianMs }));
+  const warmRatios = sizes.map((size) => ({
+    pages: size.pages,
+    ratio: need(size, 'genimage').warmMedianMs / need(size, 'astro').warmMedianMs,
+  }));
   const coldRatio = (need(cold, 'genimage').coldMedianMs ?? Number.NaN) / (need(cold, 'astro').coldMedianMs ?? Number.NaN);
   const distRatio = need(cold, 'genimage').dist.bytes / need(cold, 'astro').dist.bytes;
   const largestWarm = warmRatios.at(-1)!.ratio;
-  const growth = sizes.length < 2 ? 'warm ratio does not grow with pages (needs two sizes)' : `warm ratio does not grow with pages (at most +${TARGETS.warmRatioGrowth} from ${smallest.pages} to ${largest.pages} pages)`;
+  const growth =
+    sizes.length < 2
+      ? 'warm ratio does not grow with pages (needs two sizes)'
+      : `warm ratio does not grow with pages (at most +${TARGETS.warmRatioGrowth} from ${smallest.pages} to ${largest.pages} pages)`;
   const smallestWarm = warmRatios[0]!.ratio;
   const secondWarm = secondWarmEncodes(figures);
   const verdicts: Verdict[] = [
-    { target: `warm build ≤ ${TARGETS.warmRatio} × plain Astro's, ${largest.pages} pages`, value: ratioAgainst(largestWarm, TARGETS.warmRatio), met: largestWarm <= TARGETS.warmRatio },
+    {
+      target: `warm build ≤ ${TARGETS.warmRatio} × plain Astro's, ${largest.pages} pages`,
+      value: ratioAgainst(largestWarm, TARGETS.warmRatio),
+      met: largestWarm <= TARGETS.warmRatio,
+    },
     {
       target: growth,
       value: warmRatios.map((w) => `${ratioAgainst(w.ratio, TARGETS.warmRatio)} at ${w.pages}`).join(', '),
       met: sizes.length < 2 ? null : largestWarm - smallestWarm <= TARGETS.warmRatioGrowth,
     },
-    { target: `cold build ≤ ${TARGETS.coldRatio} × plain Astro's, ${cold.pages} pages`, value: ratioAgainst(coldRatio, TARGETS.coldRatio), met: coldRatio <= TARGETS.coldRatio },
-    { target: `dist bytes ≤ ${TARGETS.distRatio} × plain Astro's, ${cold.pages} pages`, value: ratioAgainst(distRatio, TARGETS.distRatio), met: distRatio <= TARGETS.distRatio },
-    { target: 'encodes on the second warm build = 0', value: secondWarm === null ? 'not measured' : String(secondWarm), met: secondWarm === null ? null : secondWarm === TARGETS.secondWarmEncodes },
+    {
+      target: `cold build ≤ ${TARGETS.coldRatio} × plain Astro's, ${cold.pages} pages`,
+      value: ratioAgainst(coldRatio, TARGETS.coldRatio),
+      met: coldRatio <= TARGETS.coldRatio,
+    },
+    {
+      target: `dist bytes ≤ ${TARGETS.distRatio} × plain Astro's, ${cold.pages} pages`,
+      value: ratioAgainst(distRatio, TARGETS.distRatio),
+      met: distRatio <= TARGETS.distRatio,
+    },
+    {
+      target: 'encodes on the second warm build = 0',
+      value: secondWarm === null ? 'not measured' : String(secondWarm),
+      met: secondWarm === null ? null : secondWarm === TARGETS.secondWarmEncodes,
+    },
   ];
   return { cold, largest, smallest, warmRatios, coldRatio, distRatio, secondWarm, verdicts };
 }
@@ -115,40 +140,78 @@ export function compareSection(figures: CompareFigures): string {
       seconds(need(size, 'genimage').warmMedianMs),
       seconds(need(size, 'astro').warmMedianMs),
       `**${ratioAgainst(ratio, TARGETS.warmRatio)}**`,
-      pages !== largest.pages ? '' : summary.warmRatios.length > 1 ? `≤ ${TARGETS.warmRatio}, and ≤ the ${summary.smallest.pages}-page ratio + ${TARGETS.warmRatioGrowth}` : `≤ ${TARGETS.warmRatio}`,
+      pages !== largest.pages
+        ? ''
+        : summary.warmRatios.length > 1
+          ? `≤ ${TARGETS.warmRatio}, and ≤ the ${summary.smallest.pages}-page ratio + ${TARGETS.warmRatioGrowth}`
+          : `≤ ${TARGETS.warmRatio}`,
     ];
   });
   const singleCold = figures.sizesMeasured
     .filter((size) => size.pages !== cold.pages)
     .map((size) => {
       const once = (side: Side) => need(size, side).builds.find((b) => b.kind === 'cold')!.ms;
-      return [`cold build, ${size.pages} pages (1 run, preparing the warm ones)`, seconds(once('genimage')), seconds(once('astro')), two(once('genimage') / once('astro')), ''];
+      return [
+        `cold build, ${size.pages} pages (1 run, preparing the warm ones)`,
+        seconds(once('genimage')),
+        seconds(once('astro')),
+        two(once('genimage') / once('astro')),
+        '',
+      ];
     });
   const secondWarmAstro = a.builds.filter((b) => b.kind === 'warm' && b.warmIndex >= 2).map((b) => b.encoded);
   const mainRows = [
     ...warmRows,
-    [`cold build, ${cold.pages} pages (median of ${cold.coldRounds})`, seconds(g.coldMedianMs ?? Number.NaN), seconds(a.coldMedianMs ?? Number.NaN), `**${ratioAgainst(summary.coldRatio, TARGETS.coldRatio)}**`, `≤ ${TARGETS.coldRatio}`],
+    [
+      `cold build, ${cold.pages} pages (median of ${cold.coldRounds})`,
+      seconds(g.coldMedianMs ?? Number.NaN),
+      seconds(a.coldMedianMs ?? Number.NaN),
+      `**${ratioAgainst(summary.coldRatio, TARGETS.coldRatio)}**`,
+      `≤ ${TARGETS.coldRatio}`,
+    ],
     ...singleCold,
-    [`dist bytes, ${cold.pages} pages`, MB(g.dist.bytes), MB(a.dist.bytes), `**${ratioAgainst(summary.distRatio, TARGETS.distRatio)}**`, `≤ ${TARGETS.distRatio}`],
+    [
+      `dist bytes, ${cold.pages} pages`,
+      MB(g.dist.bytes),
+      MB(a.dist.bytes),
+      `**${ratioAgainst(summary.distRatio, TARGETS.distRatio)}**`,
+      `≤ ${TARGETS.distRatio}`,
+    ],
     [`dist files, ${cold.pages} pages`, String(g.dist.files), String(a.dist.files), two(g.dist.files / a.dist.files), ''],
-    ['images encoded on the second warm build', summary.secondWarm === null ? 'n/a' : `**${summary.secondWarm}**`, secondWarmAstro.length ? String(Math.max(...secondWarmAstro)) : 'n/a', '', '0'],
+    [
+      'images encoded on the second warm build',
+      summary.secondWarm === null ? 'n/a' : `**${summary.secondWarm}**`,
+      secondWarmAstro.length ? String(Math.max(...secondWarmAstro)) : 'n/a',
+      '',
+      '0',
+    ],
   ];
 
   const equalRows = eq
     ? [
-        [`cold build, ${cold.pages} pages`, seconds(g.coldMedianMs ?? Number.NaN), seconds(eq.coldMedianMs ?? Number.NaN), two((g.coldMedianMs ?? Number.NaN) / (eq.coldMedianMs ?? Number.NaN))],
+        [
+          `cold build, ${cold.pages} pages`,
+          seconds(g.coldMedianMs ?? Number.NaN),
+          seconds(eq.coldMedianMs ?? Number.NaN),
+          two((g.coldMedianMs ?? Number.NaN) / (eq.coldMedianMs ?? Number.NaN)),
+        ],
         [`warm build, ${cold.pages} pages`, seconds(g.warmMedianMs), seconds(eq.warmMedianMs), two(g.warmMedianMs / eq.warmMedianMs)],
         [`dist bytes, ${cold.pages} pages`, MB(g.dist.bytes), MB(eq.dist.bytes), two(g.dist.bytes / eq.dist.bytes)],
       ]
     : [];
 
   const sidesAtCold = cold.sides;
-  const extensions = [...new Set(sidesAtCold.flatMap((s) => Object.keys(s.dist.byExtension)))].sort((x, y) => (a.dist.byExtension[y]?.bytes ?? 0) - (a.dist.byExtension[x]?.bytes ?? 0));
+  const extensions = [...new Set(sidesAtCold.flatMap((s) => Object.keys(s.dist.byExtension)))].sort(
+    (x, y) => (a.dist.byExtension[y]?.bytes ?? 0) - (a.dist.byExtension[x]?.bytes ?? 0),
+  );
   const formatRows = [
-    ...extensions.map((ext) => [ext, ...sidesAtCold.map((s) => {
-      const e = s.dist.byExtension[ext];
-      return e ? `${e.files} · ${MB(e.bytes)}` : '–';
-    })]),
+    ...extensions.map((ext) => [
+      ext,
+      ...sidesAtCold.map((s) => {
+        const e = s.dist.byExtension[ext];
+        return e ? `${e.files} · ${MB(e.bytes)}` : '–';
+      }),
+    ]),
     ['**total**', ...sidesAtCold.map((s) => `${s.dist.files} · **${MB(s.dist.bytes)}**`)],
   ];
 
@@ -156,7 +219,12 @@ export function compareSection(figures: CompareFigures): string {
     size.sides.map((s) => [`${LABEL[s.side]}, ${size.pages} pages`, rss(s.coldPeakRssKb), rss(s.warmPeakRssKb)]),
   );
   const runRows = figures.sizesMeasured.flatMap((size) =>
-    size.sides.map((s) => [`${LABEL[s.side]}, ${size.pages} pages`, runsOf(s, 'cold'), runsOf(s, 'warm'), s.identicalOutputs ? 'same' : '**differs**']),
+    size.sides.map((s) => [
+      `${LABEL[s.side]}, ${size.pages} pages`,
+      runsOf(s, 'cold'),
+      runsOf(s, 'warm'),
+      s.identicalOutputs ? 'same' : '**differs**',
+    ]),
   );
   const work = (s: SideFigures) => s.builds.find((b) => b.kind === 'cold')!;
 
@@ -168,7 +236,9 @@ export function compareSection(figures: CompareFigures): string {
     (others.length === 0
       ? ''
       : ` At ${others.join(' and ')} pages one cold build prepares each side, then ${plural(largest.warmRounds, 'warm round')} follow` +
-        (cold.pages < largest.pages ? ` (a cold plain-Astro build of ${largest.pages} pages takes minutes here, so the timed cold rounds run at ${cold.pages} pages).` : '.'));
+        (cold.pages < largest.pages
+          ? ` (a cold plain-Astro build of ${largest.pages} pages takes minutes here, so the timed cold rounds run at ${cold.pages} pages).`
+          : '.'));
   const perPhoto = cold.originalsBytes / cold.photos;
 
   return `## 4. Against plain Astro (\`bench/astro-compare.ts\`)

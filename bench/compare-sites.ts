@@ -27,7 +27,13 @@ import { random } from './stats.ts';
 
 export const PHOTO = { width: 1024, height: 576 };
 /** genimage's default `render` options (packages/core/src/config/config.ts), which the Astro sides copy. */
-export const GENIMAGE_DEFAULTS = { widths: [480, 960, 1440], formats: ['avif', 'webp'], fallbackFormat: 'jpeg', quality: 70, avifEffort: 2 } as const;
+export const GENIMAGE_DEFAULTS = {
+  widths: [480, 960, 1440],
+  formats: ['avif', 'webp'],
+  fallbackFormat: 'jpeg',
+  quality: 70,
+  avifEffort: 2,
+} as const;
 /** The widths genimage plans for a PHOTO-sized original: the Astro sides ask for the same. */
 export const PLANNED_WIDTHS = variantWidths(PHOTO.width, GENIMAGE_DEFAULTS.widths);
 /** genimage's default `sizes` for those widths (packages/core/src/render/picture.ts). */
@@ -93,7 +99,10 @@ export function photosOfPage(page: number): Photo[] {
   }));
 }
 
-const WORDS = 'hill valley meadow river path stone tree cloud light morning evening wind grass field wall gate sheep fox heron bridge village road slope ridge'.split(' ');
+const WORDS =
+  'hill valley meadow river path stone tree cloud light morning evening wind grass field wall gate sheep fox heron bridge village road slope ridge'.split(
+    ' ',
+  );
 
 /** A few deterministic paragraphs, so pages weigh what text pages weigh. */
 function paragraphs(page: number, count: number): string[] {
@@ -116,7 +125,10 @@ export function pageSource(side: Side, page: number, pages: number): string {
   const imports =
     side === 'genimage'
       ? [`import { GenImage } from '@genimage/astro/components';`]
-      : [`import { Picture } from 'astro:assets';`, ...photos.map((photo) => `import photo${photo.n} from '../../assets/photo-${photo.n}.png';`)];
+      : [
+          `import { Picture } from 'astro:assets';`,
+          ...photos.map((photo) => `import photo${photo.n} from '../../assets/photo-${photo.n}.png';`),
+        ];
   const previous = page > 1 ? `<a href="/p/${page - 1}/">previous</a>` : '';
   const nextLink = page < pages ? `<a href="/p/${page + 1}/">next</a>` : '';
   return `---
@@ -214,7 +226,10 @@ export async function linkModules(site: string, side: Side): Promise<void> {
 export async function prepareSite(side: Side, pages: number, log: (line: string) => void = () => {}): Promise<string> {
   const site = siteDir(side, pages);
   const dependencies: Record<string, string> = { astro: '*', sharp: '*', ...(side === 'genimage' && { '@genimage/astro': '*' }) };
-  await writeIfChanged(path.join(site, 'package.json'), `${JSON.stringify({ name: `bench-${side}-${pages}`, private: true, type: 'module', dependencies }, null, 2)}\n`);
+  await writeIfChanged(
+    path.join(site, 'package.json'),
+    `${JSON.stringify({ name: `bench-${side}-${pages}`, private: true, type: 'module', dependencies }, null, 2)}\n`,
+  );
   await writeIfChanged(path.join(site, 'astro.config.mjs'), configSource(side));
   if (side === 'genimage') await writeIfChanged(path.join(site, 'genimage.config.mjs'), GENIMAGE_CONFIG);
   await writeIfChanged(path.join(site, 'src/pages/index.astro'), indexSource(pages));

@@ -61,7 +61,12 @@ describe('parseCompareArgs', () => {
     assert.deepEqual(parseCompareArgs([]), { pages: [50, 100], coldPages: 50, cold: 3, warm: 5 });
   });
   it('adds the cold size to the warm sizes', () => {
-    assert.deepEqual(parseCompareArgs(['--pages', '3', '--cold-pages', '2', '--cold', '1', '--warm', '2']), { pages: [2, 3], coldPages: 2, cold: 1, warm: 2 });
+    assert.deepEqual(parseCompareArgs(['--pages', '3', '--cold-pages', '2', '--cold', '1', '--warm', '2']), {
+      pages: [2, 3],
+      coldPages: 2,
+      cold: 1,
+      warm: 2,
+    });
   });
   it('refuses fewer than 2 warm rounds: the second warm build is measured', () => {
     assert.throws(() => parseCompareArgs(['--warm', '1']), /--warm expects a whole number from 2 up/);

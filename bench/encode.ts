@@ -119,15 +119,24 @@ export async function runEncodeBench(tmp: string, log: (line: string) => void = 
 
   const widths = [...new Set(REQUESTED_WIDTHS.map((width) => Math.min(width, SOURCE.width)))];
   const cases = widths.flatMap((width) =>
-    ENCODERS.map((encoder) => ({ encoder, width, height: Math.round((width * SOURCE.height) / SOURCE.width), ms: [] as number[], bytes: -1 })),
+    ENCODERS.map((encoder) => ({
+      encoder,
+      width,
+      height: Math.round((width * SOURCE.height) / SOURCE.width),
+      ms: [] as number[],
+      bytes: -1,
+    })),
   );
-  log(`encode: ${cases.length} cases x ${ROUNDS} rounds (+${WARMUP_ROUNDS} warm-up) on a ${SOURCE.width}x${SOURCE.height} PNG of ${original.length} bytes`);
+  log(
+    `encode: ${cases.length} cases x ${ROUNDS} rounds (+${WARMUP_ROUNDS} warm-up) on a ${SOURCE.width}x${SOURCE.height} PNG of ${original.length} bytes`,
+  );
 
   for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
     // A prime step, so each round starts elsewhere and neighbours change too.
     for (const item of rotate(cases, round * 7)) {
       const { ms, bytes } = await runOnce(original, item.encoder, item.width, item.height);
-      if (item.bytes !== -1 && item.bytes !== bytes) throw new Error(`${item.encoder.id}@${item.width}: ${bytes} bytes, ${item.bytes} before: encoding is not deterministic`);
+      if (item.bytes !== -1 && item.bytes !== bytes)
+        throw new Error(`${item.encoder.id}@${item.width}: ${bytes} bytes, ${item.bytes} before: encoding is not deterministic`);
       item.bytes = bytes;
       if (round >= WARMUP_ROUNDS) item.ms.push(ms);
     }
@@ -160,5 +169,8 @@ if (import.meta.main) {
   const tmp = path.join(path.dirname(fileURLToPath(import.meta.url)), '.tmp');
   const figures = await runEncodeBench(tmp);
   await writeFile(path.join(tmp, 'encode.json'), `${JSON.stringify(figures, null, 2)}\n`);
-  for (const cell of figures.cells) console.log(`${cell.label.padEnd(34)} ${String(cell.width).padStart(4)}  ${String(cell.medianMs).padStart(7)} ms  ${cell.bytes} B  ${cell.psnr ?? '-'} dB`);
+  for (const cell of figures.cells)
+    console.log(
+      `${cell.label.padEnd(34)} ${String(cell.width).padStart(4)}  ${String(cell.medianMs).padStart(7)} ms  ${cell.bytes} B  ${cell.psnr ?? '-'} dB`,
+    );
 }

@@ -19,18 +19,30 @@ function generate(ratio8: number, failed8: number): GenerateFigures {
     rateLimited: [0],
     peakInFlight: [concurrency],
   });
-  return { machine, markers: 64, latencyMs: 500, rounds: 1, scanMs: 300, cases: [one('concurrency 1', 1, 1.5, 0), one('concurrency 8', 8, ratio8, 0), one('concurrency 8, limited', 8, 1.05, failed8, 2)] };
+  return {
+    machine,
+    markers: 64,
+    latencyMs: 500,
+    rounds: 1,
+    scanMs: 300,
+    cases: [one('concurrency 1', 1, 1.5, 0), one('concurrency 8', 8, ratio8, 0), one('concurrency 8, limited', 8, 1.05, failed8, 2)],
+  };
 }
 
 describe('generate verdicts', () => {
   it('judge only the concurrency-8 cases, on both the ratio and the failures', () => {
     expect(generateVerdicts(generate(1.1, 0)).map((v) => v.met)).toEqual([true, true]);
     expect(generateVerdicts(generate(1.2, 0)).map((v) => v.met)).toEqual([false, true]);
-    expect(generateVerdicts(generate(1.1, 3)).map((v) => [v.met, v.value])).toEqual([[true, '1.10 × ideal, 0 failed'], [false, '1.05 × ideal, 3 failed']]);
+    expect(generateVerdicts(generate(1.1, 3)).map((v) => [v.met, v.value])).toEqual([
+      [true, '1.10 × ideal, 0 failed'],
+      [false, '1.05 × ideal, 3 failed'],
+    ]);
   });
 
   it('the section says missed where a target is', () => {
-    expect(generateSection(generate(1.2, 0))).toContain('concurrency 8: wall ≤ 1.15 × ideal, 0 failed: 1.20 × ideal, 0 failed, **missed**.');
+    expect(generateSection(generate(1.2, 0))).toContain(
+      'concurrency 8: wall ≤ 1.15 × ideal, 0 failed: 1.20 × ideal, 0 failed, **missed**.',
+    );
   });
 });
 

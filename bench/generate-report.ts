@@ -35,10 +35,12 @@ export function generateVerdicts(figures: GenerateFigures): Verdict[] {
 }
 
 export function memoryVerdicts(figures: MemoryFigures): Verdict[] {
-  return figures.runs.filter((run) => !run.name.includes('MALLOC_ARENA_MAX') && !run.name.includes('warm')).map((run) => {
-    const limit = run.name.startsWith('generate') ? MEMORY_TARGETS.generateMB : MEMORY_TARGETS.buildMB;
-    return { target: `peak RSS, ${run.name}, 32 × 4K: ≤ ${limit} MB`, value: `${run.peakMB} MB`, met: run.peakMB <= limit };
-  });
+  return figures.runs
+    .filter((run) => !run.name.includes('MALLOC_ARENA_MAX') && !run.name.includes('warm'))
+    .map((run) => {
+      const limit = run.name.startsWith('generate') ? MEMORY_TARGETS.generateMB : MEMORY_TARGETS.buildMB;
+      return { target: `peak RSS, ${run.name}, 32 × 4K: ≤ ${limit} MB`, value: `${run.peakMB} MB`, met: run.peakMB <= limit };
+    });
 }
 
 export function generateSection(figures: GenerateFigures): string {
@@ -73,7 +75,12 @@ ${verdicts.map((v) => `- ${v.target}: ${v.value}, ${verdictWord(v.met === true)}
 }
 
 export function memorySection(figures: MemoryFigures): string {
-  const rows = figures.runs.map((run) => [run.name, `${run.peakMB} MB`, `${run.seconds.toFixed(1)} s`, run.originalMB === undefined ? '' : `${run.originalMB} MB`]);
+  const rows = figures.runs.map((run) => [
+    run.name,
+    `${run.peakMB} MB`,
+    `${run.seconds.toFixed(1)} s`,
+    run.originalMB === undefined ? '' : `${run.originalMB} MB`,
+  ]);
   const verdicts = memoryVerdicts(figures);
   const build = figures.runs.find((run) => run.name === 'astro build, cold');
   const arena = figures.runs.find((run) => run.name.includes('MALLOC_ARENA_MAX'));

@@ -68,7 +68,10 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
 
 /** A site with `count` distinct markers in one page. */
 async function writeSite(dir: string, count: number): Promise<void> {
-  const markers = Array.from({ length: count }, (_, index) => `<GenImage prompt="benchmark image ${index}, a quiet harbour at dawn" seed={${index}} alt="Image ${index}" />`);
+  const markers = Array.from(
+    { length: count },
+    (_, index) => `<GenImage prompt="benchmark image ${index}, a quiet harbour at dawn" seed={${index}} alt="Image ${index}" />`,
+  );
   await mkdir(path.join(dir, 'src/pages'), { recursive: true });
   await writeFile(path.join(dir, 'src/pages/index.html'), `<!doctype html>\n<html><body>\n${markers.join('\n')}\n</body></html>\n`);
 }
@@ -99,7 +102,14 @@ export async function runGenerateBench(log: (line: string) => void = console.log
     log(`generate: ${MARKERS} markers at ${LATENCY_MS} ms latency, ${CASES.length} cases × ${ROUNDS} rounds`);
     const plain = await serverFor(undefined);
     const scanMs: number[] = [];
-    const figures = CASES.map((c) => ({ ...c, idealMs: (MARKERS * LATENCY_MS) / Math.min(c.concurrency, c.apiLimit ?? Infinity), wallMs: [] as number[], failed: [] as number[], rateLimited: [] as number[], peakInFlight: [] as number[] }));
+    const figures = CASES.map((c) => ({
+      ...c,
+      idealMs: (MARKERS * LATENCY_MS) / Math.min(c.concurrency, c.apiLimit ?? Infinity),
+      wallMs: [] as number[],
+      failed: [] as number[],
+      rateLimited: [] as number[],
+      peakInFlight: [] as number[],
+    }));
     await runCli(['scan', '--root', site], envFor(plain.baseUrl, plain.apiKey)); // warm-up: file cache, compile cache
     for (let index = 0; index < ROUNDS; index++) {
       scanMs.push((await runCli(['scan', '--root', site], envFor(plain.baseUrl, plain.apiKey))).ms);
@@ -108,14 +118,20 @@ export async function runGenerateBench(log: (line: string) => void = console.log
         server.reset(); // also clears the standing fault
         server.always({ kind: 'delay', ms: LATENCY_MS });
         await rm(path.join(site, '.genimage'), { recursive: true, force: true });
-        const run = await runCli(['generate', '--root', site, '--concurrency', String(figure.concurrency), '--json'], envFor(server.baseUrl, server.apiKey));
+        const run = await runCli(
+          ['generate', '--root', site, '--concurrency', String(figure.concurrency), '--json'],
+          envFor(server.baseUrl, server.apiKey),
+        );
         const summary = parseSummary(run.output);
-        if (run.code !== 0 && summary === undefined) throw new Error(`genimage generate exited with ${run.code}:\n${run.output.slice(-2000)}`);
+        if (run.code !== 0 && summary === undefined)
+          throw new Error(`genimage generate exited with ${run.code}:\n${run.output.slice(-2000)}`);
         figure.wallMs.push(run.ms);
         figure.failed.push(summary?.failed ?? MARKERS);
         figure.rateLimited.push(server.rateLimited);
         figure.peakInFlight.push(server.peakInFlight);
-        log(`  round ${index + 1}/${ROUNDS}, ${figure.name}: ${Math.round(run.ms)} ms (ideal ${figure.idealMs}), ${summary?.failed ?? '?'} failed, ${server.rateLimited} × 429`);
+        log(
+          `  round ${index + 1}/${ROUNDS}, ${figure.name}: ${Math.round(run.ms)} ms (ideal ${figure.idealMs}), ${summary?.failed ?? '?'} failed, ${server.rateLimited} × 429`,
+        );
       }
     }
     return {
@@ -164,5 +180,11 @@ if (import.meta.main) {
   const figures = await runGenerateBench();
   await mkdir(path.join(here, '.tmp'), { recursive: true });
   await writeFile(path.join(here, '.tmp', 'generate.json'), `${JSON.stringify(figures, null, 2)}\n`);
-  console.log(JSON.stringify(figures.cases.map(({ name, medianMs, idealMs, ratio, failed }) => ({ name, medianMs, idealMs, ratio, failed })), null, 2));
+  console.log(
+    JSON.stringify(
+      figures.cases.map(({ name, medianMs, idealMs, ratio, failed }) => ({ name, medianMs, idealMs, ratio, failed })),
+      null,
+      2,
+    ),
+  );
 }

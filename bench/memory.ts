@@ -52,7 +52,11 @@ export interface MemoryFigures {
 }
 
 /** Runs a command under /usr/bin/time; its peak RSS in MB, wall seconds and output. */
-function measured(command: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ peakMB: number; seconds: number; output: string; code: number | null }> {
+function measured(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<{ peakMB: number; seconds: number; output: string; code: number | null }> {
   return runChild('/usr/bin/time', ['-f', 'GENIMAGE_BENCH_TIME %M %e', ...command], { cwd, env }).then(({ code, output }) => {
     const match = /GENIMAGE_BENCH_TIME (\d+) ([\d.]+)/.exec(output);
     if (!match) throw new Error(`no /usr/bin/time figures in:\n${tail(output)}`);
@@ -63,9 +67,15 @@ function measured(command: string[], env: NodeJS.ProcessEnv, cwd: string): Promi
 async function writeSite(responseFormat: 'b64_json' | 'url'): Promise<void> {
   await rm(SITE, { recursive: true, force: true });
   await mkdir(path.join(SITE, 'src/pages'), { recursive: true });
-  const markers = Array.from({ length: MARKERS }, (_, index) => `<GenImage prompt="a large landscape, study ${index}" seed={${index}} imageSize="4K" alt="Study ${index}" />`);
+  const markers = Array.from(
+    { length: MARKERS },
+    (_, index) => `<GenImage prompt="a large landscape, study ${index}" seed={${index}} imageSize="4K" alt="Study ${index}" />`,
+  );
   await writeFile(path.join(SITE, 'package.json'), `${JSON.stringify({ name: 'bench-memory', private: true, type: 'module' })}\n`);
-  await writeFile(path.join(SITE, 'astro.config.mjs'), `import genimage from '@genimage/astro';\nimport { defineConfig } from 'astro/config';\n\nexport default defineConfig({ integrations: [genimage()] });\n`);
+  await writeFile(
+    path.join(SITE, 'astro.config.mjs'),
+    `import genimage from '@genimage/astro';\nimport { defineConfig } from 'astro/config';\n\nexport default defineConfig({ integrations: [genimage()] });\n`,
+  );
   await writeFile(path.join(SITE, 'genimage.config.mjs'), `export default { provider: 'shark', responseFormat: '${responseFormat}' };\n`);
   await writeFile(
     path.join(SITE, 'src/pages/index.astro'),
@@ -91,7 +101,10 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export async function runMemoryBench(log: (line: string) => void = console.log): Promise<MemoryFigures> {
-  if (!existsSync('/usr/bin/time')) throw new Error('bench/memory.ts measures peak memory with GNU time (/usr/bin/time), which is not installed: `apt-get install time` on Debian.');
+  if (!existsSync('/usr/bin/time'))
+    throw new Error(
+      'bench/memory.ts measures peak memory with GNU time (/usr/bin/time), which is not installed: `apt-get install time` on Debian.',
+    );
   const server = await startTestServer();
   const runs: MemoryRun[] = [];
   let buildVariants = '';
@@ -110,7 +123,10 @@ export async function runMemoryBench(log: (line: string) => void = console.log):
     // The url run's originals are in the cache: build over them, cold, frozen; then the same with
     // glibc's malloc arenas capped, to show how much of the peak is the allocator's.
     const astro = path.join(astroPackage(), 'bin/astro.mjs');
-    for (const [name, extra] of [['astro build, cold', {}], ['astro build, cold, MALLOC_ARENA_MAX=2', { MALLOC_ARENA_MAX: '2' }]] as const) {
+    for (const [name, extra] of [
+      ['astro build, cold', {}],
+      ['astro build, cold, MALLOC_ARENA_MAX=2', { MALLOC_ARENA_MAX: '2' }],
+    ] as const) {
       await rm(path.join(SITE, 'node_modules/.cache'), { recursive: true, force: true });
       await rm(path.join(SITE, 'dist'), { recursive: true, force: true });
       const build = await measured([process.execPath, astro, 'build'], cleanEnv({ GENIMAGE_FROZEN: '1', ...extra }), SITE);

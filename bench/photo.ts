@@ -173,5 +173,7 @@ export async function photoLikePng(width = 1024, height = 576, seed = 7): Promis
       grainy[p * 3 + c] = clamp(v + gauss * mix(2.5, 1.25, v / 255));
     }
   }
-  return sharp(grainy, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(grainy, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }

@@ -74,7 +74,15 @@ Target: scan within ${scan.target}x of grep.
 
 ${table(
   ['Tree', 'scan() median', 'grep -rl median', 'scan / grep', 'target'],
-  [[`${scan.files} files, ${MB(scan.bytes)}, ${scan.markers} markers in ${scan.filesWithMarkers} files`, ms(scan.scanMedianMs), ms(scan.grepMedianMs), `**${scan.ratio.toFixed(2)}**`, `≤ ${scan.target}`]],
+  [
+    [
+      `${scan.files} files, ${MB(scan.bytes)}, ${scan.markers} markers in ${scan.filesWithMarkers} files`,
+      ms(scan.scanMedianMs),
+      ms(scan.grepMedianMs),
+      `**${scan.ratio.toFixed(2)}**`,
+      `≤ ${scan.target}`,
+    ],
+  ],
 )}
 
 Runs (ms): scan ${scan.scanMs.join(', ')}; grep ${scan.grepMs.join(', ')}. Measured ${day(scan.date)}, Node ${scan.node}, ${scan.cpus} cores.
@@ -178,7 +186,13 @@ function buildSection(build: BuildFigures): string {
   const others = Object.entries(build.dist.byExtension).filter(([ext]) => !['avif', 'webp', 'jpg'].includes(ext));
   const jpeg = images.find((i) => i.ext === 'jpg') ?? { files: 0, bytes: 0 };
   const distRows = [
-    ...images.map((i) => [i.ext === 'jpg' ? 'jpg (fallback)' : i.ext, String(i.files), kB(i.bytes), percent(i.bytes / imageBytes), percent(i.bytes / build.dist.bytes)]),
+    ...images.map((i) => [
+      i.ext === 'jpg' ? 'jpg (fallback)' : i.ext,
+      String(i.files),
+      kB(i.bytes),
+      percent(i.bytes / imageBytes),
+      percent(i.bytes / build.dist.bytes),
+    ]),
     ...others.map(([ext, e]) => [`${ext} (the site's own)`, String(e.files), kB(e.bytes), '', percent(e.bytes / build.dist.bytes)]),
     ['**total**', String(build.dist.files), `**${kB(build.dist.bytes)}**`, '', '100%'],
   ];
@@ -195,8 +209,20 @@ build, then ${build.rounds} rounds of cold then warm; medians. Wall time include
 ${table(
   ['Build', 'median', 'runs', 'images generated', 'variants encoded / total'],
   [
-    ['cold', ms(build.coldMedianMs), build.coldMs.join(', '), `${build.cold.requests.generated} of ${build.cold.requests.total}`, `${build.cold.variants.encoded} / ${build.cold.variants.total}`],
-    ['warm', ms(build.warmMedianMs), build.warmMs.join(', '), `${build.warm.requests.generated} of ${build.warm.requests.total}`, `**${build.warm.variants.encoded}** / ${build.warm.variants.total}`],
+    [
+      'cold',
+      ms(build.coldMedianMs),
+      build.coldMs.join(', '),
+      `${build.cold.requests.generated} of ${build.cold.requests.total}`,
+      `${build.cold.variants.encoded} / ${build.cold.variants.total}`,
+    ],
+    [
+      'warm',
+      ms(build.warmMedianMs),
+      build.warmMs.join(', '),
+      `${build.warm.requests.generated} of ${build.warm.requests.total}`,
+      `**${build.warm.variants.encoded}** / ${build.warm.variants.total}`,
+    ],
     ['**warm / cold**', `**${build.ratio.toFixed(2)}**`, '', '', ''],
   ],
 )}

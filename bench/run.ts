@@ -46,7 +46,10 @@ async function load<T>(name: Benchmark): Promise<T> {
   try {
     return JSON.parse(await readFile(jsonOf(name), 'utf8')) as T;
   } catch (error) {
-    throw new Error(`No figures for "${name}" in ${path.relative(process.cwd(), jsonOf(name))}: run \`node bench/run.ts ${name}\` or \`pnpm bench\`.`, { cause: error });
+    throw new Error(
+      `No figures for "${name}" in ${path.relative(process.cwd(), jsonOf(name))}: run \`node bench/run.ts ${name}\` or \`pnpm bench\`.`,
+      { cause: error },
+    );
   }
 }
 
@@ -94,4 +97,6 @@ if (compare) {
     written.push(path.relative(process.cwd(), readme));
   }
 }
-console.log(`Wrote ${written.join(', ')} and ${path.relative(process.cwd(), tmp)}/*.json in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+console.log(
+  `Wrote ${written.join(', ')} and ${path.relative(process.cwd(), tmp)}/*.json in ${((performance.now() - started) / 1000).toFixed(0)} s.`,
+);

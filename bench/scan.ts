@@ -66,7 +66,8 @@ function sourceFile(kind: 'astro' | 'mdx' | 'html', bytes: number, markers: stri
     blocks.push(block);
     size += block.length;
   }
-  for (const marker of markers) blocks.splice(Math.floor(next() * (blocks.length + 1)), 0, kind === 'mdx' ? `${marker}\n\n` : `  ${marker}\n`);
+  for (const marker of markers)
+    blocks.splice(Math.floor(next() * (blocks.length + 1)), 0, kind === 'mdx' ? `${marker}\n\n` : `  ${marker}\n`);
   const body = blocks.join('');
   if (kind === 'astro') {
     const imports = markers.length > 0 ? "import GenImage from '@genimage/astro/GenImage.astro';\n" : '';

@@ -56,9 +56,17 @@ test('a marker added while the server runs: pending at the right size, then gene
   // A slow API, so the page is seen while the image is pending.
   api.always({ kind: 'delay', ms: 1500 });
   const file = path.join(root, 'src/pages/other.astro');
-  await writeFile(file, (await readFile(file, 'utf8')).replace('</body>', '  <GenImage prompt="a kingfisher on a branch" aspectRatio="3:2" alt="A kingfisher" />\n  </body>'));
+  await writeFile(
+    file,
+    (await readFile(file, 'utf8')).replace(
+      '</body>',
+      '  <GenImage prompt="a kingfisher on a branch" aspectRatio="3:2" alt="A kingfisher" />\n  </body>',
+    ),
+  );
   const pending = await until('/other/', (text) => text.includes('alt="A kingfisher"'));
-  expect(pending).toMatch(/<img src="data:image\/svg\+xml,[^"]+" alt="A kingfisher" width="1024" height="683" title="Generating[^"]*" decoding="async" data-genimage-pending>/);
+  expect(pending).toMatch(
+    /<img src="data:image\/svg\+xml,[^"]+" alt="A kingfisher" width="1024" height="683" title="Generating[^"]*" decoding="async" data-genimage-pending>/,
+  );
   api.always(undefined);
   const done = await until('/other/', (text) => text.includes('/_astro/a-kingfisher-on-a-branch-'));
   expect(done).toMatch(/<img src="\/_astro\/a-kingfisher-on-a-branch-[0-9a-f]{8}-64\.jpg"[^>]*alt="A kingfisher" width="64" height="43"/);
@@ -80,7 +88,13 @@ test('a cached variant file that vanished while the server runs: the request fai
 test('with base and build.assets: variants are served under the base', async () => {
   const site = await copySite('fixtures/astro-basic');
   const config = path.join(site, 'astro.config.mjs');
-  await writeFile(config, (await readFile(config, 'utf8')).replace('export default defineConfig({', "export default defineConfig({\n  base: '/docs',\n  build: { assets: 'static' },"));
+  await writeFile(
+    config,
+    (await readFile(config, 'utf8')).replace(
+      'export default defineConfig({',
+      "export default defineConfig({\n  base: '/docs',\n  build: { assets: 'static' },",
+    ),
+  );
   const based = await astroDev(site, { SHARK_API_KEY: api.apiKey, SHARK_BASE_URL: api.baseUrl });
   try {
     const html = await until('/docs/', (text) => !text.includes('data-genimage-pending') && text.includes('<picture>'), based);

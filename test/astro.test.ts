@@ -31,13 +31,22 @@ describe('astro build', () => {
   test('cold: generates each distinct image once through the API and emits <picture> markup', async () => {
     const build = await astroBuild(root, env);
     expect(build.code, build.output).toBe(0);
-    expect(prompts()).toEqual(['a lighthouse at dusk', 'a mountain lake at sunrise', 'a paper boat on a puddle', 'a red fox asleep in fresh snow']);
+    expect(prompts()).toEqual([
+      'a lighthouse at dusk',
+      'a mountain lake at sunrise',
+      'a paper boat on a puddle',
+      'a red fox asleep in fresh snow',
+    ]);
     expect(build.output).toMatch(/5 marker\(s\) in 3 file\(s\) · 4 image request\(s\): 4 generated, 0 reused, 0 failed/);
 
     const index = await html('index.html');
     // The fox: 64×36 original, WebP (inline option) + JPEG fallback, sized, lazy, alt kept.
-    expect(index).toMatch(/<picture><source type="image\/webp" srcset="\/_astro\/a-red-fox-asleep-in-fresh-snow-[0-9a-f]{8}-32\.webp 32w, \/_astro\/a-red-fox-asleep-in-fresh-snow-[0-9a-f]{8}-64\.webp 64w" sizes="\(min-width: 64px\) 64px, 100vw">/);
-    expect(index).toMatch(/<img src="\/_astro\/a-red-fox-asleep-in-fresh-snow-[0-9a-f]{8}-64\.jpg" srcset="[^"]+" sizes="[^"]+" alt="A sleeping fox" width="64" height="36" loading="lazy" decoding="async"/);
+    expect(index).toMatch(
+      /<picture><source type="image\/webp" srcset="\/_astro\/a-red-fox-asleep-in-fresh-snow-[0-9a-f]{8}-32\.webp 32w, \/_astro\/a-red-fox-asleep-in-fresh-snow-[0-9a-f]{8}-64\.webp 64w" sizes="\(min-width: 64px\) 64px, 100vw">/,
+    );
+    expect(index).toMatch(
+      /<img src="\/_astro\/a-red-fox-asleep-in-fresh-snow-[0-9a-f]{8}-64\.jpg" srcset="[^"]+" sizes="[^"]+" alt="A sleeping fox" width="64" height="36" loading="lazy" decoding="async"/,
+    );
     // The one marker that asks for AVIF gets it, decorative alt="" and eager loading kept.
     expect(index).toMatch(/<source type="image\/avif" srcset="\/_astro\/a-lighthouse-at-dusk-[0-9a-f]{8}-32\.avif 32w/);
     expect(index).toMatch(/alt="" width="64" height="64" loading="eager"/);
@@ -48,12 +57,16 @@ describe('astro build', () => {
 
     // Plain Markdown: the raw tag became a <picture>; the one in a code span did not.
     const post = await html('post/index.html');
-    expect(post).toMatch(/<picture><source type="image\/webp"[^>]*><img src="\/_astro\/a-mountain-lake-at-sunrise-[0-9a-f]{8}-64\.jpg"[^>]*alt="A mountain lake" width="64" height="43"/);
+    expect(post).toMatch(
+      /<picture><source type="image\/webp"[^>]*><img src="\/_astro\/a-mountain-lake-at-sunrise-[0-9a-f]{8}-64\.jpg"[^>]*alt="A mountain lake" width="64" height="43"/,
+    );
     expect(post).toContain('<code>&lt;GenImage prompt="a badger" alt="" /&gt;</code>');
 
     // Every referenced file exists, once.
     const files = await readdir(path.join(root, 'dist/_astro'));
-    const referenced = new Set([...(index + post + (await html('other/index.html'))).matchAll(/\/_astro\/([\w.-]+\.(?:avif|webp|jpg))/g)].map((match) => match[1]!));
+    const referenced = new Set(
+      [...(index + post + (await html('other/index.html'))).matchAll(/\/_astro\/([\w.-]+\.(?:avif|webp|jpg))/g)].map((match) => match[1]!),
+    );
     for (const file of referenced) expect(files).toContain(file);
     expect(files.filter((file) => /\.(avif|webp|jpg)$/.test(file)).sort()).toEqual([...referenced].sort());
 
@@ -97,11 +110,16 @@ describe('astro build', () => {
 async function buildWithConfig(settings: string): Promise<{ site: string; imageUrls: string[] }> {
   const site = await copySite('fixtures/astro-basic');
   const config = path.join(site, 'astro.config.mjs');
-  await writeFile(config, (await readFile(config, 'utf8')).replace('export default defineConfig({', `export default defineConfig({\n  ${settings}`));
+  await writeFile(
+    config,
+    (await readFile(config, 'utf8')).replace('export default defineConfig({', `export default defineConfig({\n  ${settings}`),
+  );
   const build = await astroBuild(site, env);
   expect(build.code, build.output).toBe(0);
   const index = await readFile(path.join(site, 'dist/index.html'), 'utf8');
-  const urls = [...index.matchAll(/(?:src|srcset)="([^"]+)"/g)].flatMap((match) => match[1]!.split(', ').map((candidate) => candidate.split(' ')[0]!));
+  const urls = [...index.matchAll(/(?:src|srcset)="([^"]+)"/g)].flatMap((match) =>
+    match[1]!.split(', ').map((candidate) => candidate.split(' ')[0]!),
+  );
   const imageUrls = urls.filter((url) => /\.(avif|webp|jpg)$/.test(url));
   expect(imageUrls.length).toBeGreaterThan(0);
   return { site, imageUrls };
@@ -121,7 +139,10 @@ describe('astro build with base and build.assets', () => {
 describe('astro build with a malformed marker', () => {
   test('fails with the marker located, what is wrong and what is allowed, and no stack trace', async () => {
     const site = await copySite('fixtures/astro-basic');
-    await writeFile(path.join(site, 'src/pages/bad.astro'), '---\nimport { GenImage } from "@genimage/astro/components";\n---\n<p>\n  <GenImage prompt="a stoat" aspectRatio="7:3" alt="A stoat" />\n</p>\n');
+    await writeFile(
+      path.join(site, 'src/pages/bad.astro'),
+      '---\nimport { GenImage } from "@genimage/astro/components";\n---\n<p>\n  <GenImage prompt="a stoat" aspectRatio="7:3" alt="A stoat" />\n</p>\n',
+    );
     const build = await astroBuild(site, env);
     expect(build.code).not.toBe(0);
     expect(build.output).toMatch(/src\/pages\/bad\.astro:5:\d+/);
@@ -147,16 +168,22 @@ describe('astro build of Markdown pages and content collections', () => {
   });
 
   test('a tag written over several lines in a .md page becomes a <picture>', async () => {
-    expect(await page('post/index.html')).toMatch(/<picture><source type="image\/webp"[^>]*><img src="\/_astro\/a-mountain-lake-at-sunrise-[0-9a-f]{8}-64\.jpg"[^>]*alt="A mountain lake" width="64" height="43"/);
+    expect(await page('post/index.html')).toMatch(
+      /<picture><source type="image\/webp"[^>]*><img src="\/_astro\/a-mountain-lake-at-sunrise-[0-9a-f]{8}-64\.jpg"[^>]*alt="A mountain lake" width="64" height="43"/,
+    );
   });
 
   test('a ">" inside an attribute value does not end the tag', async () => {
-    expect(await page('post/index.html')).toMatch(/<picture>.*<img src="\/_astro\/fish-and-chips-on-a-pier-[0-9a-f]{8}-64\.jpg"[^>]*alt="Fish &gt; chips"/s);
+    expect(await page('post/index.html')).toMatch(
+      /<picture>.*<img src="\/_astro\/fish-and-chips-on-a-pier-[0-9a-f]{8}-64\.jpg"[^>]*alt="Fish &gt; chips"/s,
+    );
   });
 
   test('a tag in a content collection entry becomes a <picture>, its reference resolved against the entry', async () => {
     const heron = await page('notes/heron/index.html');
-    expect(heron).toMatch(/<picture>.*<img src="\/_astro\/a-grey-heron-in-the-reeds-[0-9a-f]{8}-64\.jpg"[^>]*alt="A heron" width="64" height="48"/s);
+    expect(heron).toMatch(
+      /<picture>.*<img src="\/_astro\/a-grey-heron-in-the-reeds-[0-9a-f]{8}-64\.jpg"[^>]*alt="A heron" width="64" height="48"/s,
+    );
     expect(heron).toContain('<code>&lt;GenImage prompt="a badger" alt="" /&gt;</code>');
     const files = await readdir(path.join(site, 'dist/_astro'));
     for (const [, file] of heron.matchAll(/\/_astro\/([\w.-]+\.(?:webp|jpg))/g)) expect(files).toContain(file);
@@ -171,7 +198,10 @@ describe('astro build of Markdown pages and content collections', () => {
 describe('astro build with a raw tag that cannot be rendered', () => {
   test('fails with the marker located in its content entry, and no stack trace', async () => {
     const site = await copySite('fixtures/astro-markdown');
-    await writeFile(path.join(site, 'src/content/notes/owl.md'), '---\ntitle: Owl\n---\n\nAn owl:\n\n<GenImage prompt="an owl at night" aspectRatio="1:1" />\n');
+    await writeFile(
+      path.join(site, 'src/content/notes/owl.md'),
+      '---\ntitle: Owl\n---\n\nAn owl:\n\n<GenImage prompt="an owl at night" aspectRatio="1:1" />\n',
+    );
     const build = await astroBuild(site, env);
     expect(build.code, build.output).not.toBe(0);
     expect(build.output).toMatch(/src\/content\/notes\/owl\.md:7:1/);
@@ -181,7 +211,7 @@ describe('astro build with a raw tag that cannot be rendered', () => {
 });
 
 describe('astro build with build.assetsPrefix', () => {
-  test('image URLs carry the CDN prefix, as Astro\'s own assets do', async () => {
+  test("image URLs carry the CDN prefix, as Astro's own assets do", async () => {
     const { site, imageUrls } = await buildWithConfig("build: { assetsPrefix: 'https://cdn.example.com' },");
     for (const url of imageUrls) {
       expect(url).toMatch(/^https:\/\/cdn\.example\.com\/_astro\/[\w.-]+$/);
@@ -199,15 +229,21 @@ describe('assetsPrefixFor', () => {
     expect(assetsPrefixFor(undefined, logger)).toEqual({});
   });
 
-  test('the per-extension form: the image extensions\' entry, else the fallback', () => {
-    expect(assetsPrefixFor({ js: 'https://js.example.com', fallback: 'https://cdn.example.com' }, logger)).toEqual({ assetsPrefix: 'https://cdn.example.com' });
+  test("the per-extension form: the image extensions' entry, else the fallback", () => {
+    expect(assetsPrefixFor({ js: 'https://js.example.com', fallback: 'https://cdn.example.com' }, logger)).toEqual({
+      assetsPrefix: 'https://cdn.example.com',
+    });
     const images = 'https://img.example.com';
-    expect(assetsPrefixFor({ avif: images, webp: images, jpg: images, png: images, fallback: 'https://cdn.example.com' }, logger)).toEqual({ assetsPrefix: images });
+    expect(assetsPrefixFor({ avif: images, webp: images, jpg: images, png: images, fallback: 'https://cdn.example.com' }, logger)).toEqual({
+      assetsPrefix: images,
+    });
     expect(warnings).toEqual([]);
   });
 
   test('image extensions with different prefixes: the fallback, with a warning', () => {
-    expect(assetsPrefixFor({ webp: 'https://webp.example.com', fallback: 'https://cdn.example.com' }, logger)).toEqual({ assetsPrefix: 'https://cdn.example.com' });
+    expect(assetsPrefixFor({ webp: 'https://webp.example.com', fallback: 'https://cdn.example.com' }, logger)).toEqual({
+      assetsPrefix: 'https://cdn.example.com',
+    });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('fallback');
   });

@@ -18,8 +18,14 @@ import { TMP, astroBuild, copySite, removeTemps } from './fixtures/astro-harness
 const demo = path.resolve(import.meta.dirname, '../examples/astro-site');
 const outDir = path.join(TMP, `demo-dist-${process.pid}`);
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.avif': 'image/avif',
-  '.webp': 'image/webp', '.jpg': 'image/jpeg', '.png': 'image/png', '.svg': 'image/svg+xml',
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css',
+  '.js': 'text/javascript',
+  '.avif': 'image/avif',
+  '.webp': 'image/webp',
+  '.jpg': 'image/jpeg',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
 };
 
 let browser: Browser;
@@ -56,7 +62,15 @@ const originOf = (server: Server) => `http://127.0.0.1:${(server.address() as Ad
 beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 });
 
@@ -137,9 +151,17 @@ describe('the demo site in Chromium', () => {
       }
       for (const image of report) distinct.add(image.currentSrc || image.src);
       // Chromium picks the first <source> it supports: AVIF.
-      expect(report.filter((image) => image.inPicture).every((image) => image.currentSrc.endsWith('.avif')), pathname).toBe(true);
-      const srcsets = await page.locator('picture source, picture img').evaluateAll((elements) => elements.map((element) => (element as unknown as { getAttribute(name: string): string | null }).getAttribute('srcset') ?? ''));
-      for (const srcset of srcsets) for (const candidate of srcset.split(',')) if (candidate.trim()) candidates.add(candidate.trim().split(/\s+/)[0]!);
+      expect(
+        report.filter((image) => image.inPicture).every((image) => image.currentSrc.endsWith('.avif')),
+        pathname,
+      ).toBe(true);
+      const srcsets = await page
+        .locator('picture source, picture img')
+        .evaluateAll((elements) =>
+          elements.map((element) => (element as unknown as { getAttribute(name: string): string | null }).getAttribute('srcset') ?? ''),
+        );
+      for (const srcset of srcsets)
+        for (const candidate of srcset.split(',')) if (candidate.trim()) candidates.add(candidate.trim().split(/\s+/)[0]!);
       await page.close();
     }
     await context.close();
@@ -215,7 +237,11 @@ async function visit(context: BrowserContext, url: string, pictures: number): Pr
     expect(response?.status(), url).toBe(200);
     await page.waitForFunction(`document.querySelectorAll('picture').length >= ${pictures}`, undefined, { timeout: 15_000 });
     const report = (await page.evaluate(COLLECT_IMAGES)) as ImageReport[];
-    const srcsets = await page.locator('picture source, picture img').evaluateAll((elements) => elements.map((element) => (element as unknown as { getAttribute(name: string): string | null }).getAttribute('srcset') ?? ''));
+    const srcsets = await page
+      .locator('picture source, picture img')
+      .evaluateAll((elements) =>
+        elements.map((element) => (element as unknown as { getAttribute(name: string): string | null }).getAttribute('srcset') ?? ''),
+      );
     const candidates = srcsets.flatMap((srcset) => srcset.split(',').map((candidate) => candidate.trim().split(/\s+/)[0]!)).filter(Boolean);
     return { report, candidates, errors };
   } finally {
@@ -255,7 +281,8 @@ for (const example of VITE_EXAMPLES) {
         expect(html.replace(/<!--[\s\S]*?-->/g, ''), pathname).not.toContain('<GenImage');
       }
       const scripts = (await readdir(path.join(dist, 'assets'))).filter((file) => file.endsWith('.js'));
-      for (const script of scripts) expect(await readFile(path.join(dist, 'assets', script), 'utf8'), script).not.toContain('reached the browser unreplaced');
+      for (const script of scripts)
+        expect(await readFile(path.join(dist, 'assets', script), 'utf8'), script).not.toContain('reached the browser unreplaced');
     });
 
     test('every image loads, with alt, width and height, and every srcset candidate answers 200', async () => {

@@ -96,7 +96,9 @@ describe('prune', () => {
       cacheDir: '.genimage',
       deleted: 1,
       inUse: 3,
-      unused: [{ key: unused, provider: 'shark', model: expect.any(String), prompt: 'a lighthouse at dusk, <stormy> & wild', deleted: true }],
+      unused: [
+        { key: unused, provider: 'shark', model: expect.any(String), prompt: 'a lighthouse at dusk, <stormy> & wild', deleted: true },
+      ],
       leftAlone: [],
     });
     expect(await cacheKeys(root)).toHaveLength(3);
@@ -106,7 +108,11 @@ describe('prune', () => {
     const { root } = await projectWithAnUnusedEntry();
     const result = await run(['prune', '--json'], { cwd: root, env: api.env() });
     expect(result.code).toBe(2);
-    expect(parseJson(result.stdout)).toMatchObject({ command: 'prune', ok: false, error: { code: 'Usage', message: expect.stringContaining('--yes') } });
+    expect(parseJson(result.stdout)).toMatchObject({
+      command: 'prune',
+      ok: false,
+      error: { code: 'Usage', message: expect.stringContaining('--yes') },
+    });
     expect(await cacheKeys(root)).toHaveLength(4);
   });
 
@@ -125,7 +131,9 @@ describe('prune', () => {
       expect(result.code, result.all).toBe(0);
       expect(result.stdout).toContain(`left alone  ${linked.slice(0, 12)}  not genimage's: a symbolic link, not a folder genimage wrote`);
       expect(result.stdout).toContain(`left alone  ${garbage.slice(0, 12)}  not genimage's: `);
-      expect(result.stdout).toContain('Deleted 1 unused cache entry from .genimage/; kept 3 in use; left 2 item(s) that are not genimage\'s alone.');
+      expect(result.stdout).toContain(
+        "Deleted 1 unused cache entry from .genimage/; kept 3 in use; left 2 item(s) that are not genimage's alone.",
+      );
       expect(existsSync(path.join(root, '.genimage', linked))).toBe(true);
       expect(existsSync(path.join(root, '.genimage', garbage, 'meta.json'))).toBe(true);
       expect(await readdir(path.join(outside, linked))).toEqual(expect.arrayContaining(['meta.json', '0.png']));
@@ -191,7 +199,9 @@ describe('gallery', () => {
     const { root, unused } = await projectWithAnUnusedEntry();
     const result = await run(['gallery'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Wrote genimage-gallery/index.html: 4 cached image entries (0 placeholder(s), 1 unused), 0 marker(s) without an image.');
+    expect(result.stdout).toContain(
+      'Wrote genimage-gallery/index.html: 4 cached image entries (0 placeholder(s), 1 unused), 0 marker(s) without an image.',
+    );
     const html = await readFile(path.join(root, 'genimage-gallery/index.html'), 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
     // Escaped, never raw.
@@ -236,7 +246,9 @@ describe('gallery', () => {
 
 /** The cache key of the marker at `file:line`, as `scan --json` reports it with the API key set. */
 async function keyAt(root: string, file: string, line: number): Promise<string> {
-  const scan = parseJson<{ markers: { location: { file: string; line: number }; key: string }[] }>((await run(['scan', '--json'], { cwd: root, env: api.env() })).stdout);
+  const scan = parseJson<{ markers: { location: { file: string; line: number }; key: string }[] }>(
+    (await run(['scan', '--json'], { cwd: root, env: api.env() })).stdout,
+  );
   return scan.markers.find((marker) => marker.location.file === file && marker.location.line === line)!.key;
 }
 
@@ -253,7 +265,8 @@ async function withOutsideFolder(body: (outside: string) => Promise<void>): Prom
 /** Every file under `folder` with its contents, to show that nothing there changed. */
 async function contents(folder: string): Promise<Record<string, string>> {
   const names = (await readdir(folder, { recursive: true })).sort();
-  const read = async (name: string) => ((await lstat(path.join(folder, name))).isDirectory() ? 'folder' : (await readFile(path.join(folder, name))).toString('base64'));
+  const read = async (name: string) =>
+    (await lstat(path.join(folder, name))).isDirectory() ? 'folder' : (await readFile(path.join(folder, name))).toString('base64');
   return Object.fromEntries(await Promise.all(names.map(async (name) => [name, await read(name)] as const)));
 }
 
@@ -264,18 +277,22 @@ describe('the cache never follows a symbolic link', () => {
     const root = await copyFixture('cli-basic');
     const fox = await keyAt(root, 'src/pages/index.astro', 8);
     await withOutsideFolder(async (outside) => {
-      await writeFile(path.join(outside, 'keep.txt'), 'not genimage\'s');
+      await writeFile(path.join(outside, 'keep.txt'), "not genimage's");
       await mkdir(path.join(root, '.genimage'));
       await symlink(outside, path.join(root, '.genimage', fox), 'dir');
 
       const check = await run(['check'], { cwd: root, env: { CI: 'true' } });
       expect(check.code).toBe(1);
       expect(check.stdout).toContain(FOX);
-      expect(check.stdout).toMatch(/is a symbolic link \(to .*genimage-outside-.*\), not a folder genimage wrote; genimage never follows links in its cache/);
+      expect(check.stdout).toMatch(
+        /is a symbolic link \(to .*genimage-outside-.*\), not a folder genimage wrote; genimage never follows links in its cache/,
+      );
 
       const generate = await run(['generate'], { cwd: root, env: api.env() });
       expect(generate.code, generate.all).toBe(0);
-      expect(generate.stderr).toContain('src/pages/index.astro:8:5: the cached image failed verification and is not used; generating it again.');
+      expect(generate.stderr).toContain(
+        'src/pages/index.astro:8:5: the cached image failed verification and is not used; generating it again.',
+      );
       // The link was replaced by a real entry; what it pointed to is as it was.
       expect(await contents(outside)).toEqual({ 'keep.txt': Buffer.from("not genimage's").toString('base64') });
       expect((await lstat(path.join(root, '.genimage', fox))).isDirectory()).toBe(true);
@@ -299,7 +316,13 @@ describe('the cache never follows a symbolic link', () => {
       expect(check.code).toBe(1);
       expect(parseJson(check.stdout)).toMatchObject({
         ok: false,
-        problems: [{ key: fox, status: 'corrupt', reason: expect.stringMatching(/Image 0\.png of entry .* could not be read: .*0\.png is a symbolic link/) }],
+        problems: [
+          {
+            key: fox,
+            status: 'corrupt',
+            reason: expect.stringMatching(/Image 0\.png of entry .* could not be read: .*0\.png is a symbolic link/),
+          },
+        ],
       });
       // A frozen build fails the same way, rather than publish it: the verification is the one `generate --frozen` makes.
       const frozen = await run(['generate', '--frozen'], { cwd: root, env: { CI: 'true' } });
@@ -328,7 +351,9 @@ describe('the cache never follows a symbolic link', () => {
       for (const command of [['check'], ['generate'], ['prune', '--yes']]) {
         const result = await run(command, { cwd: root, env: api.env() });
         expect(result.code, result.all).toBe(1);
-        expect(result.stderr).toMatch(/The cache folder is a symbolic link: The cache folder .*\.genimage is a symbolic link \(to .*genimage-outside-.*\)\. genimage does not use a cache folder that is a link/);
+        expect(result.stderr).toMatch(
+          /The cache folder is a symbolic link: The cache folder .*\.genimage is a symbolic link \(to .*genimage-outside-.*\)\. genimage does not use a cache folder that is a link/,
+        );
       }
       expect(await readdir(outside)).toEqual([]);
       expect(api.server().requests).toHaveLength(0);
@@ -342,7 +367,9 @@ describe('cacheDir outside the project', () => {
     await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ cacheDir: '../shared-cache' }));
     const result = await run(['generate'], { cwd: root, env: api.env() });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`\`cacheDir: "../shared-cache"\` resolves to ${path.resolve(root, '../shared-cache')}, outside the project root ${root}.`);
+    expect(result.stderr).toContain(
+      `\`cacheDir: "../shared-cache"\` resolves to ${path.resolve(root, '../shared-cache')}, outside the project root ${root}.`,
+    );
     expect(result.stderr).toContain('Set `cacheDirOutsideRoot: true`');
     expect(existsSync(path.resolve(root, '../shared-cache'))).toBe(false);
     expect(api.server().requests).toHaveLength(0);
@@ -374,14 +401,23 @@ describe('check verifies what the build will decode', () => {
     const bytes = hugePng();
     const entry = path.join(root, '.genimage', fox);
     const meta = JSON.parse(await readFile(path.join(entry, 'meta.json'), 'utf8')) as { images: Record<string, unknown>[] };
-    meta.images[0] = { ...meta.images[0], sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength, width: 8193, height: 4096, format: 'png' };
+    meta.images[0] = {
+      ...meta.images[0],
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      bytes: bytes.byteLength,
+      width: 8193,
+      height: 4096,
+      format: 'png',
+    };
     await writeFile(path.join(entry, '0.png'), bytes);
     await writeFile(path.join(entry, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
 
     const result = await run(['check'], { cwd: root, env: { CI: 'true' } });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(FOX);
-    expect(result.stdout).toContain(`Image 0.png of entry .genimage/${fox} cannot be rendered: the png image is 8193×4096 (33558528 pixels), above the limit of 33554432 pixels.`);
+    expect(result.stdout).toContain(
+      `Image 0.png of entry .genimage/${fox} cannot be rendered: the png image is 8193×4096 (33558528 pixels), above the limit of 33554432 pixels.`,
+    );
     expect(result.stdout).toContain(`hint: Delete .genimage/${fox} and run \`genimage generate\``);
     expect(result.stdout).toContain('1 of 3 image(s) missing or corrupt');
   });

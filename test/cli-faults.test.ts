@@ -67,7 +67,14 @@ const MAX_BILLED_RETRIES = 1;
 /** How long an API may refuse everything with 429 before the run gives up. */
 const MAX_RATE_LIMITED_MS = 500;
 const FAST = {
-  retries: { maxAttempts: MAX_ATTEMPTS, maxBilledRetries: MAX_BILLED_RETRIES, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 3000, maxRateLimitedMs: MAX_RATE_LIMITED_MS },
+  retries: {
+    maxAttempts: MAX_ATTEMPTS,
+    maxBilledRetries: MAX_BILLED_RETRIES,
+    baseDelayMs: 1,
+    maxDelayMs: 5,
+    maxRetryAfterMs: 3000,
+    maxRateLimitedMs: MAX_RATE_LIMITED_MS,
+  },
   timeout: 1500,
 };
 /** Above the provider's default download cap (64 MiB), which no option changes. */
@@ -125,18 +132,93 @@ const ROWS: Row[] = [
     text: `The image API kept rate-limiting the requests: The API refused every request for ${MAX_RATE_LIMITED_MS} ms`,
     honoursRetryAfter: true,
   },
-  { name: '502', fault: { kind: 'error', status: 502 }, retry: 'free', code: 'ProviderFailed', text: 'The image API reported an upstream failure: HTTP 502' },
-  { name: '503', fault: { kind: 'error', status: 503 }, retry: 'free', code: 'ProviderFailed', text: 'The image API reported an upstream failure: HTTP 503' },
-  { name: '504', fault: { kind: 'error', status: 504 }, retry: 'billed', code: 'ProviderTimeout', text: 'The image generation timed out: HTTP 504' },
-  { name: '500', fault: { kind: 'error', status: 500 }, retry: 'billed', code: 'ProviderFailed', text: 'The image API reported an upstream failure: HTTP 500' },
-  { name: 'a connection reset', fault: { kind: 'reset' }, retry: 'billed', code: 'NetworkFailed', text: 'Could not reach the image API: The connection failed after the request was sent' },
-  { name: 'a server that never answers', fault: { kind: 'hang' }, retry: 'billed', code: 'ProviderTimeout', text: 'The image generation timed out: No complete answer within 1 s', config: SHORT_TIMEOUT },
-  { name: 'a body that stalls beyond the timeout', fault: { kind: 'slowBody', delayMs: 5000 }, retry: 'billed', code: 'ProviderTimeout', text: 'The image generation timed out: No complete answer within 1 s', config: SHORT_TIMEOUT },
-  { name: 'broken JSON', fault: { kind: 'brokenJson' }, retry: 'billed', code: 'InvalidResponse', text: 'The image API sent a response genimage cannot use: The 200 response body is not valid JSON.' },
-  { name: 'fewer images than asked', fault: { kind: 'fewerImages' }, retry: 'billed', code: 'InvalidResponse', text: 'The image API sent a response genimage cannot use: Asked for 1 image(s), the API returned 0.' },
-  { name: 'invalid base64', fault: { kind: 'invalidBase64' }, retry: 'billed', code: 'InvalidResponse', text: 'The image API sent a response genimage cannot use: Image 0 is not valid base64.' },
-  { name: 'bytes that are not an image', fault: { kind: 'notImage' }, retry: 'billed', code: 'InvalidResponse', text: 'The image API sent a response genimage cannot use: Image 0 is not a usable image: the data is not a readable image' },
-  { name: 'a url answer that 404s', fault: { kind: 'downloadFails', status: 404 }, retry: 'billed', code: 'InvalidResponse', text: 'The image API sent a response genimage cannot use: Downloading image 0 failed: HTTP 404.', config: URL_FORMAT },
+  {
+    name: '502',
+    fault: { kind: 'error', status: 502 },
+    retry: 'free',
+    code: 'ProviderFailed',
+    text: 'The image API reported an upstream failure: HTTP 502',
+  },
+  {
+    name: '503',
+    fault: { kind: 'error', status: 503 },
+    retry: 'free',
+    code: 'ProviderFailed',
+    text: 'The image API reported an upstream failure: HTTP 503',
+  },
+  {
+    name: '504',
+    fault: { kind: 'error', status: 504 },
+    retry: 'billed',
+    code: 'ProviderTimeout',
+    text: 'The image generation timed out: HTTP 504',
+  },
+  {
+    name: '500',
+    fault: { kind: 'error', status: 500 },
+    retry: 'billed',
+    code: 'ProviderFailed',
+    text: 'The image API reported an upstream failure: HTTP 500',
+  },
+  {
+    name: 'a connection reset',
+    fault: { kind: 'reset' },
+    retry: 'billed',
+    code: 'NetworkFailed',
+    text: 'Could not reach the image API: The connection failed after the request was sent',
+  },
+  {
+    name: 'a server that never answers',
+    fault: { kind: 'hang' },
+    retry: 'billed',
+    code: 'ProviderTimeout',
+    text: 'The image generation timed out: No complete answer within 1 s',
+    config: SHORT_TIMEOUT,
+  },
+  {
+    name: 'a body that stalls beyond the timeout',
+    fault: { kind: 'slowBody', delayMs: 5000 },
+    retry: 'billed',
+    code: 'ProviderTimeout',
+    text: 'The image generation timed out: No complete answer within 1 s',
+    config: SHORT_TIMEOUT,
+  },
+  {
+    name: 'broken JSON',
+    fault: { kind: 'brokenJson' },
+    retry: 'billed',
+    code: 'InvalidResponse',
+    text: 'The image API sent a response genimage cannot use: The 200 response body is not valid JSON.',
+  },
+  {
+    name: 'fewer images than asked',
+    fault: { kind: 'fewerImages' },
+    retry: 'billed',
+    code: 'InvalidResponse',
+    text: 'The image API sent a response genimage cannot use: Asked for 1 image(s), the API returned 0.',
+  },
+  {
+    name: 'invalid base64',
+    fault: { kind: 'invalidBase64' },
+    retry: 'billed',
+    code: 'InvalidResponse',
+    text: 'The image API sent a response genimage cannot use: Image 0 is not valid base64.',
+  },
+  {
+    name: 'bytes that are not an image',
+    fault: { kind: 'notImage' },
+    retry: 'billed',
+    code: 'InvalidResponse',
+    text: 'The image API sent a response genimage cannot use: Image 0 is not a usable image: the data is not a readable image',
+  },
+  {
+    name: 'a url answer that 404s',
+    fault: { kind: 'downloadFails', status: 404 },
+    retry: 'billed',
+    code: 'InvalidResponse',
+    text: 'The image API sent a response genimage cannot use: Downloading image 0 failed: HTTP 404.',
+    config: URL_FORMAT,
+  },
   {
     name: 'a url answer above the download cap (content-length)',
     fault: { kind: 'oversizedDownload', bytes: OVER_DOWNLOAD_CAP },
@@ -153,7 +235,13 @@ const ROWS: Row[] = [
     text: 'The image API sent a response genimage cannot use: Downloading image 0 failed: The image download exceeded 67108864 bytes.',
     config: URL_FORMAT,
   },
-  { name: '400', fault: { kind: 'error', status: 400 }, retry: 'never', code: 'InvalidRequest', text: 'The image API rejected the request as invalid: HTTP 400' },
+  {
+    name: '400',
+    fault: { kind: 'error', status: 400 },
+    retry: 'never',
+    code: 'InvalidRequest',
+    text: 'The image API rejected the request as invalid: HTTP 400',
+  },
   {
     name: '429 asking to wait longer than retries.maxRetryAfterMs',
     fault: { kind: 'error', status: 429, headers: { 'retry-after': '10' } },
@@ -244,7 +332,10 @@ async function audit(root: string): Promise<Audit> {
     let ok = true;
     let listed: string[] = [];
     try {
-      const meta = JSON.parse(await readFile(path.join(dir, name, 'meta.json'), 'utf8')) as { key: string; images: { file: string; bytes: number; sha256: string }[] };
+      const meta = JSON.parse(await readFile(path.join(dir, name, 'meta.json'), 'utf8')) as {
+        key: string;
+        images: { file: string; bytes: number; sha256: string }[];
+      };
       listed = meta.images.map((image) => image.file);
       ok = meta.key === name && meta.images.length > 0;
       for (const image of meta.images) {
@@ -272,7 +363,9 @@ async function expectCleanCache(root: string, keys: number): Promise<string[]> {
 
 async function cachedPrompts(root: string): Promise<string[]> {
   const keys = await cacheKeys(root);
-  const metas = await Promise.all(keys.map(async (key) => JSON.parse(await readFile(path.join(root, '.genimage', key, 'meta.json'), 'utf8')) as { prompt: string }));
+  const metas = await Promise.all(
+    keys.map(async (key) => JSON.parse(await readFile(path.join(root, '.genimage', key, 'meta.json'), 'utf8')) as { prompt: string }),
+  );
   return metas.map((meta) => meta.prompt).sort();
 }
 
@@ -300,7 +393,13 @@ describe.concurrent('the fault matrix', () => {
           expect(sentFor(server, FOX)).toBe(2);
           expect(server.requests).toHaveLength(4);
           const doc = parseJson<GenerateDoc>(result.stdout);
-          expect(doc.summary).toMatchObject({ requests: 3, generated: 3, failed: 0, attempts: 4, possiblyBilledAttempts: row.retry === 'billed' ? 1 : 0 });
+          expect(doc.summary).toMatchObject({
+            requests: 3,
+            generated: 3,
+            failed: 0,
+            attempts: 4,
+            possiblyBilledAttempts: row.retry === 'billed' ? 1 : 0,
+          });
           expect(await cachedPrompts(root)).toEqual([LIGHTHOUSE, LAKE, FOX].sort());
           await expectCleanCache(root, 3);
           if (row.honoursRetryAfter) {
@@ -310,8 +409,7 @@ describe.concurrent('the fault matrix', () => {
             expect(retryAfterDue(fault, first!) - first!).toBeGreaterThanOrEqual(500);
             expect(retry! - retryAfterDue(fault, first!)).toBeGreaterThanOrEqual(-100);
           }
-        }),
-      );
+        }));
     }
 
     if (row.retry === 'rateLimit') {
@@ -322,10 +420,14 @@ describe.concurrent('the fault matrix', () => {
           const result = await run(['generate', '--concurrency', '1', '--json'], { cwd: root, env });
           expect(result.code, result.all).toBe(0);
           expect(sentFor(server, FOX)).toBe(attempts + 1);
-          expect(parseJson<GenerateDoc>(result.stdout).summary).toMatchObject({ requests: 3, generated: 3, failed: 0, attempts: attempts + 3 });
+          expect(parseJson<GenerateDoc>(result.stdout).summary).toMatchObject({
+            requests: 3,
+            generated: 3,
+            failed: 0,
+            attempts: attempts + 3,
+          });
           await expectCleanCache(root, 3);
-        }),
-      );
+        }));
       return;
     }
 
@@ -345,7 +447,13 @@ describe.concurrent('the fault matrix', () => {
         const doc = parseJson<GenerateDoc>(result.stdout);
         expect(doc).toMatchObject({
           ok: false,
-          summary: { requests: 3, generated: 2, failed: 1, attempts: attempts + 2, possiblyBilledAttempts: row.retry === 'billed' ? attempts : 0 },
+          summary: {
+            requests: 3,
+            generated: 2,
+            failed: 1,
+            attempts: attempts + 2,
+            possiblyBilledAttempts: row.retry === 'billed' ? attempts : 0,
+          },
           failures: [{ origins: FOX_ORIGINS, error: { code: row.code } }],
           stoppedBy: null,
         });
@@ -355,25 +463,28 @@ describe.concurrent('the fault matrix', () => {
         expect(keys).not.toContain(doc.failures[0]!.key);
         expect(existsSync(path.join(root, '.genimage', doc.failures[0]!.key))).toBe(false);
         expect(await cachedPrompts(root)).toEqual([LIGHTHOUSE, LAKE].sort());
-      }),
-    );
+      }));
   });
 
   describe('a fault on every request (server.always), one marker', () => {
     // One row per retry class; the rows above bound every fault the same way, one image at a time.
-    it.each(ROWS.filter((row) => ['502', '504', '400', '429 with Retry-After in seconds'].includes(row.name)))('$name: the documented number of requests, nothing cached, exit 1', (row) =>
-      withServer(async ({ server, env }) => {
-        const root = await foxOnly(row.config);
-        server.always(row.standing ?? faultOf(row));
-        const result = await run(['generate', '--json'], { cwd: root, env });
-        expect(result.code, result.all).toBe(1);
-        // A rate limit that lets nothing through is retried, backing off, until maxRateLimitedMs.
-        if (row.retry === 'rateLimit') expect(server.requests.length).toBeGreaterThan(MAX_ATTEMPTS);
-        else expect(server.requests).toHaveLength(attemptsFor(row.retry));
-        expect(parseJson<GenerateDoc>(result.stdout)).toMatchObject({ failures: [{ origins: [{ file: 'src/pages/index.astro', line: 1, column: 1 }], error: { code: row.code } }] });
-        expect(result.stderr).toContain(`src/pages/index.astro:1:1: ${row.text}`);
-        await expectCleanCache(root, 0);
-      }),
+    it.each(ROWS.filter((row) => ['502', '504', '400', '429 with Retry-After in seconds'].includes(row.name)))(
+      '$name: the documented number of requests, nothing cached, exit 1',
+      (row) =>
+        withServer(async ({ server, env }) => {
+          const root = await foxOnly(row.config);
+          server.always(row.standing ?? faultOf(row));
+          const result = await run(['generate', '--json'], { cwd: root, env });
+          expect(result.code, result.all).toBe(1);
+          // A rate limit that lets nothing through is retried, backing off, until maxRateLimitedMs.
+          if (row.retry === 'rateLimit') expect(server.requests.length).toBeGreaterThan(MAX_ATTEMPTS);
+          else expect(server.requests).toHaveLength(attemptsFor(row.retry));
+          expect(parseJson<GenerateDoc>(result.stdout)).toMatchObject({
+            failures: [{ origins: [{ file: 'src/pages/index.astro', line: 1, column: 1 }], error: { code: row.code } }],
+          });
+          expect(result.stderr).toContain(`src/pages/index.astro:1:1: ${row.text}`);
+          await expectCleanCache(root, 0);
+        }),
     );
   });
 
@@ -422,7 +533,9 @@ describe.concurrent('the fault matrix', () => {
       { afterFirstRequest: false, ms: Math.round(firstRequestMs / 2) },
       ...Array.from({ length: 18 }, (_, k) => ({ afterFirstRequest: true, ms: Math.round((window * k) / 17) })),
     ];
-    const seen = await Promise.all(moments.map((moment, index) => withServer(({ server, env }) => killOnce(server, env, moment, index % 5 === 4))));
+    const seen = await Promise.all(
+      moments.map((moment, index) => withServer(({ server, env }) => killOnce(server, env, moment, index % 5 === 4))),
+    );
 
     // The kills landed at different stages: before anything was cached, and part-way.
     expect(seen.some((kill) => kill.cached === 0)).toBe(true);

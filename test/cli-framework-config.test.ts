@@ -35,7 +35,8 @@ describe('genimage options in the framework config', () => {
     const root = await site({
       ...PAGE,
       'genimage.config.mjs': "export default { defaults: { aspectRatio: '4:3', seed: 9 } };\n",
-      'astro.config.mjs': "import genimage from '@genimage/astro';\nexport default { integrations: [genimage({ defaults: { aspectRatio: '16:9' } })] };\n",
+      'astro.config.mjs':
+        "import genimage from '@genimage/astro';\nexport default { integrations: [genimage({ defaults: { aspectRatio: '16:9' } })] };\n",
     });
     expect(await aspectRatios(root)).toEqual(['16:9']);
     // Without the framework config, on purpose: the file's options alone.
@@ -60,7 +61,8 @@ describe('genimage options in the framework config', () => {
     const root = await site({
       ...PAGE,
       'genimage-options.ts': "export const options: { defaults: { aspectRatio: '5:4' } } = { defaults: { aspectRatio: '5:4' } };\n",
-      'astro.config.mjs': "import genimage from '@genimage/astro';\nimport { options } from './genimage-options';\nexport default { integrations: [genimage(options)] };\n",
+      'astro.config.mjs':
+        "import genimage from '@genimage/astro';\nimport { options } from './genimage-options';\nexport default { integrations: [genimage(options)] };\n",
     });
     expect(await aspectRatios(root)).toEqual(['5:4']);
   });
@@ -81,7 +83,8 @@ describe('genimage options in the framework config', () => {
   test('a framework config that cannot load is an error that says so and what to do', async () => {
     const root = await site({
       ...PAGE,
-      'astro.config.mjs': "import genimage from '@genimage/astro';\nif (!process.env.SITE_URL) throw new Error('SITE_URL is not set');\nexport default { integrations: [genimage()] };\n",
+      'astro.config.mjs':
+        "import genimage from '@genimage/astro';\nif (!process.env.SITE_URL) throw new Error('SITE_URL is not set');\nexport default { integrations: [genimage()] };\n",
     });
     const scan = await run(['scan'], { cwd: root });
     expect(scan.code).toBe(2);
@@ -94,7 +97,11 @@ describe('genimage options in the framework config', () => {
   });
 
   test('invalid inline options are reported by name, as the build reports them', async () => {
-    const root = await site({ ...PAGE, 'astro.config.mjs': "import genimage from '@genimage/astro';\nexport default { integrations: [genimage({ defaults: { aspectRatio: '7:5' } })] };\n" });
+    const root = await site({
+      ...PAGE,
+      'astro.config.mjs':
+        "import genimage from '@genimage/astro';\nexport default { integrations: [genimage({ defaults: { aspectRatio: '7:5' } })] };\n",
+    });
     const scan = await run(['scan'], { cwd: root });
     expect(scan.code).toBe(2);
     expect(scan.stderr).toContain('defaults.aspectRatio: must be one of "1:1"');
@@ -103,7 +110,8 @@ describe('genimage options in the framework config', () => {
   test('genimage registered twice is refused', async () => {
     const root = await site({
       ...PAGE,
-      'astro.config.mjs': "import genimage from '@genimage/astro';\nimport plugin from '@genimage/vite';\nexport default { integrations: [genimage()], vite: { plugins: [plugin()] } };\n",
+      'astro.config.mjs':
+        "import genimage from '@genimage/astro';\nimport plugin from '@genimage/vite';\nexport default { integrations: [genimage()], vite: { plugins: [plugin()] } };\n",
     });
     const scan = await run(['scan'], { cwd: root });
     expect(scan.code).toBe(2);

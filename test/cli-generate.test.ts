@@ -4,7 +4,17 @@
  * entries.
  */
 import { describe, expect, it } from 'vitest';
-import { cacheKeys, copyFixture, corruptImage, parseJson, readMeta, run, start, useTestServer, waitFor } from './fixtures/cli-harness/harness.ts';
+import {
+  cacheKeys,
+  copyFixture,
+  corruptImage,
+  parseJson,
+  readMeta,
+  run,
+  start,
+  useTestServer,
+  waitFor,
+} from './fixtures/cli-harness/harness.ts';
 
 const API_KEY = 'sk-cli-generate-secret-777';
 const api = useTestServer(API_KEY);
@@ -32,14 +42,17 @@ describe('generate', () => {
     const result = await run(['generate'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
     expect(api.server().requests).toHaveLength(3);
-    expect(api.server().requests.map((request) => (request.body as { prompt: string }).prompt).sort()).toEqual([
-      'a lighthouse at dusk, <stormy> & wild',
-      'a mountain lake at sunrise',
-      'a red fox asleep in fresh snow',
-    ]);
+    expect(
+      api
+        .server()
+        .requests.map((request) => (request.body as { prompt: string }).prompt)
+        .sort(),
+    ).toEqual(['a lighthouse at dusk, <stormy> & wild', 'a mountain lake at sunrise', 'a red fox asleep in fresh snow']);
     expect(await cacheKeys(root)).toHaveLength(3);
     // One line per image when stderr is not a terminal, and the summary on stdout.
-    expect(result.stderr).toMatch(/generated src\/pages\/about\.md:9:1, src\/pages\/index\.astro:8:5 "a red fox asleep in fresh snow" \(1 image\(s\) · 10 credits/);
+    expect(result.stderr).toMatch(
+      /generated src\/pages\/about\.md:9:1, src\/pages\/index\.astro:8:5 "a red fox asleep in fresh snow" \(1 image\(s\) · 10 credits/,
+    );
     expect(result.stderr).toMatch(/generated src\/pages\/about\.md:13:1 "a mountain lake at sunrise" \(2 image\(s\) · 20 credits/);
     expect(result.stdout).toMatch(/^3 image request\(s\): 3 generated, 0 reused, 0 failed · 40 credits · \d+\.\d s\n$/);
   });
@@ -87,7 +100,9 @@ describe('generate', () => {
     expect(result.code).toBe(1);
     expect(api.server().requests).toHaveLength(3);
     expect(result.stderr).toContain('1 image request(s) failed:');
-    expect(result.stderr).toMatch(/src\/pages\/about\.md:9:1, src\/pages\/index\.astro:8:5: The image API's safety system blocked this prompt/);
+    expect(result.stderr).toMatch(
+      /src\/pages\/about\.md:9:1, src\/pages\/index\.astro:8:5: The image API's safety system blocked this prompt/,
+    );
     expect(result.stderr).toContain('Rephrase the prompt');
     expect(result.stdout).toContain('3 image request(s): 2 generated, 0 reused, 1 failed');
     const prompts = await Promise.all((await cacheKeys(root)).map(async (key) => (await readMeta(root, key)).prompt));
@@ -196,7 +211,9 @@ describe('Ctrl-C', () => {
     expect(await cacheKeys(root)).toEqual([]);
     expect(all).toContain('Cancelling the requests under way (any already billed are lost).');
     const sent = (api.server().requests[0]!.body as { prompt: string }).prompt;
-    expect(all).toContain(`${MARKERS_OF[sent]}: The generation was cancelled: Cancelled after the request was sent; it may have been billed`);
+    expect(all).toContain(
+      `${MARKERS_OF[sent]}: The generation was cancelled: Cancelled after the request was sent; it may have been billed`,
+    );
     expect(all).toContain('Interrupted: 3 image request(s) not generated.');
     expect(stdout).toMatch(/3 image request\(s\): 0 generated, 0 reused, 3 failed · 0 credits · 1 possibly billed failed attempt\(s\)/);
   });
@@ -270,7 +287,9 @@ describe('check', () => {
 
   it('a flipped byte is reported as corrupt, with the reason', async () => {
     const root = await generated();
-    const scan = parseJson<{ markers: { location: { file: string; line: number }; key: string }[] }>((await run(['scan', '--json'], { cwd: root, env: api.env() })).stdout);
+    const scan = parseJson<{ markers: { location: { file: string; line: number }; key: string }[] }>(
+      (await run(['scan', '--json'], { cwd: root, env: api.env() })).stdout,
+    );
     const lighthouse = scan.markers.find((marker) => marker.location.file === 'src/pages/index.astro' && marker.location.line === 10)!;
     await corruptImage(root, lighthouse.key);
 
@@ -287,7 +306,14 @@ describe('check', () => {
       ok: false,
       images: 3,
       markers: 4,
-      problems: [{ key: lighthouse.key, status: 'corrupt', reason: expect.stringContaining('sha256'), origins: [{ file: 'src/pages/index.astro', line: 10, column: 5 }] }],
+      problems: [
+        {
+          key: lighthouse.key,
+          status: 'corrupt',
+          reason: expect.stringContaining('sha256'),
+          origins: [{ file: 'src/pages/index.astro', line: 10, column: 5 }],
+        },
+      ],
     });
 
     // generate replaces the corrupt entry.

@@ -15,7 +15,10 @@ const api = useTestServer(API_KEY);
 describe('the API base URL', () => {
   it.each([
     ['notaurl', 'SHARK_BASE_URL: "notaurl" is not a URL.'],
-    ['http://example.invalid/api/v1', 'SHARK_BASE_URL: http://example.invalid is plain http to another machine; the API key would travel in clear text.'],
+    [
+      'http://example.invalid/api/v1',
+      'SHARK_BASE_URL: http://example.invalid is plain http to another machine; the API key would travel in clear text.',
+    ],
     ['ftp://127.0.0.1/api', 'SHARK_BASE_URL: "ftp://127.0.0.1/api" is not an http(s) URL.'],
   ])('SHARK_BASE_URL=%s is a configuration error: exit 2, nothing sent', async (value, message) => {
     const root = await copyFixture('cli-basic');
@@ -64,7 +67,10 @@ describe('reference URLs', () => {
 
   async function siteWith(reference: string): Promise<string> {
     const root = await copyFixture('cli-basic');
-    await writeFile(path.join(root, 'src/pages/edit.astro'), `<GenImage prompt="the same scene at night" reference="${reference}" seed={3} alt="At night" />\n`);
+    await writeFile(
+      path.join(root, 'src/pages/edit.astro'),
+      `<GenImage prompt="the same scene at night" reference="${reference}" seed={3} alt="At night" />\n`,
+    );
     return root;
   }
 

@@ -7,7 +7,17 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, cacheKeys, cleanEnv, copyFixture, parseJson, readMeta, run, transcript, useTestServer } from './fixtures/cli-harness/harness.ts';
+import {
+  CLI,
+  cacheKeys,
+  cleanEnv,
+  copyFixture,
+  parseJson,
+  readMeta,
+  run,
+  transcript,
+  useTestServer,
+} from './fixtures/cli-harness/harness.ts';
 
 // A key with the two characters JSON escapes: a document holds it as `\"` and `\\`.
 const API_KEY = 'sk-"quoted\\back-6543';
@@ -68,7 +78,10 @@ describe('a reader that closes the pipe early (`genimage scan | head -1`)', () =
     const root = await copyFixture('cli-basic');
     await mkdir(path.join(root, 'src/pages/many'), { recursive: true });
     for (let file = 0; file < 200; file++) {
-      const markers = Array.from({ length: 10 }, (_, i) => `<GenImage prompt="image ${file} ${i}, a long enough prompt to fill the pipe" alt="" />\n`);
+      const markers = Array.from(
+        { length: 10 },
+        (_, i) => `<GenImage prompt="image ${file} ${i}, a long enough prompt to fill the pipe" alt="" />\n`,
+      );
       await writeFile(path.join(root, 'src/pages/many', `page-${String(file).padStart(3, '0')}.md`), markers.join('\n'));
     }
     many = root;
@@ -81,7 +94,7 @@ describe('a reader that closes the pipe early (`genimage scan | head -1`)', () =
     [['scan', '--json'], 0, /^\{$/],
     [['plan'], 0, /^generate {2}src\/pages\/about\.md:9:1, src\/pages\/index\.astro:8:5 {2}"a red fox/],
     [['check'], 1, /^src\/pages\/about\.md:9:1 {2}missing/],
-  ])('%j ends quietly with the command\'s exit code %i', async (args, code, firstLine) => {
+  ])("%j ends quietly with the command's exit code %i", async (args, code, firstLine) => {
     const result = await runIntoHead(args, await manyMarkers());
     expect(result.firstLine).toMatch(firstLine);
     expect(result.stderr).not.toContain('EPIPE');
@@ -160,7 +173,9 @@ describe('control characters in prompts and file names', () => {
 
 describe('a 100,000-character prompt', () => {
   // Ends with a letter: core trims a prompt.
-  const PROMPT = `${Array.from({ length: 10_000 }, (_, i) => `word${String(i).padStart(5, '0')} `).join('').slice(0, 99_999)}.`;
+  const PROMPT = `${Array.from({ length: 10_000 }, (_, i) => `word${String(i).padStart(5, '0')} `)
+    .join('')
+    .slice(0, 99_999)}.`;
   const SHORT = `"${PROMPT.slice(0, 80)}…" (100,000 characters)`;
 
   it('is shortened in scan and plan; scan --json has it whole', async () => {
@@ -204,7 +219,10 @@ describe('a 100,000-character prompt', () => {
 describe('an API key with " and \\ never reaches a --json document', () => {
   it('not even JSON-escaped: scan --json and plan --json of a prompt that quotes the key', async () => {
     const root = await projectWithPrompt(`a poster that reads ${API_KEY}`);
-    for (const args of [['scan', '--json'], ['plan', '--json']]) {
+    for (const args of [
+      ['scan', '--json'],
+      ['plan', '--json'],
+    ]) {
       const result = await run(args, { cwd: root, env: api.env() });
       expect(result.code, result.all).toBe(0);
       expect(result.stdout).not.toContain(JSON.stringify(API_KEY).slice(1, -1));

@@ -16,7 +16,8 @@ const MARKERS = ['src/pages/about.md:9:1', 'src/pages/about.md:13:1', 'src/pages
 describe('help and version', () => {
   it('on a Node older than 22.19, says which version it needs instead of crashing', async () => {
     const { spawnSync } = await import('node:child_process');
-    const olderNode = 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.20.2"});Object.defineProperty(process,"version",{value:"v20.20.2"})';
+    const olderNode =
+      'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.20.2"});Object.defineProperty(process,"version",{value:"v20.20.2"})';
     const result = spawnSync(process.execPath, ['--import', olderNode, CLI, '--help'], { encoding: 'utf8' });
     expect(result.status).toBe(2);
     expect(result.stderr).toBe('genimage needs Node.js 22.19 or newer; this is v20.20.2.\n');
@@ -32,7 +33,8 @@ describe('help and version', () => {
   it('--help lists every command, the exit codes and the environment', async () => {
     const result = await run(['--help'], { cwd: process.cwd() });
     expect(result.code).toBe(0);
-    for (const command of ['scan', 'plan', 'generate', 'check', 'push', 'pull', 'prune', 'gallery']) expect(result.stdout).toContain(command);
+    for (const command of ['scan', 'plan', 'generate', 'check', 'push', 'pull', 'prune', 'gallery'])
+      expect(result.stdout).toContain(command);
     expect(result.stdout).toMatch(/Exit codes:[\s\S]*0 {2}success[\s\S]*1 {2}the work failed[\s\S]*2 {2}usage or configuration error/);
     expect(result.stdout).toContain('GENIMAGE_FROZEN');
     expect(result.stdout).toContain('AWS_SECRET_ACCESS_KEY');
@@ -91,7 +93,9 @@ describe('help for each command', () => {
   it('genimage help <unknown> is a usage error with the nearest command', async () => {
     const result = await run(['help', 'genrate'], { cwd: process.cwd() });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Unknown command "genrate". Commands: scan, plan, generate, check, push, pull, prune, gallery, help. Did you mean `generate`?');
+    expect(result.stderr).toContain(
+      'Unknown command "genrate". Commands: scan, plan, generate, check, push, pull, prune, gallery, help. Did you mean `generate`?',
+    );
     expect(result.stdout).toBe('');
   });
 });
@@ -106,7 +110,9 @@ describe('did you mean', () => {
   ])('genimage %s suggests %s', async (typed, command) => {
     const result = await run([typed], { cwd: process.cwd() });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`Unknown command "${typed}". Commands: scan, plan, generate, check, push, pull, prune, gallery, help. Did you mean \`${command}\`?`);
+    expect(result.stderr).toContain(
+      `Unknown command "${typed}". Commands: scan, plan, generate, check, push, pull, prune, gallery, help. Did you mean \`${command}\`?`,
+    );
   });
 
   it('a command nothing is near to gets the list alone', async () => {
@@ -135,7 +141,9 @@ describe('did you mean', () => {
     const root = await copyFixture('cli-basic');
     const result = await run(['scan', '--dry-run'], { cwd: root });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Unknown option `--dry-run`. It is an option of `genimage generate` and `genimage prune`, not of `genimage scan`.');
+    expect(result.stderr).toContain(
+      'Unknown option `--dry-run`. It is an option of `genimage generate` and `genimage prune`, not of `genimage scan`.',
+    );
     expect(result.stderr).not.toContain('dryRun');
     expect(result.stderr).toContain('Run `genimage scan --help` for usage.');
   });
@@ -179,16 +187,18 @@ describe('exit code 2: usage and config errors', () => {
     expect(result.stderr).toContain('--out <file>');
   });
 
-  it.each([['0', 'must be 1 or more'], ['65', 'must be 64 or less'], ['two', 'must be a whole number'], ['1.5', 'must be a whole number']])(
-    '--concurrency %s',
-    async (value, reason) => {
-      const root = await copyFixture('cli-basic');
-      const result = await run(['generate', '--concurrency', value], { cwd: root, env: api.env() });
-      expect(result.code).toBe(2);
-      expect(result.stderr).toContain(`Invalid --concurrency "${value}": ${reason}`);
-      expect(api.server().requests).toHaveLength(0);
-    },
-  );
+  it.each([
+    ['0', 'must be 1 or more'],
+    ['65', 'must be 64 or less'],
+    ['two', 'must be a whole number'],
+    ['1.5', 'must be a whole number'],
+  ])('--concurrency %s', async (value, reason) => {
+    const root = await copyFixture('cli-basic');
+    const result = await run(['generate', '--concurrency', value], { cwd: root, env: api.env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`Invalid --concurrency "${value}": ${reason}`);
+    expect(api.server().requests).toHaveLength(0);
+  });
 
   it('an invalid option in genimage.config.json, named with what is allowed', async () => {
     const root = await copyFixture('cli-basic');
@@ -228,13 +238,20 @@ describe('exit code 2: usage and config errors', () => {
     const root = await copyFixture('cli-basic');
     const site = path.basename(root);
     await writeFile(path.join(root, 'other.json'), JSON.stringify({ cacheDir: 'images' }));
-    const result = await run(['check', '--json', '--root', site, '--config', `${site}/other.json`], { cwd: path.dirname(root), env: { CI: 'true' } });
+    const result = await run(['check', '--json', '--root', site, '--config', `${site}/other.json`], {
+      cwd: path.dirname(root),
+      env: { CI: 'true' },
+    });
     expect(result.stderr).not.toContain('other.json');
     expect(parseJson(result.stdout)).toMatchObject({ command: 'check', cacheDir: 'images', images: 3 });
     expect(result.code).toBe(1); // the config was read; the images are not generated yet
     const help = await run(['check', '--help'], { cwd: process.cwd() });
-    expect(help.stdout).toMatch(/--config <file> +genimage\.config\.\* or astro\.config\.\* \/ vite\.config\.\* file, relative to the current directory/);
-    expect(help.stdout).toMatch(/--no-framework-config +Do not read genimage options from astro\.config\.\* \/ vite\.config\.\* \(for a config that loads only inside its framework\)\n/);
+    expect(help.stdout).toMatch(
+      /--config <file> +genimage\.config\.\* or astro\.config\.\* \/ vite\.config\.\* file, relative to the current directory/,
+    );
+    expect(help.stdout).toMatch(
+      /--no-framework-config +Do not read genimage options from astro\.config\.\* \/ vite\.config\.\* \(for a config that loads only inside its framework\)\n/,
+    );
   });
 
   it.each([
@@ -249,7 +266,12 @@ describe('exit code 2: usage and config errors', () => {
     expect(parseJson(result.stdout)).toEqual({
       command,
       ok: false,
-      error: { code: 'Usage', title: 'Invalid command line', message: expect.stringContaining(message), hint: `Run \`genimage ${command ? `${command} ` : ''}--help\` for usage.` },
+      error: {
+        code: 'Usage',
+        title: 'Invalid command line',
+        message: expect.stringContaining(message),
+        hint: `Run \`genimage ${command ? `${command} ` : ''}--help\` for usage.`,
+      },
     });
     expect(result.stderr).toContain(message);
     expect(api.server().requests).toHaveLength(0);
@@ -329,8 +351,22 @@ describe('genimage plan', () => {
     const result = await run(['plan', '--json'], { cwd: root, env: api.env() });
     expect(result.code).toBe(0);
     const doc = parseJson<{ toGenerate: { prompt: string; status: string }[] }>(result.stdout);
-    expect(doc).toMatchObject({ command: 'plan', ok: true, provider: 'shark', frozen: false, requests: 3, cached: 0, images: 4, creditsPerImage: 2.5, estimatedCredits: 10 });
-    expect(doc.toGenerate.map((item) => item.prompt)).toEqual(['a red fox asleep in fresh snow', 'a mountain lake at sunrise', 'a lighthouse at dusk, <stormy> & wild']);
+    expect(doc).toMatchObject({
+      command: 'plan',
+      ok: true,
+      provider: 'shark',
+      frozen: false,
+      requests: 3,
+      cached: 0,
+      images: 4,
+      creditsPerImage: 2.5,
+      estimatedCredits: 10,
+    });
+    expect(doc.toGenerate.map((item) => item.prompt)).toEqual([
+      'a red fox asleep in fresh snow',
+      'a mountain lake at sunrise',
+      'a lighthouse at dusk, <stormy> & wild',
+    ]);
     expect(api.server().requests).toHaveLength(0);
   });
 
@@ -378,9 +414,14 @@ describe('malformed markers', () => {
     const root = await copyFixture('cli-malformed');
     const result = await run(['scan', '--json'], { cwd: root, env: api.env() });
     expect(result.code).toBe(1);
-    const doc = parseJson<{ ok: boolean; diagnostics: { severity: string; code: string; location: { file: string; line: number; column: number } }[] }>(result.stdout);
+    const doc = parseJson<{
+      ok: boolean;
+      diagnostics: { severity: string; code: string; location: { file: string; line: number; column: number } }[];
+    }>(result.stdout);
     expect(doc.ok).toBe(false);
-    expect(doc.diagnostics.map(({ location }) => `${location.file}:${location.line}:${location.column}`)).toEqual(CORPUS.map(([location]) => location));
+    expect(doc.diagnostics.map(({ location }) => `${location.file}:${location.line}:${location.column}`)).toEqual(
+      CORPUS.map(([location]) => location),
+    );
     expect(doc.diagnostics.every((diagnostic) => diagnostic.severity === 'error')).toBe(true);
     expect(doc.diagnostics.map((diagnostic) => diagnostic.code)).toContain('DynamicAttribute');
   });
@@ -426,7 +467,9 @@ describe('without an API key, outside CI: the local provider', () => {
     expect((await run(['generate'], { cwd: root })).code).toBe(0);
     const check = await run(['check'], { cwd: root });
     expect(check.code).toBe(0);
-    expect(check.stdout).toBe('All 3 image(s) for 4 marker(s) are cached and verified in .genimage/, but 3 of them are offline placeholders, not real images.\n');
+    expect(check.stdout).toBe(
+      'All 3 image(s) for 4 marker(s) are cached and verified in .genimage/, but 3 of them are offline placeholders, not real images.\n',
+    );
     expect(check.stderr).toContain(
       'warning Checked without SHARK_API_KEY and outside CI, so offline placeholders count as cached (3 of the 3 image(s) are placeholders); CI does not accept them. ' +
         'To check for the real images, set SHARK_API_KEY or CI=1: `CI=1 genimage check`.',
@@ -435,7 +478,14 @@ describe('without an API key, outside CI: the local provider', () => {
     expect((await run(['check', '--silent'], { cwd: root })).stdout).toContain('3 of them are offline placeholders');
     const json = await run(['check', '--json'], { cwd: root });
     expect(json.code).toBe(0);
-    expect(parseJson(json.stdout)).toMatchObject({ command: 'check', ok: true, provider: 'local', images: 3, placeholders: 3, problems: [] });
+    expect(parseJson(json.stdout)).toMatchObject({
+      command: 'check',
+      ok: true,
+      provider: 'local',
+      images: 3,
+      placeholders: 3,
+      problems: [],
+    });
     expect(json.stderr).toContain('CI does not accept them');
     // Nor does it.
     const ci = await run(['check'], { cwd: root, env: { CI: '1' } });
@@ -450,8 +500,14 @@ describe('without an API key, outside CI: the local provider', () => {
     const check = await run(['check'], { cwd: root });
     expect(check.code).toBe(0);
     expect(check.stdout).toBe('All 3 image(s) for 4 marker(s) are cached and verified in .genimage/.\n');
-    expect(check.stderr).toContain('Checked without SHARK_API_KEY and outside CI, so offline placeholders count as cached; CI does not accept them.');
-    expect(parseJson((await run(['check', '--json'], { cwd: root })).stdout)).toMatchObject({ ok: true, provider: 'local', placeholders: 0 });
+    expect(check.stderr).toContain(
+      'Checked without SHARK_API_KEY and outside CI, so offline placeholders count as cached; CI does not accept them.',
+    );
+    expect(parseJson((await run(['check', '--json'], { cwd: root })).stdout)).toMatchObject({
+      ok: true,
+      provider: 'local',
+      placeholders: 0,
+    });
   });
 
   it('placeholders are not the real images: with the key they are missing', async () => {

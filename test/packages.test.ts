@@ -102,7 +102,9 @@ async function must(command: string, args: string[], options: SpawnOptions & { c
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const entries = await readdir(path.join(dir, prefix), { withFileTypes: true });
   const nested = await Promise.all(
-    entries.map((entry) => (entry.isDirectory() ? listFiles(dir, path.posix.join(prefix, entry.name)) : [path.posix.join(prefix, entry.name)])),
+    entries.map((entry) =>
+      entry.isDirectory() ? listFiles(dir, path.posix.join(prefix, entry.name)) : [path.posix.join(prefix, entry.name)],
+    ),
   );
   return nested.flat().sort();
 }
@@ -122,7 +124,11 @@ function importsOf(source: string): string[] {
 }
 
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
-const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 beforeAll(async () => {
   temp = await mkdtemp(path.join(tmpdir(), 'genimage-packages-'));
@@ -153,7 +159,8 @@ beforeAll(async () => {
   for (const site of SITES) await cp(path.join(REPO, 'test/fixtures', site.fixture), path.join(sites, site.fixture), { recursive: true });
   const install = (mode: string) => exec('pnpm', ['install', mode, '--no-frozen-lockfile', '--reporter=append-only'], { cwd: sites });
   const offline = await install('--offline');
-  if (offline.code !== 0) await must('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile', '--reporter=append-only'], { cwd: sites });
+  if (offline.code !== 0)
+    await must('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile', '--reporter=append-only'], { cwd: sites });
 }, 180_000);
 
 afterAll(async () => {
@@ -166,7 +173,8 @@ describe.each(PACKAGES.map((dir) => `@genimage/${dir}`))('the packed %s', (name)
   it('ships its built code with types, a README, a LICENSE, and says where it comes from', () => {
     const { dir, files, manifest } = get();
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']));
-    for (const file of files.filter((file) => /^dist\/.*\.js$/.test(file))) expect(files, `types of ${file}`).toContain(file.replace(/\.js$/, '.d.ts'));
+    for (const file of files.filter((file) => /^dist\/.*\.js$/.test(file)))
+      expect(files, `types of ${file}`).toContain(file.replace(/\.js$/, '.d.ts'));
     expect(manifest.repository).toMatchObject({ url: expect.stringMatching(/^git\+https:\/\//), directory: `packages/${dir}` });
     expect(manifest.homepage).toMatch(/^https:\/\//);
     expect(manifest.bugs?.url).toMatch(/^https:\/\//);
@@ -195,7 +203,10 @@ describe.each(PACKAGES.map((dir) => `@genimage/${dir}`))('the packed %s', (name)
 
   it('imports only its own files and the packages it declares', async () => {
     const { root, files, manifest } = get();
-    const declared = new Set([manifest.name, ...Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies })]);
+    const declared = new Set([
+      manifest.name,
+      ...Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies }),
+    ]);
     const builtins = new Set(builtinModules);
     const problems: string[] = [];
     for (const file of files.filter((file) => /^(dist|bin|components)\/.*\.(js|d\.ts|ts|astro)$/.test(file))) {
@@ -216,7 +227,8 @@ describe.each(PACKAGES.map((dir) => `@genimage/${dir}`))('the packed %s', (name)
 
 describe.each(SITES)('a fresh site with $adds', (site) => {
   const root = () => path.join(temp, 'sites', site.fixture);
-  const genimage = (args: string[], env: Record<string, string> = {}) => exec(path.join(root(), 'node_modules/.bin/genimage'), args, { cwd: root(), env: userEnv(env) });
+  const genimage = (args: string[], env: Record<string, string> = {}) =>
+    exec(path.join(root(), 'node_modules/.bin/genimage'), args, { cwd: root(), env: userEnv(env) });
 
   it('gets the packages from the tarballs, and the `genimage` command with the framework package alone', async () => {
     const installed = await realpath(path.join(root(), 'node_modules', site.adds));
@@ -234,7 +246,9 @@ describe.each(SITES)('a fresh site with $adds', (site) => {
     const page = await readFile(path.join(root(), site.page), 'utf8');
     expect(page).toContain('<picture>');
     expect(page).not.toContain('<GenImage');
-    const urls = [...page.matchAll(/(?:src|srcset)="([^"]+)"/g)].flatMap((match) => match[1]!.split(',').map((entry) => entry.trim().split(' ')[0]!));
+    const urls = [...page.matchAll(/(?:src|srcset)="([^"]+)"/g)].flatMap((match) =>
+      match[1]!.split(',').map((entry) => entry.trim().split(' ')[0]!),
+    );
     expect(urls.length).toBeGreaterThan(0);
     for (const url of urls.filter((url) => url.startsWith('/'))) expect(existsSync(path.join(root(), 'dist', url)), url).toBe(true);
 

@@ -31,7 +31,11 @@ function viteBuild(root: string, buildEnv: Record<string, string>): Promise<Buil
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && !name.startsWith('VITEST')));
-    const child = spawn(process.execPath, [viteBin, 'build'], { cwd: root, env: { ...inherited, CI: '', GENIMAGE_FROZEN: '', NO_COLOR: '1', ...buildEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [viteBin, 'build'], {
+      cwd: root,
+      env: { ...inherited, CI: '', GENIMAGE_FROZEN: '', NO_COLOR: '1', ...buildEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

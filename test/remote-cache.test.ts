@@ -86,7 +86,9 @@ describe('several machines, one bucket', () => {
     const startedAt = Date.now();
     const result = await run(['generate'], { cwd: second, env: env() });
     expect(result.code, result.all).toBe(0);
-    expect(result.stderr).toMatch(/Waiting for \S+:\d+:\w+, which is generating [0-9a-f]{64} for s3:\/\/genimage\/team-\d+\/ \(a machine that died is taken over after 2 s\)/);
+    expect(result.stderr).toMatch(
+      /Waiting for \S+:\d+:\w+, which is generating [0-9a-f]{64} for s3:\/\/genimage\/team-\d+\/ \(a machine that died is taken over after 2 s\)/,
+    );
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2000);
     expect(api.server().requests).toHaveLength(4); // 2 paid by the killed machine, 2 by the one that finished
     const objects = await bucketObjects();
@@ -104,7 +106,9 @@ describe('frozen CI with a warm bucket', () => {
     const ci = await machine();
     const checked = await run(['check', '--json'], { cwd: ci, env: ciEnv() });
     expect(checked.code, checked.all).toBe(0);
-    const document = parseJson<{ remote: string; found: Record<string, number>; locations: { key: string; found: string }[] }>(checked.stdout);
+    const document = parseJson<{ remote: string; found: Record<string, number>; locations: { key: string; found: string }[] }>(
+      checked.stdout,
+    );
     expect(document.remote).toBe(`s3://genimage/${prefix}/`);
     expect(document.found).toEqual({ local: 0, remote: IMAGES, missing: 0, corrupt: 0 });
     expect(document.locations.map((item) => item.found)).toEqual(['remote', 'remote', 'remote']);
@@ -122,7 +126,9 @@ describe('frozen CI with a warm bucket', () => {
     expect(result.stdout).toContain(`Found 0 in .genimage/, 0 in s3://genimage/${prefix}/ (copied into .genimage/), ${IMAGES} missing.`);
     const generated = await run(['generate'], { cwd: ci, env: ciEnv() });
     expect(generated.code).toBe(1);
-    expect(generated.stderr).toContain(`${IMAGES} image(s) not in .genimage/ nor in s3://genimage/${prefix}/ (generation is frozen because CI is set)`);
+    expect(generated.stderr).toContain(
+      `${IMAGES} image(s) not in .genimage/ nor in s3://genimage/${prefix}/ (generation is frozen because CI is set)`,
+    );
   });
 });
 
@@ -151,7 +157,9 @@ describe('a corrupt object in the bucket', () => {
     // Replaced by the verified one: a third machine gets all of them from the bucket.
     api.server().reset();
     const third = await machine();
-    const checked = parseJson<{ ok: boolean; found: Record<string, number> }>((await run(['check', '--json'], { cwd: third, env: ciEnv() })).stdout);
+    const checked = parseJson<{ ok: boolean; found: Record<string, number> }>(
+      (await run(['check', '--json'], { cwd: third, env: ciEnv() })).stdout,
+    );
     expect(checked).toMatchObject({ ok: true, found: { local: 0, remote: IMAGES, missing: 0, corrupt: 0 } });
   });
 
@@ -180,7 +188,8 @@ describe('a corrupt local entry', () => {
     api.server().reset();
     return { root, key };
   }
-  const replaced = (key: string) => new RegExp(`Replaced by the verified copy from s3://genimage/${prefix}/${key}/: nothing generated`, 'g');
+  const replaced = (key: string) =>
+    new RegExp(`Replaced by the verified copy from s3://genimage/${prefix}/${key}/: nothing generated`, 'g');
 
   it('is replaced by the verified copy in the bucket: no API request, one warning naming the entry, and it verifies afterwards', async () => {
     const { root, key } = await corruptLocal();
@@ -201,12 +210,14 @@ describe('a corrupt local entry', () => {
     expect(api.server().requests).toHaveLength(0);
   });
 
-  it('frozen (CI), check passes from the bucket\'s copy and says where it was found; the build then needs nothing', async () => {
+  it("frozen (CI), check passes from the bucket's copy and says where it was found; the build then needs nothing", async () => {
     const { root, key } = await corruptLocal();
     const checked = await run(['check'], { cwd: root, env: ciEnv() });
     expect(checked.code, checked.all).toBe(0);
     expect(checked.stderr.match(replaced(key))).toHaveLength(1);
-    expect(checked.stdout).toContain(`Found ${IMAGES - 1} in .genimage/, 1 in s3://genimage/${prefix}/ (copied into .genimage/), 0 missing.`);
+    expect(checked.stdout).toContain(
+      `Found ${IMAGES - 1} in .genimage/, 1 in s3://genimage/${prefix}/ (copied into .genimage/), 0 missing.`,
+    );
     const generated = await run(['generate'], { cwd: root, env: ciEnv() });
     expect(generated.code, generated.all).toBe(0);
     expect(generated.stderr).not.toContain('Replaced by');
@@ -217,7 +228,10 @@ describe('a corrupt local entry', () => {
     const { root, key } = await corruptLocal();
     // The same machine, pointed at an empty prefix.
     prefix = `${prefix}-empty`;
-    await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ remote: { url: `s3://${BUCKET}/${prefix}`, endpoint: s3.endpoint, leaseMs: 2000, timeoutMs: 500 } }));
+    await writeFile(
+      path.join(root, 'genimage.config.json'),
+      JSON.stringify({ remote: { url: `s3://${BUCKET}/${prefix}`, endpoint: s3.endpoint, leaseMs: 2000, timeoutMs: 500 } }),
+    );
     const result = await run(['generate'], { cwd: root, env: env() });
     expect(result.code, result.all).toBe(0);
     expect(result.stderr).toContain('the cached image failed verification and is not used; generating it again');
@@ -289,14 +303,20 @@ describe('when the remote cannot be used', () => {
     }
   });
 
-  it('a service that gives no ETags: said once, and a dead machine\'s lease is not waited for; the images are generated here', async () => {
+  it("a service that gives no ETags: said once, and a dead machine's lease is not waited for; the images are generated here", async () => {
     const bare = await startS3Server({ buckets: [BUCKET], dropETags: true });
     try {
       const root = await machine({ endpoint: bare.endpoint });
       const scan = parseJson<{ images: { key: string }[] }>((await run(['scan', '--json'], { cwd: root, env: env() })).stdout);
       // A machine that died while generating the first image: its lease could never be taken over.
       const dead = scan.images[0]!.key;
-      await bare.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/.leases/${dead}.json`, Body: JSON.stringify({ owner: 'dead-machine:1:0', key: dead }) }));
+      await bare.client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: `${prefix}/.leases/${dead}.json`,
+          Body: JSON.stringify({ owner: 'dead-machine:1:0', key: dead }),
+        }),
+      );
       const startedAt = Date.now();
       const result = await run(['generate'], { cwd: root, env: env() });
       expect(result.code, result.all).toBe(0);
@@ -338,22 +358,38 @@ describe('push and pull', () => {
     // Generated while the bucket could not be reached: only the local cache has the images.
     const first = await machine({ endpoint: down.endpoint });
     expect((await run(['generate'], { cwd: first, env: env() })).code).toBe(0);
-    await writeFile(path.join(first, 'genimage.config.json'), JSON.stringify({ remote: { url: `s3://${BUCKET}/${prefix}`, endpoint: s3.endpoint } }));
+    await writeFile(
+      path.join(first, 'genimage.config.json'),
+      JSON.stringify({ remote: { url: `s3://${BUCKET}/${prefix}`, endpoint: s3.endpoint } }),
+    );
     expect(entriesIn(await bucketObjects())).toEqual([]);
 
     const pushed = await run(['push', '--json'], { cwd: first, env: env() });
     expect(pushed.code, pushed.all).toBe(0);
-    expect(parseJson(pushed.stdout)).toMatchObject({ command: 'push', ok: true, from: '.genimage/', to: `s3://genimage/${prefix}/`, entries: IMAGES, copied: IMAGES, present: 0, corrupt: [] });
+    expect(parseJson(pushed.stdout)).toMatchObject({
+      command: 'push',
+      ok: true,
+      from: '.genimage/',
+      to: `s3://genimage/${prefix}/`,
+      entries: IMAGES,
+      copied: IMAGES,
+      present: 0,
+      corrupt: [],
+    });
     expect(entriesIn(await bucketObjects())).toEqual(await cacheKeys(first));
 
     const again = await run(['push'], { cwd: first, env: env() });
-    expect(again.stdout).toMatch(new RegExp(`^${IMAGES} entries in \\.genimage/: 0 uploaded to s3://genimage/${prefix}/, ${IMAGES} already there · \\d+\\.\\d s\\n$`));
+    expect(again.stdout).toMatch(
+      new RegExp(`^${IMAGES} entries in \\.genimage/: 0 uploaded to s3://genimage/${prefix}/, ${IMAGES} already there · \\d+\\.\\d s\\n$`),
+    );
 
     const second = await machine();
     const pulled = await run(['pull'], { cwd: second, env: env() });
     expect(pulled.code, pulled.all).toBe(0);
     expect(pulled.stderr.match(/^downloaded [0-9a-f]{12} \(\d\/3\)$/gm)).toHaveLength(IMAGES);
-    expect(pulled.stdout).toMatch(new RegExp(`^${IMAGES} entries in s3://genimage/${prefix}/: ${IMAGES} downloaded to \\.genimage/, 0 already there · `));
+    expect(pulled.stdout).toMatch(
+      new RegExp(`^${IMAGES} entries in s3://genimage/${prefix}/: ${IMAGES} downloaded to \\.genimage/, 0 already there · `),
+    );
     expect(await cacheKeys(second)).toEqual(await cacheKeys(first));
     expect((await run(['check'], { cwd: second, env: ciEnv() })).code).toBe(0);
     expect(api.server().requests).toHaveLength(IMAGES);
@@ -388,21 +424,34 @@ describe('push and pull', () => {
           calls: 0,
           write: async () => {
             if (other === 'garbage') return void (await put(objectKey, new Uint8Array([4, 5, 6])));
-            for (const each of images) await put(`${at}/${key}/${each.sha256}-${each.file}`, await readFile(path.join(root, '.genimage', key, each.file)));
+            for (const each of images)
+              await put(`${at}/${key}/${each.sha256}-${each.file}`, await readFile(path.join(root, '.genimage', key, each.file)));
             await put(`${at}/${key}/meta.json`, metaText);
           },
         });
       }
       const pushTo = async (at: string, args = ['--json']) => {
-        await writeFile(path.join(root, 'genimage.config.json'), JSON.stringify({ remote: { url: `s3://${BUCKET}/${at}`, endpoint: racing.endpoint } }));
+        await writeFile(
+          path.join(root, 'genimage.config.json'),
+          JSON.stringify({ remote: { url: `s3://${BUCKET}/${at}`, endpoint: racing.endpoint } }),
+        );
         return run(['push', ...args], { cwd: root, env: env() });
       };
 
       await arm(`${prefix}-a`, keys[0]!, 'good copy');
       const verified = await pushTo(`${prefix}-a`);
       expect(verified.code, verified.all).toBe(0);
-      expect(parseJson(verified.stdout)).toMatchObject({ ok: true, entries: IMAGES, copied: IMAGES - 1, present: 0, corrupt: [], changed: [{ key: keys[0], verified: true }] });
-      expect(parseJson<{ changed: { reason: string }[] }>(verified.stdout).changed[0]!.reason).toContain('An object in the remote cache changed while it was being replaced');
+      expect(parseJson(verified.stdout)).toMatchObject({
+        ok: true,
+        entries: IMAGES,
+        copied: IMAGES - 1,
+        present: 0,
+        corrupt: [],
+        changed: [{ key: keys[0], verified: true }],
+      });
+      expect(parseJson<{ changed: { reason: string }[] }>(verified.stdout).changed[0]!.reason).toContain(
+        'An object in the remote cache changed while it was being replaced',
+      );
       expect(verified.stderr).toMatch(/^changed [0-9a-f]{12}: not uploaded, another machine replaced it first \(\d\/3\)$/m);
 
       await arm(`${prefix}-b`, keys[1]!, 'garbage');
@@ -417,8 +466,14 @@ describe('push and pull', () => {
       await arm(`${prefix}-c`, keys[2]!, 'garbage');
       const text = await pushTo(`${prefix}-c`, []);
       expect(text.code, text.all).toBe(1);
-      expect(text.stdout).toContain(`changed  ${keys[2]!.slice(0, 12)}  not uploaded: another machine replaced it first, and its copy in the bucket does not verify; run \`genimage push\` again:\n  An object in the remote cache changed`);
-      expect(text.stdout).toMatch(new RegExp(`${IMAGES} entries in \\.genimage/: ${IMAGES - 1} uploaded to s3://genimage/${prefix}-c/, 0 already there, 1 changed by another machine \\(0 verified\\) · `));
+      expect(text.stdout).toContain(
+        `changed  ${keys[2]!.slice(0, 12)}  not uploaded: another machine replaced it first, and its copy in the bucket does not verify; run \`genimage push\` again:\n  An object in the remote cache changed`,
+      );
+      expect(text.stdout).toMatch(
+        new RegExp(
+          `${IMAGES} entries in \\.genimage/: ${IMAGES - 1} uploaded to s3://genimage/${prefix}-c/, 0 already there, 1 changed by another machine \\(0 verified\\) · `,
+        ),
+      );
     } finally {
       await racing.stop();
     }
@@ -437,7 +492,9 @@ describe('the remote option', () => {
     const root = await machine({ secretAccessKey: CREDENTIALS.secretAccessKey });
     const result = await run(['check'], { cwd: root, env: env() });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('remote.secretAccessKey: credentials are never read from genimage\'s options (a key in a committed file is a leaked key); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment');
+    expect(result.stderr).toContain(
+      "remote.secretAccessKey: credentials are never read from genimage's options (a key in a committed file is a leaked key); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment",
+    );
     expect(result.all).not.toContain(CREDENTIALS.secretAccessKey);
   });
 
@@ -445,9 +502,13 @@ describe('the remote option', () => {
     const root = await machine({ leaseMs: 5000, timeoutMs: 2000 });
     const result = await run(['check'], { cwd: root, env: env() });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('remote.leaseMs: must be at least 4 × remote.timeoutMs (8000 with timeoutMs 2000), got 5000: a renewal starts a third of leaseMs after the previous one and may take two attempts of timeoutMs each');
+    expect(result.stderr).toContain(
+      'remote.leaseMs: must be at least 4 × remote.timeoutMs (8000 with timeoutMs 2000), got 5000: a renewal starts a third of leaseMs after the previous one and may take two attempts of timeoutMs each',
+    );
     // The default lease counts too; the defaults themselves pass.
-    expect(() => resolveConfig({ remote: { url: 's3://bucket', timeoutMs: 20_000 } })).toThrow('remote.leaseMs: must be at least 4 × remote.timeoutMs (80000 with timeoutMs 20000), got 60000');
+    expect(() => resolveConfig({ remote: { url: 's3://bucket', timeoutMs: 20_000 } })).toThrow(
+      'remote.leaseMs: must be at least 4 × remote.timeoutMs (80000 with timeoutMs 20000), got 60000',
+    );
     expect(resolveConfig({ remote: { url: 's3://bucket' } }).remote).toMatchObject({ leaseMs: 60_000, timeoutMs: 10_000 });
     expect(resolveConfig({ remote: { url: 's3://bucket', leaseMs: 4000, timeoutMs: 1000 } }).remote).toMatchObject({ leaseMs: 4000 });
   });

@@ -10,8 +10,26 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type CacheEntryMeta, Engine, FileSystemStore, GenImageError, ImageCache, type RemoteStore, RemoteUnavailable, S3Store, TieredStore, sha256Hex } from '@genimage/core';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  type CacheEntryMeta,
+  Engine,
+  FileSystemStore,
+  GenImageError,
+  ImageCache,
+  type RemoteStore,
+  RemoteUnavailable,
+  S3Store,
+  TieredStore,
+  sha256Hex,
+} from '@genimage/core';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CREDENTIALS, type S3Server, startS3Server } from './fixtures/remote-s3/s3-server.ts';
@@ -48,7 +66,8 @@ function entry(bytes: Uint8Array, key = 'a'.repeat(64)): { meta: CacheEntryMeta;
 
 describe('the servers themselves', () => {
   it('fauxqs alone overwrites an object despite If-None-Match: * and a wrong If-Match (so the fixture adds both)', async () => {
-    const send = (body: string, condition: object) => plain.client.send(new PutObjectCommand({ Bucket: 'genimage', Key: 'pinned', Body: body, ...condition }));
+    const send = (body: string, condition: object) =>
+      plain.client.send(new PutObjectCommand({ Bucket: 'genimage', Key: 'pinned', Body: body, ...condition }));
     await send('one', {});
     await send('two', { IfNoneMatch: '*' });
     await send('three', { IfMatch: '"not-its-etag"' });
@@ -62,11 +81,20 @@ describe('the servers themselves', () => {
     const { port } = await server.run();
     try {
       const client = (mode: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED') =>
-        new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: mode, responseChecksumValidation: mode });
+        new S3Client({
+          endpoint: `http://127.0.0.1:${port}`,
+          region: 'us-east-1',
+          forcePathStyle: true,
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+          requestChecksumCalculation: mode,
+          responseChecksumValidation: mode,
+        });
       const strict = client('WHEN_REQUIRED');
       await strict.send(new CreateBucketCommand({ Bucket: 'genimage' }));
       const streamed = async (s3: S3Client, key: string) => {
-        await s3.send(new PutObjectCommand({ Bucket: 'genimage', Key: key, Body: Readable.from([Buffer.from('streamed')]), ContentLength: 8 }));
+        await s3.send(
+          new PutObjectCommand({ Bucket: 'genimage', Key: key, Body: Readable.from([Buffer.from('streamed')]), ContentLength: 8 }),
+        );
         return (await strict.send(new GetObjectCommand({ Bucket: 'genimage', Key: key }))).Body!.transformToString();
       };
       expect(await streamed(client('WHEN_SUPPORTED'), 'default')).toMatch(/^8\r\nstreamed\r\n0\r\nx-amz-checksum-crc32:/);
@@ -76,7 +104,11 @@ describe('the servers themselves', () => {
       expect(await (await strict.send(new GetObjectCommand({ Bucket: 'genimage', Key: 'once' }))).Body!.transformToString()).toBe('two');
 
       // genimage's own uploads arrive byte for byte, and read back verified.
-      const remote = new S3Store({ url: 's3://genimage/team', endpoint: `http://127.0.0.1:${port}`, env: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } });
+      const remote = new S3Store({
+        url: 's3://genimage/team',
+        endpoint: `http://127.0.0.1:${port}`,
+        env: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' },
+      });
       const bytes = new Uint8Array(100_000).map((_, index) => index % 251);
       const { meta, images } = entry(bytes);
       expect(await remote.putEntry(meta, images)).toBe('uploaded');
@@ -104,8 +136,13 @@ describe('S3Store', () => {
     const { meta, images } = entry(new Uint8Array([1, 2, 3]));
     await remote.putEntry(meta, images);
     const other = 'b'.repeat(64);
-    await fauxqs.client.send(new PutObjectCommand({ Bucket: 'genimage', Key: `${remote.prefix}${other}/meta.json`, Body: JSON.stringify(meta) }));
-    await expect(remote.getEntry(other)).rejects.toMatchObject({ code: 'CacheCorrupt', message: expect.stringContaining(`belongs to key ${meta.key}`) });
+    await fauxqs.client.send(
+      new PutObjectCommand({ Bucket: 'genimage', Key: `${remote.prefix}${other}/meta.json`, Body: JSON.stringify(meta) }),
+    );
+    await expect(remote.getEntry(other)).rejects.toMatchObject({
+      code: 'CacheCorrupt',
+      message: expect.stringContaining(`belongs to key ${meta.key}`),
+    });
   });
 
   it('one of two claims on a key wins; the other is told who holds it', async () => {
@@ -129,10 +166,13 @@ describe('S3Store', () => {
     const seen = await waiter.tryLease(key);
     if (seen.held) throw new Error('the lease was taken twice');
     // Once the holder has renewed (every 400 ms): the lease object's version changes.
-    await vi.waitFor(async () => {
-      const head = await fauxqs.client.send(new HeadObjectCommand({ Bucket: 'genimage', Key: `${holder.prefix}.leases/${key}.json` }));
-      expect(head.ETag).not.toBe(seen.version);
-    }, { timeout: 5000, interval: 50 });
+    await vi.waitFor(
+      async () => {
+        const head = await fauxqs.client.send(new HeadObjectCommand({ Bucket: 'genimage', Key: `${holder.prefix}.leases/${key}.json` }));
+        expect(head.ETag).not.toBe(seen.version);
+      },
+      { timeout: 5000, interval: 50 },
+    );
     const later = await waiter.tryLease(key, seen.version);
     expect(later.held).toBe(false);
     expect((later as typeof seen).version).not.toBe(seen.version);
@@ -158,7 +198,12 @@ async function hostileS3(answer: (objectKey: string, response: ServerResponse) =
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    store: new S3Store({ url: 's3://genimage/hostile', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, env: fauxqs.env, timeoutMs: 2000 }),
+    store: new S3Store({
+      url: 's3://genimage/hostile',
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      env: fauxqs.env,
+      timeoutMs: 2000,
+    }),
     sent: () => sent,
     stop: () => new Promise((resolve) => server.close(resolve).closeAllConnections()),
   };
@@ -187,12 +232,18 @@ describe('S3Store on a service that gives no ETags', () => {
       const remote = store(server);
       const key = 'c'.repeat(64);
       const leases = `${remote.prefix}.leases/`;
-      await expect(remote.tryLease(key)).rejects.toMatchObject({ code: 'RemoteNoETag', message: `${remote.location} (${server.endpoint}): PUT ${leases}${key}.json came back without an ETag; the service must give every object one.` });
+      await expect(remote.tryLease(key)).rejects.toMatchObject({
+        code: 'RemoteNoETag',
+        message: `${remote.location} (${server.endpoint}): PUT ${leases}${key}.json came back without an ETag; the service must give every object one.`,
+      });
       const left = await server.client.send(new ListObjectsV2Command({ Bucket: 'genimage', Prefix: leases }));
       expect(left.Contents ?? []).toEqual([]);
       // Another machine's lease (it may have died): never waited for.
       await server.client.send(new PutObjectCommand({ Bucket: 'genimage', Key: `${leases}${key}.json`, Body: '{"owner":"dead"}' }));
-      await expect(remote.tryLease(key)).rejects.toMatchObject({ code: 'RemoteNoETag', message: expect.stringContaining(`GET ${leases}${key}.json came back without an ETag`) });
+      await expect(remote.tryLease(key)).rejects.toMatchObject({
+        code: 'RemoteNoETag',
+        message: expect.stringContaining(`GET ${leases}${key}.json came back without an ETag`),
+      });
     } finally {
       await server.stop();
     }
@@ -207,7 +258,10 @@ describe('S3Store downloads no more than an object may hold', () => {
       return stream(response, 64 * 1024 * 1024);
     });
     try {
-      await expect(server.store.getEntry(key)).rejects.toMatchObject({ code: 'CacheCorrupt', message: `s3://genimage/hostile/${key}/meta.json has more than 1048576 bytes (reading stopped there); a meta.json has at most 1048576, so it was not downloaded` });
+      await expect(server.store.getEntry(key)).rejects.toMatchObject({
+        code: 'CacheCorrupt',
+        message: `s3://genimage/hostile/${key}/meta.json has more than 1048576 bytes (reading stopped there); a meta.json has at most 1048576, so it was not downloaded`,
+      });
       expect(server.sent()).toBeLessThan(16 * 1024 * 1024); // the rest of the 64 MiB was never sent
     } finally {
       await server.stop();
@@ -226,7 +280,10 @@ describe('S3Store downloads no more than an object may hold', () => {
     });
     try {
       const startedAt = Date.now();
-      await expect(server.store.getEntry(meta.key)).rejects.toMatchObject({ code: 'CacheCorrupt', message: `s3://genimage/${image} is 10737418240 bytes (its Content-Length), but the metadata says 3, so it was not downloaded` });
+      await expect(server.store.getEntry(meta.key)).rejects.toMatchObject({
+        code: 'CacheCorrupt',
+        message: `s3://genimage/${image} is 10737418240 bytes (its Content-Length), but the metadata says 3, so it was not downloaded`,
+      });
       expect(Date.now() - startedAt).toBeLessThan(1500);
     } finally {
       await server.stop();
@@ -260,7 +317,11 @@ describe('TieredStore', () => {
     try {
       const errors: string[] = [];
       const logger = { debug() {}, info() {}, warn: (line: string) => errors.push(line), error: (line: string) => errors.push(line) };
-      const remote = new S3Store({ url: 's3://genimage/denied', endpoint: fauxqs.endpoint, env: { AWS_ACCESS_KEY_ID: 'AKIAWRONG', AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey } });
+      const remote = new S3Store({
+        url: 's3://genimage/denied',
+        endpoint: fauxqs.endpoint,
+        env: { AWS_ACCESS_KEY_ID: 'AKIAWRONG', AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey },
+      });
       const tiered = new TieredStore(new FileSystemStore(dir), remote, { logger });
       fauxqs.requests.length = 0;
       for (const letter of 'abc') expect(await tiered.readMeta(letter.repeat(64))).toBeUndefined();
@@ -298,7 +359,9 @@ describe('TieredStore', () => {
       racing = image;
       await tiered.write(meta, images);
       expect(overwrites).toBe(2);
-      expect(warnings.at(-1)).toContain(`An object in the remote cache changed while it was being replaced: s3://genimage/${image} was replaced by another machine while this one was replacing it; the entry ${meta.key} was not uploaded.`);
+      expect(warnings.at(-1)).toContain(
+        `An object in the remote cache changed while it was being replaced: s3://genimage/${image} was replaced by another machine while this one was replacing it; the entry ${meta.key} was not uploaded.`,
+      );
       expect(warnings.join('\n')).not.toContain('could not be reached');
       expect(tiered.remoteAvailable).toBe(true);
     } finally {
@@ -312,7 +375,11 @@ describe('TieredStore', () => {
     // The SDK's chain reads process.env: nothing there, no profile files, no instance metadata.
     const saved = { ...process.env };
     for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
-    Object.assign(process.env, { AWS_EC2_METADATA_DISABLED: 'true', AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'), AWS_CONFIG_FILE: path.join(dir, 'none') });
+    Object.assign(process.env, {
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
+      AWS_CONFIG_FILE: path.join(dir, 'none'),
+    });
     try {
       const errors: string[] = [];
       const logger = { debug() {}, info() {}, warn: (line: string) => errors.push(line), error: (line: string) => errors.push(line) };
@@ -339,7 +406,13 @@ describe('TieredStore', () => {
       const warnings: string[] = [];
       const logger = { debug() {}, info() {}, warn: (line: string) => warnings.push(line), error: (line: string) => warnings.push(line) };
       // The engine's own cache: a TieredStore under an ImageCache with its index of verified entries.
-      const engine = await Engine.load({ root: dir, configFile: false, options: { remote: { url: `s3://genimage/unit-${++prefixes}`, endpoint: fauxqs.endpoint } }, env: fauxqs.env, logger });
+      const engine = await Engine.load({
+        root: dir,
+        configFile: false,
+        options: { remote: { url: `s3://genimage/unit-${++prefixes}`, endpoint: fauxqs.endpoint } },
+        env: fauxqs.env,
+        logger,
+      });
       const { cache, remote: tiered } = engine;
       const remote = tiered!.remote;
       const { meta, images } = entry(new Uint8Array([5, 6, 7, 8]));
@@ -356,7 +429,9 @@ describe('TieredStore', () => {
       expect(warnings[0]).toContain(`Replaced by the verified copy from ${remote.location}${meta.key}/`);
       // The index holds the repaired files' fingerprint, not the corrupt ones'.
       await cache.saveIndex();
-      const index = JSON.parse(await readFile(path.join(dir, 'node_modules/.cache/genimage/verified-entries.json'), 'utf8')) as { entries: Record<string, string> };
+      const index = JSON.parse(await readFile(path.join(dir, 'node_modules/.cache/genimage/verified-entries.json'), 'utf8')) as {
+        entries: Record<string, string>;
+      };
       expect(index.entries[meta.key]).toBe(await tiered!.fingerprint(meta.key));
       expect((await new ImageCache(tiered!).get(meta.key))?.images).toEqual(images);
       expect(warnings).toHaveLength(1);
@@ -405,7 +480,8 @@ describe('TieredStore', () => {
       fauxqs.requests.length = 0;
       const control = 'e'.repeat(64);
       const held = await s3.tryLease(control);
-      const puts = (of: string) => fauxqs.requests.filter((request) => request.startsWith('PUT ') && request.includes(`.leases/${of}.json`)).length;
+      const puts = (of: string) =>
+        fauxqs.requests.filter((request) => request.startsWith('PUT ') && request.includes(`.leases/${of}.json`)).length;
       await vi.waitFor(() => expect(puts(control)).toBeGreaterThanOrEqual(2), { timeout: 5000, interval: 20 });
       if (held.held) await held.lease.release();
       expect(fauxqs.requests.filter((request) => request.includes(`.leases/${key}`))).toEqual([]);

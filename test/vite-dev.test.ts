@@ -151,17 +151,26 @@ describe('vite dev: the HTML example', () => {
       expect(answer, pathname).toMatch(/^200 /);
       expect(uncommented(answer), pathname).not.toContain('<GenImage');
       expect(answer, pathname).toMatch(PENDING_HTML);
-      if (pathname === '/') expect(answer).toMatch(/<img src="data:image\/svg\+xml,[^"]+" alt="A tide pool with starfish and anemones" width="1024" height="576"[^>]*data-genimage-pending>/);
+      if (pathname === '/')
+        expect(answer).toMatch(
+          /<img src="data:image\/svg\+xml,[^"]+" alt="A tide pool with starfish and anemones" width="1024" height="576"[^>]*data-genimage-pending>/,
+        );
       expect(answer, pathname).not.toContain('<picture>');
     }
     api.always(undefined);
-    for (const [pathname, count] of [['/', 3], ['/about/', 1]] as const) {
+    for (const [pathname, count] of [
+      ['/', 3],
+      ['/about/', 1],
+    ] as const) {
       const html = await dev.until(pathname, (text) => !text.includes('data-genimage-pending') && text.includes('<picture>'));
       expect(uncommented(html), pathname).not.toContain('<GenImage');
       expect(html.match(/<picture>/g), pathname).toHaveLength(count);
       const urls = imageUrls(pictures(html));
       expect(urls.length, pathname).toBeGreaterThanOrEqual(2 * count);
-      expect(urls.every((url) => url.startsWith('/assets/')), urls.join('\n')).toBe(true);
+      expect(
+        urls.every((url) => url.startsWith('/assets/')),
+        urls.join('\n'),
+      ).toBe(true);
       await expectServed(dev, urls);
     }
     // A name the renderer never gave is passed on: 404 (without text/html in Accept, Vite's SPA fallback stays out).
@@ -181,7 +190,13 @@ describe('vite dev: the HTML example', () => {
     await dev.until('/about/', (text) => text.includes('<picture>'));
     api.reset();
     const file = path.join(dev.root, 'about/index.html');
-    await writeFile(file, (await readFile(file, 'utf8')).replace('a notebook and a hand lens on a wet rock by the sea', 'a lighthouse on a rocky point at dusk'));
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace(
+        'a notebook and a hand lens on a wet rock by the sea',
+        'a lighthouse on a rocky point at dusk',
+      ),
+    );
     const html = await dev.until('/about/', (text) => text.includes('/assets/a-lighthouse-on-a-rocky-point'));
     expect(html).not.toContain('a-notebook-and-a-hand-lens');
     await expectServed(dev, imageUrls(pictures(html)));
@@ -211,7 +226,10 @@ describe('vite dev: the React example', () => {
     expect(pending).toMatch(/alt: "A night market under paper lanterns",\s+width: 1024,\s+height: 439,[^}]*"data-genimage-pending": true/);
     api.always(undefined);
     // Invalidated once the images exist: the next request compiles it again.
-    const code = await dev.until('/src/App.tsx', (text) => !text.includes('data-genimage-pending') && (text.match(/"picture"/g) ?? []).length === 3);
+    const code = await dev.until(
+      '/src/App.tsx',
+      (text) => !text.includes('data-genimage-pending') && (text.match(/"picture"/g) ?? []).length === 3,
+    );
     expect(code).not.toContain('<GenImage');
     expect(code).not.toMatch(/\bGenImage\s*\(|\(\s*GenImage\s*,/);
     expect(code).toMatch(/srcSet: "\/assets\/a-busy-night-market-with-[^"]+-32\.webp 32w/);
@@ -219,7 +237,10 @@ describe('vite dev: the React example', () => {
     expect(code).toContain('className: styles.hero');
     const urls = imageUrls(code);
     expect(urls.length).toBeGreaterThanOrEqual(6);
-    expect(urls.every((url) => url.startsWith('/assets/')), urls.join('\n')).toBe(true);
+    expect(
+      urls.every((url) => url.startsWith('/assets/')),
+      urls.join('\n'),
+    ).toBe(true);
     await expectServed(dev, urls);
     expect(prompts()).toEqual([
       'a busy night market with paper lanterns and food stalls, rain on the street, photograph',
@@ -233,7 +254,10 @@ describe('vite dev: the React example', () => {
     await dev.until('/src/App.tsx', (text) => !text.includes('data-genimage-pending'));
     api.reset();
     const file = path.join(dev.root, 'src/App.tsx');
-    await writeFile(file, (await readFile(file, 'utf8')).replace('a glass of iced milk tea with tapioca pearls', 'a pot of jasmine tea on a wooden counter'));
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace('a glass of iced milk tea with tapioca pearls', 'a pot of jasmine tea on a wooden counter'),
+    );
     const code = await dev.until('/src/App.tsx', (text) => text.includes('/assets/a-pot-of-jasmine-tea-on-a'));
     expect(code).not.toContain('a-glass-of-iced-milk-tea');
     await expectServed(dev, imageUrls(code));

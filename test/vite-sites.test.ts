@@ -41,13 +41,18 @@ async function viteBuild(root: string, options: SiteBuild = {}): Promise<{ error
     configFile: false,
     ...(options.base && { base: options.base }),
     build: {
-      ...(options.input && { rollupOptions: { input: Object.fromEntries(Object.entries(options.input).map(([name, file]) => [name, path.join(root, file)])) } }),
+      ...(options.input && {
+        rollupOptions: { input: Object.fromEntries(Object.entries(options.input).map(([name, file]) => [name, path.join(root, file)])) },
+      }),
       ...(options.ssr && { ssr: options.ssr, outDir: 'dist-server' }),
     },
     plugins: [
       genimage({
         configFile: false,
-        config: { retries: { maxAttempts: 1 }, render: { widths: [32, 64], formats: ['webp'], fallbackFormat: 'jpeg', quality: 70, avifEffort: 2 } },
+        config: {
+          retries: { maxAttempts: 1 },
+          render: { widths: [32, 64], formats: ['webp'], fallbackFormat: 'jpeg', quality: 70, avifEffort: 2 },
+        },
         env: { SHARK_API_KEY: server.apiKey, SHARK_BASE_URL: server.baseUrl, ...(options.frozen && { CI: '1' }) },
         variantsCacheDir: path.join(root, '.variants'),
         logger: { debug: log, info: log, warn: log, error: log },
@@ -81,7 +86,9 @@ describe('vite build of HTML pages', () => {
     for (const page of Object.values(PAGES)) {
       const html = await readFile(path.join(root, 'dist', page), 'utf8');
       expect(html).not.toContain('<GenImage');
-      expect(html).toMatch(/<picture><source type="image\/webp" srcset="\/assets\/[\w-]+-32\.webp 32w, \/assets\/[\w-]+-64\.webp 64w" sizes="[^"]+"><img src="\/assets\/[\w-]+-64\.jpg" [^>]*alt="[^"]+" width="64" height="64" loading="lazy" decoding="async"/);
+      expect(html).toMatch(
+        /<picture><source type="image\/webp" srcset="\/assets\/[\w-]+-32\.webp 32w, \/assets\/[\w-]+-64\.webp 64w" sizes="[^"]+"><img src="\/assets\/[\w-]+-64\.jpg" [^>]*alt="[^"]+" width="64" height="64" loading="lazy" decoding="async"/,
+      );
       for (const url of imageUrls(html)) expect(existsSync(path.join(root, 'dist', url)), url).toBe(true);
     }
     expect(await readFile(path.join(root, 'dist/index.html'), 'utf8')).toContain('alt="A kingfisher"');
@@ -106,7 +113,9 @@ describe('vite build of HTML pages', () => {
   test('with a relative base, a page in a subfolder reaches the files one folder up', async () => {
     const { error, log } = await viteBuild(root, { input: PAGES, base: './' });
     expect(error, log).toBeUndefined();
-    const about = [...(await readFile(path.join(root, 'dist/about/index.html'), 'utf8')).matchAll(/(?:src|srcset)="([^"]+)"/g)].flatMap((match) => match[1]!.split(', ').map((candidate) => candidate.split(' ')[0]!));
+    const about = [...(await readFile(path.join(root, 'dist/about/index.html'), 'utf8')).matchAll(/(?:src|srcset)="([^"]+)"/g)].flatMap(
+      (match) => match[1]!.split(', ').map((candidate) => candidate.split(' ')[0]!),
+    );
     expect(about.length).toBeGreaterThan(0);
     expect(about.every((url) => url.startsWith('../assets/'))).toBe(true);
     for (const url of about) expect(existsSync(path.join(root, 'dist/about', url)), url).toBe(true);
@@ -133,7 +142,10 @@ describe('vite build of HTML pages', () => {
 
   test('a raw tag that no transform can render fails the build, naming where it is', async () => {
     const site = await copySite('fixtures/vite-multipage');
-    await writeFile(path.join(site, 'inject.js'), "document.body.insertAdjacentHTML('beforeend', '<GenImage prompt=\"sneaked in\" alt=\"\" />');\n");
+    await writeFile(
+      path.join(site, 'inject.js'),
+      'document.body.insertAdjacentHTML(\'beforeend\', \'<GenImage prompt="sneaked in" alt="" />\');\n',
+    );
     const index = path.join(site, 'index.html');
     await writeFile(index, (await readFile(index, 'utf8')).replace('</body>', '<script type="module" src="/inject.js"></script>\n</body>'));
     const { error } = await viteBuild(site, { input: PAGES });
@@ -152,7 +164,9 @@ describe('vite build of React components', () => {
     expect(error, log).toBeUndefined();
     expect(prompts()).toHaveLength(3);
     const chunks = (await import('node:fs/promises')).readdir(path.join(root, 'dist/assets'));
-    const js = await Promise.all((await chunks).filter((file) => file.endsWith('.js')).map((file) => readFile(path.join(root, 'dist/assets', file), 'utf8')));
+    const js = await Promise.all(
+      (await chunks).filter((file) => file.endsWith('.js')).map((file) => readFile(path.join(root, 'dist/assets', file), 'utf8')),
+    );
     const code = js.join('\n');
     expect(code).toMatch(/srcSet:\s*[`"]\/assets\/a-busy-night-market-with-paper-[0-9a-f]{8}-32\.webp 32w/);
     expect(code).not.toContain('reached the browser unreplaced');
@@ -166,7 +180,9 @@ describe('vite build of React components', () => {
     const html = render();
     expect(html).not.toContain('GenImage');
     expect(html.match(/<picture>/g)).toHaveLength(3);
-    expect(html).toMatch(/<img src="\/assets\/a-busy-night-market-with-paper-[0-9a-f]{8}-64\.jpg" srcSet="[^"]+" sizes="[^"]+" alt="A night market under paper lanterns" width="64" height="27" loading="eager" decoding="async" fetchPriority="high" style="background-image:[^"]+" class="_hero_[^"]+"\/>/);
+    expect(html).toMatch(
+      /<img src="\/assets\/a-busy-night-market-with-paper-[0-9a-f]{8}-64\.jpg" srcSet="[^"]+" sizes="[^"]+" alt="A night market under paper lanterns" width="64" height="27" loading="eager" decoding="async" fetchPriority="high" style="background-image:[^"]+" class="_hero_[^"]+"\/>/,
+    );
     for (const url of imageUrls(html)) expect(existsSync(path.join(root, 'dist', url)), url).toBe(true);
   });
 
@@ -180,7 +196,10 @@ describe('vite build of React components', () => {
 
   test('a <GenImage> the plugin could not replace (not a literal tag) fails the build', async () => {
     const site = await copySite('../examples/vite-react');
-    await writeFile(path.join(site, 'src/legacy.js'), "import { GenImage } from '@genimage/vite/react';\nimport { createElement } from 'react';\nexport const legacy = () => createElement(GenImage, { prompt: 'made in code', alt: '' });\n");
+    await writeFile(
+      path.join(site, 'src/legacy.js'),
+      "import { GenImage } from '@genimage/vite/react';\nimport { createElement } from 'react';\nexport const legacy = () => createElement(GenImage, { prompt: 'made in code', alt: '' });\n",
+    );
     const main = path.join(site, 'src/main.tsx');
     await writeFile(main, `import { legacy } from './legacy.js';\nconsole.log(legacy);\n${await readFile(main, 'utf8')}`);
     const { error } = await viteBuild(site, { plugins: [react()] });

@@ -17,10 +17,22 @@ export function App() {
       />
       <section className={styles.stalls}>
         <Stall name="Dumplings">
-          <GenImage prompt="steaming dumplings in a bamboo basket, close-up photograph" seed={32} aspectRatio="4:3" sizes="(min-width: 48rem) 24rem, 100vw" alt="Dumplings in a bamboo basket" />
+          <GenImage
+            prompt="steaming dumplings in a bamboo basket, close-up photograph"
+            seed={32}
+            aspectRatio="4:3"
+            sizes="(min-width: 48rem) 24rem, 100vw"
+            alt="Dumplings in a bamboo basket"
+          />
         </Stall>
         <Stall name="Tea">
-          <GenImage prompt="a glass of iced milk tea with tapioca pearls, close-up photograph" seed={33} aspectRatio="4:3" sizes="(min-width: 48rem) 24rem, 100vw" alt="Iced milk tea" />
+          <GenImage
+            prompt="a glass of iced milk tea with tapioca pearls, close-up photograph"
+            seed={33}
+            aspectRatio="4:3"
+            sizes="(min-width: 48rem) 24rem, 100vw"
+            alt="Iced milk tea"
+          />
         </Stall>
       </section>
     </main>

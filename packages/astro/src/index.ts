@@ -79,5 +79,9 @@ export default function genimage(options?: GenImageIntegrationOptions): AstroInt
     },
   };
   // The CLI reads these from astro.config.* and resolves the same configuration as this build.
-  return recordAdapterOptions(integration, { adapter: '@genimage/astro', options: inline, ...(configFile !== undefined && { configFile }) });
+  return recordAdapterOptions(integration, {
+    adapter: '@genimage/astro',
+    options: inline,
+    ...(configFile !== undefined && { configFile }),
+  });
 }

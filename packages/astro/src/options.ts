@@ -20,7 +20,10 @@ export function validateOptions(options: GenImageIntegrationOptions | undefined)
   const parsed = inlineSchema.safeParse(config);
   if (!parsed.success) lines.push(...describeIssues(parsed.error.issues));
   if (lines.length > 0) {
-    throw new GenImageError(InvalidOptions, `Invalid options in genimage() in the Astro config:\n${lines.map((line) => `  ${line}`).join('\n')}`);
+    throw new GenImageError(
+      InvalidOptions,
+      `Invalid options in genimage() in the Astro config:\n${lines.map((line) => `  ${line}`).join('\n')}`,
+    );
   }
   return { config, ...(configFile !== undefined && { configFile }) };
 }
@@ -33,12 +36,17 @@ const IMAGE_EXTENSIONS = ['avif', 'webp', 'jpg', 'png'] as const;
  * entry of the image extensions (else `fallback`). One prefix serves all of genimage's files, so
  * when the image extensions disagree `fallback` is used, with a warning.
  */
-export function assetsPrefixFor(prefix: AstroConfig['build']['assetsPrefix'], logger: Pick<AstroIntegrationLogger, 'warn'>): { assetsPrefix?: string } {
+export function assetsPrefixFor(
+  prefix: AstroConfig['build']['assetsPrefix'],
+  logger: Pick<AstroIntegrationLogger, 'warn'>,
+): { assetsPrefix?: string } {
   if (!prefix) return {};
   if (typeof prefix === 'string') return { assetsPrefix: prefix };
   const prefixes = new Set(IMAGE_EXTENSIONS.map((extension) => prefix[extension] || prefix.fallback));
   if (prefixes.size > 1) {
-    logger.warn(`build.assetsPrefix names different prefixes for ${IMAGE_EXTENSIONS.join(', ')}; genimage serves all its images from one, the fallback: ${prefix.fallback}`);
+    logger.warn(
+      `build.assetsPrefix names different prefixes for ${IMAGE_EXTENSIONS.join(', ')}; genimage serves all its images from one, the fallback: ${prefix.fallback}`,
+    );
     return { assetsPrefix: prefix.fallback };
   }
   return { assetsPrefix: [...prefixes][0]! };

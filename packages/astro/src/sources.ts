@@ -21,7 +21,9 @@ export function astroSources(root: string, api: GenImagePluginApi) {
         const file = path.relative(root, id).split(path.sep).join('/');
         const result = /\.(astro|mdx)$/.test(id)
           ? injectOrigins(code, file)
-          : await replaceMarkdownTags(code, await readFile(id, 'utf8'), file, (attributes: Record<string, unknown>, marker: Marker) => api.renderMarker(attributes, marker, id)).catch((error: unknown) => Promise.reject(reportable(error)));
+          : await replaceMarkdownTags(code, await readFile(id, 'utf8'), file, (attributes: Record<string, unknown>, marker: Marker) =>
+              api.renderMarker(attributes, marker, id),
+            ).catch((error: unknown) => Promise.reject(reportable(error)));
         return result === undefined ? undefined : { code: result, map: null };
       },
     },

@@ -36,18 +36,36 @@ describe('replaceMarkdownTags', () => {
   });
 
   test('reads a tag spanning lines and a ">" in a value, as the compiled HTML holds them', async () => {
-    const markdown = ['# T', '', '<GenImage', '  prompt="a lake"', '  alt="A lake"', '/>', '', '<GenImage prompt="fish" alt="Fish > chips" />'].join('\n');
+    const markdown = [
+      '# T',
+      '',
+      '<GenImage',
+      '  prompt="a lake"',
+      '  alt="A lake"',
+      '/>',
+      '',
+      '<GenImage prompt="fish" alt="Fish > chips" />',
+    ].join('\n');
     const compiled = '<h1>T</h1>\n<p><GenImage\nprompt="a lake"\nalt="A lake"\n/></p>\n<GenImage prompt="fish" alt="Fish > chips" />';
     const module = `const html = async () => await updateImageReferences(${JSON.stringify(compiled)});`;
-    const result = await replaceMarkdownTags(module, markdown, 'src/pages/p.md', async (attributes, marker) => `<picture data-at="${marker.location.line}" data-alt="${String(attributes.alt)}"></picture>`);
+    const result = await replaceMarkdownTags(
+      module,
+      markdown,
+      'src/pages/p.md',
+      async (attributes, marker) => `<picture data-at="${marker.location.line}" data-alt="${String(attributes.alt)}"></picture>`,
+    );
     const rendered = /updateImageReferences\(("(?:[^"\\]|\\.)*")\)/.exec(result ?? '')?.[1];
-    expect(JSON.parse(rendered!)).toBe('<h1>T</h1>\n<p><picture data-at="3" data-alt="A lake"></picture></p>\n<picture data-at="8" data-alt="Fish > chips"></picture>');
+    expect(JSON.parse(rendered!)).toBe(
+      '<h1>T</h1>\n<p><picture data-at="3" data-alt="A lake"></picture></p>\n<picture data-at="8" data-alt="Fish > chips"></picture>',
+    );
   });
 
   test('a marker the parser rejects fails, located in the Markdown source', async () => {
     const markdown = '---\ntitle: T\n---\n\n<GenImage prompt="a" prompt="b" alt="" />';
     const module = `const html = () => ${JSON.stringify('<GenImage prompt="a" prompt="b" alt="" />')};`;
-    await expect(replaceMarkdownTags(module, markdown, 'src/pages/p.md', async () => '')).rejects.toMatchObject({ location: { file: 'src/pages/p.md', line: 5 } });
+    await expect(replaceMarkdownTags(module, markdown, 'src/pages/p.md', async () => '')).rejects.toMatchObject({
+      location: { file: 'src/pages/p.md', line: 5 },
+    });
   });
 
   test('leaves a module without raw tags alone', async () => {

@@ -14,7 +14,8 @@ afterEach(async () => {
 function fakeRenderer(root: string, sources: Record<string, string>, logged: string[]): ImageRenderer {
   const markers = Object.entries(sources).flatMap(([file, source]) => parseMarkers(source, file).markers);
   const engine = { root, logger: { info: (line: string) => logged.push(line) }, findMarkers: async () => ({ markers, diagnostics: [] }) };
-  const render = async ({ origin }: { origin: { file: string; line: number } }) => `<picture data-at="${origin.file}:${origin.line}"></picture>`;
+  const render = async ({ origin }: { origin: { file: string; line: number } }) =>
+    `<picture data-at="${origin.file}:${origin.line}"></picture>`;
   return { engine, render } as unknown as ImageRenderer;
 }
 
@@ -23,9 +24,15 @@ describe('renderBuiltPages', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'genimage-pages-'));
     const outDir = path.join(dir, 'dist');
     await mkdir(path.join(outDir, 'notes/heron'), { recursive: true });
-    await writeFile(path.join(outDir, 'notes/heron/index.html'), '<h1>Heron</h1>\n<GenImage prompt="a heron" alt="A heron" />\n<GenImage prompt="?" alt="" />');
+    await writeFile(
+      path.join(outDir, 'notes/heron/index.html'),
+      '<h1>Heron</h1>\n<GenImage prompt="a heron" alt="A heron" />\n<GenImage prompt="?" alt="" />',
+    );
     await writeFile(path.join(outDir, 'index.html'), '<p>&lt;GenImage /&gt;</p>');
-    const sources = { 'src/pages/index.astro': '<GenImage prompt="a heron" alt="A heron" />', 'src/content/notes/heron.md': '---\nt: 1\n---\n<GenImage prompt="a heron" alt="A heron" />' };
+    const sources = {
+      'src/pages/index.astro': '<GenImage prompt="a heron" alt="A heron" />',
+      'src/content/notes/heron.md': '---\nt: 1\n---\n<GenImage prompt="a heron" alt="A heron" />',
+    };
     const logged: string[] = [];
     await renderBuiltPages(outDir, fakeRenderer(dir, sources, logged));
     expect(await readFile(path.join(outDir, 'notes/heron/index.html'), 'utf8')).toBe(

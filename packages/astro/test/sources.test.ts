@@ -24,7 +24,10 @@ describe('astroSources', () => {
     try {
       const file = path.join(dir, 'post.md');
       await writeFile(file, '# T\n\n<GenImage prompt="a fox" alt="" />\n');
-      const result = await astroSources(dir, api).transform.handler(`const html = () => ${JSON.stringify('<h1>T</h1>\n<GenImage prompt="a fox" alt="" />')};`, file);
+      const result = await astroSources(dir, api).transform.handler(
+        `const html = () => ${JSON.stringify('<h1>T</h1>\n<GenImage prompt="a fox" alt="" />')};`,
+        file,
+      );
       expect(result?.code).toBe(`const html = () => ${JSON.stringify('<h1>T</h1>\n<picture></picture>')};`);
       expect(seen).toEqual([`post.md:3 for ${file}`]);
     } finally {

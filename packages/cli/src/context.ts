@@ -1,7 +1,17 @@
 /** What every command starts with: the flags shared by all, the engine, the scan, exit codes. */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Engine, type GenImageConfig, type GenImageEnv, InvalidOptions, RemoteNotConfigured, type ScanResult, formatError, isGenImageError, mergeConfig } from '@genimage/core';
+import {
+  Engine,
+  type GenImageConfig,
+  type GenImageEnv,
+  InvalidOptions,
+  RemoteNotConfigured,
+  type ScanResult,
+  formatError,
+  isGenImageError,
+  mergeConfig,
+} from '@genimage/core';
 import { findFrameworkConfig, frameworkOf, loadFrameworkConfig } from './framework-config.ts';
 import type { Output } from './output.ts';
 import { jsonError, printDiagnostics } from './report.ts';
@@ -62,12 +72,16 @@ export async function loadContext(flags: GlobalFlags, out: Output, load: LoadOpt
   const root = path.resolve(flags.root ?? (explicitFramework ? path.dirname(explicit!) : process.cwd()));
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) throw new UsageError(`--root ${flags.root ?? root}: no such directory.`);
-  if (explicit !== undefined && !(await stat(explicit).catch(() => undefined))?.isFile()) throw new UsageError(`--config ${flags.config}: no such file.`);
+  if (explicit !== undefined && !(await stat(explicit).catch(() => undefined))?.isFile())
+    throw new UsageError(`--config ${flags.config}: no such file.`);
 
   const frameworkFile = flags.frameworkConfig === false ? undefined : explicitFramework ? explicit : findFrameworkConfig(root);
   const framework = frameworkFile === undefined ? undefined : await loadFrameworkConfig(frameworkFile, process.cwd());
   const adapter = framework?.adapter;
-  if (framework) out.debug(`options from ${path.relative(process.cwd(), framework.file)}: ${adapter ? `${adapter.adapter}(${adapter.options ? 'inline options' : ''})` : 'no genimage adapter registered'}`);
+  if (framework)
+    out.debug(
+      `options from ${path.relative(process.cwd(), framework.file)}: ${adapter ? `${adapter.adapter}(${adapter.options ? 'inline options' : ''})` : 'no genimage adapter registered'}`,
+    );
   // The adapter's root as the build resolves it: its own `root` option, else the framework's root.
   // A relative `root` option is relative to where the build runs: the framework config's folder.
   const engineRoot = adapter?.root !== undefined ? path.resolve(path.dirname(framework!.file), adapter.root) : (framework?.root ?? root);

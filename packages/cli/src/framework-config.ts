@@ -66,7 +66,8 @@ export async function loadFrameworkConfig(file: string, cwd: string): Promise<Fr
   }
   const adapter = await findAdapterOptions(config, shown);
   const ownRoot = (config as { root?: unknown } | undefined)?.root;
-  const root = typeof ownRoot === 'string' ? path.resolve(path.dirname(file), ownRoot) : ownRoot instanceof URL ? fileURLToPath(ownRoot) : undefined;
+  const root =
+    typeof ownRoot === 'string' ? path.resolve(path.dirname(file), ownRoot) : ownRoot instanceof URL ? fileURLToPath(ownRoot) : undefined;
   return { framework, file, ...(adapter && { adapter }), ...(root && { root }) };
 }
 
@@ -86,13 +87,22 @@ async function importConfig(framework: Framework, file: string): Promise<unknown
     return framework === 'vite' ? viteExport(module.default) : (module.default ?? {});
   }
   const env = { command: 'build', mode: 'production', isSsrBuild: false, isPreview: false } as const;
-  const loaded = await vite.loadConfigFromFile(env, file, path.dirname(file), 'silent', undefined, framework === 'astro' ? 'runner' : 'bundle');
+  const loaded = await vite.loadConfigFromFile(
+    env,
+    file,
+    path.dirname(file),
+    'silent',
+    undefined,
+    framework === 'astro' ? 'runner' : 'bundle',
+  );
   return loaded?.config;
 }
 
 /** A Vite config may be a function of the command; a build is what the CLI stands for. */
 async function viteExport(value: unknown): Promise<unknown> {
-  return typeof value === 'function' ? await (value as (env: object) => unknown)({ command: 'build', mode: 'production', isSsrBuild: false, isPreview: false }) : value;
+  return typeof value === 'function'
+    ? await (value as (env: object) => unknown)({ command: 'build', mode: 'production', isSsrBuild: false, isPreview: false })
+    : value;
 }
 
 /** The part of Vite's API used here (genimage's CLI does not depend on Vite itself). */

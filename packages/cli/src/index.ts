@@ -61,8 +61,14 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   const json = ['--json', 'Print one JSON document on stdout (human text goes to stderr)'] as const;
 
   cli.option('--root <dir>', 'Project root to scan (default: the current directory)');
-  cli.option('--config <file>', 'genimage.config.* or astro.config.* / vite.config.* file, relative to the current directory (default: both found at the root)');
-  cli.option('--no-framework-config', 'Do not read genimage options from astro.config.* / vite.config.* (for a config that loads only inside its framework)');
+  cli.option(
+    '--config <file>',
+    'genimage.config.* or astro.config.* / vite.config.* file, relative to the current directory (default: both found at the root)',
+  );
+  cli.option(
+    '--no-framework-config',
+    'Do not read genimage options from astro.config.* / vite.config.* (for a config that loads only inside its framework)',
+  );
   cli.option('--silent', 'Print only errors and the result');
   cli.option('--verbose', 'Print debug details too');
 
@@ -82,13 +88,19 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   define('check', 'CI gate: exit 0 when every marker has a verified cached image (no API key needed)', checkCommand)
     .option(...json)
     .example('  $ CI=1 genimage check   # the verdict CI gives: offline placeholders do not count');
-  define('push', 'Upload the verified local cache entries the remote cache (the `remote` option) lacks', (flags: GlobalFlags, out) => syncCommand('push', flags, out))
+  define('push', 'Upload the verified local cache entries the remote cache (the `remote` option) lacks', (flags: GlobalFlags, out) =>
+    syncCommand('push', flags, out),
+  )
     .option(...json)
     .example('  $ genimage push   # after generating where the bucket could not be reached');
-  define('pull', 'Download the verified remote cache entries the local cache lacks', (flags: GlobalFlags, out) => syncCommand('pull', flags, out))
+  define('pull', 'Download the verified remote cache entries the local cache lacks', (flags: GlobalFlags, out) =>
+    syncCommand('pull', flags, out),
+  )
     .option(...json)
     .example('  $ genimage pull --json | jq ".copied"');
-  define('prune', 'Delete cache entries no marker uses, after a y/N on a terminal', (flags: PruneFlags, out) => pruneCommand(flags, out, io.stdin))
+  define('prune', 'Delete cache entries no marker uses, after a y/N on a terminal', (flags: PruneFlags, out) =>
+    pruneCommand(flags, out, io.stdin),
+  )
     .option('--dry-run', 'Only list what would be deleted')
     .option('--yes', 'Delete without asking (required when stdin is not a terminal, and with --json)')
     .option(...json)
@@ -124,7 +136,8 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   cli.version(version);
 
   const commandNamed = (name: string) => cli.commands.find((candidate) => candidate.name === name);
-  const unknownCommand = (name: string) => new UsageError(`Unknown command "${name}". Commands: ${COMMANDS.join(', ')}.${didYouMean(name, COMMANDS)}`);
+  const unknownCommand = (name: string) =>
+    new UsageError(`Unknown command "${name}". Commands: ${COMMANDS.join(', ')}.${didYouMean(name, COMMANDS)}`);
 
   let out = new Output(io);
   let command: string | undefined;
@@ -172,10 +185,17 @@ function checkFlags(argv: readonly string[], cli: ReturnType<typeof cac>, comman
   const known = [...namesOf(cli.globalCommand), ...commands.flatMap(namesOf)];
   for (const typed of typedFlags(argv)) {
     if (isKnownFlag(typed, known)) continue;
-    const near = didYouMean(typed.startsWith('--') ? typed : `-${typed}`, known.filter((name) => name.startsWith('--')));
-    const takers = cli.commands.filter((other) => !commands.includes(other) && namesOf(other).includes(typed)).map((other) => `\`genimage ${other.name}\``);
+    const near = didYouMean(
+      typed.startsWith('--') ? typed : `-${typed}`,
+      known.filter((name) => name.startsWith('--')),
+    );
+    const takers = cli.commands
+      .filter((other) => !commands.includes(other) && namesOf(other).includes(typed))
+      .map((other) => `\`genimage ${other.name}\``);
     const elsewhere =
-      takers.length > 0 && commands.length === 1 ? ` It is an option of ${takers.join(' and ')}, not of \`genimage ${commands[0]!.name}\`.` : '';
+      takers.length > 0 && commands.length === 1
+        ? ` It is an option of ${takers.join(' and ')}, not of \`genimage ${commands[0]!.name}\`.`
+        : '';
     throw new UsageError(`Unknown option \`${typed}\`.${near}${elsewhere}`);
   }
 }

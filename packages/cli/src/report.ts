@@ -5,7 +5,15 @@
  * the JSON shapes carry the exact values.
  */
 import path from 'node:path';
-import { type CacheStatus, type Diagnostic, GenImageError, sortByLocation, type PlannedRequest, type SourceLocation, formatError } from '@genimage/core';
+import {
+  type CacheStatus,
+  type Diagnostic,
+  GenImageError,
+  sortByLocation,
+  type PlannedRequest,
+  type SourceLocation,
+  formatError,
+} from '@genimage/core';
 import type { Output } from './output.ts';
 import { PREVIEW_LENGTH, escapeControls, quoteText } from '@genimage/core';
 import { UsageError } from './usage.ts';

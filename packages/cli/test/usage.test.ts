@@ -32,7 +32,12 @@ describe('nearest', () => {
 
 describe('typedFlags', () => {
   it('keeps flags as typed, without values, up to --', () => {
-    expect(typedFlags(['scan', '--dry-run', '--root=site', '--config', 'a.json', '-hv', '-', '--', '--after'])).toEqual(['--dry-run', '--root', '--config', '-hv']);
+    expect(typedFlags(['scan', '--dry-run', '--root=site', '--config', 'a.json', '-hv', '-', '--', '--after'])).toEqual([
+      '--dry-run',
+      '--root',
+      '--config',
+      '-hv',
+    ]);
   });
 
   it('a negative number is a value, not a flag', () => {

@@ -84,11 +84,24 @@ export const ATTRIBUTES = {
   // Rendering: they only change the markup or the variants, never the original.
 
   /** Required. Describe the image; `alt=""` marks it decorative. */
-  alt: { kind: 'rendering', required: true, expression: true, schema: z.string(), allowed: 'text: describe the image, or write alt="" for a decorative one', type: typed<string>() },
+  alt: {
+    kind: 'rendering',
+    required: true,
+    expression: true,
+    schema: z.string(),
+    allowed: 'text: describe the image, or write alt="" for a decorative one',
+    type: typed<string>(),
+  },
   /** On the `<img>`. */
   class: { kind: 'rendering', expression: true, react: 'className', allowed: 'any text', type: typed<string>() },
   /** On the `<img>`, over the placeholder's background. */
-  style: { kind: 'rendering', expression: true, allowed: 'CSS text or a style object', type: typed<string | StyleObject>(), reactType: typed<StyleObject>() },
+  style: {
+    kind: 'rendering',
+    expression: true,
+    allowed: 'CSS text or a style object',
+    type: typed<string | StyleObject>(),
+    reactType: typed<StyleObject>(),
+  },
   /** The `sizes` attribute. @default "(min-width: <largest>px) <largest>px, 100vw" */
   sizes: { kind: 'rendering', expression: true, allowed: 'any text', type: typed<string>() },
   /** @default "lazy" */
@@ -106,7 +119,13 @@ export const ATTRIBUTES = {
     type: typed<readonly number[] | string>(),
   },
   /** Modern formats offered as `<source>`, best first. @default the config's render.formats (["avif", "webp"]) */
-  formats: { kind: 'rendering', list: true, ...oneOf(RENDER_FORMATS), schema: z.array(z.enum(RENDER_FORMATS)), type: typed<readonly RenderFormat[]>() },
+  formats: {
+    kind: 'rendering',
+    list: true,
+    ...oneOf(RENDER_FORMATS),
+    schema: z.array(z.enum(RENDER_FORMATS)),
+    type: typed<readonly RenderFormat[]>(),
+  },
   /** Encoder quality, 1-100. @default the config's render.quality (70) */
   quality: { kind: 'rendering', schema: z.number().int().min(1).max(100), allowed: 'an integer from 1 to 100', type: typed<number>() },
   /** What shows while the image loads. @default "blur" */
@@ -130,7 +149,9 @@ export function attributeSpec(name: string): AttributeSpec | undefined {
 const NAMES = Object.keys(ATTRIBUTES) as AttributeName[];
 
 /** Attributes that change the pixels (or choose among them); every other attribute is for rendering. */
-export const GENERATION_ATTRIBUTES: readonly GenerationAttribute[] = NAMES.filter((name): name is GenerationAttribute => ATTRIBUTES[name].kind === 'generation');
+export const GENERATION_ATTRIBUTES: readonly GenerationAttribute[] = NAMES.filter(
+  (name): name is GenerationAttribute => ATTRIBUTES[name].kind === 'generation',
+);
 
 /** Whether the attribute's value is a number or a list of numbers, which HTML writes as text (`seed="42"`). */
 export function isNumeric(spec: AttributeSpec): boolean {
@@ -186,13 +207,14 @@ export function expressionProps(framework: Exclude<Framework, 'html'>): string[]
 // --- Prop types ---
 
 /** An attribute's value type: its `type`, else one of its choices, else what its schema takes. */
-export type AttributeValue<N extends AttributeName> = Entry<N> extends { type: infer T }
-  ? T
-  : Entry<N> extends { choices: readonly (infer W)[] }
-    ? W
-    : Entry<N> extends { schema: infer S extends z.ZodType }
-      ? Exclude<z.input<S>, undefined>
-      : never;
+export type AttributeValue<N extends AttributeName> =
+  Entry<N> extends { type: infer T }
+    ? T
+    : Entry<N> extends { choices: readonly (infer W)[] }
+      ? W
+      : Entry<N> extends { schema: infer S extends z.ZodType }
+        ? Exclude<z.input<S>, undefined>
+        : never;
 type ReactValue<N extends AttributeName> = Entry<N> extends { reactType: infer T } ? T : AttributeValue<N>;
 type ReactName<N extends AttributeName> = Entry<N> extends { react: string } ? Entry<N>['react'] : N;
 

@@ -15,7 +15,11 @@ export class BodyTooLarge extends Error {
   readonly declaredBytes: number | undefined;
 
   constructor(what: string, maxBytes: number, declaredBytes?: number) {
-    super(declaredBytes === undefined ? `${what} exceeded ${maxBytes} bytes` : `${what} is ${declaredBytes} bytes, over the ${maxBytes}-byte cap`);
+    super(
+      declaredBytes === undefined
+        ? `${what} exceeded ${maxBytes} bytes`
+        : `${what} is ${declaredBytes} bytes, over the ${maxBytes}-byte cap`,
+    );
     this.what = what;
     this.maxBytes = maxBytes;
     this.declaredBytes = declaredBytes;

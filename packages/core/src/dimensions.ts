@@ -16,13 +16,7 @@ export interface Dimensions {
  * dimensionsFor('16:9', '1K') // { width: 1024, height: 576 }
  * dimensionsFor('2:3', '2K') // { width: 1365, height: 2048 }
  */
-export function dimensionsFor(
-  aspectRatio: AspectRatio,
-  imageSize: ImageSize,
-  longEdge: number = LONG_EDGE[imageSize],
-): Dimensions {
+export function dimensionsFor(aspectRatio: AspectRatio, imageSize: ImageSize, longEdge: number = LONG_EDGE[imageSize]): Dimensions {
   const [w, h] = aspectRatio.split(':').map(Number) as [number, number];
-  return w >= h
-    ? { width: longEdge, height: Math.round((longEdge * h) / w) }
-    : { width: Math.round((longEdge * w) / h), height: longEdge };
+  return w >= h ? { width: longEdge, height: Math.round((longEdge * h) / w) } : { width: Math.round((longEdge * w) / h), height: longEdge };
 }

@@ -6,7 +6,16 @@ import { VerifiedIndex } from './cache/verified-index.ts';
 import { type GenImageConfig, type GenImageEnv, mergeConfig, resolveConfig, resolveFrozen, type ResolvedConfig } from './config/config.ts';
 import { resolveCacheDir } from './config/cache-dir.ts';
 import { findConfigFile, loadConfigFile } from './config/config-file.ts';
-import { CacheCorrupt, FrozenMissing, GenImageError, type GenImageErrorOptions, InvalidAttribute, type SourceLocation, formatLocation, isGenImageError } from './errors.ts';
+import {
+  CacheCorrupt,
+  FrozenMissing,
+  GenImageError,
+  type GenImageErrorOptions,
+  InvalidAttribute,
+  type SourceLocation,
+  formatLocation,
+  isGenImageError,
+} from './errors.ts';
 import { FileSystemStore } from './cache/fs-store.ts';
 import { cacheKey } from './cache/key.ts';
 import { type Logger, safeLogger, silentLogger } from './logger.ts';
@@ -18,7 +27,14 @@ import type { Provider } from './generate/providers/provider.ts';
 import { createProvider, type ProviderId, resolveProviderId } from './generate/providers/select.ts';
 import { inspectImage } from './generate/image.ts';
 import { resolveReferences } from './generate/references.ts';
-import { type GenerationSummary, type Outcome, type PlannedRequest, Scheduler, type ScheduleEvent, dedupeRequests } from './generate/schedule.ts';
+import {
+  type GenerationSummary,
+  type Outcome,
+  type PlannedRequest,
+  Scheduler,
+  type ScheduleEvent,
+  dedupeRequests,
+} from './generate/schedule.ts';
 import { type MarkerScanResult, scan } from './markers/scan.ts';
 import type { CacheStore, EntryLocation } from './cache/store.ts';
 import { S3Store } from './cache/remote/s3-store.ts';
@@ -68,7 +84,10 @@ export class FrozenMissingError extends GenImageError {
   readonly missing: readonly MissingImage[];
 
   constructor(headline: string, missing: readonly MissingImage[], options: GenImageErrorOptions = {}) {
-    const lines = missing.map(({ request, status }) => `  ${request.origins.map(formatLocation).join(', ') || request.key}  ${status}: "${request.job.params.prompt}"`);
+    const lines = missing.map(
+      ({ request, status }) =>
+        `  ${request.origins.map(formatLocation).join(', ') || request.key}  ${status}: "${request.job.params.prompt}"`,
+    );
     super(FrozenMissing, [headline, ...lines].join('\n'), options);
     this.headline = headline;
     this.missing = missing;
@@ -119,9 +138,12 @@ export class Engine {
 
   static async load(init: EngineInit): Promise<Engine> {
     const root = path.resolve(init.root);
-    const file = init.configFile === false ? undefined : (init.configFile ? path.resolve(root, init.configFile) : await findConfigFile(root));
+    const file = init.configFile === false ? undefined : init.configFile ? path.resolve(root, init.configFile) : await findConfigFile(root);
     const fromFile = file ? await loadConfigFile(file) : undefined;
-    const config = resolveConfig(mergeConfig(fromFile, init.options), file && init.options ? `${file} merged with inline options` : (file ?? 'genimage options'));
+    const config = resolveConfig(
+      mergeConfig(fromFile, init.options),
+      file && init.options ? `${file} merged with inline options` : (file ?? 'genimage options'),
+    );
     return new Engine(root, config, init);
   }
 
@@ -129,16 +151,22 @@ export class Engine {
     this.root = root;
     this.config = config;
     this.env = init.env ?? (process.env as GenImageEnv);
-    this.logger = safeLogger(init.logger ?? silentLogger, [config.apiKey, this.env.SHARK_API_KEY, this.env.AWS_SECRET_ACCESS_KEY, this.env.AWS_SESSION_TOKEN]);
+    this.logger = safeLogger(init.logger ?? silentLogger, [
+      config.apiKey,
+      this.env.SHARK_API_KEY,
+      this.env.AWS_SECRET_ACCESS_KEY,
+      this.env.AWS_SESSION_TOKEN,
+    ]);
     this.frozen = resolveFrozen({ flag: init.frozen ?? false, config: config.frozen, env: this.env });
     this.providerId = resolveProviderId(config, this.env);
     const cacheDir = resolveCacheDir(root, config);
     this.cacheLocation = path.relative(root, cacheDir) || '.';
     const local = new FileSystemStore(cacheDir, { logger: this.logger });
     // The SDK is loaded on the remote's first call, so a build without `remote` never loads it.
-    const remote = config.remote && !init.store
-      ? new S3Store({ ...config.remote, logger: this.logger, env: this.env as Record<string, string | undefined> })
-      : undefined;
+    const remote =
+      config.remote && !init.store
+        ? new S3Store({ ...config.remote, logger: this.logger, env: this.env as Record<string, string | undefined> })
+        : undefined;
     this.remote = remote && new TieredStore(local, remote, { logger: this.logger, localName: `${this.cacheLocation}/` });
     this.cache = new ImageCache(init.store ?? this.remote ?? local, { index: new VerifiedIndex(path.join(root, VERIFIED_INDEX)) });
   }
@@ -188,7 +216,10 @@ export class Engine {
 
   /** A marker (from the scanner, or built from a component's props) as a keyed request. */
   async resolveMarker(marker: Marker): Promise<ImageUse | { diagnostics: Diagnostic[] }> {
-    const { request, diagnostics } = interpretMarker(marker, { defaults: { ...(this.config.model && { model: this.config.model }), ...this.config.defaults }, presets: this.config.presets });
+    const { request, diagnostics } = interpretMarker(marker, {
+      defaults: { ...(this.config.model && { model: this.config.model }), ...this.config.defaults },
+      presets: this.config.presets,
+    });
     if (!marker.attributes.some((attribute) => attribute.name === 'alt')) {
       // Caught here, before anything is generated: every renderer refuses an image without alt.
       diagnostics.push(
@@ -246,7 +277,9 @@ export class Engine {
   async statuses(requests: readonly PlannedRequest[]): Promise<Map<string, CacheStatus>> {
     // Verifying reads whole originals (4K ones are tens of MB): a few at a time, not all at once.
     const limit = pLimit(8);
-    const entries = await Promise.all(requests.map((request) => limit(async () => [request.key, await this.cache.status(request.key)] as const)));
+    const entries = await Promise.all(
+      requests.map((request) => limit(async () => [request.key, await this.cache.status(request.key)] as const)),
+    );
     await this.cache.saveIndex();
     return new Map(entries);
   }
@@ -291,11 +324,18 @@ export class Engine {
         info = await inspectImage(entry.images[index]!);
       } catch (error) {
         if (!isGenImageError(error)) throw error;
-        return new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${where} cannot be rendered: ${error.message}.`, { hint, cause: error });
+        return new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${where} cannot be rendered: ${error.message}.`, {
+          hint,
+          cause: error,
+        });
       }
       if (info.format !== image.format || info.width !== image.width || info.height !== image.height) {
         const found = `${info.width}×${info.height} ${info.format}`;
-        return new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${where} is a ${found} image, but its metadata says ${image.width}×${image.height} ${image.format}.`, { hint });
+        return new GenImageError(
+          CacheCorrupt,
+          `Image ${image.file} of entry ${where} is a ${found} image, but its metadata says ${image.width}×${image.height} ${image.format}.`,
+          { hint },
+        );
       }
     }
     return undefined;
@@ -332,11 +372,15 @@ export class Engine {
       if (status !== 'cached') missing.push({ request, status });
     }
     if (missing.length === 0) return;
-    const remote = this.remote ? ` nor in ${this.remote.remote.location}${this.remote.remoteAvailable ? '' : ' (not reachable: see above)'}` : '';
+    const remote = this.remote
+      ? ` nor in ${this.remote.remote.location}${this.remote.remoteAvailable ? '' : ' (not reachable: see above)'}`
+      : '';
     throw new FrozenMissingError(
       `${missing.length} image(s) not in ${this.cacheLocation}/${remote} (generation is frozen${this.env.CI ? ' because CI is set' : ''}):`,
       missing,
-      { hint: `Run \`genimage generate\` locally and commit ${this.cacheLocation}/, or set GENIMAGE_FROZEN=0 to generate here on purpose.` },
+      {
+        hint: `Run \`genimage generate\` locally and commit ${this.cacheLocation}/, or set GENIMAGE_FROZEN=0 to generate here on purpose.`,
+      },
     );
   }
 

@@ -94,7 +94,7 @@ export const CacheLockTimeout = define({
 export const CacheDirLinked = define({
   code: 'CacheDirLinked',
   title: 'The cache folder is a symbolic link',
-  hint: 'genimage never reads or writes through a link in its cache: its writes, and prune\'s deletions, would land wherever it points. Replace the link with a real folder (a copy of what it points to, `cp -R`), then run again.',
+  hint: "genimage never reads or writes through a link in its cache: its writes, and prune's deletions, would land wherever it points. Replace the link with a real folder (a copy of what it points to, `cp -R`), then run again.",
 });
 
 // --- The remote cache (a shared bucket) ---

@@ -107,7 +107,13 @@ export {
   type LiteralValue,
   type Span,
 } from './markers/markers.ts';
-export { interpretMarker, dynamicAttributeError, type MarkerRequest, type MarkerContext, type MarkerPreset } from './markers/marker-params.ts';
+export {
+  interpretMarker,
+  dynamicAttributeError,
+  type MarkerRequest,
+  type MarkerContext,
+  type MarkerPreset,
+} from './markers/marker-params.ts';
 export { scan, DEFAULT_INCLUDE, ALWAYS_EXCLUDE, DEFAULT_CACHE_DIR, type MarkerScanOptions, type MarkerScanResult } from './markers/scan.ts';
 
 // --- Configuration ---
@@ -185,5 +191,13 @@ export { editAttribute } from './rewrite/edit-attribute.ts';
 // --- Reports ---
 export { planGeneration, type GenerationPlan, type PlanItem, type PlanOptions } from './reports/plan.ts';
 export { checkCache, type CheckReport, type CheckProblem, type CheckLocation } from './reports/check.ts';
-export { planPrune, applyPrune, pruneCache, type PrunePlan, type PruneResult, type UnreferencedEntry, type ForeignEntry } from './reports/prune.ts';
+export {
+  planPrune,
+  applyPrune,
+  pruneCache,
+  type PrunePlan,
+  type PruneResult,
+  type UnreferencedEntry,
+  type ForeignEntry,
+} from './reports/prune.ts';
 export { collectGallery, renderGallery, type Gallery, type GalleryEntry, type CollectGalleryOptions } from './reports/gallery.ts';

@@ -18,7 +18,13 @@ const MIN_SECRET_LENGTH = 4;
  */
 export function secretForms(secret: string | undefined): string[] {
   if (!secret || secret.length < MIN_SECRET_LENGTH) return [];
-  const forms = new Set([secret, JSON.stringify(secret).slice(1, -1), uriEncoded(secret), escapeControls(secret), escapeControls(secret, true)]);
+  const forms = new Set([
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    uriEncoded(secret),
+    escapeControls(secret),
+    escapeControls(secret, true),
+  ]);
   return [...forms].sort((a, b) => b.length - a.length);
 }
 

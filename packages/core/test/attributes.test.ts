@@ -69,7 +69,8 @@ function scan(name: AttributeName, attribute: string) {
 describe('the attribute table', () => {
   it('has a sample for every attribute, and an invalid one exactly when the attribute is checked', () => {
     expect(Object.keys(SAMPLES).sort()).toEqual([...NAMES].sort());
-    for (const name of NAMES) expect('invalid' in SAMPLES[name], name).toBe(ATTRIBUTES[name].kind === 'generation' || attributeSpec(name)?.schema !== undefined);
+    for (const name of NAMES)
+      expect('invalid' in SAMPLES[name], name).toBe(ATTRIBUTES[name].kind === 'generation' || attributeSpec(name)?.schema !== undefined);
   });
 
   it.each(NAMES)('the scan accepts a valid %s', (name) => {
@@ -78,15 +79,23 @@ describe('the attribute table', () => {
     expect(request).toBeDefined();
   });
 
-  it.each(NAMES.filter((name) => 'invalid' in SAMPLES[name]))('the scan refuses an invalid %s at its location, saying what is allowed', (name) => {
-    const { request, diagnostics } = scan(name, (SAMPLES[name] as { invalid: string }).invalid);
-    expect(request).toBeUndefined();
-    expect(diagnostics).toEqual([
-      expect.objectContaining({ severity: 'error', code: 'InvalidAttribute', attribute: name, location: { file: FILE, line: 2, column: 3 } }),
-    ]);
-    // The message says what is allowed, in the table's words (preset names the configured presets instead).
-    if (name !== 'preset') expect(diagnostics[0]!.message).toContain(ATTRIBUTES[name].allowed);
-  });
+  it.each(NAMES.filter((name) => 'invalid' in SAMPLES[name]))(
+    'the scan refuses an invalid %s at its location, saying what is allowed',
+    (name) => {
+      const { request, diagnostics } = scan(name, (SAMPLES[name] as { invalid: string }).invalid);
+      expect(request).toBeUndefined();
+      expect(diagnostics).toEqual([
+        expect.objectContaining({
+          severity: 'error',
+          code: 'InvalidAttribute',
+          attribute: name,
+          location: { file: FILE, line: 2, column: 3 },
+        }),
+      ]);
+      // The message says what is allowed, in the table's words (preset names the configured presets instead).
+      if (name !== 'preset') expect(diagnostics[0]!.message).toContain(ATTRIBUTES[name].allowed);
+    },
+  );
 
   it('lists as generation parameters exactly the schema of a request, plus pick and preset, which only choose', () => {
     const shape: Record<string, unknown> = generationParamsSchema.shape;
@@ -116,7 +125,10 @@ describe('the attribute table', () => {
 describe('spellings', () => {
   it('maps every attribute to its React spelling and back', () => {
     for (const name of NAMES) expect(attributeNameOf('react', spellingOf('react', name))).toBe(name);
-    expect(NAMES.map((name) => spellingOf('react', name)).filter((spelling, index) => spelling !== NAMES[index])).toEqual(['className', 'fetchPriority']);
+    expect(NAMES.map((name) => spellingOf('react', name)).filter((spelling, index) => spelling !== NAMES[index])).toEqual([
+      'className',
+      'fetchPriority',
+    ]);
   });
 
   it('uses the HTML name in HTML, Vue and Svelte', () => {
@@ -128,7 +140,10 @@ describe('spellings', () => {
 
   it('reads a React spelling in a .tsx marker as the attribute it is, and checks it', () => {
     for (const name of NAMES.filter((name) => spellingOf('react', name) !== name)) {
-      const { markers } = parseMarkers(`<GenImage prompt="a cat" alt="x" ${SAMPLES[name].valid.replace(name, spellingOf('react', name))} />`, 'src/App.tsx');
+      const { markers } = parseMarkers(
+        `<GenImage prompt="a cat" alt="x" ${SAMPLES[name].valid.replace(name, spellingOf('react', name))} />`,
+        'src/App.tsx',
+      );
       const { request, diagnostics } = interpretMarker(markers[0]!);
       expect(diagnostics).toEqual([]);
       expect(Object.keys(request!.render)).toContain(name);
@@ -168,7 +183,9 @@ describe('expressionProp', () => {
 describe('prop types', () => {
   it('have a prop for every attribute and no other, in each spelling', () => {
     expectTypeOf<keyof GenImageProps>().toEqualTypeOf<AttributeName>();
-    expectTypeOf<keyof GenImageReactProps>().toEqualTypeOf<Exclude<AttributeName, 'class' | 'fetchpriority'> | 'className' | 'fetchPriority'>();
+    expectTypeOf<keyof GenImageReactProps>().toEqualTypeOf<
+      Exclude<AttributeName, 'class' | 'fetchpriority'> | 'className' | 'fetchPriority'
+    >();
   });
 
   it('require prompt and alt only', () => {
@@ -183,7 +200,9 @@ describe('prop types', () => {
     expectTypeOf<GenImageProps['widths']>().toEqualTypeOf<readonly number[] | string | undefined>();
     expectTypeOf<GenImageProps['formats']>().toEqualTypeOf<readonly RenderFormat[] | undefined>();
     expectTypeOf<GenImageProps['reference']>().toEqualTypeOf<string | readonly string[] | undefined>();
-    expectTypeOf<GenImageProps['aspectRatio']>().toEqualTypeOf<'1:1' | '2:3' | '3:2' | '3:4' | '4:3' | '4:5' | '5:4' | '9:16' | '16:9' | '21:9' | undefined>();
+    expectTypeOf<GenImageProps['aspectRatio']>().toEqualTypeOf<
+      '1:1' | '2:3' | '3:2' | '3:4' | '4:3' | '4:5' | '5:4' | '9:16' | '16:9' | '21:9' | undefined
+    >();
     expectTypeOf<GenImageProps['placeholder']>().toEqualTypeOf<PlaceholderKind | undefined>();
     expectTypeOf<GenImageProps['style']>().toEqualTypeOf<string | StyleObject | undefined>();
     expectTypeOf<GenImageReactProps['style']>().toEqualTypeOf<StyleObject | undefined>();

@@ -8,7 +8,14 @@ describe('createDiagnostic', () => {
   it("takes the catalog's hint unless the situation gives one", () => {
     expect(createDiagnostic(CacheCorrupt, 'error', 'broken', at('a.astro', 1, 1)).hint).toBe(CacheCorrupt.hint);
     const own = createDiagnostic(InvalidAttribute, 'warning', 'odd', at('a.astro', 1, 1), { attribute: 'seed', hint: 'Write seed={1}.' });
-    expect(own).toEqual({ severity: 'warning', code: 'InvalidAttribute', message: 'odd', location: at('a.astro', 1, 1), attribute: 'seed', hint: 'Write seed={1}.' });
+    expect(own).toEqual({
+      severity: 'warning',
+      code: 'InvalidAttribute',
+      message: 'odd',
+      location: at('a.astro', 1, 1),
+      attribute: 'seed',
+      hint: 'Write seed={1}.',
+    });
   });
 });
 
@@ -28,14 +35,22 @@ describe('errorToDiagnostic and diagnosticToError', () => {
 
   it('turns a diagnostic back into an error that formats with its location and hint', () => {
     const diagnostic = createDiagnostic(InvalidAttribute, 'error', 'seed is odd.', at('src/a.astro', 4, 2), { hint: 'Write seed={1}.' });
-    expect(formatError(diagnosticToError(diagnostic))).toBe(`src/a.astro:4:2: ${InvalidAttribute.title}: seed is odd.\n  hint: Write seed={1}.`);
+    expect(formatError(diagnosticToError(diagnostic))).toBe(
+      `src/a.astro:4:2: ${InvalidAttribute.title}: seed is odd.\n  hint: Write seed={1}.`,
+    );
   });
 });
 
 describe('compareLocations', () => {
   it('orders by file (by code unit, whatever the locale), then line, then column', () => {
     const places = [at('b.astro', 1, 1), at('a.astro', 2, 1), at('B.astro', 9, 9), at('a.astro', 1, 7), at('a.astro', 1, 2)];
-    expect([...places].sort(compareLocations)).toEqual([at('B.astro', 9, 9), at('a.astro', 1, 2), at('a.astro', 1, 7), at('a.astro', 2, 1), at('b.astro', 1, 1)]);
+    expect([...places].sort(compareLocations)).toEqual([
+      at('B.astro', 9, 9),
+      at('a.astro', 1, 2),
+      at('a.astro', 1, 7),
+      at('a.astro', 2, 1),
+      at('b.astro', 1, 1),
+    ]);
   });
 
   it('sortByLocation sorts anything located, in place', () => {

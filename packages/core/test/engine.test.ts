@@ -34,7 +34,9 @@ beforeEach(async () => {
   await mkdir(path.join(root, 'src/pages'), { recursive: true });
   await mkdir(path.join(root, 'src/assets'), { recursive: true });
   await writeFile(path.join(root, 'src/pages/index.astro'), PAGE);
-  await sharp({ create: { width: 16, height: 16, channels: 3, background: '#c33' } }).png().toFile(path.join(root, 'src/assets/sketch.png'));
+  await sharp({ create: { width: 16, height: 16, channels: 3, background: '#c33' } })
+    .png()
+    .toFile(path.join(root, 'src/assets/sketch.png'));
 });
 afterEach(() => rm(root, { recursive: true, force: true }));
 
@@ -83,13 +85,17 @@ describe('Engine', () => {
     const sent = server.requests[0]?.body as { image?: string[] };
     expect(sent.image?.[0]).toMatch(/^data:image\/png;base64,/);
 
-    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#33c' } }).png().toFile(path.join(root, 'src/assets/sketch.png'));
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#33c' } })
+      .png()
+      .toFile(path.join(root, 'src/assets/sketch.png'));
     const after = (await engine.scan()).uses[2]!;
     expect(after.key).not.toBe(before.key);
   });
 
   it('remembers URL references in the cache: a committed cache is scanned and checked without the network', async () => {
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3c3' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3c3' } })
+      .png()
+      .toBuffer();
     let downloads = 0;
     const files = createServer((_request, response) => {
       downloads++;
@@ -175,7 +181,9 @@ describe('Engine', () => {
     const summary = await engine.generate((await engine.scan()).requests);
     expect(summary.generated).toBe(3);
     expect(logger.lines.some((line) => line.startsWith('warn: No SHARK_API_KEY'))).toBe(true);
-    const meta = JSON.parse(await readFile(path.join(root, '.genimage', (await engine.cache.keys())[0]!, 'meta.json'), 'utf8')) as { provider: string };
+    const meta = JSON.parse(await readFile(path.join(root, '.genimage', (await engine.cache.keys())[0]!, 'meta.json'), 'utf8')) as {
+      provider: string;
+    };
     expect(meta.provider).toBe('local');
     expect(server.requests).toHaveLength(0);
   });
@@ -222,7 +230,11 @@ describe('Engine', () => {
     const { uses, diagnostics } = await engine.scan();
     expect(uses).toHaveLength(4);
     expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0]).toMatchObject({ severity: 'error', code: 'DynamicAttribute', location: { file: 'src/pages/post.astro', line: 4 } });
+    expect(diagnostics[0]).toMatchObject({
+      severity: 'error',
+      code: 'DynamicAttribute',
+      location: { file: 'src/pages/post.astro', line: 4 },
+    });
   });
 
   it('refuses a marker without alt before generating it', async () => {
@@ -231,7 +243,12 @@ describe('Engine', () => {
     const { uses, diagnostics } = await engine.scan();
     expect(uses).toHaveLength(4);
     expect(diagnostics).toEqual([
-      expect.objectContaining({ code: 'InvalidAttribute', attribute: 'alt', location: { file: 'src/pages/noalt.astro', line: 2, column: 3 }, hint: expect.stringContaining('alt=""') }),
+      expect.objectContaining({
+        code: 'InvalidAttribute',
+        attribute: 'alt',
+        location: { file: 'src/pages/noalt.astro', line: 2, column: 3 },
+        hint: expect.stringContaining('alt=""'),
+      }),
     ]);
   });
 
@@ -292,17 +309,27 @@ describe('Engine: where the cache folder may be', () => {
     return error as GenImageError;
   }
 
-  it.each(['../shared-cache', path.join(tmpdir(), 'genimage-elsewhere')])('refuses cacheDir %j outside the root, saying where it resolves and how to opt in', async (cacheDir) => {
-    const error = await loadError({ cacheDir });
-    expect(error.code).toBe('InvalidOptions');
-    expect(error.message).toContain(`\`cacheDir: ${JSON.stringify(cacheDir)}\` resolves to ${path.resolve(root, cacheDir)}, outside the project root ${root}.`);
-    expect(error.hint).toContain('`cacheDirOutsideRoot: true`');
-  });
+  it.each(['../shared-cache', path.join(tmpdir(), 'genimage-elsewhere')])(
+    'refuses cacheDir %j outside the root, saying where it resolves and how to opt in',
+    async (cacheDir) => {
+      const error = await loadError({ cacheDir });
+      expect(error.code).toBe('InvalidOptions');
+      expect(error.message).toContain(
+        `\`cacheDir: ${JSON.stringify(cacheDir)}\` resolves to ${path.resolve(root, cacheDir)}, outside the project root ${root}.`,
+      );
+      expect(error.hint).toContain('`cacheDirOutsideRoot: true`');
+    },
+  );
 
   it('accepts a cacheDir outside the root with cacheDirOutsideRoot: true', async () => {
     const outside = path.join(tmpdir(), `genimage-elsewhere-${path.basename(root)}`);
     try {
-      const engine = await Engine.load({ root, configFile: false, env: env(), options: { cacheDir: outside, cacheDirOutsideRoot: true, provider: 'local' } });
+      const engine = await Engine.load({
+        root,
+        configFile: false,
+        env: env(),
+        options: { cacheDir: outside, cacheDirOutsideRoot: true, provider: 'local' },
+      });
       expect(engine.cacheLocation).toBe(path.relative(root, outside));
       await engine.generate([(await engine.scan()).requests[0]!]);
       expect(await readdir(outside)).toEqual(expect.arrayContaining(['.gitignore', expect.stringMatching(/^[0-9a-f]{64}$/)]));
@@ -311,22 +338,29 @@ describe('Engine: where the cache folder may be', () => {
     }
   });
 
-  it.each(['.', './', '..', '../..', '/'])('refuses cacheDir %j, the root or a folder containing it, even with cacheDirOutsideRoot', async (cacheDir) => {
-    for (const cacheDirOutsideRoot of [false, true]) {
-      const error = await loadError({ cacheDir, cacheDirOutsideRoot });
-      expect(error.code).toBe('InvalidOptions');
-      expect(error.message).toContain(`resolves to ${path.resolve(root, cacheDir)}, which is the project root ${root} or contains it.`);
-      expect(error.message).toContain('prune would look at the whole project');
-    }
-  });
+  it.each(['.', './', '..', '../..', '/'])(
+    'refuses cacheDir %j, the root or a folder containing it, even with cacheDirOutsideRoot',
+    async (cacheDir) => {
+      for (const cacheDirOutsideRoot of [false, true]) {
+        const error = await loadError({ cacheDir, cacheDirOutsideRoot });
+        expect(error.code).toBe('InvalidOptions');
+        expect(error.message).toContain(`resolves to ${path.resolve(root, cacheDir)}, which is the project root ${root} or contains it.`);
+        expect(error.message).toContain('prune would look at the whole project');
+      }
+    },
+  );
 
   it('follows links: a cacheDir inside the root through a link to a folder outside needs the opt-in', async () => {
     const outside = await mkdtemp(path.join(tmpdir(), 'genimage-linked-'));
     try {
       await symlink(outside, path.join(root, 'shared'), 'dir');
       const error = await loadError({ cacheDir: 'shared/.genimage' });
-      expect(error.message).toContain(`resolves to ${path.join(root, 'shared/.genimage')} (${path.join(await realpath(outside), '.genimage')} once links are followed), outside the project root`);
-      await expect(Engine.load({ root, configFile: false, env: env(), options: { cacheDir: 'shared/.genimage', cacheDirOutsideRoot: true } })).resolves.toBeInstanceOf(Engine);
+      expect(error.message).toContain(
+        `resolves to ${path.join(root, 'shared/.genimage')} (${path.join(await realpath(outside), '.genimage')} once links are followed), outside the project root`,
+      );
+      await expect(
+        Engine.load({ root, configFile: false, env: env(), options: { cacheDir: 'shared/.genimage', cacheDirOutsideRoot: true } }),
+      ).resolves.toBeInstanceOf(Engine);
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
@@ -373,9 +407,17 @@ describe('Engine.unrenderable: what check verifies beyond the hashes', () => {
     const { engine, requests } = await generated();
     const [garbage, resized] = [requests[0]!.key, requests[1]!.key];
     await replaceImage(garbage, new TextEncoder().encode('<html>not an image</html>'), { width: 32, height: 18 });
-    await replaceImage(resized, await sharp({ create: { width: 20, height: 10, channels: 3, background: '#000' } }).png().toBuffer(), { width: 32, height: 18 });
+    await replaceImage(
+      resized,
+      await sharp({ create: { width: 20, height: 10, channels: 3, background: '#000' } })
+        .png()
+        .toBuffer(),
+      { width: 32, height: 18 },
+    );
     const found = await engine.unrenderable(requests);
     expect(found.get(garbage)?.message).toMatch(/cannot be rendered: the data is not a readable image/);
-    expect(found.get(resized)?.message).toBe(`Image 0.png of entry .genimage/${resized} is a 20×10 png image, but its metadata says 32×18 png.`);
+    expect(found.get(resized)?.message).toBe(
+      `Image 0.png of entry .genimage/${resized} is a 20×10 png image, but its metadata says 32×18 png.`,
+    );
   });
 });

@@ -20,7 +20,20 @@ const LAYERS: readonly (readonly string[])[] = [
   ['rewrite', 'reports'],
   ['index'],
 ];
-const VOCABULARY = new Set(['attributes.ts', 'errors.ts', 'diagnostics.ts', 'html.ts', 'secrets.ts', 'logger.ts', 'terminal-text.ts', 'hash.ts', 'params.ts', 'dimensions.ts', 'sharp.ts', 'capped-body.ts']);
+const VOCABULARY = new Set([
+  'attributes.ts',
+  'errors.ts',
+  'diagnostics.ts',
+  'html.ts',
+  'secrets.ts',
+  'logger.ts',
+  'terminal-text.ts',
+  'hash.ts',
+  'params.ts',
+  'dimensions.ts',
+  'sharp.ts',
+  'capped-body.ts',
+]);
 const FRAMEWORKS = /^(vite|astro|@astrojs\/|react|vue|svelte)(\/|$)/;
 
 function partOf(file: string): string {
@@ -96,7 +109,9 @@ describe('core layers', () => {
   });
 
   it('flags a framework import and a module in no layer', () => {
-    expect(violations(new Map([['render/picture.ts', "import type { Plugin } from 'vite';"]]))).toEqual(['render/picture.ts imports the framework "vite"']);
+    expect(violations(new Map([['render/picture.ts', "import type { Plugin } from 'vite';"]]))).toEqual([
+      'render/picture.ts imports the framework "vite"',
+    ]);
     expect(() => violations(new Map([['stray.ts', "import { x } from './errors.ts';"]]))).toThrow('stray is in no layer');
   });
 });

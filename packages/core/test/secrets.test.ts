@@ -27,12 +27,15 @@ describe('redactForeignText', () => {
     expect(redactForeignText(text, [secret])).toBe('a *** b "***" c *** d Authorization: Bearer *** e');
   });
 
-  it.each(['sk,abcdef', "sk'abc;def", 'sk"abc def', 'sk-\ud800-lone'])('leaves no part of a key with punctuation after "Bearer" (%j)', (secret) => {
-    const text = `{"error":{"message":"echo Bearer ${secret} and ${JSON.stringify(secret)} again"}}`;
-    const clean = redactForeignText(text, [secret]);
-    for (const part of secret.split(/[,;'" ]/).filter((piece) => piece.length >= 3 && piece !== 'sk-')) expect(clean).not.toContain(part);
-    expect(clean).toContain('Bearer ***');
-  });
+  it.each(['sk,abcdef', "sk'abc;def", 'sk"abc def', 'sk-\ud800-lone'])(
+    'leaves no part of a key with punctuation after "Bearer" (%j)',
+    (secret) => {
+      const text = `{"error":{"message":"echo Bearer ${secret} and ${JSON.stringify(secret)} again"}}`;
+      const clean = redactForeignText(text, [secret]);
+      for (const part of secret.split(/[,;'" ]/).filter((piece) => piece.length >= 3 && piece !== 'sk-')) expect(clean).not.toContain(part);
+      expect(clean).toContain('Bearer ***');
+    },
+  );
 
   it('leaves text without secrets as it is', () => {
     expect(redactForeignText('HTTP 400 invalid_request: prompt is empty', ['sk-123456'])).toBe('HTTP 400 invalid_request: prompt is empty');

@@ -12,6 +12,10 @@ describe('decodeLimits', () => {
 
   it('takes a lower limit where a caller sets one', async () => {
     const sharp = await loadSharp();
-    await expect(sharp(hugePng(64, 64), decodeLimits(64 * 63)).resize(16).toBuffer()).rejects.toThrow(/pixel limit/i);
+    await expect(
+      sharp(hugePng(64, 64), decodeLimits(64 * 63))
+        .resize(16)
+        .toBuffer(),
+    ).rejects.toThrow(/pixel limit/i);
   });
 });

@@ -52,7 +52,15 @@ describe('quoteText', () => {
 describe('safeLogger', () => {
   it('escapes control characters (line breaks kept) and hides the secrets in every message', () => {
     const lines: string[] = [];
-    const log = safeLogger({ debug: (m) => lines.push(`d ${m}`), info: (m) => lines.push(`i ${m}`), warn: (m) => lines.push(`w ${m}`), error: (m) => lines.push(`e ${m}`) }, ['sk-secret-42', undefined, 'ab']);
+    const log = safeLogger(
+      {
+        debug: (m) => lines.push(`d ${m}`),
+        info: (m) => lines.push(`i ${m}`),
+        warn: (m) => lines.push(`w ${m}`),
+        error: (m) => lines.push(`e ${m}`),
+      },
+      ['sk-secret-42', undefined, 'ab'],
+    );
     log.info('generating "\x1b]0;pwned\x07 a fox"');
     log.error('HTTP 400: you sent sk-secret-42\nhint: ab stays');
     log.warn('\x9b2J');
@@ -63,6 +71,14 @@ describe('safeLogger', () => {
 
 describe('formatDuration', () => {
   it('says a duration as it was given, in the unit that reads best', () => {
-    expect([400, 1000, 1500, 30_000, 300_000, 600_000, 90_500].map(formatDuration)).toEqual(['400 ms', '1 s', '1.5 s', '30 s', '300 s', '10 min', '90.5 s']);
+    expect([400, 1000, 1500, 30_000, 300_000, 600_000, 90_500].map(formatDuration)).toEqual([
+      '400 ms',
+      '1 s',
+      '1.5 s',
+      '30 s',
+      '300 s',
+      '10 min',
+      '90.5 s',
+    ]);
   });
 });

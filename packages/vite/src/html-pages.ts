@@ -18,7 +18,9 @@ export async function renderHtmlPage(html: string, filename: string, context: Ht
   if (!html.includes('<GenImage')) return html;
   const page = path.relative(context.root, filename).split(path.sep).join('/');
   const source = await readFile(filename, 'utf8').catch(() => html);
-  const result = await replaceTagsOfSource(html, source, page, async (attributes, marker) => relativeToPage(await context.render(attributes, marker), page, context.publicPath));
+  const result = await replaceTagsOfSource(html, source, page, async (attributes, marker) =>
+    relativeToPage(await context.render(attributes, marker), page, context.publicPath),
+  );
   return result ?? html;
 }
 

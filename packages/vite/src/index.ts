@@ -51,7 +51,13 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
         ...(options.frozen !== undefined && { frozen: options.frozen }),
       });
       const optimizer = new Optimizer({ cacheDir: options.variantsCacheDir ?? path.join(root(), 'node_modules/.cache/genimage/variants') });
-      return new ImageRenderer({ engine, optimizer, publicPath: publicPath(), mode: server ? 'dev' : 'build', onReady: reloadAfterGeneration });
+      return new ImageRenderer({
+        engine,
+        optimizer,
+        publicPath: publicPath(),
+        mode: server ? 'dev' : 'build',
+        onReady: reloadAfterGeneration,
+      });
     })());
 
   function reloadAfterGeneration(): void {
@@ -67,7 +73,10 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
   }
 
   const api: GenImagePluginApi = {
-    prepare: () => (prepared ??= renderer().then(prepareBuild).catch((error: unknown) => Promise.reject(reportable(error)))),
+    prepare: () =>
+      (prepared ??= renderer()
+        .then(prepareBuild)
+        .catch((error: unknown) => Promise.reject(reportable(error)))),
     renderer,
     async renderMarker(attributes, marker, moduleId) {
       const html = await (await renderer()).render({ attributes, origin: marker.location });
@@ -110,7 +119,9 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       filter: { id: /\.(jsx|tsx)$/, code: '<GenImage' },
       async handler(code, id) {
         const render = (attributes: Record<string, unknown>, marker: Marker) => api.renderMarker(attributes, marker, id);
-        const result = await replaceJsxMarkers(code, relativePath(root(), id), render, publicPath()).catch((error: unknown) => Promise.reject(reportable(error)));
+        const result = await replaceJsxMarkers(code, relativePath(root(), id), render, publicPath()).catch((error: unknown) =>
+          Promise.reject(reportable(error)),
+        );
         return result === undefined ? undefined : { code: result, map: null };
       },
     },
@@ -118,7 +129,9 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       // After Vite has processed the page, so that it leaves the image URLs alone (they are ours).
       order: 'post',
       handler: (html, context) =>
-        renderHtmlPage(html, context.filename, { root: root(), publicPath: publicPath(), render: api.renderMarker }).catch((error: unknown) => Promise.reject(reportable(error))),
+        renderHtmlPage(html, context.filename, { root: root(), publicPath: publicPath(), render: api.renderMarker }).catch(
+          (error: unknown) => Promise.reject(reportable(error)),
+        ),
     },
     writeBundle(_output, bundle) {
       // Scanned means rendered, or refused: nothing may ship a raw <GenImage>. (Astro renders its
@@ -126,7 +139,8 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       // Markdown's raw source for rawContent().)
       if (options.emit === 'manual') return;
       const found = unrenderedMarkers(bundle, root());
-      if (found.length > 0) this.error(`${found.length} <GenImage> marker(s) were not rendered:\n${found.map((line) => `  ${line}`).join('\n')}`);
+      if (found.length > 0)
+        this.error(`${found.length} <GenImage> marker(s) were not rendered:\n${found.map((line) => `  ${line}`).join('\n')}`);
     },
     async closeBundle() {
       // Written beside Vite's assets rather than through Rollup's emitFile: the names are content

@@ -8,7 +8,10 @@ import type { Logger as ViteLogger } from 'vite';
  */
 export function reportable(error: unknown): Error {
   // Control characters shown escaped: a prompt quoted in a message cannot drive the terminal.
-  const wrapped = Object.assign(new Error(escapeControls(formatError(error), true)), isGenImageError(error) && error.location ? { loc: { ...error.location } } : {});
+  const wrapped = Object.assign(
+    new Error(escapeControls(formatError(error), true)),
+    isGenImageError(error) && error.location ? { loc: { ...error.location } } : {},
+  );
   wrapped.stack = '';
   return wrapped;
 }

@@ -25,7 +25,8 @@ export function unrenderedMarkers(bundle: Rollup.OutputBundle, root: string): st
     if (output.type === 'asset') {
       if (!output.fileName.endsWith('.html') || typeof output.source !== 'string' || !output.source.includes('<GenImage')) continue;
       try {
-        for (const tag of findTags(output.source, output.fileName)) found.push(`${formatLocation(tag.location)}: a raw <GenImage> tag in the built page`);
+        for (const tag of findTags(output.source, output.fileName))
+          found.push(`${formatLocation(tag.location)}: a raw <GenImage> tag in the built page`);
       } catch (error) {
         // A tag the parser rejects is raw too; its located message says why.
         found.push(formatError(error));
@@ -36,7 +37,9 @@ export function unrenderedMarkers(bundle: Rollup.OutputBundle, root: string): st
       if (module.renderedLength === 0) continue;
       if (realpathOr(id) === REACT_STUB) {
         const importers = output.moduleIds.filter((other) => other !== id).map(relative);
-        found.push(`${output.fileName}: <GenImage> from @genimage/vite/react is used but was not replaced (only literal <GenImage ... /> tags in .jsx/.tsx files are), in ${importers.join(', ') || 'this chunk'}`);
+        found.push(
+          `${output.fileName}: <GenImage> from @genimage/vite/react is used but was not replaced (only literal <GenImage ... /> tags in .jsx/.tsx files are), in ${importers.join(', ') || 'this chunk'}`,
+        );
       } else if (module.code !== null && /<GenImage[\s/>]/.test(module.code)) {
         found.push(`${relative(id)}: a raw <GenImage> tag in the JavaScript of ${output.fileName}`);
       }

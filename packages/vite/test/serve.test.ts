@@ -18,9 +18,17 @@ let url: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'genimage-serve-'));
   await writeFile(path.join(dir, 'fox.webp'), 'RIFF....WEBP');
-  const files: Record<string, string> = { 'fox-1234abcd-32.webp': path.join(dir, 'fox.webp'), 'gone-1234abcd-32.webp': path.join(dir, 'gone.webp') };
-  const renderer = { file: async (name: string) => (files[name] ? { path: files[name], format: 'webp' } : undefined) } as unknown as ImageRenderer;
-  const middleware = serveVariants(() => '/docs/_astro/', async () => renderer);
+  const files: Record<string, string> = {
+    'fox-1234abcd-32.webp': path.join(dir, 'fox.webp'),
+    'gone-1234abcd-32.webp': path.join(dir, 'gone.webp'),
+  };
+  const renderer = {
+    file: async (name: string) => (files[name] ? { path: files[name], format: 'webp' } : undefined),
+  } as unknown as ImageRenderer;
+  const middleware = serveVariants(
+    () => '/docs/_astro/',
+    async () => renderer,
+  );
   server = createServer((req, res) => {
     // As Astro's base middleware does before ours: the base is stripped from req.url.
     Object.assign(req, { originalUrl: req.url, url: req.url?.replace(/^\/docs/, '') });

@@ -16,9 +16,7 @@ interface StoredFile {
   content: FileContent;
 }
 
-export type Lookup =
-  | { found: true; content: FileContent }
-  | { found: false; status: 403 | 404; message: string };
+export type Lookup = { found: true; content: FileContent } | { found: false; status: 403 | 404; message: string };
 
 export class FileStore {
   #files = new Map<string, StoredFile>();

@@ -70,11 +70,7 @@ function toData(item: Item, format: GenerationRequest['response_format'], ctx: G
   return { url: ctx.origin + ctx.files.add(content) };
 }
 
-export async function generate(
-  request: GenerationRequest,
-  fault: Fault | undefined,
-  ctx: GenerationContext,
-): Promise<Generation> {
+export async function generate(request: GenerationRequest, fault: Fault | undefined, ctx: GenerationContext): Promise<Generation> {
   const count = fault?.kind === 'fewerImages' ? request.n - 1 : request.n;
   const items: Item[] = await Promise.all(Array.from({ length: count }, (_, index) => makeItem(request, index, fault, ctx)));
   const inputTokens = Math.ceil(request.prompt.length / 4) + TOKENS_PER_INPUT_IMAGE * request.image.length;

@@ -29,7 +29,9 @@ export interface ImageSeed {
 /** 32 bytes that decide the pixels: a hash of the request for seed >= 0, random for seed -1. */
 export function pixelSeed({ model, prompt, seed, index }: ImageSeed): Buffer {
   if (seed < 0) return randomBytes(32);
-  return createHash('sha256').update(JSON.stringify([model, prompt, seed, index])).digest();
+  return createHash('sha256')
+    .update(JSON.stringify([model, prompt, seed, index]))
+    .digest();
 }
 
 /**

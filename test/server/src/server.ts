@@ -9,17 +9,7 @@ import { API_PREFIX, ERROR_TABLE, FILES_PREFIX, GENERATIONS_PATH, IMAGE_SIZES, T
 import { FaultPlan, replacesAnswer, type Fault } from './faults.ts';
 import { FileStore } from './files.ts';
 import { generate, type GenerationContext } from './generate.ts';
-import {
-  errorReply,
-  isJsonContentType,
-  jsonReply,
-  lowercaseKeys,
-  readBody,
-  recordHeaders,
-  send,
-  type Body,
-  type Reply,
-} from './http.ts';
+import { errorReply, isJsonContentType, jsonReply, lowercaseKeys, readBody, recordHeaders, send, type Body, type Reply } from './http.ts';
 import { DEFAULT_LONG_EDGES, type LongEdges } from './images.ts';
 import { validateRequest } from './validate.ts';
 
@@ -210,11 +200,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         const headers = lowercaseKeys(fault.headers);
         if (fault.rawBody === undefined) {
           const message = fault.message ?? row?.description ?? `HTTP ${fault.status}`;
-          const echoed = fault.echoAuthorization ? `${message} You sent ${req.headers.authorization ?? 'no Authorization header'}.` : message;
+          const echoed = fault.echoAuthorization
+            ? `${message} You sent ${req.headers.authorization ?? 'no Authorization header'}.`
+            : message;
           const reply = errorReply(fault.status, fault.type ?? row?.type ?? 'api_error', echoed);
           return send(res, { ...reply, headers: { ...reply.headers, ...headers } });
         }
-        return send(res, { status: fault.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: fault.rawBody });
+        return send(res, {
+          status: fault.status,
+          headers: { 'content-type': 'text/plain; charset=utf-8', ...headers },
+          body: fault.rawBody,
+        });
       }
       case 'reset':
         // A TCP RST rather than a FIN: the client sees ECONNRESET, not a clean end.
@@ -231,7 +227,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   async function handleGeneration(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const authorized = req.headers.authorization === `Bearer ${config.apiKey}`;
-    const record: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: recordHeaders(req.headers), authorized, body: undefined };
+    const record: RecordedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: recordHeaders(req.headers),
+      authorized,
+      body: undefined,
+    };
     requests.push(record);
 
     const body = await readBody(req, config.maxRequestBytes);
@@ -268,7 +270,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       case 'bytes':
         return send(res, { status: 200, headers: { 'content-type': content.contentType }, body: content.bytes });
       case 'status':
-        return send(res, { status: content.status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `Download failed with status ${content.status}\n` });
+        return send(res, {
+          status: content.status,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+          body: `Download failed with status ${content.status}\n`,
+        });
       case 'garbage':
         return sendGarbage(res, content.bytes, content.chunked);
     }

@@ -114,9 +114,7 @@ export function validateRequest(body: unknown): ValidationResult {
   }
   const responseFormat = orDefault(input['response_format'], 'b64_json');
   if (!oneOf(RESPONSE_FORMATS, responseFormat)) {
-    return fail(
-      `Expected \`response_format\` to be one of ${RESPONSE_FORMATS.join(', ')}, got ${describe(input['response_format'])}`,
-    );
+    return fail(`Expected \`response_format\` to be one of ${RESPONSE_FORMATS.join(', ')}, got ${describe(input['response_format'])}`);
   }
 
   return {

@@ -198,11 +198,7 @@ describe('modifying faults', () => {
 
 describe('enqueue and always', () => {
   it('gives queued faults to the next requests in order, then behaves normally', async () => {
-    const faults: Fault[] = [
-      { kind: 'error', status: 429 },
-      { kind: 'error', status: 502 },
-      { kind: 'fewerImages' },
-    ];
+    const faults: Fault[] = [{ kind: 'error', status: 429 }, { kind: 'error', status: 502 }, { kind: 'fewerImages' }];
     server.enqueue(...faults);
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await post(server, { ...REQUEST, n: 2 })).status);

@@ -38,7 +38,9 @@ export function b64(item: { b64_json?: string } | undefined): Buffer {
   return Buffer.from(item.b64_json, 'base64');
 }
 
-export async function pngSize(bytes: Buffer): Promise<{ format: string | undefined; width: number | undefined; height: number | undefined }> {
+export async function pngSize(
+  bytes: Buffer,
+): Promise<{ format: string | undefined; width: number | undefined; height: number | undefined }> {
   const { format, width, height } = await sharp(bytes).metadata();
   return { format, width, height };
 }

@@ -277,7 +277,9 @@ describe('rateLimit', () => {
   });
 
   it('refuses a maxInFlight that is not a positive integer', async () => {
-    await expect(startTestServer({ rateLimit: { maxInFlight: 0, retryAfterSeconds: 1 } })).rejects.toThrow('Expected `rateLimit.maxInFlight` to be an integer from 1 and up, got 0');
+    await expect(startTestServer({ rateLimit: { maxInFlight: 0, retryAfterSeconds: 1 } })).rejects.toThrow(
+      'Expected `rateLimit.maxInFlight` to be an integer from 1 and up, got 0',
+    );
   });
 });
 

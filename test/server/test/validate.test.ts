@@ -14,7 +14,16 @@ describe('validateRequest', () => {
   it('applies the contract defaults', () => {
     expect(validateRequest({ model: MODEL, prompt: 'a fox' })).toEqual({
       ok: true,
-      request: { model: MODEL, prompt: 'a fox', n: 1, seed: -1, image: [], image_size: '1K', aspect_ratio: '1:1', response_format: 'b64_json' },
+      request: {
+        model: MODEL,
+        prompt: 'a fox',
+        n: 1,
+        seed: -1,
+        image: [],
+        image_size: '1K',
+        aspect_ratio: '1:1',
+        response_format: 'b64_json',
+      },
     });
   });
 

@@ -35,19 +35,28 @@ export async function checkCommand(flags: GlobalFlags, out: Output): Promise<num
   }
 
   for (const { request, status, reason } of problems) {
-    for (const origin of request.origins) out.result(`${where(root, origin)}  ${paint(out, status)}  ${quote(out, request.job.params.prompt)}`);
+    for (const origin of request.origins)
+      out.result(`${where(root, origin)}  ${paint(out, status)}  ${quote(out, request.job.params.prompt)}`);
     if (reason) out.result(`  ${reason.replace(/\n/g, '\n  ')}`);
   }
   if (problems.length > 0) {
     out.result(`${problems.length} of ${report.images} image(s) missing or corrupt in ${engine.cacheLocation}/.`);
-    out.info(remote ? `Run \`genimage generate\` where SHARK_API_KEY is set: it uploads the images to ${remote}.` : `Run \`genimage generate\` locally and commit ${engine.cacheLocation}/.`);
+    out.info(
+      remote
+        ? `Run \`genimage generate\` where SHARK_API_KEY is set: it uploads the images to ${remote}.`
+        : `Run \`genimage generate\` locally and commit ${engine.cacheLocation}/.`,
+    );
   } else {
     // On stdout, so that --silent still tells a placeholder from a real image.
     const but = placeholders > 0 ? `, but ${placeholders} of them are offline placeholders, not real images` : '';
-    out.result(`All ${report.images} image(s) for ${scan.uses.length} marker(s) are cached and verified in ${engine.cacheLocation}/${but}.`);
+    out.result(
+      `All ${report.images} image(s) for ${scan.uses.length} marker(s) are cached and verified in ${engine.cacheLocation}/${but}.`,
+    );
   }
   if (remote) {
-    out.result(`Found ${found.local} in ${engine.cacheLocation}/, ${found.remote} in ${remote} (copied into ${engine.cacheLocation}/), ${found.missing} missing${found.corrupt > 0 ? `, ${found.corrupt} corrupt` : ''}.`);
+    out.result(
+      `Found ${found.local} in ${engine.cacheLocation}/, ${found.remote} in ${remote} (copied into ${engine.cacheLocation}/), ${found.missing} missing${found.corrupt > 0 ? `, ${found.corrupt} corrupt` : ''}.`,
+    );
     for (const item of report.locations) out.debug(`${item.found}  ${item.key}`);
   }
   if (report.offline) warnOffline(out, report);

@@ -23,7 +23,12 @@ export async function galleryCommand(flags: GalleryFlags, out: Output): Promise<
     cacheLocation: engine.cacheLocation,
     // Links to the originals work where the cache is a folder; the embedded previews work anywhere.
     ...(store instanceof FileSystemStore && {
-      originalHref: (key: string, image: string) => encodeURI(displayPath(path.dirname(file), path.join(store.dir, key, image)).split(path.sep).join('/')),
+      originalHref: (key: string, image: string) =>
+        encodeURI(
+          displayPath(path.dirname(file), path.join(store.dir, key, image))
+            .split(path.sep)
+            .join('/'),
+        ),
     }),
   });
   await mkdir(path.dirname(file), { recursive: true });

@@ -55,7 +55,9 @@ export async function generateCommand(flags: GenerateFlags, out: Output): Promis
     // Core's message quotes every prompt whole; the same list here, each prompt quoted for a line.
     out.error(`${error.title}: ${error.headline}`);
     for (const { request, status } of error.missing) {
-      out.errLine(`  ${request.origins.map((origin) => where(root, origin)).join(', ') || request.key}  ${status}: ${quote(out, request.job.params.prompt)}`);
+      out.errLine(
+        `  ${request.origins.map((origin) => where(root, origin)).join(', ') || request.key}  ${status}: ${quote(out, request.job.params.prompt)}`,
+      );
     }
     if (error.hint) out.errLine(`  hint: ${error.hint}`);
     if (out.json) {
@@ -109,7 +111,9 @@ export async function generateCommand(flags: GenerateFlags, out: Output): Promis
   if (summary.stoppedBy) out.error(`The run stopped early: ${formatError(summary.stoppedBy)}`);
   const interrupted = summary.failures.filter((failure) => isGenImageError(failure.error, Aborted)).length;
   if (interrupt.presses > 0 && interrupted > 0) {
-    out.error(`Interrupted: ${interrupted} image request(s) not generated. Run \`genimage generate\` again to generate them; the images already generated stay cached.`);
+    out.error(
+      `Interrupted: ${interrupted} image request(s) not generated. Run \`genimage generate\` again to generate them; the images already generated stay cached.`,
+    );
   }
   if (errors > 0) out.error(`${errors} marker error(s) above: those markers were not generated.`);
   out.result(formatSummary(summary));
@@ -123,7 +127,9 @@ function parseConcurrency(value: string | number | undefined): number | undefine
   const number = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
   const checked = configSchema.shape.concurrency.safeParse(number);
   if (!checked.success) {
-    const reason = Number.isNaN(number) ? 'must be a whole number' : (describeIssues(checked.error.issues)[0] ?? '').replace(/^[^:]*: /, '');
+    const reason = Number.isNaN(number)
+      ? 'must be a whole number'
+      : (describeIssues(checked.error.issues)[0] ?? '').replace(/^[^:]*: /, '');
     throw new UsageError(`Invalid --concurrency "${text}": ${reason} (from 1 to 64).`);
   }
   return number;

@@ -41,7 +41,9 @@ export async function reportPlan(context: Context, scan: ScanResult, errors: num
     if (item.status === 'cached') continue;
     const origins = item.request.origins.map((origin) => where(root, origin)).join(', ');
     const { n, prompt } = item.request.job.params;
-    out.result(`${paint(out, 'generate')}  ${origins}  ${quote(out, prompt)}  ${n} image(s)${item.status === 'corrupt' ? ` ${paint(out, 'corrupt')}` : ''}`);
+    out.result(
+      `${paint(out, 'generate')}  ${origins}  ${quote(out, prompt)}  ${n} image(s)${item.status === 'corrupt' ? ` ${paint(out, 'corrupt')}` : ''}`,
+    );
   }
   const cost =
     plan.provider === 'local'
@@ -51,7 +53,9 @@ export async function reportPlan(context: Context, scan: ScanResult, errors: num
     `${plan.items.length} image request(s): ${cached} cached, ${plan.toGenerate.length} to generate → ${plan.images} image(s), ${cost}.`,
   );
   if (engine.frozen && plan.toGenerate.length > 0) {
-    out.warn(`Generation is frozen here: a build would fail on these ${plan.toGenerate.length} image(s). Run \`genimage generate\` locally and commit ${engine.cacheLocation}/.`);
+    out.warn(
+      `Generation is frozen here: a build would fail on these ${plan.toGenerate.length} image(s). Run \`genimage generate\` locally and commit ${engine.cacheLocation}/.`,
+    );
   } else if (plan.provider === 'local' && plan.toGenerate.length > 0) {
     out.info('No SHARK_API_KEY is set: a build would render placeholders. Set the key to plan real images.');
   }

@@ -25,7 +25,9 @@ export async function pruneCommand(flags: PruneFlags, out: Output, stdin: Input 
   const canAsk = Boolean(stdin.isTTY && out.stderr.isTTY) && !out.json;
   if (!dryRun && !yes && !canAsk) {
     const why = out.json ? 'with --json' : 'stdin is not a terminal';
-    throw new UsageError(`Not deleting without confirmation (${why}). Pass --yes to delete the unused cache entries, or --dry-run to list them.`);
+    throw new UsageError(
+      `Not deleting without confirmation (${why}). Pass --yes to delete the unused cache entries, or --dry-run to list them.`,
+    );
   }
   const context = await loadContext(flags, out);
   const { engine, root } = context;
@@ -49,11 +51,13 @@ export async function pruneCommand(flags: PruneFlags, out: Output, stdin: Input 
 
   const plan = await planPrune(engine.cache, scan.uses);
   const n = plan.unreferenced.length;
-  const listed = (entry: UnreferencedEntry, verb: string) => out.result(`${verb}  ${shortKey(entry.key)}  ${entry.meta.provider}  ${quote(out, entry.meta.prompt)}`);
+  const listed = (entry: UnreferencedEntry, verb: string) =>
+    out.result(`${verb}  ${shortKey(entry.key)}  ${entry.meta.provider}  ${quote(out, entry.meta.prompt)}`);
   const leftAlone = (items: readonly ForeignEntry[]) => {
     for (const { key, reason } of items) out.result(`left alone  ${shortKey(key)}  not genimage's: ${reason.replace(/\n/g, '\n  ')}`);
   };
-  const alone = (foreign: readonly ForeignEntry[]) => (foreign.length > 0 ? `; left ${foreign.length} item(s) that are not genimage's alone` : '');
+  const alone = (foreign: readonly ForeignEntry[]) =>
+    foreign.length > 0 ? `; left ${foreign.length} item(s) that are not genimage's alone` : '';
   const document = (deleted: readonly UnreferencedEntry[], foreign: readonly ForeignEntry[]) =>
     out.document({
       command: 'prune',
@@ -87,7 +91,11 @@ export async function pruneCommand(flags: PruneFlags, out: Output, stdin: Input 
   if (!yes) {
     for (const entry of plan.unreferenced) listed(entry, 'would delete');
     leftAlone(plan.foreign);
-    const answer = await ask(out, stdin, `Delete ${n === 1 ? 'this' : `these ${n}`} unused cache entr${n === 1 ? 'y' : 'ies'} from ${cacheDir}? [y/N] `);
+    const answer = await ask(
+      out,
+      stdin,
+      `Delete ${n === 1 ? 'this' : `these ${n}`} unused cache entr${n === 1 ? 'y' : 'ies'} from ${cacheDir}? [y/N] `,
+    );
     if (!/^(y|yes)$/i.test(answer.trim())) {
       out.result(`Nothing deleted; ${entries(n)} kept in ${cacheDir}.`);
       return EXIT.ok;

@@ -16,7 +16,10 @@ export async function syncCommand(direction: SyncSummary['direction'], flags: Gl
   const tiered = engine.remote;
   const cacheDir = `${engine.cacheLocation}/`;
   if (!tiered) {
-    throw new GenImageError(RemoteNotConfigured, `\`genimage ${direction}\` copies between ${cacheDir} and a bucket, but the \`remote\` option is not set.`);
+    throw new GenImageError(
+      RemoteNotConfigured,
+      `\`genimage ${direction}\` copies between ${cacheDir} and a bucket, but the \`remote\` option is not set.`,
+    );
   }
   const location = tiered.remote.location;
   const [from, to] = direction === 'push' ? [cacheDir, location] : [location, cacheDir];
@@ -45,10 +48,15 @@ export async function syncCommand(direction: SyncSummary['direction'], flags: Gl
       elapsedMs: summary.elapsedMs,
     });
   } else {
-    for (const item of summary.corrupt) out.result(`corrupt  ${shortKey(item.key)}  not ${verb}:\n  ${(item.reason ?? '').replace(/\n/g, '\n  ')}`);
+    for (const item of summary.corrupt)
+      out.result(`corrupt  ${shortKey(item.key)}  not ${verb}:\n  ${(item.reason ?? '').replace(/\n/g, '\n  ')}`);
     for (const item of summary.changed) {
-      const copy = item.verified ? 'its copy in the bucket verifies' : `its copy in the bucket does not verify; run \`genimage ${direction}\` again`;
-      out.result(`changed  ${shortKey(item.key)}  not ${verb}: another machine replaced it first, and ${copy}:\n  ${(item.reason ?? '').replace(/\n/g, '\n  ')}`);
+      const copy = item.verified
+        ? 'its copy in the bucket verifies'
+        : `its copy in the bucket does not verify; run \`genimage ${direction}\` again`;
+      out.result(
+        `changed  ${shortKey(item.key)}  not ${verb}: another machine replaced it first, and ${copy}:\n  ${(item.reason ?? '').replace(/\n/g, '\n  ')}`,
+      );
     }
     const seconds = (summary.elapsedMs / 1000).toFixed(1);
     out.result(
@@ -69,7 +77,12 @@ function createSyncProgress(out: Output, verb: string): { onItem(item: SyncItem,
       onItem(_item, done, total) {
         if (!bar) {
           bar = new cliProgress.SingleBar(
-            { stream: out.stderr as NodeJS.WritableStream, format: `${verb} {bar} {value}/{total} entries`, hideCursor: true, clearOnComplete: true },
+            {
+              stream: out.stderr as NodeJS.WritableStream,
+              format: `${verb} {bar} {value}/{total} entries`,
+              hideCursor: true,
+              clearOnComplete: true,
+            },
             cliProgress.Presets.shades_classic,
           );
           bar.start(total, 0);
@@ -88,7 +101,10 @@ function createSyncProgress(out: Output, verb: string): { onItem(item: SyncItem,
       if (item.result === 'copied') out.info(`${verb} ${shortKey(item.key)} (${done}/${total})`);
       else if (item.result === 'corrupt') out.warn(`corrupt ${shortKey(item.key)}: not ${verb} (${done}/${total})`);
       // A verified copy from the other machine loses nothing: said, not warned.
-      else if (item.result === 'changed') out[item.verified ? 'info' : 'warn'](`changed ${shortKey(item.key)}: not ${verb}, another machine replaced it first (${done}/${total})`);
+      else if (item.result === 'changed')
+        out[item.verified ? 'info' : 'warn'](
+          `changed ${shortKey(item.key)}: not ${verb}, another machine replaced it first (${done}/${total})`,
+        );
       else out.debug(`already there ${shortKey(item.key)} (${done}/${total})`);
     },
     stop() {},

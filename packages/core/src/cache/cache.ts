@@ -194,4 +194,3 @@ export function imageMismatch(expected: CacheEntryMeta['images'][number], bytes:
   if (actual !== expected.sha256) return `has sha256 ${actual}, but the metadata says ${expected.sha256}`;
   return undefined;
 }
-

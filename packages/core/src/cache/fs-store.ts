@@ -6,7 +6,18 @@ import lockfile from 'proper-lockfile';
 import { writeFileAtomic } from './atomic.ts';
 import { CacheCorrupt, CacheLockTimeout, CacheDirLinked, GenImageError, messageOf } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
-import { type CacheEntryMeta, type CacheStore, type ReleaseLock, type StoredEntry, KEY_PATTERN, META_FILE, PLAIN_NAME, cacheEntryMetaSchema, formatMetaIssues, parseEntryMeta } from './store.ts';
+import {
+  type CacheEntryMeta,
+  type CacheStore,
+  type ReleaseLock,
+  type StoredEntry,
+  KEY_PATTERN,
+  META_FILE,
+  PLAIN_NAME,
+  cacheEntryMetaSchema,
+  formatMetaIssues,
+  parseEntryMeta,
+} from './store.ts';
 import { formatDuration } from '../terminal-text.ts';
 
 const LOCKS_DIR = '.locks';
@@ -88,7 +99,8 @@ export class FileSystemStore implements CacheStore {
   async readMeta(key: string): Promise<CacheEntryMeta | undefined> {
     const found = await this.#find(key);
     if (!found || found.state === 'incomplete') return undefined;
-    if (found.state === 'foreign') throw new GenImageError(CacheCorrupt, found.message, found.hint === undefined ? {} : { hint: found.hint });
+    if (found.state === 'foreign')
+      throw new GenImageError(CacheCorrupt, found.message, found.hint === undefined ? {} : { hint: found.hint });
     const path = join(this.#entryPath(key), META_FILE);
     let text: string;
     try {
@@ -283,7 +295,11 @@ export class FileSystemStore implements CacheStore {
     const meta = await lstatOrUndefined(metaPath);
     if (!meta) return { state: 'incomplete' };
     if (meta.isSymbolicLink()) {
-      return { state: 'foreign', reason: `its ${META_FILE} is a symbolic link`, message: `${metaPath} is a symbolic link (to ${await linkTarget(metaPath)}); genimage never follows links in its cache.` };
+      return {
+        state: 'foreign',
+        reason: `its ${META_FILE} is a symbolic link`,
+        message: `${metaPath} is a symbolic link (to ${await linkTarget(metaPath)}); genimage never follows links in its cache.`,
+      };
     }
     if (!meta.isFile()) return { state: 'foreign', reason: `its ${META_FILE} is not a file`, message: `${metaPath} is not a file.` };
     return { state: 'entry' };
@@ -341,7 +357,9 @@ export class FileSystemStore implements CacheStore {
     throw new GenImageError(
       CacheDirLinked,
       `The cache folder ${this.dir} is a symbolic link (to ${await linkTarget(this.dir)}). genimage does not use a cache folder that is a link: its writes, and prune's deletions, would land wherever the link points.`,
-      { hint: 'Make it a real folder (replace the link with a copy of what it points to, `cp -R`), or set `cacheDir` to the real folder, with `cacheDirOutsideRoot: true` if it lies outside the project.' },
+      {
+        hint: 'Make it a real folder (replace the link with a copy of what it points to, `cp -R`), or set `cacheDir` to the real folder, with `cacheDirOutsideRoot: true` if it lies outside the project.',
+      },
     );
   }
 
@@ -407,7 +425,6 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-
 /** Whether anything is at `path`, a link included (even one whose target is gone). */
 async function exists(path: string): Promise<boolean> {
   return (await lstatOrUndefined(path)) !== undefined;
@@ -421,7 +438,11 @@ async function exists(path: string): Promise<boolean> {
  */
 async function readOwnFile(path: string): Promise<Buffer> {
   const info = await lstat(path);
-  if (info.isSymbolicLink()) throw new GenImageError(CacheCorrupt, `${path} is a symbolic link (to ${await linkTarget(path)}); genimage never follows links in its cache`);
+  if (info.isSymbolicLink())
+    throw new GenImageError(
+      CacheCorrupt,
+      `${path} is a symbolic link (to ${await linkTarget(path)}); genimage never follows links in its cache`,
+    );
   if (!info.isFile()) throw new GenImageError(CacheCorrupt, `${path} is not a file`);
   let handle: FileHandle;
   try {
@@ -429,7 +450,8 @@ async function readOwnFile(path: string): Promise<Buffer> {
   } catch (error) {
     // ELOOP on Linux and macOS, EMLINK on FreeBSD: the last component became a link.
     const code = errorCode(error);
-    if (code === 'ELOOP' || code === 'EMLINK') throw new GenImageError(CacheCorrupt, `${path} is a symbolic link; genimage never follows links in its cache`, { cause: error });
+    if (code === 'ELOOP' || code === 'EMLINK')
+      throw new GenImageError(CacheCorrupt, `${path} is a symbolic link; genimage never follows links in its cache`, { cause: error });
     throw error;
   }
   try {

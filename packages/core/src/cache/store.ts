@@ -70,9 +70,7 @@ export const cacheEntryMetaSchema = z.object({
     references: z.array(z.object({ source: z.string(), sha256: sha256Schema })),
   }),
   created: z.string(),
-  usage: z
-    .object({ inputTokens: z.number(), outputTokens: z.number(), totalTokens: z.number() })
-    .optional(),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), totalTokens: z.number() }).optional(),
   credit: z.number().optional(),
   images: z
     .array(

@@ -50,14 +50,16 @@ export class VerifiedIndex {
   }
 
   #load(): Promise<Map<string, string>> {
-    this.#entries ??= readFile(this.file, 'utf8').then(
-      (text) => {
-        const parsed = JSON.parse(text) as { version?: unknown; entries?: unknown };
-        if (parsed.version !== 1 || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map();
-        return new Map(Object.entries(parsed.entries).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-      },
-      () => new Map(),
-    ).catch(() => new Map());
+    this.#entries ??= readFile(this.file, 'utf8')
+      .then(
+        (text) => {
+          const parsed = JSON.parse(text) as { version?: unknown; entries?: unknown };
+          if (parsed.version !== 1 || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map();
+          return new Map(Object.entries(parsed.entries).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+        },
+        () => new Map(),
+      )
+      .catch(() => new Map());
     return this.#entries;
   }
 }

@@ -47,9 +47,13 @@ export async function findAdapterOptions(frameworkConfig: unknown, file: string)
   };
   await visit([config.integrations, config.plugins, config.vite?.plugins]);
   if (found.length > 1) {
-    throw new GenImageError(InvalidOptions, `${file} registers genimage ${found.length} times (${found.map((entry) => entry.adapter).join(', ')}).`, {
-      hint: 'Register it once: `@genimage/astro` in an Astro site (it adds the Vite plugin itself), `@genimage/vite` in any other Vite site.',
-    });
+    throw new GenImageError(
+      InvalidOptions,
+      `${file} registers genimage ${found.length} times (${found.map((entry) => entry.adapter).join(', ')}).`,
+      {
+        hint: 'Register it once: `@genimage/astro` in an Astro site (it adds the Vite plugin itself), `@genimage/vite` in any other Vite site.',
+      },
+    );
   }
   return found[0];
 }

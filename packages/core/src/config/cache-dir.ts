@@ -15,14 +15,22 @@ export function resolveCacheDir(root: string, config: ResolvedConfig): string {
   const real = { root: realPath(root), dir: realPath(dir) };
   const where = `\`cacheDir: ${JSON.stringify(config.cacheDir)}\` resolves to ${dir}${real.dir === dir ? '' : ` (${real.dir} once links are followed)`}`;
   if (contains(dir, root) || contains(real.dir, real.root)) {
-    throw new GenImageError(InvalidOptions, `${where}, which is the project root ${root} or contains it. Cache entries need a folder of their own: prune would look at the whole project.`, {
-      hint: 'Use a folder inside the project, such as ".genimage" (the default).',
-    });
+    throw new GenImageError(
+      InvalidOptions,
+      `${where}, which is the project root ${root} or contains it. Cache entries need a folder of their own: prune would look at the whole project.`,
+      {
+        hint: 'Use a folder inside the project, such as ".genimage" (the default).',
+      },
+    );
   }
   if (!config.cacheDirOutsideRoot && (!contains(root, dir) || !contains(real.root, real.dir))) {
-    throw new GenImageError(InvalidOptions, `${where}, outside the project root ${root}. A cache there is not committed with the project, and generate and prune would write and delete outside it.`, {
-      hint: 'Set `cacheDirOutsideRoot: true` to keep the cache outside the project on purpose, or choose a folder inside it.',
-    });
+    throw new GenImageError(
+      InvalidOptions,
+      `${where}, outside the project root ${root}. A cache there is not committed with the project, and generate and prune would write and delete outside it.`,
+      {
+        hint: 'Set `cacheDirOutsideRoot: true` to keep the cache outside the project on purpose, or choose a folder inside it.',
+      },
+    );
   }
   return dir;
 }

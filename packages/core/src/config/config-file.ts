@@ -46,7 +46,12 @@ export async function loadConfigFile(file: string): Promise<GenImageConfig> {
   }
   const checked = configSchema.safeParse(raw);
   if (!checked.success) {
-    throw new GenImageError(InvalidOptions, `${file}:\n${describeIssues(checked.error.issues).map((line) => `  ${line}`).join('\n')}`);
+    throw new GenImageError(
+      InvalidOptions,
+      `${file}:\n${describeIssues(checked.error.issues)
+        .map((line) => `  ${line}`)
+        .join('\n')}`,
+    );
   }
   // The raw input, not the parsed output: defaults are applied once, after merging with inline options.
   return raw as GenImageConfig;

@@ -50,7 +50,15 @@ export const renderOptionsSchema = z.strictObject({
 });
 
 /** Names of credentials that a config file may not carry: the AWS SDK reads them from the environment, a profile or a role. */
-const REMOTE_CREDENTIAL_KEYS = new Set(['accessKeyId', 'secretAccessKey', 'sessionToken', 'credentials', 'aws_access_key_id', 'aws_secret_access_key', 'aws_session_token']);
+const REMOTE_CREDENTIAL_KEYS = new Set([
+  'accessKeyId',
+  'secretAccessKey',
+  'sessionToken',
+  'credentials',
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+]);
 
 /**
  * `remote.leaseMs` is at least this many `remote.timeoutMs`. A holder renews its lease a third of
@@ -66,33 +74,38 @@ export const LEASE_TIMEOUTS = 4;
  * through on a local miss, written through after a generation, one generation per key across
  * machines. Credentials come only from the standard AWS environment variables, profiles and roles.
  */
-export const remoteOptionsSchema = z.strictObject({
-  /** `s3://bucket` or `s3://bucket/prefix`: where the entries live. */
-  url: z
-    .string()
-    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'must be s3://bucket or s3://bucket/prefix (a bucket name of 3-63 lowercase letters, digits, "." and "-")'),
-  /** The S3 endpoint of a service other than AWS, e.g. `https://<account>.r2.cloudflarestorage.com` or `http://127.0.0.1:9000`. @default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS S3 */
-  endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  /** @default AWS_REGION, the profile's region, or "us-east-1" */
-  region: z.string().trim().min(1).optional(),
-  /** Bucket in the path (`endpoint/bucket/key`), as MinIO and most self-hosted servers need. @default true with an endpoint, false without */
-  forcePathStyle: z.boolean().optional(),
-  /**
-   * How long a machine's claim on a key (a lease object) lasts without being renewed: a machine
-   * that died is taken over after this long. Holders renew every third of it. At least
-   * `LEASE_TIMEOUTS` × `timeoutMs` (see there). @default 60000
-   */
-  leaseMs: z.number().int('must be an integer').min(1000, 'must be 1000 (1 s) or more').default(60_000),
-  /** Per request to the bucket, in milliseconds: past it the remote counts as unreachable and the build goes on locally. @default 10000 */
-  timeoutMs: positiveInt.default(10_000),
-}).superRefine((remote, context) => {
-  if (remote.leaseMs >= LEASE_TIMEOUTS * remote.timeoutMs) return;
-  context.addIssue({
-    code: 'custom',
-    path: ['leaseMs'],
-    message: `must be at least ${LEASE_TIMEOUTS} × remote.timeoutMs (${LEASE_TIMEOUTS * remote.timeoutMs} with timeoutMs ${remote.timeoutMs}), got ${remote.leaseMs}: a renewal starts a third of leaseMs after the previous one and may take two attempts of timeoutMs each, so a shorter lease runs out while a slow renewal is still on its way and another machine takes it over (both pay for the image); raise remote.leaseMs or lower remote.timeoutMs`,
+export const remoteOptionsSchema = z
+  .strictObject({
+    /** `s3://bucket` or `s3://bucket/prefix`: where the entries live. */
+    url: z
+      .string()
+      .regex(
+        /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/,
+        'must be s3://bucket or s3://bucket/prefix (a bucket name of 3-63 lowercase letters, digits, "." and "-")',
+      ),
+    /** The S3 endpoint of a service other than AWS, e.g. `https://<account>.r2.cloudflarestorage.com` or `http://127.0.0.1:9000`. @default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS S3 */
+    endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /** @default AWS_REGION, the profile's region, or "us-east-1" */
+    region: z.string().trim().min(1).optional(),
+    /** Bucket in the path (`endpoint/bucket/key`), as MinIO and most self-hosted servers need. @default true with an endpoint, false without */
+    forcePathStyle: z.boolean().optional(),
+    /**
+     * How long a machine's claim on a key (a lease object) lasts without being renewed: a machine
+     * that died is taken over after this long. Holders renew every third of it. At least
+     * `LEASE_TIMEOUTS` × `timeoutMs` (see there). @default 60000
+     */
+    leaseMs: z.number().int('must be an integer').min(1000, 'must be 1000 (1 s) or more').default(60_000),
+    /** Per request to the bucket, in milliseconds: past it the remote counts as unreachable and the build goes on locally. @default 10000 */
+    timeoutMs: positiveInt.default(10_000),
+  })
+  .superRefine((remote, context) => {
+    if (remote.leaseMs >= LEASE_TIMEOUTS * remote.timeoutMs) return;
+    context.addIssue({
+      code: 'custom',
+      path: ['leaseMs'],
+      message: `must be at least ${LEASE_TIMEOUTS} × remote.timeoutMs (${LEASE_TIMEOUTS * remote.timeoutMs} with timeoutMs ${remote.timeoutMs}), got ${remote.leaseMs}: a renewal starts a third of leaseMs after the previous one and may take two attempts of timeoutMs each, so a shorter lease runs out while a slow renewal is still on its way and another machine takes it over (both pay for the image); raise remote.leaseMs or lower remote.timeoutMs`,
+    });
   });
-});
 
 export type RemoteOptions = z.output<typeof remoteOptionsSchema>;
 
@@ -193,7 +206,12 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix = '')
 export function resolveConfig(input: unknown, source = 'genimage options'): ResolvedConfig {
   const parsed = configSchema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
-  throw new GenImageError(InvalidOptions, `${source}:\n${describeIssues(parsed.error.issues).map((line) => `  ${line}`).join('\n')}`);
+  throw new GenImageError(
+    InvalidOptions,
+    `${source}:\n${describeIssues(parsed.error.issues)
+      .map((line) => `  ${line}`)
+      .join('\n')}`,
+  );
 }
 
 /** Layered options: later layers override earlier ones, objects merged one level deep. */

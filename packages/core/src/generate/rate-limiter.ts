@@ -61,7 +61,8 @@ export class RateLimiter {
   constructor(options: RateLimiterOptions) {
     const { maxConcurrency, maxRateLimitedMs } = options;
     if (!(maxConcurrency >= 1)) throw new TypeError(`Expected \`maxConcurrency\` to be a number from 1 and up, got ${maxConcurrency}`);
-    if (!(maxRateLimitedMs >= 0)) throw new TypeError(`Expected \`maxRateLimitedMs\` to be a number from 0 and up, got ${maxRateLimitedMs}`);
+    if (!(maxRateLimitedMs >= 0))
+      throw new TypeError(`Expected \`maxRateLimitedMs\` to be a number from 0 and up, got ${maxRateLimitedMs}`);
     this.#options = { now: Date.now, random: Math.random, ...options };
     this.#limit = maxConcurrency;
   }

@@ -62,9 +62,7 @@ async function resolveReference(reference: string, context: ReferenceContext): P
 
 async function resolveLocal(reference: string, context: ReferenceContext): Promise<ResolvedReference> {
   const maxBytes = context.maxBytes ?? DEFAULT_MAX_REFERENCE_BYTES;
-  const candidate = reference.startsWith('/')
-    ? path.join(context.root, reference)
-    : path.resolve(path.dirname(context.file), reference);
+  const candidate = reference.startsWith('/') ? path.join(context.root, reference) : path.resolve(path.dirname(context.file), reference);
   let realRoot: string;
   try {
     realRoot = await realpath(context.root);
@@ -193,10 +191,7 @@ async function checkImage(bytes: Uint8Array, reference: string): ReturnType<type
 }
 
 function tooLarge(reference: string, size: number, maxBytes: number, qualifier = ''): GenImageError {
-  return new GenImageError(
-    InputTooLarge,
-    `reference "${reference}" is ${qualifier}${size} bytes, above the limit of ${maxBytes} bytes`,
-    { hint: 'Use a smaller reference image, or raise the reference size limit.' },
-  );
+  return new GenImageError(InputTooLarge, `reference "${reference}" is ${qualifier}${size} bytes, above the limit of ${maxBytes} bytes`, {
+    hint: 'Use a smaller reference image, or raise the reference size limit.',
+  });
 }
-

@@ -49,10 +49,7 @@ export function backoffDelay(retryNumber: number, options: RetryOptions, random:
  * The delay a response asks for: `retry-after-ms` (milliseconds, OpenAI-style) first, then
  * `Retry-After` as seconds or as an HTTP date. Undefined when absent or unreadable.
  */
-export function parseRetryAfter(
-  headers: Record<string, string | string[] | undefined>,
-  now: number = Date.now(),
-): number | undefined {
+export function parseRetryAfter(headers: Record<string, string | string[] | undefined>, now: number = Date.now()): number | undefined {
   const header = (name: string) => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;

@@ -159,11 +159,7 @@ export function entryMeta(request: PlannedRequest, provider: string, result: Gen
 function asGenImageError(error: unknown): GenImageError {
   if (isGenImageError(error)) return error;
   // Ours are rethrown unchanged; anything foreign is wrapped once, here at the boundary.
-  return new ApiError(
-    { code: 'Unexpected', title: 'Generation failed unexpectedly' },
-    messageOf(error),
-    { cause: error },
-  );
+  return new ApiError({ code: 'Unexpected', title: 'Generation failed unexpectedly' }, messageOf(error), { cause: error });
 }
 
 /**
@@ -190,7 +186,10 @@ export class Scheduler {
     }
     this.#options = options;
     this.#limit = pLimit(concurrency * 2);
-    this.#limiter = new RateLimiter({ maxConcurrency: concurrency, maxRateLimitedMs: options.maxRateLimitedMs ?? DEFAULT_RETRY_OPTIONS.maxRateLimitedMs });
+    this.#limiter = new RateLimiter({
+      maxConcurrency: concurrency,
+      maxRateLimitedMs: options.maxRateLimitedMs ?? DEFAULT_RETRY_OPTIONS.maxRateLimitedMs,
+    });
   }
 
   /** Generations under way now (requests in flight, waiting for a slot, or being stored), and waiting to start. */
@@ -279,7 +278,8 @@ export class Scheduler {
       return { status: 'reused', key: request.key };
     };
     const notSent = (): GenImageError | undefined => {
-      if (signal?.aborted || stopSignal?.aborted) return new GenImageError(Aborted, 'Not sent: the run was interrupted first.', { hint: 'Run again to generate it.' });
+      if (signal?.aborted || stopSignal?.aborted)
+        return new GenImageError(Aborted, 'Not sent: the run was interrupted first.', { hint: 'Run again to generate it.' });
       return this.#stoppedFailure();
     };
     try {
@@ -305,10 +305,18 @@ export class Scheduler {
         reserved = request.job.params.n;
         this.#imagesInFlight += reserved;
         onEvent?.({ type: 'start', request });
-        const generated = await provider.generate(request.job, { ...(signal && { signal }), maySend: () => !this.#stoppedBy && !stopSignal?.aborted, limiter: this.#limiter, onFailedAttempt: (error) => {
-          if (stopsTheRun(error)) this.#stoppedBy ??= error;
-        } });
-        await cache.put(entryMeta(request, provider.id, generated, new Date()), generated.images.map((image) => image.bytes));
+        const generated = await provider.generate(request.job, {
+          ...(signal && { signal }),
+          maySend: () => !this.#stoppedBy && !stopSignal?.aborted,
+          limiter: this.#limiter,
+          onFailedAttempt: (error) => {
+            if (stopsTheRun(error)) this.#stoppedBy ??= error;
+          },
+        });
+        await cache.put(
+          entryMeta(request, provider.id, generated, new Date()),
+          generated.images.map((image) => image.bytes),
+        );
         const result: GenerationReport = { ...generated, images: generated.images.map(({ bytes: _bytes, ...info }) => info) };
         this.#imagesGenerated += result.images.length;
         this.#creditsSpent += result.credit ?? 0;
@@ -354,13 +362,19 @@ export class Scheduler {
     const { maxImages, maxCredits } = this.#options.budget ?? {};
     const imagesAfter = this.#imagesGenerated + this.#imagesInFlight + images;
     if (maxImages !== undefined && imagesAfter > maxImages) {
-      return new GenImageError(BudgetExceeded, `Generating ${images} more image(s) would make ${imagesAfter}, over budget.maxImages (${maxImages}).`);
+      return new GenImageError(
+        BudgetExceeded,
+        `Generating ${images} more image(s) would make ${imagesAfter}, over budget.maxImages (${maxImages}).`,
+      );
     }
     // Images in flight are costed at today's estimate: one sent before the first charge was known
     // is not free.
     const creditsAfter = this.#creditsSpent + (this.#imagesInFlight + images) * this.#creditsPerImage();
     if (maxCredits !== undefined && (creditsAfter > maxCredits || this.#creditsSpent >= maxCredits)) {
-      return new GenImageError(BudgetExceeded, `${Math.round(this.#creditsSpent)} credits spent; the next request would pass budget.maxCredits (${maxCredits}).`);
+      return new GenImageError(
+        BudgetExceeded,
+        `${Math.round(this.#creditsSpent)} credits spent; the next request would pass budget.maxCredits (${maxCredits}).`,
+      );
     }
     return undefined;
   }
@@ -368,7 +382,9 @@ export class Scheduler {
 
 /** One line for the end of a build: "12 images: 3 generated, 9 reused, 0 failed · 30 credits · 1.2 s". */
 export function formatSummary(summary: GenerationSummary): string {
-  const parts = [`${summary.requests} image request(s): ${summary.generated} generated, ${summary.reused} reused, ${summary.failed} failed`];
+  const parts = [
+    `${summary.requests} image request(s): ${summary.generated} generated, ${summary.reused} reused, ${summary.failed} failed`,
+  ];
   parts.push(`${summary.credits} credits`);
   if (summary.corrupt > 0) parts.push(`${summary.corrupt} corrupt cache entr${summary.corrupt === 1 ? 'y' : 'ies'} replaced`);
   if (summary.possiblyBilledAttempts > 0) parts.push(`${summary.possiblyBilledAttempts} possibly billed failed attempt(s)`);

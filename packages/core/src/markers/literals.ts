@@ -83,7 +83,8 @@ function parseArray(src: string, i: number, to: number): LiteralResult {
     const d = src.charCodeAt(j);
     if (d === COMMA) j++;
     else if (d === RBRACKET) return { kind: 'value', value: items, end: j + 1 };
-    else if (startsLiteral(d)) return { kind: 'error', at: j, message: 'has an array with a missing ",": expected "," or "]" between elements.' };
+    else if (startsLiteral(d))
+      return { kind: 'error', at: j, message: 'has an array with a missing ",": expected "," or "]" between elements.' };
     else return { kind: 'dynamic' };
   }
 }

@@ -108,7 +108,8 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
       render[name] = value;
       // Checked now, with the renderer's words: a marker the build would refuse costs nothing.
       const problem = renderValueProblem(name, value);
-      if (problem !== undefined) diagnostics.push(createDiagnostic(InvalidAttribute, 'error', problem, attribute.location, { attribute: name }));
+      if (problem !== undefined)
+        diagnostics.push(createDiagnostic(InvalidAttribute, 'error', problem, attribute.location, { attribute: name }));
     }
   }
 
@@ -117,10 +118,16 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
 
   if (input.prompt === undefined && !dynamic.has('prompt')) {
     diagnostics.push(
-      createDiagnostic(InvalidAttribute, 'error', `This <GenImage> marker has no prompt, so there is nothing to generate.`, marker.location, {
-        attribute: 'prompt',
-        hint: 'Add one, e.g. prompt="a red fox in the snow".',
-      }),
+      createDiagnostic(
+        InvalidAttribute,
+        'error',
+        `This <GenImage> marker has no prompt, so there is nothing to generate.`,
+        marker.location,
+        {
+          attribute: 'prompt',
+          hint: 'Add one, e.g. prompt="a red fox in the snow".',
+        },
+      ),
     );
   }
 
@@ -254,7 +261,12 @@ function mergeParams(
     const origin = origins.get('reference');
     const attribute = origin?.from === 'marker' ? origin.attribute : undefined;
     diagnostics.push(
-      invalid(attribute, marker.location, 'reference', `${show('reference', input.reference)} is not a path or a list of paths. Allowed: ${ATTRIBUTES.reference.allowed}.`),
+      invalid(
+        attribute,
+        marker.location,
+        'reference',
+        `${show('reference', input.reference)} is not a path or a list of paths. Allowed: ${ATTRIBUTES.reference.allowed}.`,
+      ),
     );
     delete input.reference;
   }
@@ -311,7 +323,12 @@ function resolvePick(attribute: MarkerAttribute | undefined, n: number | undefin
   const value = markerValue('pick', attribute.value as LiteralValue);
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     diagnostics.push(
-      invalid(attribute, attribute.location, 'pick', `${show('pick', attribute.value)} is not a non-negative integer. Allowed: ${ATTRIBUTES.pick.allowed}.`),
+      invalid(
+        attribute,
+        attribute.location,
+        'pick',
+        `${show('pick', attribute.value)} is not a non-negative integer. Allowed: ${ATTRIBUTES.pick.allowed}.`,
+      ),
     );
     return undefined;
   }

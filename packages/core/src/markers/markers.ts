@@ -181,7 +181,13 @@ function parseMarker(ctx: Ctx, start: number): number {
   for (;;) {
     i = skipTagTrivia(src, i);
     if (i >= n) {
-      syntaxError(ctx, start, 'This <GenImage> marker is never closed: the file ends before its "/>" or ">".', undefined, 'End the marker with "/>".');
+      syntaxError(
+        ctx,
+        start,
+        'This <GenImage> marker is never closed: the file ends before its "/>" or ">".',
+        undefined,
+        'End the marker with "/>".',
+      );
       return n;
     }
     const c = src.charCodeAt(i);

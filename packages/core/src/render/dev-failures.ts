@@ -30,7 +30,9 @@ interface Failure {
 
 /** Failures another attempt may not repeat: the API was busy, slow or unreachable (see `mayPass`). */
 const TRANSIENT: ReadonlySet<string> = new Set(
-  [RateLimited, ProviderFailed, ProviderTimeout, NetworkFailed, InvalidResponse, CacheLockTimeout, Aborted].map((definition) => definition.code),
+  [RateLimited, ProviderFailed, ProviderTimeout, NetworkFailed, InvalidResponse, CacheLockTimeout, Aborted].map(
+    (definition) => definition.code,
+  ),
 );
 
 /**

@@ -74,7 +74,12 @@ export class DevPreparation implements Preparation {
         this.#engine.logger.info(`${where}: generated "${use.params.prompt}"`);
         this.#options.onReady?.(use);
       },
-      (error: unknown) => failed(isGenImageError(error) ? error : new ApiError({ code: 'Unexpected', title: 'Generation failed unexpectedly' }, String(error), { cause: error })),
+      (error: unknown) =>
+        failed(
+          isGenImageError(error)
+            ? error
+            : new ApiError({ code: 'Unexpected', title: 'Generation failed unexpectedly' }, String(error), { cause: error }),
+        ),
     );
     this.#generating.set(use.key, started);
   }

@@ -35,12 +35,18 @@ export function htmlToJsx(html: string, imgProps: Readonly<Record<string, string
       continue;
     }
     const overrides = name === 'img' ? imgProps : {};
-    let rendered = [...attributes.matchAll(ATTRIBUTE)].map(([, attribute, value]) => ({ attribute: attribute!, value: value === undefined ? undefined : decodeEntities(value) }));
+    let rendered = [...attributes.matchAll(ATTRIBUTE)].map(([, attribute, value]) => ({
+      attribute: attribute!,
+      value: value === undefined ? undefined : decodeEntities(value),
+    }));
     let extra = '';
     for (const [prop, expression] of Object.entries(overrides)) {
       const same = rendered.find(({ attribute }) => (REACT_NAMES[attribute] ?? attribute) === prop);
       rendered = rendered.filter((entry) => entry !== same);
-      extra += prop === 'style' && same?.value ? ` style={{ ...${JSON.stringify(styleObject(same.value))}, ...(${expression}) }}` : ` ${prop}={${expression}}`;
+      extra +=
+        prop === 'style' && same?.value
+          ? ` style={{ ...${JSON.stringify(styleObject(same.value))}, ...(${expression}) }}`
+          : ` ${prop}={${expression}}`;
     }
     const props = rendered.map(({ attribute, value }) => jsxAttribute(attribute, value));
     const isVoid = name === 'img' || name === 'source';

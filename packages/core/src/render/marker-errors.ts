@@ -16,7 +16,11 @@ export function atMarkers(error: unknown, origins: readonly SourceLocation[], do
   const also = others.length > 0 ? ` (also shown at ${others.map(formatLocation).join(', ')})` : '';
   if (isGenImageError(error)) {
     const definition = { code: error.code, title: error.title };
-    return new GenImageError(definition, `${error.message}${also}`, { location, cause: error, ...(error.hint !== undefined && { hint: error.hint }) });
+    return new GenImageError(definition, `${error.message}${also}`, {
+      location,
+      cause: error,
+      ...(error.hint !== undefined && { hint: error.hint }),
+    });
   }
   const message = messageOf(error);
   return new GenImageError(RenderFailed, `${doing} failed: ${message}${also}`, { location, cause: error });

@@ -344,7 +344,11 @@ export function optimize(
   variants: readonly Variant[],
   options: OptimizerOptions & { slug?: string },
 ): Promise<OptimizedVariant[]> {
-  const source: VariantSource = { sha256: sha256Hex(originalBytes), bytes: originalBytes, ...(options.slug !== undefined && { slug: options.slug }) };
+  const source: VariantSource = {
+    sha256: sha256Hex(originalBytes),
+    bytes: originalBytes,
+    ...(options.slug !== undefined && { slug: options.slug }),
+  };
   return new Optimizer(options).optimize(source, variants);
 }
 

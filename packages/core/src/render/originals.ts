@@ -107,7 +107,9 @@ export class Originals {
     try {
       bytes = await this.#io(() => this.#store.readImage(key, image.file));
     } catch (error) {
-      throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} could not be read: ${messageOf(error)}`, { cause: error });
+      throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} could not be read: ${messageOf(error)}`, {
+        cause: error,
+      });
     }
     if (bytes.byteLength !== image.bytes || sha256Hex(bytes) !== image.sha256) {
       throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} does not match its metadata (size or sha256).`);

@@ -125,7 +125,12 @@ export function renderPending(input: PendingInput): string {
     ? `<rect width="100%" height="100%" fill="#fee2e2"/>` +
       text('42%', size, '#991b1b', 'generation failed') +
       // About 0.55 em per character in a sans-serif: what fits on one line.
-      text('58%', Math.round(size * 0.6), '#7f1d1d', truncate(input.reason ?? input.message, Math.floor((input.width * 0.9) / (size * 0.6 * 0.55))))
+      text(
+        '58%',
+        Math.round(size * 0.6),
+        '#7f1d1d',
+        truncate(input.reason ?? input.message, Math.floor((input.width * 0.9) / (size * 0.6 * 0.55))),
+      )
     : `<rect width="100%" height="100%" fill="#e5e7eb"/>${text('50%', size, '#6b7280', 'generating…')}`;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${input.width}" height="${input.height}" viewBox="0 0 ${input.width} ${input.height}">${body}</svg>`;
   return `<img${attributes({

@@ -22,6 +22,7 @@ export async function prepareBuild(images: ImageRenderer): Promise<void> {
     },
   });
   log.info(`${scan.uses.length} marker(s) in ${scan.files} file(s) · ${formatSummary(summary)}`);
-  if (summary.failed > 0) throw new Error(`${summary.failed} image(s) could not be generated:\n${formatFailures(summary.failures).join('\n')}`);
+  if (summary.failed > 0)
+    throw new Error(`${summary.failed} image(s) could not be generated:\n${formatFailures(summary.failures).join('\n')}`);
   images.warm(scan.uses);
 }

@@ -22,7 +22,10 @@ const NO_TEXT = { start: 0, end: 0 } as const;
  * A component's props as the marker a scan would have read at `origin`, so both go through the
  * same interpretation. Unset props and the hidden origin prop are left out.
  */
-export function propsToMarker(props: Record<string, unknown>, origin: SourceLocation = { file: '(unknown file)', line: 0, column: 0 }): Marker {
+export function propsToMarker(
+  props: Record<string, unknown>,
+  origin: SourceLocation = { file: '(unknown file)', line: 0, column: 0 },
+): Marker {
   const attributes = Object.entries(props)
     .filter(([name, value]) => value !== undefined && value !== null && name !== ORIGIN_ATTRIBUTE)
     .map(([name, value]) => ({ name, value: literal(name, value, origin), location: origin, span: NO_TEXT }));

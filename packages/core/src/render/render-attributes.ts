@@ -72,7 +72,11 @@ function optional<K extends string, V>(name: K, value: V | undefined): { [P in K
 }
 
 /** A value checked against its attribute's allowed words. */
-function oneOf<N extends 'placeholder' | 'loading' | 'decoding' | 'fetchpriority'>(render: RenderAttributes, name: N, origin: SourceLocation): AttributeValue<N> | undefined {
+function oneOf<N extends 'placeholder' | 'loading' | 'decoding' | 'fetchpriority'>(
+  render: RenderAttributes,
+  name: N,
+  origin: SourceLocation,
+): AttributeValue<N> | undefined {
   if (render[name] === undefined) return undefined;
   check(render, name, origin);
   return render[name] as AttributeValue<N>;

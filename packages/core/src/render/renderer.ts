@@ -82,7 +82,10 @@ export class ImageRenderer {
     this.options = options;
     this.engine = options.engine;
     this.optimizer = options.optimizer;
-    this.#preparation = options.mode === 'build' ? new BuildPreparation(options.engine, this.#verified) : new DevPreparation(options.engine, options, this.#verified);
+    this.#preparation =
+      options.mode === 'build'
+        ? new BuildPreparation(options.engine, this.#verified)
+        : new DevPreparation(options.engine, options, this.#verified);
     this.#originals = new Originals(options.engine.cache.store, { stable: this.#preparation.stable });
     this.#files = new VariantFiles(options.optimizer, this.#originals, this.#preparation.stable);
   }
@@ -198,7 +201,9 @@ export class ImageRenderer {
     const use = await this.engine.resolveMarker(marker);
     if ('diagnostics' in use) {
       const error = use.diagnostics.find((diagnostic) => diagnostic.severity === 'error') ?? use.diagnostics[0];
-      throw error ? diagnosticToError(error) : new GenImageError(InvalidAttribute, 'This <GenImage> could not be read.', { location: marker.location });
+      throw error
+        ? diagnosticToError(error)
+        : new GenImageError(InvalidAttribute, 'This <GenImage> could not be read.', { location: marker.location });
     }
     return use;
   }
@@ -213,7 +218,8 @@ export class ImageRenderer {
     // Planned again: a corrupt entry generated again has new metadata.
     this.#originals.forget(use.key);
     const original = await this.#originals.plan(use);
-    if (!original) throw new GenImageError(InvalidAttribute, `No cached image ${use.pick} for "${use.params.prompt}".`, { location: use.origin });
+    if (!original)
+      throw new GenImageError(InvalidAttribute, `No cached image ${use.pick} for "${use.params.prompt}".`, { location: use.origin });
     return original;
   }
 

@@ -80,8 +80,14 @@ export class VariantFiles {
 
   #encode(entry: Registered): Promise<OptimizedVariant> {
     const { original, variant } = entry;
-    return this.#originals.lease(original, (source) => this.#optimizer.variant(source, variant)).catch((error: unknown) => {
-      throw atMarkers(error, [...entry.origins.values()], `Encoding the ${variant.width}px ${variant.format} variant of cached image ${original.id}`);
-    });
+    return this.#originals
+      .lease(original, (source) => this.#optimizer.variant(source, variant))
+      .catch((error: unknown) => {
+        throw atMarkers(
+          error,
+          [...entry.origins.values()],
+          `Encoding the ${variant.width}px ${variant.format} variant of cached image ${original.id}`,
+        );
+      });
   }
 }

@@ -46,7 +46,8 @@ export async function checkCache(engine: Engine, requests: readonly PlannedReque
   const statuses = await engine.statuses(requests);
   // Matching hashes are not enough: the build must decode each image, within the renderer's pixel limit.
   const unrenderable = await engine.unrenderable(requests.filter((request) => statuses.get(request.key) === 'cached'));
-  const statusOf = (request: PlannedRequest): CacheStatus => (unrenderable.has(request.key) ? 'corrupt' : (statuses.get(request.key) ?? 'missing'));
+  const statusOf = (request: PlannedRequest): CacheStatus =>
+    unrenderable.has(request.key) ? 'corrupt' : (statuses.get(request.key) ?? 'missing');
 
   const problems: CheckProblem[] = [];
   for (const request of requests) {
@@ -56,7 +57,10 @@ export async function checkCache(engine: Engine, requests: readonly PlannedReque
     const reason = broken
       ? formatError(broken)
       : status === 'corrupt'
-        ? await engine.cache.get(request.key).then(() => undefined, (error: unknown) => formatError(error))
+        ? await engine.cache.get(request.key).then(
+            () => undefined,
+            (error: unknown) => formatError(error),
+          )
         : undefined;
     problems.push({ request, status, reason });
   }

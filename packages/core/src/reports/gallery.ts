@@ -142,7 +142,10 @@ function compareEntries(a: GalleryEntry, b: GalleryEntry): number {
 async function previewOf(bytes: Uint8Array, size: number): Promise<string | undefined> {
   try {
     const sharp = await loadSharp();
-    const webp = await sharp(bytes, decodeLimits()).resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true }).webp({ quality: 60 }).toBuffer();
+    const webp = await sharp(bytes, decodeLimits())
+      .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 60 })
+      .toBuffer();
     return `data:image/webp;base64,${webp.toString('base64')}`;
   } catch {
     // A verified image sharp cannot resize is still linked; the page just shows no preview.
@@ -209,7 +212,12 @@ function renderMissing(missing: readonly GalleryMissing[]): string {
 
 function renderEntry(entry: GalleryEntry): string {
   const { meta } = entry;
-  const classes = ['card', entry.placeholder && 'placeholder', entry.status === 'corrupt' && 'corrupt', entry.uses.length === 0 && 'unused'].filter(Boolean);
+  const classes = [
+    'card',
+    entry.placeholder && 'placeholder',
+    entry.status === 'corrupt' && 'corrupt',
+    entry.uses.length === 0 && 'unused',
+  ].filter(Boolean);
   const badges = [
     entry.placeholder && '<span class="badge b-placeholder">PLACEHOLDER · local provider</span>',
     entry.status === 'corrupt' && '<span class="badge b-corrupt">CORRUPT</span>',
@@ -226,8 +234,13 @@ function renderEntry(entry: GalleryEntry): string {
         ['model', meta.model],
         ['seed', String(meta.params.seed)],
         ['images', String(meta.params.n)],
-        ['size', `${meta.params.imageSize} · ${meta.params.aspectRatio}${entry.images[0] ? ` · ${entry.images[0].width}×${entry.images[0].height}` : ''}`],
-        ...(meta.params.references.length > 0 ? [['references', meta.params.references.map((reference) => reference.source).join(', ')] as [string, string]] : []),
+        [
+          'size',
+          `${meta.params.imageSize} · ${meta.params.aspectRatio}${entry.images[0] ? ` · ${entry.images[0].width}×${entry.images[0].height}` : ''}`,
+        ],
+        ...(meta.params.references.length > 0
+          ? [['references', meta.params.references.map((reference) => reference.source).join(', ')] as [string, string]]
+          : []),
         ['created', meta.created],
         ...(meta.credit !== undefined ? [['credits', String(meta.credit)] as [string, string]] : []),
         ['key', entry.key],
@@ -249,6 +262,10 @@ ${meta ? `<blockquote>${escapeHtml(meta.prompt)}</blockquote>` : ''}${entry.prob
 
 function renderThumb(image: GalleryImage, alt: string): string {
   const src = image.preview ?? image.href;
-  const img = src ? `<img src="${escapeHtml(src)}" alt="${escapeHtml(alt)}" width="${Math.min(image.width, 320)}" loading="lazy">` : `<span>${escapeHtml(image.file)}</span>`;
-  return image.href ? `<a href="${escapeHtml(image.href)}" title="${escapeHtml(`${image.file} · ${image.width}×${image.height} ${image.format}`)}">${img}</a>` : img;
+  const img = src
+    ? `<img src="${escapeHtml(src)}" alt="${escapeHtml(alt)}" width="${Math.min(image.width, 320)}" loading="lazy">`
+    : `<span>${escapeHtml(image.file)}</span>`;
+  return image.href
+    ? `<a href="${escapeHtml(image.href)}" title="${escapeHtml(`${image.file} · ${image.width}×${image.height} ${image.format}`)}">${img}</a>`
+    : img;
 }

@@ -19,15 +19,19 @@ import { splice } from './tags.ts';
  */
 export function editAttribute(source: string, marker: Marker, name: string, value: LiteralValue): string {
   const { start, end } = marker.span;
-  if (end <= start || !source.startsWith(MARKER_OPEN, start)) throw new TypeError(`editAttribute: the marker at ${marker.location.line}:${marker.location.column} was not parsed from this source.`);
-  if (!/^[A-Za-z_][\w-]*$/.test(name)) throw new TypeError(`editAttribute: ${JSON.stringify(name)} is not an attribute name genimage writes.`);
+  if (end <= start || !source.startsWith(MARKER_OPEN, start))
+    throw new TypeError(`editAttribute: the marker at ${marker.location.line}:${marker.location.column} was not parsed from this source.`);
+  if (!/^[A-Za-z_][\w-]*$/.test(name))
+    throw new TypeError(`editAttribute: ${JSON.stringify(name)} is not an attribute name genimage writes.`);
   const fresh = `${name}=${spell(value, BRACES.test(marker.file) && typeof value !== 'string' ? '{' : '"', marker.file)}`;
   const attribute = marker.attributes.find((candidate) => candidate.name === name);
   if (attribute === undefined) return splice(source, [insertionPoint(marker)], [`${separator(source, marker)}${fresh}`]);
   const bound = /^(:|v-bind:)/.test(source.slice(attribute.span.start, attribute.span.end));
   if (attribute.valueSpan !== undefined && !(bound && typeof value === 'string')) {
     // Vue's `:seed="42"` is JavaScript in quotes: a number or a list keeps reading the same.
-    const spelling = bound ? `"${JSON.stringify(value).replaceAll('"', "'")}"` : spell(value, source[attribute.valueSpan.start]!, marker.file);
+    const spelling = bound
+      ? `"${JSON.stringify(value).replaceAll('"', "'")}"`
+      : spell(value, source[attribute.valueSpan.start]!, marker.file);
     return splice(source, [attribute.valueSpan], [spelling]);
   }
   // No value to replace (`eager`), or a bound one that is to become text: the whole attribute.

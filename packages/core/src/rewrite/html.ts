@@ -11,11 +11,20 @@ import { attributesOf, findTags, splice, type RenderMarker } from './tags.ts';
  * came from (see `match.ts`); without one the tag stands for itself, located in the HTML (`file`).
  * Returns undefined when there is nothing to replace.
  */
-export async function replaceTags(html: string, file: string, origin: (tag: Marker) => Marker | undefined, render: RenderMarker): Promise<string | undefined> {
+export async function replaceTags(
+  html: string,
+  file: string,
+  origin: (tag: Marker) => Marker | undefined,
+  render: RenderMarker,
+): Promise<string | undefined> {
   const tags = findTags(html, file);
   if (tags.length === 0) return undefined;
   const rendered = await Promise.all(tags.map((tag) => render(attributesOf(tag), origin(tag) ?? tag)));
-  return splice(html, tags.map((tag) => tag.span), rendered);
+  return splice(
+    html,
+    tags.map((tag) => tag.span),
+    rendered,
+  );
 }
 
 /**

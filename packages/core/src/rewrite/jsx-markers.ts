@@ -22,10 +22,14 @@ export async function replaceJsxMarkers(code: string, file: string, render: Rend
   if (tags.length === 0) return undefined;
   if (publicPath.startsWith('.')) {
     // A URL relative to the document breaks on every nested route of an app.
-    throw new GenImageError(InvalidOptions, `A relative base (${publicPath}) cannot serve the images of a component: its URLs would resolve against each route.`, {
-      location: tags[0]!.location,
-      hint: "Set Vite's `base` to an absolute path, such as \"/\" or \"/docs/\".",
-    });
+    throw new GenImageError(
+      InvalidOptions,
+      `A relative base (${publicPath}) cannot serve the images of a component: its URLs would resolve against each route.`,
+      {
+        location: tags[0]!.location,
+        hint: 'Set Vite\'s `base` to an absolute path, such as "/" or "/docs/".',
+      },
+    );
   }
   const replacements = await Promise.all(
     tags.map(async (tag) => {
@@ -33,7 +37,11 @@ export async function replaceJsxMarkers(code: string, file: string, render: Rend
       return htmlToJsx(await render(attributes, tag), expressions);
     }),
   );
-  return splice(code, tags.map((tag) => tag.span), replacements);
+  return splice(
+    code,
+    tags.map((tag) => tag.span),
+    replacements,
+  );
 }
 
 /** The literal attributes for the renderer, and the expressions for the `<img>` by prop. */
@@ -62,8 +70,12 @@ function literalRequired(attribute: MarkerAttribute & { value: DynamicValue }): 
     return diagnosticToError(dynamicAttributeError(attribute, attribute.name as GenerationAttribute));
   }
   const allowed = expressionProps('react').join(', ');
-  return new GenImageError(InvalidAttribute, `${attribute.name}={${attribute.value.expression}} is an expression; in a component the image is made at build time, so only ${allowed} may be expressions.`, {
-    location: attribute.location,
-    hint: `Write ${attribute.name} as a literal, e.g. ${attribute.name}={[480, 960]} or ${attribute.name}="value".`,
-  });
+  return new GenImageError(
+    InvalidAttribute,
+    `${attribute.name}={${attribute.value.expression}} is an expression; in a component the image is made at build time, so only ${allowed} may be expressions.`,
+    {
+      location: attribute.location,
+      hint: `Write ${attribute.name} as a literal, e.g. ${attribute.name}={[480, 960]} or ${attribute.name}="value".`,
+    },
+  );
 }

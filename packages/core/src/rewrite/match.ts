@@ -8,7 +8,9 @@ import { isDynamic, type Marker } from '../markers/markers.ts';
 
 /** A marker's literal attributes, sorted: the same for a source marker and the tag copied from it. */
 export function signature(marker: Marker): string {
-  const literal = marker.attributes.filter((attribute) => !isDynamic(attribute.value)).map((attribute) => [attribute.name, String(attribute.value)]);
+  const literal = marker.attributes
+    .filter((attribute) => !isDynamic(attribute.value))
+    .map((attribute) => [attribute.name, String(attribute.value)]);
   return JSON.stringify(literal.sort());
 }
 

@@ -13,6 +13,8 @@ export function injectOrigins(source: string, file: string): string | undefined 
   const { markers } = parseMarkers(source, file);
   if (markers.length === 0) return undefined;
   const after = markers.map(({ span }) => ({ start: span.start + MARKER_OPEN.length, end: span.start + MARKER_OPEN.length }));
-  const origins = markers.map(({ location }) => ` ${ORIGIN_ATTRIBUTE}="${`${location.file}:${location.line}:${location.column}`.replace(/"/g, '&quot;')}"`);
+  const origins = markers.map(
+    ({ location }) => ` ${ORIGIN_ATTRIBUTE}="${`${location.file}:${location.line}:${location.column}`.replace(/"/g, '&quot;')}"`,
+  );
   return splice(source, after, origins);
 }

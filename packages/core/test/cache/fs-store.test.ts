@@ -105,8 +105,8 @@ describe('FileSystemStore: entries', () => {
   it('reads back the metadata and images it wrote', async () => {
     const { key, meta, images } = await writeEntry();
     expect(await store.readMeta(key)).toEqual(meta);
-    expect((await store.readImage(key, '0.png'))).toEqual(images[0]);
-    expect((await store.readImage(key, '1.png'))).toEqual(images[1]);
+    expect(await store.readImage(key, '0.png')).toEqual(images[0]);
+    expect(await store.readImage(key, '1.png')).toEqual(images[1]);
   });
 
   it('lays an entry out as <dir>/<key>/meta.json and the named image files', async () => {
@@ -195,7 +195,7 @@ describe('FileSystemStore: entries', () => {
     const { key } = await writeEntry();
     const next = await writeEntry(key, [bytes(50)]);
     expect(await store.readMeta(key)).toEqual(next.meta);
-    expect((await store.readImage(key, '0.png'))).toEqual(next.images[0]);
+    expect(await store.readImage(key, '0.png')).toEqual(next.images[0]);
   });
 
   it('refuses to write a number of images that differs from the metadata', async () => {
@@ -323,13 +323,16 @@ describe('FileSystemStore: symbolic links', () => {
   /** Every file and folder under `folder`, with each file's contents. */
   async function snapshot(folder: string): Promise<Record<string, string>> {
     const names = (await readdir(folder, { recursive: true })).sort();
-    const read = async (name: string) => ((await lstat(join(folder, name))).isDirectory() ? 'folder' : (await readFile(join(folder, name))).toString('hex'));
+    const read = async (name: string) =>
+      (await lstat(join(folder, name))).isDirectory() ? 'folder' : (await readFile(join(folder, name))).toString('hex');
     return Object.fromEntries(await Promise.all(names.map(async (name) => [name, await read(name)] as const)));
   }
 
   it('reports a linked entry folder as corrupt, saying it is a symbolic link, and never reads through it', async () => {
     const { key } = await linkedEntry();
-    await expect(store.readMeta(key)).rejects.toEqual(corruptError(/is a symbolic link \(to .*genimage-outside-.*\), not a folder genimage wrote/));
+    await expect(store.readMeta(key)).rejects.toEqual(
+      corruptError(/is a symbolic link \(to .*genimage-outside-.*\), not a folder genimage wrote/),
+    );
     await expect(store.readImage(key, '0.png')).rejects.toThrow(/is a symbolic link/);
     const cache = new ImageCache(store);
     expect(await cache.status(key)).toBe('corrupt');
@@ -405,7 +408,12 @@ describe('FileSystemStore: symbolic links', () => {
     await rm(dir, { recursive: true });
     await symlink(join(outside, 'cache'), dir, 'dir');
     const before = await snapshot(join(outside, 'cache'));
-    const refused = expect.objectContaining({ code: CacheDirLinked.code, message: expect.stringMatching(/The cache folder .* is a symbolic link \(to .*\)\. genimage does not use a cache folder that is a link/) });
+    const refused = expect.objectContaining({
+      code: CacheDirLinked.code,
+      message: expect.stringMatching(
+        /The cache folder .* is a symbolic link \(to .*\)\. genimage does not use a cache folder that is a link/,
+      ),
+    });
     await expect(store.readMeta(key)).rejects.toEqual(refused);
     await expect(store.readImage(key, '0.png')).rejects.toEqual(refused);
     await expect(store.keys()).rejects.toEqual(refused);
@@ -526,32 +534,31 @@ describe('FileSystemStore: locks', () => {
     await release();
     expect(await exists(join(dir, '.locks', `${KEY}.lock`))).toBe(false);
     // The wait is said once, with how long it may last, rather than looking stuck.
-    expect(said).toEqual([`Waiting for the lock on cache entry ${KEY}: another process holds it (a lock left by a killed process is reclaimed after 2 s).`]);
+    expect(said).toEqual([
+      `Waiting for the lock on cache entry ${KEY}: another process holds it (a lock left by a killed process is reclaimed after 2 s).`,
+    ]);
   });
 });
 
 describe('FileSystemStore: atomicity', () => {
-  it.each([1, 2, 3])(
-    'never reports an entry that fails verification after its writer is SIGKILLed (run %i)',
-    async () => {
-      const cache = new ImageCache(store);
-      for (let kills = 0; kills < 4; kills++) {
-        const writer = spawnFixture('fs-store-writer.ts', [dir, String(768 * 1024)]);
-        await writer.waitFor(/^wrote /, 1 + randomInt(3));
-        await sleep(randomInt(20));
-        await kill(writer.child);
+  it.each([1, 2, 3])('never reports an entry that fails verification after its writer is SIGKILLed (run %i)', async () => {
+    const cache = new ImageCache(store);
+    for (let kills = 0; kills < 4; kills++) {
+      const writer = spawnFixture('fs-store-writer.ts', [dir, String(768 * 1024)]);
+      await writer.waitFor(/^wrote /, 1 + randomInt(3));
+      await sleep(randomInt(20));
+      await kill(writer.child);
 
-        const keys = await store.keys();
-        for (const key of keys) {
-          await expect(cache.get(key)).resolves.toBeDefined();
-        }
-        const folders = (await readdir(dir)).filter((name) => /^[0-9a-f]{64}$/.test(name));
-        for (const folder of folders) {
-          expect(keys.includes(folder)).toBe(await exists(join(dir, folder, 'meta.json')));
-        }
+      const keys = await store.keys();
+      for (const key of keys) {
+        await expect(cache.get(key)).resolves.toBeDefined();
       }
-      expect(cache.hits).toBeGreaterThan(0);
-      expect(cache.corrupt).toBe(0);
-    },
-  );
+      const folders = (await readdir(dir)).filter((name) => /^[0-9a-f]{64}$/.test(name));
+      for (const folder of folders) {
+        expect(keys.includes(folder)).toBe(await exists(join(dir, folder, 'meta.json')));
+      }
+    }
+    expect(cache.hits).toBeGreaterThan(0);
+    expect(cache.corrupt).toBe(0);
+  });
 });

@@ -53,7 +53,13 @@ describe('cacheKey', () => {
   });
 
   it('does not depend on how the prompt was padded', () => {
-    const padded = generationParamsSchema.parse({ prompt: '  a red fox asleep in fresh snow, watercolor \n', seed: 42, aspectRatio: '16:9' });
-    expect(cacheKey({ provider: 'shark', params: padded, referenceHashes: [] })).toBe(cacheKey({ provider: 'shark', params: fox, referenceHashes: [] }));
+    const padded = generationParamsSchema.parse({
+      prompt: '  a red fox asleep in fresh snow, watercolor \n',
+      seed: 42,
+      aspectRatio: '16:9',
+    });
+    expect(cacheKey({ provider: 'shark', params: padded, referenceHashes: [] })).toBe(
+      cacheKey({ provider: 'shark', params: fox, referenceHashes: [] }),
+    );
   });
 });

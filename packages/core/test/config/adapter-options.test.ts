@@ -2,13 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { ADAPTER_OPTIONS, findAdapterOptions, recordAdapterOptions } from '../../src/config/adapter-options.ts';
 
 const astro = (options: object) => recordAdapterOptions({ name: '@genimage/astro', hooks: {} }, { adapter: '@genimage/astro', options });
-const vite = (options: object) => recordAdapterOptions({ name: 'genimage' }, { adapter: '@genimage/vite', options, configFile: false, root: 'site' });
+const vite = (options: object) =>
+  recordAdapterOptions({ name: 'genimage' }, { adapter: '@genimage/vite', options, configFile: false, root: 'site' });
 
 describe('adapter options', () => {
   it('records the options on the adapter object without making them a visible property', () => {
     const integration = astro({ defaults: { aspectRatio: '16:9' } });
     expect(Object.keys(integration)).toEqual(['name', 'hooks']);
-    expect((integration as Record<symbol, unknown>)[ADAPTER_OPTIONS]).toEqual({ adapter: '@genimage/astro', options: { defaults: { aspectRatio: '16:9' } } });
+    expect((integration as Record<symbol, unknown>)[ADAPTER_OPTIONS]).toEqual({
+      adapter: '@genimage/astro',
+      options: { defaults: { aspectRatio: '16:9' } },
+    });
   });
 
   it('finds the Astro integration among others, in nested arrays', async () => {

@@ -20,7 +20,13 @@ describe('resolveConfig', () => {
   it('applies the documented defaults', () => {
     const config = resolveConfig({});
     expect(config).toMatchObject({ cacheDir: '.genimage', provider: 'auto', concurrency: 4, timeout: 300_000, exclude: [], presets: {} });
-    expect(config.render).toEqual({ widths: [480, 960, 1440], formats: ['avif', 'webp'], fallbackFormat: 'jpeg', quality: 70, avifEffort: 2 });
+    expect(config.render).toEqual({
+      widths: [480, 960, 1440],
+      formats: ['avif', 'webp'],
+      fallbackFormat: 'jpeg',
+      quality: 70,
+      avifEffort: 2,
+    });
   });
 
   it('names an unknown option', () => {

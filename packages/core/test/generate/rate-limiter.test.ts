@@ -142,7 +142,9 @@ describe('RateLimiter', () => {
   });
 
   it('refuses a maxConcurrency below 1', () => {
-    expect(() => new RateLimiter({ maxConcurrency: 0, maxRateLimitedMs: 1 })).toThrow('Expected `maxConcurrency` to be a number from 1 and up, got 0');
+    expect(() => new RateLimiter({ maxConcurrency: 0, maxRateLimitedMs: 1 })).toThrow(
+      'Expected `maxConcurrency` to be a number from 1 and up, got 0',
+    );
   });
 });
 

@@ -26,8 +26,12 @@ beforeAll(async () => {
   base = await mkdtemp(path.join(tmpdir(), 'genimage-references-'));
   root = path.join(base, 'site');
   file = path.join(root, 'src', 'pages', 'index.md');
-  png = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#c33' } }).png().toBuffer();
-  jpeg = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#3c3' } }).jpeg().toBuffer();
+  png = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#c33' } })
+    .png()
+    .toBuffer();
+  jpeg = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#3c3' } })
+    .jpeg()
+    .toBuffer();
   await mkdir(path.join(root, 'src', 'pages'), { recursive: true });
   await mkdir(path.join(root, 'public', 'refs'), { recursive: true });
   await writeFile(file, '<GenImage prompt="x" />');
@@ -184,10 +188,7 @@ describe('resolveReferences with URLs', () => {
   });
 
   test('throws ReferenceNotFound when the download times out', async () => {
-    const error = await rejection(
-      resolveReferences([`${origin}/hang`], { file, root, fetchTimeoutMs: 200 }),
-      ReferenceNotFound,
-    );
+    const error = await rejection(resolveReferences([`${origin}/hang`], { file, root, fetchTimeoutMs: 200 }), ReferenceNotFound);
     expect(error.message).toContain('timed out after 200 ms');
   });
 });

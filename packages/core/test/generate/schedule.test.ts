@@ -35,7 +35,12 @@ function request(prompt: string, line = 1, extra: Partial<GenerationParamsInput>
 }
 
 function scheduler(options: Partial<SchedulerOptions> = {}): Scheduler {
-  const provider = new SharkProvider({ apiKey: server.apiKey, baseUrl: server.baseUrl, sleep: async () => {}, retries: { maxBilledRetries: 0 } });
+  const provider = new SharkProvider({
+    apiKey: server.apiKey,
+    baseUrl: server.baseUrl,
+    sleep: async () => {},
+    retries: { maxBilledRetries: 0 },
+  });
   return new Scheduler({ provider, cache, concurrency: 1, ...options });
 }
 
@@ -92,7 +97,10 @@ describe('Scheduler', () => {
   });
 
   it('adapts to an API that accepts fewer requests at once than the concurrency: every image, no failure', async () => {
-    const limited = await startTestServer({ longEdge: { '1K': 32, '2K': 48, '4K': 64 }, rateLimit: { maxInFlight: 2, retryAfterSeconds: 0.05 } });
+    const limited = await startTestServer({
+      longEdge: { '1K': 32, '2K': 48, '4K': 64 },
+      rateLimit: { maxInFlight: 2, retryAfterSeconds: 0.05 },
+    });
     try {
       limited.always({ kind: 'delay', ms: 30 });
       const provider = new SharkProvider({ apiKey: limited.apiKey, baseUrl: limited.baseUrl, retries: { maxAttempts: 1 } });
@@ -131,7 +139,9 @@ describe('Scheduler', () => {
     expect(summary).toMatchObject({ generated: 1, failed: 3 });
     expect(summary.failures.map((failure) => failure.error.code)).toEqual([code, 'RunStopped', 'RunStopped']);
     // Two generations are under way at concurrency 1: whichever was sent first was generated.
-    const generated = ['a', 'b'].map((prompt) => request(prompt).key).filter((key) => !summary.failures.some((failure) => failure.key === key));
+    const generated = ['a', 'b']
+      .map((prompt) => request(prompt).key)
+      .filter((key) => !summary.failures.some((failure) => failure.key === key));
     expect(await cache.keys()).toEqual(generated);
   });
 
@@ -152,7 +162,9 @@ describe('Scheduler', () => {
   });
 
   it('holds back concurrent requests that could pass budget.maxCredits together, using the estimate', async () => {
-    const summary = await scheduler({ concurrency: 4, budget: { maxCredits: 15 }, estimatedCreditsPerImage: 10 }).run(['a', 'b', 'c', 'd'].map((prompt) => request(prompt)));
+    const summary = await scheduler({ concurrency: 4, budget: { maxCredits: 15 }, estimatedCreditsPerImage: 10 }).run(
+      ['a', 'b', 'c', 'd'].map((prompt) => request(prompt)),
+    );
     expect(server.requests).toHaveLength(1);
     expect(summary.credits).toBe(10);
     expect(summary.stoppedBy?.code).toBe('BudgetExceeded');
@@ -181,7 +193,10 @@ describe('Scheduler', () => {
       .finally(() => clearInterval(watch));
     expect(server.requests).toHaveLength(2);
     expect(summary).toMatchObject({ generated: 2, failed: 2 });
-    expect(summary.failures.map((failure) => failure.error.message)).toEqual(['Not sent: the run was interrupted first.', 'Not sent: the run was interrupted first.']);
+    expect(summary.failures.map((failure) => failure.error.message)).toEqual([
+      'Not sent: the run was interrupted first.',
+      'Not sent: the run was interrupted first.',
+    ]);
     expect(await cache.keys()).toHaveLength(2);
   });
 
@@ -232,16 +247,25 @@ describe('Scheduler across processes', () => {
     server.always({ kind: 'delay', ms: 150 });
     const runner = fileURLToPath(new URL('./fixtures/schedule-runner.ts', import.meta.url));
     const prompts = ['a', 'b', 'c', 'd'];
-    const children = [0, 1].map(() => spawn(process.execPath, [runner, path.join(dir, '.genimage'), server.baseUrl, server.apiKey, ...prompts], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const children = [0, 1].map(() =>
+      spawn(process.execPath, [runner, path.join(dir, '.genimage'), server.baseUrl, server.apiKey, ...prompts], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    );
     const outputs = children.map((child) => {
       let text = '';
       child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      return { ready: waitFor(() => text.includes('ready')), done: new Promise<string>((resolve) => child.on('exit', () => resolve(text))) };
+      return {
+        ready: waitFor(() => text.includes('ready')),
+        done: new Promise<string>((resolve) => child.on('exit', () => resolve(text))),
+      };
     });
     await Promise.all(outputs.map((output) => output.ready));
     for (const child of children) child.stdin.write('go\n');
     const texts = await Promise.all(outputs.map((output) => output.done));
-    const summaries = texts.map((text) => JSON.parse(text.split('\n').filter(Boolean).at(-1)!) as { generated: number; reused: number; failed: number });
+    const summaries = texts.map(
+      (text) => JSON.parse(text.split('\n').filter(Boolean).at(-1)!) as { generated: number; reused: number; failed: number },
+    );
     expect(server.requests).toHaveLength(4);
     expect(summaries.reduce((sum, s) => sum + s.generated, 0)).toBe(4);
     expect(summaries.every((s) => s.generated + s.reused === 4 && s.failed === 0)).toBe(true);

@@ -6,9 +6,12 @@ describe('secure-url', () => {
     expect(isLoopbackHost(host)).toBe(true);
   });
 
-  it.each(['10.0.0.1', '192.168.1.2', '128.0.0.1', '127.0.0.1.example.com', 'localhost.example.com', 'example.com', '[::2]'])('%s is another machine', (host) => {
-    expect(isLoopbackHost(host)).toBe(false);
-  });
+  it.each(['10.0.0.1', '192.168.1.2', '128.0.0.1', '127.0.0.1.example.com', 'localhost.example.com', 'example.com', '[::2]'])(
+    '%s is another machine',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(false);
+    },
+  );
 
   it('allows https anywhere and plain http only to this machine', () => {
     expect(isSecureUrl(new URL('https://shark.ai/api/v1'))).toBe(true);

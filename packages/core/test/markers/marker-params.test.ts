@@ -42,15 +42,25 @@ describe('marker-params', () => {
   ])('refuses the rendering attribute %s at scan time, at its location, before anything is generated', (attribute, name, message) => {
     const { request, diagnostic } = only(`<GenImage prompt="a cat"\n  ${attribute} alt="x" />`);
     expect(request).toBeUndefined();
-    expect(diagnostic).toMatchObject({ severity: 'error', code: 'InvalidAttribute', attribute: name, message, location: { file: FILE, line: 2, column: 3 } });
+    expect(diagnostic).toMatchObject({
+      severity: 'error',
+      code: 'InvalidAttribute',
+      attribute: name,
+      message,
+      location: { file: FILE, line: 2, column: 3 },
+    });
   });
 
   it('reads React spellings in .jsx/.tsx as the attributes they are, and checks them at scan time', () => {
     const { markers } = parseMarkers('<GenImage prompt="a cat" className="hero" fetchPriority="bogus" alt="x" />', 'src/App.tsx');
     const { request, diagnostics } = interpretMarker(markers[0]!);
     expect(request).toBeUndefined();
-    expect(diagnostics).toEqual([expect.objectContaining({ attribute: 'fetchpriority', message: 'fetchpriority="bogus" is not one of high, low, auto.' })]);
-    const valid = interpretMarker(parseMarkers('<GenImage prompt="a cat" className="hero" fetchPriority="high" alt="x" />', 'src/App.jsx').markers[0]!);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ attribute: 'fetchpriority', message: 'fetchpriority="bogus" is not one of high, low, auto.' }),
+    ]);
+    const valid = interpretMarker(
+      parseMarkers('<GenImage prompt="a cat" className="hero" fetchPriority="high" alt="x" />', 'src/App.jsx').markers[0]!,
+    );
     expect(valid.request?.render).toEqual({ class: 'hero', fetchpriority: 'high', alt: 'x' });
   });
 
@@ -59,7 +69,15 @@ describe('marker-params', () => {
       '<GenImage prompt="a cat" widths="320, 640" formats={["webp"]} quality={80} loading="eager" decoding="sync" fetchpriority="high" placeholder="none" class={styles.hero} sizes={sizes} alt={alt} />',
     );
     expect(diagnostics).toEqual([]);
-    expect(request?.render).toEqual({ widths: '320, 640', formats: ['webp'], quality: 80, loading: 'eager', decoding: 'sync', fetchpriority: 'high', placeholder: 'none' });
+    expect(request?.render).toEqual({
+      widths: '320, 640',
+      formats: ['webp'],
+      quality: 80,
+      loading: 'eager',
+      decoding: 'sync',
+      fetchpriority: 'high',
+      placeholder: 'none',
+    });
   });
 
   it.each(['src/App.vue', 'src/lib/Card.svelte'])('refuses a marker in %s, located, with nothing to generate', (file) => {
@@ -67,7 +85,12 @@ describe('marker-params', () => {
     const { request, diagnostics } = interpretMarker(markers[0]!);
     expect(request).toBeUndefined();
     expect(diagnostics).toEqual([
-      expect.objectContaining({ severity: 'error', code: 'UnsupportedMarkerFile', location: { file, line: 2, column: 3 }, message: expect.stringContaining('is not supported yet') }),
+      expect.objectContaining({
+        severity: 'error',
+        code: 'UnsupportedMarkerFile',
+        location: { file, line: 2, column: 3 },
+        message: expect.stringContaining('is not supported yet'),
+      }),
     ]);
   });
 
@@ -99,7 +122,10 @@ describe('marker-params', () => {
   });
 
   it('lets the preset override the defaults and the marker override the preset', () => {
-    const { request } = interpret('<GenImage prompt="a fox" preset="hero" seed={1} />', { defaults: { seed: 5, imageSize: '1K', model: 'd/m' }, presets });
+    const { request } = interpret('<GenImage prompt="a fox" preset="hero" seed={1} />', {
+      defaults: { seed: 5, imageSize: '1K', model: 'd/m' },
+      presets,
+    });
     expect(request?.params).toMatchObject({ seed: 1, imageSize: '2K', aspectRatio: '21:9', model: 'd/m', reference: ['./style.png'] });
   });
 
@@ -124,7 +150,9 @@ describe('marker-params', () => {
   });
 
   it('puts every literal non-generation attribute in render', () => {
-    const { request } = interpret('<GenImage prompt="a" alt="A fox" widths={[480, 960]} sizes="100vw" loading="eager" priority quality={80} />');
+    const { request } = interpret(
+      '<GenImage prompt="a" alt="A fox" widths={[480, 960]} sizes="100vw" loading="eager" priority quality={80} />',
+    );
     expect(request?.render).toEqual({ alt: 'A fox', widths: [480, 960], sizes: '100vw', loading: 'eager', priority: true, quality: 80 });
   });
 
@@ -194,7 +222,9 @@ describe('marker-params: problems', () => {
   });
 
   it('rejects an unsupported image size', () => {
-    expect(only('<GenImage prompt="a" imageSize="8K" />').diagnostic.message).toBe('imageSize="8K" is not supported. Allowed: one of 1K, 2K, 4K.');
+    expect(only('<GenImage prompt="a" imageSize="8K" />').diagnostic.message).toBe(
+      'imageSize="8K" is not supported. Allowed: one of 1K, 2K, 4K.',
+    );
   });
 
   it('rejects a pick that is not below n', () => {
@@ -226,7 +256,12 @@ describe('marker-params: problems', () => {
   it('reports a missing prompt at the marker', () => {
     const { request, diagnostic } = only('<p>x</p> <GenImage seed={1} />');
     expect(request).toBeUndefined();
-    expect(diagnostic).toMatchObject({ severity: 'error', code: 'InvalidAttribute', attribute: 'prompt', location: { line: 1, column: 10 } });
+    expect(diagnostic).toMatchObject({
+      severity: 'error',
+      code: 'InvalidAttribute',
+      attribute: 'prompt',
+      location: { line: 1, column: 10 },
+    });
     expect(diagnostic.message).toContain('has no prompt');
   });
 
@@ -247,7 +282,9 @@ describe('marker-params: problems', () => {
   });
 
   it('rejects a reference that is neither a path nor a list', () => {
-    expect(only('<GenImage prompt="a" reference={true} />').diagnostic.message).toMatch(/^reference=\{true\} is not a path or a list of paths/);
+    expect(only('<GenImage prompt="a" reference={true} />').diagnostic.message).toMatch(
+      /^reference=\{true\} is not a path or a list of paths/,
+    );
   });
 
   it('names the preset when the invalid value comes from it', () => {

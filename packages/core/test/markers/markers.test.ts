@@ -29,7 +29,15 @@ describe('markers', () => {
       {
         file: FILE,
         location: { file: FILE, line: 2, column: 3 },
-        attributes: [{ name: 'prompt', value: 'a fox', location: { file: FILE, line: 2, column: 13 }, span: { start: 24, end: 38 }, valueSpan: { start: 31, end: 38 } }],
+        attributes: [
+          {
+            name: 'prompt',
+            value: 'a fox',
+            location: { file: FILE, line: 2, column: 13 },
+            span: { start: 24, end: 38 },
+            valueSpan: { start: 31, end: 38 },
+          },
+        ],
         span: { start: 14, end: 41 },
       },
     ]);
@@ -56,7 +64,9 @@ describe('markers', () => {
   it.each(['src/pages/post.md', 'src/pages/post.mdx', 'index.html', 'src/App.tsx', 'src/App.vue', 'src/App.svelte'])(
     'reads double- and single-quoted strings that span lines, decoding HTML entities as the compiler of %s does',
     (file) => {
-      expect(attributesOf(`<GenImage prompt="a &quot;red&quot;\n fox &amp; a hen" alt='it&#39;s &lt;3 &gt; &#x41;' seed=&#52;2 />`, file)).toEqual({
+      expect(
+        attributesOf(`<GenImage prompt="a &quot;red&quot;\n fox &amp; a hen" alt='it&#39;s &lt;3 &gt; &#x41;' seed=&#52;2 />`, file),
+      ).toEqual({
         prompt: 'a "red"\n fox & a hen',
         alt: "it's <3 > A",
         seed: '42',
@@ -75,11 +85,17 @@ describe('markers', () => {
   it('reads escapes in .astro attribute text as the Astro compiler does', () => {
     const source = String.raw`<GenImage prompt="a\n\t\\ \x41 \u00e9 \u{1F98A} \' \` \0 \
 b" alt='\s \$ \8 \00 \x4 \u12 \u{110000} \{' seed=c\nd />`;
-    expect(attributesOf(source)).toEqual({ prompt: "a\n\t\\ A é 🦊 ' ` \0 b", alt: String.raw`\s \$ \8 \00 \x4 \u12 \u{110000} \{`, seed: 'c\nd' });
+    expect(attributesOf(source)).toEqual({
+      prompt: "a\n\t\\ A é 🦊 ' ` \0 b",
+      alt: String.raw`\s \$ \8 \00 \x4 \u12 \u{110000} \{`,
+      seed: 'c\nd',
+    });
   });
 
   it('leaves backslashes alone outside .astro and JavaScript strings', () => {
-    expect(attributesOf(String.raw`<GenImage prompt="a\n \u00e9 \\" />`, 'src/pages/post.mdx')).toEqual({ prompt: String.raw`a\n \u00e9 \\` });
+    expect(attributesOf(String.raw`<GenImage prompt="a\n \u00e9 \\" />`, 'src/pages/post.mdx')).toEqual({
+      prompt: String.raw`a\n \u00e9 \\`,
+    });
   });
 
   it('leaves unknown or out-of-range entities as written', () => {
@@ -145,8 +161,10 @@ b" alt='\s \$ \8 \00 \x4 \u12 \u{110000} \{' seed=c\nd />`;
     });
   });
 
-  it("reads Vue bindings as expressions: literal when they are literals, dynamic otherwise", () => {
-    expect(attributesOf(`<GenImage :seed="42" v-bind:reference="['a.png']" :alt="title" @load="done" prompt="a" />`, 'src/App.vue')).toEqual({
+  it('reads Vue bindings as expressions: literal when they are literals, dynamic otherwise', () => {
+    expect(
+      attributesOf(`<GenImage :seed="42" v-bind:reference="['a.png']" :alt="title" @load="done" prompt="a" />`, 'src/App.vue'),
+    ).toEqual({
       seed: 42,
       reference: ['a.png'],
       alt: { kind: 'dynamic', expression: 'title' },
@@ -156,7 +174,11 @@ b" alt='\s \$ \8 \00 \x4 \u12 \u{110000} \{' seed=c\nd />`;
   });
 
   it('reads unquoted HTML attribute values as strings', () => {
-    expect(attributesOf('<GenImage seed=42 src=img/a.png prompt="a"/>', 'index.html')).toEqual({ seed: '42', src: 'img/a.png', prompt: 'a' });
+    expect(attributesOf('<GenImage seed=42 src=img/a.png prompt="a"/>', 'index.html')).toEqual({
+      seed: '42',
+      src: 'img/a.png',
+      prompt: 'a',
+    });
   });
 
   it('skips JSX comments between attributes', () => {
@@ -218,8 +240,20 @@ describe('markers: spans', () => {
   it('takes the closing tag of an open marker along, and tells several markers apart', () => {
     const source = '<GenImage prompt="a" seed=7></GenImage>\ntext <GenImage prompt="b" :seed="3" />';
     expect(written(source, 'src/A.vue')).toEqual([
-      { tag: '<GenImage prompt="a" seed=7></GenImage>', attributes: [['prompt="a"', '"a"'], ['seed=7', '7']] },
-      { tag: '<GenImage prompt="b" :seed="3" />', attributes: [['prompt="b"', '"b"'], [':seed="3"', '"3"']] },
+      {
+        tag: '<GenImage prompt="a" seed=7></GenImage>',
+        attributes: [
+          ['prompt="a"', '"a"'],
+          ['seed=7', '7'],
+        ],
+      },
+      {
+        tag: '<GenImage prompt="b" :seed="3" />',
+        attributes: [
+          ['prompt="b"', '"b"'],
+          [':seed="3"', '"3"'],
+        ],
+      },
     ]);
   });
 });
@@ -236,12 +270,13 @@ describe('markers: what hides a marker', () => {
   });
 
   it('ignores markers in // and /* */ comments of .astro frontmatter', () => {
-    const source = '---\n// <GenImage prompt="hidden" />\n/* <GenImage prompt="hidden" /> */\nconst a = 1;\n---\n<GenImage prompt="shown" />';
+    const source =
+      '---\n// <GenImage prompt="hidden" />\n/* <GenImage prompt="hidden" /> */\nconst a = 1;\n---\n<GenImage prompt="shown" />';
     expect(prompts(source)).toEqual(['shown']);
   });
 
   it('does not open a block comment at a glob in a frontmatter string', () => {
-    const source = "---\nconst images = import.meta.glob('./images/*.png');\n---\n<GenImage prompt=\"shown\" />\n<p>a */ b</p>";
+    const source = '---\nconst images = import.meta.glob(\'./images/*.png\');\n---\n<GenImage prompt="shown" />\n<p>a */ b</p>';
     expect(prompts(source)).toEqual(['shown']);
   });
 
@@ -251,7 +286,8 @@ describe('markers: what hides a marker', () => {
   });
 
   it('does not let a URL in prose hide a marker on the next line or the same line', () => {
-    const source = 'Read more at https://example.com/a//b today.\n<GenImage prompt="next line" />\nSee https://x.dev <GenImage prompt="same line" />';
+    const source =
+      'Read more at https://example.com/a//b today.\n<GenImage prompt="next line" />\nSee https://x.dev <GenImage prompt="same line" />';
     expect(prompts(source, 'src/content/post.mdx')).toEqual(['next line', 'same line']);
     expect(prompts(source, 'src/pages/index.astro')).toEqual(['next line', 'same line']);
     expect(prompts(source, 'index.html')).toEqual(['next line', 'same line']);
@@ -261,7 +297,7 @@ describe('markers: what hides a marker', () => {
     expect(prompts('<p>either // or</p> <GenImage prompt="shown" />')).toEqual(['shown']);
   });
 
-  it('does not let a URL in another tag\'s attribute hide a marker', () => {
+  it("does not let a URL in another tag's attribute hide a marker", () => {
     expect(prompts('<a href="https://example.com">x</a><GenImage prompt="shown" />', 'index.html')).toEqual(['shown']);
   });
 
@@ -270,13 +306,13 @@ describe('markers: what hides a marker', () => {
       'const url = "https://example.com"; // <GenImage prompt="hidden" />',
       '/* <GenImage prompt="hidden" /> */',
       'export const Hero = () => <GenImage prompt="shown" />;',
-      "const link = <a href='https://x.dev'>x</a>; const b = <GenImage prompt=\"shown too\" />;",
+      'const link = <a href=\'https://x.dev\'>x</a>; const b = <GenImage prompt="shown too" />;',
     ].join('\n');
     expect(prompts(source, 'src/Hero.tsx')).toEqual(['shown', 'shown too']);
   });
 
   it('does not take an apostrophe in JSX text for a string', () => {
-    expect(prompts("const A = () => <p>Don't miss it <GenImage prompt=\"shown\" /></p>;", 'src/A.jsx')).toEqual(['shown']);
+    expect(prompts('const A = () => <p>Don\'t miss it <GenImage prompt="shown" /></p>;', 'src/A.jsx')).toEqual(['shown']);
   });
 
   it('ignores markers inside JavaScript strings and template literals of script regions', () => {
@@ -350,22 +386,75 @@ describe('markers: what hides a marker', () => {
 /** Malformed markers: each one's error, at file:line:col, and the marker after it is still found. */
 const MALFORMED: { name: string; source: string; at: string; message: RegExp; next?: boolean }[] = [
   { name: 'unterminated string at the end of the file', source: '<GenImage prompt="a fox', at: '1:18', message: /string.*never closed/ },
-  { name: 'unterminated string running into the next marker', source: '<GenImage alt="x />', at: '1:15', message: /string.*never closed/, next: true },
-  { name: 'marker never closed at the end of the file', source: '<p>x</p>\n<GenImage prompt="a"', at: '2:1', message: /never closed: the file ends/ },
-  { name: 'marker never closed before another tag', source: '<GenImage prompt="a"\n<p>text</p>', at: '1:1', message: /never closed: another tag starts at 2:1/, next: true },
-  { name: 'array with a missing comma', source: '<GenImage reference={["a.png" "b.png"]} />', at: '1:31', message: /missing ","/, next: true },
-  { name: 'array never closed', source: '<GenImage reference={["a.png", "b.png"} />', at: '1:22', message: /array that is never closed/, next: true },
+  {
+    name: 'unterminated string running into the next marker',
+    source: '<GenImage alt="x />',
+    at: '1:15',
+    message: /string.*never closed/,
+    next: true,
+  },
+  {
+    name: 'marker never closed at the end of the file',
+    source: '<p>x</p>\n<GenImage prompt="a"',
+    at: '2:1',
+    message: /never closed: the file ends/,
+  },
+  {
+    name: 'marker never closed before another tag',
+    source: '<GenImage prompt="a"\n<p>text</p>',
+    at: '1:1',
+    message: /never closed: another tag starts at 2:1/,
+    next: true,
+  },
+  {
+    name: 'array with a missing comma',
+    source: '<GenImage reference={["a.png" "b.png"]} />',
+    at: '1:31',
+    message: /missing ","/,
+    next: true,
+  },
+  {
+    name: 'array never closed',
+    source: '<GenImage reference={["a.png", "b.png"} />',
+    at: '1:22',
+    message: /array that is never closed/,
+    next: true,
+  },
   { name: 'array with an empty element', source: '<GenImage widths={[1,,2]} />', at: '1:22', message: /empty element/, next: true },
-  { name: 'brace never closed', source: '  <GenImage seed={42 />', at: '1:18', message: /opens "\{" at 1:18 that is never closed/, next: true },
+  {
+    name: 'brace never closed',
+    source: '  <GenImage seed={42 />',
+    at: '1:18',
+    message: /opens "\{" at 1:18 that is never closed/,
+    next: true,
+  },
   { name: 'empty braces', source: '<GenImage seed={} />', at: '1:16', message: /seed=\{\} is empty/, next: true },
   { name: 'missing value after =', source: '<GenImage prompt= />', at: '1:19', message: /Expected a value after prompt=/, next: true },
   { name: 'two values in braces', source: '<GenImage seed={1 2} />', at: '1:19', message: /two values in a row/, next: true },
-  { name: 'quote where a name belongs', source: '<GenImage "a fox" />', at: '1:11', message: /Unexpected "\\"" inside <GenImage>/, next: true },
+  {
+    name: 'quote where a name belongs',
+    source: '<GenImage "a fox" />',
+    at: '1:11',
+    message: /Unexpected "\\"" inside <GenImage>/,
+    next: true,
+  },
   { name: 'stray slash', source: '<GenImage prompt="a" / seed={1} />', at: '1:22', message: /Unexpected "\/"/, next: true },
   { name: 'expression in attribute position', source: '<GenImage {a + b} />', at: '1:11', message: /only a spread/, next: true },
-  { name: 'string in braces cut by a line break', source: '<GenImage prompt={"a fox\n} />', at: '1:19', message: /string starting with " that is never closed/, next: true },
+  {
+    name: 'string in braces cut by a line break',
+    source: '<GenImage prompt={"a fox\n} />',
+    at: '1:19',
+    message: /string starting with " that is never closed/,
+    next: true,
+  },
   { name: 'template literal never closed', source: '<GenImage prompt={`a fox} />', at: '1:18', message: /never closed/, next: true },
-  { name: 'duplicate attribute', source: '<GenImage seed={1}\n  seed={2} prompt="a" />', at: '2:3', message: /seed is given twice \(first at 1:11\)/, next: true },
+  {
+    name: 'duplicate attribute',
+    source: '<GenImage seed={1}\n  seed={2} prompt="a" />',
+    at: '2:3',
+    message: /seed is given twice \(first at 1:11\)/,
+    next: true,
+  },
 ];
 
 describe('markers: malformed markers', () => {
@@ -380,7 +469,9 @@ describe('markers: malformed markers', () => {
       expect(`${error?.location.file}:${error?.location.line}:${error?.location.column}`).toBe(`${FILE}:${at}`);
       expect(error?.message).toMatch(message);
       // Parsing goes on with the next marker; the broken one is dropped.
-      expect(markers.map((marker) => marker.attributes.find((attribute) => attribute.name === 'prompt')?.value)).toEqual(next ? ['next'] : []);
+      expect(markers.map((marker) => marker.attributes.find((attribute) => attribute.name === 'prompt')?.value)).toEqual(
+        next ? ['next'] : [],
+      );
     });
   }
 

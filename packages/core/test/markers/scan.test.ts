@@ -32,7 +32,16 @@ function promptsOf(markers: { attributes: { name: string; value: unknown }[] }[]
 describe('scan', () => {
   it('exports the default include patterns and the exclusions', () => {
     expect(DEFAULT_INCLUDE).toEqual(['src/**/*.{astro,md,mdx,html,jsx,tsx,vue,svelte}', '**/*.html']);
-    expect(ALWAYS_EXCLUDE).toEqual(['**/node_modules/**', 'dist/**', '.astro/**', '.output/**', 'build/**', '.git/**', 'public/**', 'genimage-gallery/**']);
+    expect(ALWAYS_EXCLUDE).toEqual([
+      '**/node_modules/**',
+      'dist/**',
+      '.astro/**',
+      '.output/**',
+      'build/**',
+      '.git/**',
+      'public/**',
+      'genimage-gallery/**',
+    ]);
   });
 
   it('finds markers in every default source type and in every HTML page, but not in public/, build output or dependencies', async () => {
@@ -56,7 +65,19 @@ describe('scan', () => {
       'other/ignored.astro': marker('outside src'),
     });
     const result = await scan({ root });
-    expect(promptsOf(result.markers).sort()).toEqual(['astro', 'html', 'html deep', 'html nested', 'html root', 'jsx', 'md', 'mdx', 'svelte', 'tsx', 'vue']);
+    expect(promptsOf(result.markers).sort()).toEqual([
+      'astro',
+      'html',
+      'html deep',
+      'html nested',
+      'html root',
+      'jsx',
+      'md',
+      'mdx',
+      'svelte',
+      'tsx',
+      'vue',
+    ]);
     expect(result.files).toBe(11);
     expect(result.filesWithMarkers).toBe(11);
   });
@@ -128,10 +149,9 @@ describe('scan', () => {
     await write({ 'src/b.astro': '<GenImage prompt="broken', 'src/a.astro': `${marker('ok')}\n<GenImage seed={} />` });
     const { diagnostics, markers } = await scan({ root });
     expect(promptsOf(markers)).toEqual(['ok']);
-    expect(diagnostics.map((diagnostic) => `${diagnostic.location.file}:${diagnostic.location.line}:${diagnostic.location.column}`)).toEqual([
-      'src/a.astro:2:16',
-      'src/b.astro:1:18',
-    ]);
+    expect(
+      diagnostics.map((diagnostic) => `${diagnostic.location.file}:${diagnostic.location.line}:${diagnostic.location.column}`),
+    ).toEqual(['src/a.astro:2:16', 'src/b.astro:1:18']);
   });
 
   it('reads files with a byte-order mark and non-ASCII text', async () => {

@@ -29,9 +29,17 @@ describe('htmlToJsx', () => {
   });
 
   it('keeps a data URL whole in the style, and turns the transparent-image onload into a handler', () => {
-    const html = renderPicture({ files, formats: [], fallbackFormat: 'jpeg', alt: '', placeholder: { kind: 'blur', dataUrl: 'data:image/webp;base64,AAA=;x', opaque: false } });
+    const html = renderPicture({
+      files,
+      formats: [],
+      fallbackFormat: 'jpeg',
+      alt: '',
+      placeholder: { kind: 'blur', dataUrl: 'data:image/webp;base64,AAA=;x', opaque: false },
+    });
     const jsx = htmlToJsx(html);
-    expect(jsx).toContain('style={{"backgroundImage":"url(\\"data:image/webp;base64,AAA=;x\\")","backgroundSize":"cover","backgroundRepeat":"no-repeat","backgroundPosition":"center"}}');
+    expect(jsx).toContain(
+      'style={{"backgroundImage":"url(\\"data:image/webp;base64,AAA=;x\\")","backgroundSize":"cover","backgroundRepeat":"no-repeat","backgroundPosition":"center"}}',
+    );
     expect(jsx).toContain('onLoad={(event) => event.currentTarget.style.removeProperty("background-image")}');
     expect(jsx).not.toContain('onload');
   });
@@ -39,11 +47,20 @@ describe('htmlToJsx', () => {
   it('adds expressions to the <img> as written, and reads the pending image too', () => {
     const pending = renderPending({ width: 64, height: 36, alt: 'x', message: 'Generating "a fox"; reload when it is done.' });
     const jsx = htmlToJsx(pending, { className: 'styles.hero' });
-    expect(jsx).toMatch(/^<img src=\{"data:image\/svg\+xml,[^"]+"\} alt=\{"x"\} width=\{64\} height=\{36\} title=\{"Generating \\"a fox\\"; reload when it is done\."\} decoding=\{"async"\} data-genimage-pending className=\{styles\.hero\} \/>$/);
+    expect(jsx).toMatch(
+      /^<img src=\{"data:image\/svg\+xml,[^"]+"\} alt=\{"x"\} width=\{64\} height=\{36\} title=\{"Generating \\"a fox\\"; reload when it is done\."\} decoding=\{"async"\} data-genimage-pending className=\{styles\.hero\} \/>$/,
+    );
   });
 
   it('an expression replaces the rendered prop of the same name; a style expression is spread over the placeholder', () => {
-    const html = renderPicture({ files, formats: [], fallbackFormat: 'jpeg', alt: '', class: 'lit', placeholder: { kind: 'color', color: '#abc', opaque: true } });
+    const html = renderPicture({
+      files,
+      formats: [],
+      fallbackFormat: 'jpeg',
+      alt: '',
+      class: 'lit',
+      placeholder: { kind: 'color', color: '#abc', opaque: true },
+    });
     const jsx = htmlToJsx(html, { alt: 't("fox")', className: 'styles.hero', style: 'custom' });
     expect(jsx).not.toContain('alt={""}');
     expect(jsx).not.toContain('className={"lit"}');

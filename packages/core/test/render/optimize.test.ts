@@ -17,10 +17,18 @@ import {
   variantWidths,
 } from '../../src/render/optimize.ts';
 
-const render = { widths: [480, 960, 1440], formats: ['avif', 'webp'] as const, fallbackFormat: 'jpeg' as const, quality: 70, avifEffort: 2 };
+const render = {
+  widths: [480, 960, 1440],
+  formats: ['avif', 'webp'] as const,
+  fallbackFormat: 'jpeg' as const,
+  quality: 70,
+  avifEffort: 2,
+};
 
 async function png(width: number, height: number): Promise<Uint8Array> {
-  const buffer = await sharp({ create: { width, height, channels: 3, background: { r: 200, g: 80, b: 40 } } }).png().toBuffer();
+  const buffer = await sharp({ create: { width, height, channels: 3, background: { r: 200, g: 80, b: 40 } } })
+    .png()
+    .toBuffer();
   return new Uint8Array(buffer);
 }
 
@@ -44,15 +52,24 @@ describe('planVariants', () => {
   test('makes every modern format at every width, then the fallback format', () => {
     const variants = planVariants({ width: 2048, height: 1152, format: 'png' }, { ...render, formats: [...render.formats] });
     expect(variants.map((v) => `${v.format}@${v.width}x${v.height}`)).toEqual([
-      'avif@480x270', 'avif@960x540', 'avif@1440x810',
-      'webp@480x270', 'webp@960x540', 'webp@1440x810',
-      'jpeg@480x270', 'jpeg@960x540', 'jpeg@1440x810',
+      'avif@480x270',
+      'avif@960x540',
+      'avif@1440x810',
+      'webp@480x270',
+      'webp@960x540',
+      'webp@1440x810',
+      'jpeg@480x270',
+      'jpeg@960x540',
+      'jpeg@1440x810',
     ]);
     expect(variants[0]).toEqual({ format: 'avif', width: 480, height: 270, quality: 70, effort: 2 });
     expect(variants[3]).toEqual({ format: 'webp', width: 480, height: 270, quality: 70 });
   });
   test('lists a fallback format that is also a modern format once', () => {
-    const variants = planVariants({ width: 800, height: 800, format: 'png' }, { ...render, formats: ['webp'], fallbackFormat: 'webp', widths: [400] });
+    const variants = planVariants(
+      { width: 800, height: 800, format: 'png' },
+      { ...render, formats: ['webp'], fallbackFormat: 'webp', widths: [400] },
+    );
     expect(variants.map((v) => `${v.format}@${v.width}`)).toEqual(['webp@400']);
   });
 });
@@ -65,7 +82,12 @@ describe('variant names', () => {
   });
   test('every encoding parameter changes the key', () => {
     const base = variantKey('a'.repeat(64), variant);
-    for (const other of [{ ...variant, width: 481 }, { ...variant, quality: 71 }, { ...variant, format: 'avif' as const }, { ...variant, effort: 3 }]) {
+    for (const other of [
+      { ...variant, width: 481 },
+      { ...variant, quality: 71 },
+      { ...variant, format: 'avif' as const },
+      { ...variant, effort: 3 },
+    ]) {
       expect(variantKey('a'.repeat(64), other)).not.toBe(base);
     }
     expect(variantKey('b'.repeat(64), variant)).not.toBe(base);
@@ -93,10 +115,12 @@ describe('Optimizer', () => {
     const bytes = await png(200, 100);
     const variants = planVariants({ width: 200, height: 100, format: 'png' }, { ...render, formats: ['webp'], widths: [64, 128] });
     const files = await optimize(bytes, variants, { cacheDir: dir, slug: 'box' });
-    const seen = await Promise.all(files.map(async (file) => {
-      const meta = await sharp(file.cachePath).metadata();
-      return `${meta.format}@${meta.width}x${meta.height}`;
-    }));
+    const seen = await Promise.all(
+      files.map(async (file) => {
+        const meta = await sharp(file.cachePath).metadata();
+        return `${meta.format}@${meta.width}x${meta.height}`;
+      }),
+    );
     expect(seen).toEqual(['webp@64x32', 'webp@128x64', 'jpeg@64x32', 'jpeg@128x64']);
     expect(files.map((file) => file.fileName)).toEqual([
       expect.stringMatching(/^box-[0-9a-f]{8}-64\.webp$/),
@@ -115,7 +139,16 @@ describe('Optimizer', () => {
     expect([first.encoded, first.reused]).toEqual([4, 0]);
     let reads = 0;
     const second = new Optimizer({ cacheDir: dir });
-    await second.optimize({ ...source, bytes: async () => { reads++; return bytes; } }, variants);
+    await second.optimize(
+      {
+        ...source,
+        bytes: async () => {
+          reads++;
+          return bytes;
+        },
+      },
+      variants,
+    );
     expect([second.encoded, second.reused]).toEqual([0, 4]);
     expect(reads).toBe(0);
     expect(second.summary()).toBe('4 variant(s): 0 encoded, 4 reused');
@@ -132,7 +165,11 @@ describe('Optimizer', () => {
   });
 
   test('the jpeg fallback of a transparent image is flattened onto white', async () => {
-    const bytes = new Uint8Array(await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer());
+    const bytes = new Uint8Array(
+      await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+        .png()
+        .toBuffer(),
+    );
     const [file] = await optimize(bytes, [{ format: 'jpeg', width: 8, height: 8, quality: 90 }], { cacheDir: dir });
     const { dominant } = await sharp(file!.cachePath).stats();
     expect(dominant.r).toBeGreaterThan(240);
@@ -164,7 +201,9 @@ describe('Optimizer', () => {
     const blur = await optimizer.placeholder(source, 'blur', info);
     if (blur.kind !== 'blur') throw new Error(`expected a blur placeholder, got ${blur.kind}`);
     expect(blur.opaque).toBe(true);
-    expect(blur.dataUrl).toMatch(/^data:image\/svg\+xml,%3Csvg xmlns='http:\/\/www\.w3\.org\/2000\/svg' viewBox='0 0 16 9' preserveAspectRatio='none'%3E/);
+    expect(blur.dataUrl).toMatch(
+      /^data:image\/svg\+xml,%3Csvg xmlns='http:\/\/www\.w3\.org\/2000\/svg' viewBox='0 0 16 9' preserveAspectRatio='none'%3E/,
+    );
     // Safe inside CSS url("...") in an HTML attribute, and no fragment.
     expect(blur.dataUrl).not.toMatch(/["#<>\n]/);
     const svg = decodeURIComponent(blur.dataUrl.slice('data:image/svg+xml,'.length));
@@ -180,7 +219,11 @@ describe('Optimizer', () => {
   });
 
   test('the placeholder of an image with transparent pixels says so, and keeps the blurred edges soft', async () => {
-    const bytes = new Uint8Array(await sharp({ create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer());
+    const bytes = new Uint8Array(
+      await sharp({ create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+        .png()
+        .toBuffer(),
+    );
     const optimizer = new Optimizer({ cacheDir: dir });
     const blur = await optimizer.placeholder({ sha256: sha256Hex(bytes), bytes }, 'blur', { width: 32, height: 32, format: 'png' });
     expect(blur).toMatchObject({ kind: 'blur', opaque: false });

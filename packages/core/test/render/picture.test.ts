@@ -2,7 +2,12 @@ import { describe, expect, test } from 'vitest';
 import { type PictureFile, renderPending, renderPicture } from '../../src/render/picture.ts';
 
 const files: PictureFile[] = [480, 960].flatMap((width) =>
-  (['avif', 'webp', 'jpeg'] as const).map((format) => ({ url: `/_astro/fox-${width}.${format === 'jpeg' ? 'jpg' : format}`, format, width, height: width / 2 })),
+  (['avif', 'webp', 'jpeg'] as const).map((format) => ({
+    url: `/_astro/fox-${width}.${format === 'jpeg' ? 'jpg' : format}`,
+    format,
+    width,
+    height: width / 2,
+  })),
 );
 
 describe('renderPicture', () => {
@@ -19,8 +24,16 @@ describe('renderPicture', () => {
 
   test('keeps alt="" for decorative images and passes the other attributes through, escaped', () => {
     const html = renderPicture({
-      files, formats: ['webp'], fallbackFormat: 'jpeg', alt: '', sizes: '50vw', loading: 'eager', fetchpriority: 'high',
-      class: 'hero "big"', style: 'border-radius:8px', placeholder: { kind: 'color', color: 'rgb(1 2 3)' },
+      files,
+      formats: ['webp'],
+      fallbackFormat: 'jpeg',
+      alt: '',
+      sizes: '50vw',
+      loading: 'eager',
+      fetchpriority: 'high',
+      class: 'hero "big"',
+      style: 'border-radius:8px',
+      placeholder: { kind: 'color', color: 'rgb(1 2 3)' },
     });
     expect(html).toContain(' alt=""');
     expect(html).toContain(' sizes="50vw"');
@@ -33,14 +46,34 @@ describe('renderPicture', () => {
 
   test('a blur placeholder is the blurred SVG behind the image, removed on load only where it would show through', () => {
     const dataUrl = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'%3E%3C/svg%3E";
-    const opaque = renderPicture({ files, formats: ['webp'], fallbackFormat: 'jpeg', alt: 'A fox', placeholder: { kind: 'blur', dataUrl, opaque: true } });
+    const opaque = renderPicture({
+      files,
+      formats: ['webp'],
+      fallbackFormat: 'jpeg',
+      alt: 'A fox',
+      placeholder: { kind: 'blur', dataUrl, opaque: true },
+    });
     expect(opaque).toContain(
       ` style="background-image:url(&quot;${dataUrl.replaceAll("'", '&#39;')}&quot;);background-size:cover;background-repeat:no-repeat;background-position:center">`,
     );
     expect(opaque).not.toContain('onload');
-    const transparent = renderPicture({ files, formats: ['webp'], fallbackFormat: 'jpeg', alt: 'A fox', placeholder: { kind: 'blur', dataUrl, opaque: false } });
-    expect(transparent).toMatch(/ style="background-image:[^"]+" onload="this\.style\.removeProperty\(&#39;background-image&#39;\)"><\/picture>$/);
-    const color = renderPicture({ files, formats: ['webp'], fallbackFormat: 'jpeg', alt: 'A fox', placeholder: { kind: 'color', color: 'rgb(1 2 3)', opaque: false } });
+    const transparent = renderPicture({
+      files,
+      formats: ['webp'],
+      fallbackFormat: 'jpeg',
+      alt: 'A fox',
+      placeholder: { kind: 'blur', dataUrl, opaque: false },
+    });
+    expect(transparent).toMatch(
+      / style="background-image:[^"]+" onload="this\.style\.removeProperty\(&#39;background-image&#39;\)"><\/picture>$/,
+    );
+    const color = renderPicture({
+      files,
+      formats: ['webp'],
+      fallbackFormat: 'jpeg',
+      alt: 'A fox',
+      placeholder: { kind: 'color', color: 'rgb(1 2 3)', opaque: false },
+    });
     expect(color).toContain(` style="background-color:rgb(1 2 3)" onload="this.style.removeProperty(&#39;background-color&#39;)">`);
   });
 });
@@ -48,12 +81,23 @@ describe('renderPicture', () => {
 describe('renderPending', () => {
   test('an <img> of the right size with an inline SVG', () => {
     const html = renderPending({ width: 1024, height: 576, alt: 'A fox', message: 'Generating' });
-    expect(html).toMatch(/^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generating" decoding="async" data-genimage-pending>$/);
+    expect(html).toMatch(
+      /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generating" decoding="async" data-genimage-pending>$/,
+    );
   });
 
   test('a failed one says so, with the reason on it and the whole message in its title', () => {
-    const html = renderPending({ width: 1024, height: 576, alt: 'A fox', message: 'Generation failed. <details> & more', reason: 'Blocked <by> safety', failed: true });
-    expect(html).toMatch(/^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generation failed\. &lt;details&gt; &amp; more" decoding="async" data-genimage-pending data-genimage-failed>$/);
+    const html = renderPending({
+      width: 1024,
+      height: 576,
+      alt: 'A fox',
+      message: 'Generation failed. <details> & more',
+      reason: 'Blocked <by> safety',
+      failed: true,
+    });
+    expect(html).toMatch(
+      /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generation failed\. &lt;details&gt; &amp; more" decoding="async" data-genimage-pending data-genimage-failed>$/,
+    );
     const svg = decodeURIComponent(/src="data:image\/svg\+xml,([^"]+)"/.exec(html)![1]!);
     expect(svg).toContain('>generation failed</text>');
     expect(svg).toContain('>Blocked &lt;by&gt; safety</text>');

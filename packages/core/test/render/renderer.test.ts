@@ -67,10 +67,17 @@ const owlOrigin = { file: 'src/pages/index.astro', line: 9, column: 1 };
 describe('ImageRenderer', () => {
   test('build: generates a missing image once, renders a <picture>, writes only the files pages use', async () => {
     const images = await renderer('build');
-    const [first, second] = await Promise.all([images.render({ attributes: fox, origin }), images.render({ attributes: { ...fox, alt: 'Again' }, origin })]);
+    const [first, second] = await Promise.all([
+      images.render({ attributes: fox, origin }),
+      images.render({ attributes: { ...fox, alt: 'Again' }, origin }),
+    ]);
     expect(images.engine.cache.writes).toBe(1);
-    expect(first).toMatch(/^<picture><source type="image\/webp" srcset="\/_astro\/a-red-fox-[0-9a-f]{8}-64\.webp 64w, \/_astro\/a-red-fox-[0-9a-f]{8}-128\.webp 128w"/);
-    expect(first).toMatch(/<img src="\/_astro\/a-red-fox-[0-9a-f]{8}-128\.jpg" [^>]*alt="A fox" width="128" height="72" loading="lazy" decoding="async" style="background-image:url\(&quot;data:image\/svg\+xml,/);
+    expect(first).toMatch(
+      /^<picture><source type="image\/webp" srcset="\/_astro\/a-red-fox-[0-9a-f]{8}-64\.webp 64w, \/_astro\/a-red-fox-[0-9a-f]{8}-128\.webp 128w"/,
+    );
+    expect(first).toMatch(
+      /<img src="\/_astro\/a-red-fox-[0-9a-f]{8}-128\.jpg" [^>]*alt="A fox" width="128" height="72" loading="lazy" decoding="async" style="background-image:url\(&quot;data:image\/svg\+xml,/,
+    );
     expect(second).toContain('alt="Again"');
     const out = path.join(root, 'dist/_astro');
     const written = await images.writeTo(out);
@@ -144,7 +151,9 @@ describe('ImageRenderer', () => {
     const generated = new Promise<void>((resolve) => (ready = resolve));
     const images = await renderer('dev', { onReady: () => ready() });
     const pending = await images.render({ attributes: fox, origin });
-    expect(pending).toMatch(/^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generating &quot;a red fox&quot;; reload when it is done\." decoding="async" data-genimage-pending>$/);
+    expect(pending).toMatch(
+      /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generating &quot;a red fox&quot;; reload when it is done\." decoding="async" data-genimage-pending>$/,
+    );
     await generated;
     expect(await images.render({ attributes: fox, origin })).toMatch(/^<picture>/);
     // Dev encodes on request.
@@ -234,14 +243,18 @@ describe('ImageRenderer', () => {
       await images.render({ attributes: fox, origin });
       await done();
       const other = await images.render({ attributes: owl, origin: owlOrigin });
-      expect(other).toMatch(/title="Generation failed\. The image API refused the API key: [^"]*Nothing more is sent until the dev server restarts\."[^>]* data-genimage-failed>$/);
+      expect(other).toMatch(
+        /title="Generation failed\. The image API refused the API key: [^"]*Nothing more is sent until the dev server restarts\."[^>]* data-genimage-failed>$/,
+      );
       expect(api.requests).toHaveLength(1);
     });
 
     test('without an API key, says so at once', async () => {
       const images = await renderer('dev', {}, { provider: 'shark' });
       const html = await images.render({ attributes: fox, origin });
-      expect(html).toMatch(/title="Generation failed\. No API key is set: [^"]*" decoding="async" data-genimage-pending data-genimage-failed>$/);
+      expect(html).toMatch(
+        /title="Generation failed\. No API key is set: [^"]*" decoding="async" data-genimage-pending data-genimage-failed>$/,
+      );
     });
   });
 });
@@ -269,7 +282,11 @@ describe('ImageRenderer: an original the build cannot use', () => {
     await cachedAs(images, await images.resolve({ attributes: fox, origin }), hugePng(), huge);
     const fresh = await renderer('build');
     const error: unknown = await fresh.render({ attributes: fox, origin }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'RenderFailed', location: origin, message: expect.stringMatching(/^Rendering "a red fox" \(cache entry [0-9a-f]{64}, image 0\) failed: .*pixel limit/) });
+    expect(error).toMatchObject({
+      code: 'RenderFailed',
+      location: origin,
+      message: expect.stringMatching(/^Rendering "a red fox" \(cache entry [0-9a-f]{64}, image 0\) failed: .*pixel limit/),
+    });
   });
 
   test('build: a variant that fails to encode names every marker showing it, when the files are written', async () => {
@@ -283,7 +300,9 @@ describe('ImageRenderer: an original the build cannot use', () => {
     expect(error).toMatchObject({
       code: 'RenderFailed',
       location: origin,
-      message: expect.stringMatching(/^Encoding the \d+px \w+ variant of cached image [0-9a-f]{64}\/0\.png failed: .*pixel limit.* \(also shown at src\/pages\/index\.astro:9:1\)$/),
+      message: expect.stringMatching(
+        /^Encoding the \d+px \w+ variant of cached image [0-9a-f]{64}\/0\.png failed: .*pixel limit.* \(also shown at src\/pages\/index\.astro:9:1\)$/,
+      ),
     });
   });
 
@@ -298,8 +317,18 @@ describe('ImageRenderer: an original the build cannot use', () => {
       await rm(original);
       await symlink(path.join(outside, '0.png'), original);
       // A fresh CI machine: no variant cache, generation frozen.
-      const engine = await Engine.load({ root, configFile: false, env: { CI: '1' }, options: { provider: 'local', render: { widths: [64], formats: ['webp'] } } });
-      const fresh = new ImageRenderer({ engine, optimizer: new Optimizer({ cacheDir: path.join(root, 'ci-variants') }), publicPath: '/_astro/', mode: 'build' });
+      const engine = await Engine.load({
+        root,
+        configFile: false,
+        env: { CI: '1' },
+        options: { provider: 'local', render: { widths: [64], formats: ['webp'] } },
+      });
+      const fresh = new ImageRenderer({
+        engine,
+        optimizer: new Optimizer({ cacheDir: path.join(root, 'ci-variants') }),
+        publicPath: '/_astro/',
+        mode: 'build',
+      });
       const error: unknown = await fresh.render({ attributes: fox, origin }).catch((caught: unknown) => caught);
       expect(error).toMatchObject({ code: 'FrozenMissing', location: origin, message: expect.stringContaining('corrupt') });
       expect(fresh.optimizer.encoded).toBe(0);
@@ -318,9 +347,17 @@ describe('helpers', () => {
 
   test('variantOptions: a marker overrides widths, formats and quality', () => {
     const defaults = { widths: [480], formats: ['avif', 'webp'] as const, fallbackFormat: 'jpeg' as const, quality: 70, avifEffort: 2 };
-    expect(variantOptions({ ...defaults, formats: [...defaults.formats] }, { widths: '320, 640', formats: ['webp'], quality: 50 }, origin)).toEqual({
-      widths: [320, 640], formats: ['webp'], fallbackFormat: 'jpeg', quality: 50, avifEffort: 2,
+    expect(
+      variantOptions({ ...defaults, formats: [...defaults.formats] }, { widths: '320, 640', formats: ['webp'], quality: 50 }, origin),
+    ).toEqual({
+      widths: [320, 640],
+      formats: ['webp'],
+      fallbackFormat: 'jpeg',
+      quality: 50,
+      avifEffort: 2,
     });
-    expect(() => variantOptions({ ...defaults, formats: [...defaults.formats] }, { quality: 500 }, origin)).toThrow('quality=500 must be an integer from 1 to 100.');
+    expect(() => variantOptions({ ...defaults, formats: [...defaults.formats] }, { quality: 500 }, origin)).toThrow(
+      'quality=500 must be an integer from 1 to 100.',
+    );
   });
 });

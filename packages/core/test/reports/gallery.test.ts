@@ -20,7 +20,11 @@ beforeEach(async () => {
 afterEach(() => rm(root, { recursive: true, force: true }));
 
 async function png(): Promise<Uint8Array> {
-  return new Uint8Array(await sharp({ create: { width: 40, height: 20, channels: 3, background: '#c33' } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp({ create: { width: 40, height: 20, channels: 3, background: '#c33' } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 /** Caches an image for `use` with the metadata generation would write (it hashes to the key). */
@@ -29,7 +33,10 @@ async function put(use: ImageUse, provider = 'shark'): Promise<void> {
   const meta = metaFor(use.key, images);
   const { model, prompt, seed, n, imageSize, aspectRatio } = use.params;
   const params = { ...meta.params, seed, n, imageSize, aspectRatio };
-  await cache.put({ ...meta, provider, model, prompt, params, images: meta.images.map((image) => ({ ...image, width: 40, height: 20 })) }, images);
+  await cache.put(
+    { ...meta, provider, model, prompt, params, images: meta.images.map((image) => ({ ...image, width: 40, height: 20 })) },
+    images,
+  );
 }
 
 const fox = useOf({ prompt: 'a <b>red</b> fox & "friends"' }, { file: 'src/pages/a.astro', line: 3, alt: "the fox's den" });
@@ -49,7 +56,11 @@ describe('collectGallery and renderGallery', () => {
       [fox.key, false, [3]],
       [placeholder.key, true, [7]],
     ]);
-    expect(gallery.entries[0]!.images[0]).toMatchObject({ file: '0.png', href: `../.genimage/${fox.key}/0.png`, preview: expect.stringMatching(/^data:image\/webp;base64,/) });
+    expect(gallery.entries[0]!.images[0]).toMatchObject({
+      file: '0.png',
+      href: `../.genimage/${fox.key}/0.png`,
+      preview: expect.stringMatching(/^data:image\/webp;base64,/),
+    });
     // The owl's image is a placeholder: for the `shark` key, it is missing; so is the lake.
     expect(gallery.missing.map((item) => item.prompt)).toEqual(['an owl', 'a lake']);
 

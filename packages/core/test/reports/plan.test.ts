@@ -13,10 +13,18 @@ function statuses(entries: [string, CacheStatus][]): Map<string, CacheStatus> {
 
 describe('planGeneration', () => {
   test('generates what is missing or corrupt, and counts images by n', () => {
-    const plan = planGeneration([fox, lake, owl], statuses([[fox.key, 'cached'], [lake.key, 'missing'], [owl.key, 'corrupt']]), {
-      provider: 'shark',
-      estimatedCreditsPerImage: 10,
-    });
+    const plan = planGeneration(
+      [fox, lake, owl],
+      statuses([
+        [fox.key, 'cached'],
+        [lake.key, 'missing'],
+        [owl.key, 'corrupt'],
+      ]),
+      {
+        provider: 'shark',
+        estimatedCreditsPerImage: 10,
+      },
+    );
     expect(plan.toGenerate).toEqual([lake, owl]);
     expect(plan.items.map((item) => item.status)).toEqual(['cached', 'missing', 'corrupt']);
     expect(plan.images).toBe(5);

@@ -27,7 +27,11 @@ afterEach(() => rm(root, { recursive: true, force: true }));
 /** Stores the image of `use` as `generate` would: metadata that hashes to the key. */
 async function put(use: ImageUse, target: ImageCache = cache): Promise<void> {
   const images = Array.from({ length: use.params.n }, () => new Uint8Array(randomBytes(100)));
-  const result = { images: images.map((bytes) => ({ bytes, format: 'png' as const, width: 1024, height: 1024 })), attempts: 1, possiblyBilledAttempts: 0 };
+  const result = {
+    images: images.map((bytes) => ({ bytes, format: 'png' as const, width: 1024, height: 1024 })),
+    attempts: 1,
+    possiblyBilledAttempts: 0,
+  };
   await target.put(entryMeta(use.request, 'shark', result, new Date('2026-11-01T12:00:00Z')), images);
 }
 
@@ -37,7 +41,10 @@ async function putAs(use: ImageUse, provider: 'local'): Promise<void> {
   const { params } = use;
   const key = cacheKey({ provider, params, referenceHashes: [] });
   const meta = { ...metaFor(key, images), provider, model: params.model, prompt: params.prompt };
-  await cache.put({ ...meta, params: { ...meta.params, seed: params.seed, imageSize: params.imageSize, aspectRatio: params.aspectRatio } }, images);
+  await cache.put(
+    { ...meta, params: { ...meta.params, seed: params.seed, imageSize: params.imageSize, aspectRatio: params.aspectRatio } },
+    images,
+  );
 }
 
 const fox = useOf({ prompt: 'a red fox', seed: 1 });

@@ -19,7 +19,12 @@ describe('replaceJsxMarkers', () => {
       return picture;
     });
     expect(seen).toEqual([{ prompt: 'a fox', seed: 1, alt: '', fetchPriority: 'high', at: '4:5' }]);
-    expect(result).toBe(code.replace(/<GenImage[^\n]*\/>/, '<picture><img src={"/assets/fox-1-64.jpg"} width={64} height={36} className={styles.hero} alt={t("fox")} /></picture>'));
+    expect(result).toBe(
+      code.replace(
+        /<GenImage[^\n]*\/>/,
+        '<picture><img src={"/assets/fox-1-64.jpg"} width={64} height={36} className={styles.hero} alt={t("fox")} /></picture>',
+      ),
+    );
   });
 
   test('replaces an open marker with its closing tag, and several markers in one file', async () => {
@@ -33,7 +38,9 @@ describe('replaceJsxMarkers', () => {
     await expect(replaceJsxMarkers(code, 'src/A.jsx', async () => picture)).rejects.toMatchObject({
       code: 'InvalidAttribute',
       location: { file: 'src/A.jsx', line: 1, column: 49 },
-      message: expect.stringContaining('widths={w} is an expression; in a component the image is made at build time, so only alt, className, style, sizes, loading, decoding, fetchPriority may be expressions.'),
+      message: expect.stringContaining(
+        'widths={w} is an expression; in a component the image is made at build time, so only alt, className, style, sizes, loading, decoding, fetchPriority may be expressions.',
+      ),
     });
   });
 
@@ -45,7 +52,11 @@ describe('replaceJsxMarkers', () => {
         rendered++;
         return picture;
       }),
-    ).rejects.toMatchObject({ code: 'DynamicAttribute', location: { file: 'src/A.tsx', line: 1, column: 49 }, message: expect.stringContaining('seed={s} is an expression, whose value genimage cannot know') });
+    ).rejects.toMatchObject({
+      code: 'DynamicAttribute',
+      location: { file: 'src/A.tsx', line: 1, column: 49 },
+      message: expect.stringContaining('seed={s} is an expression, whose value genimage cannot know'),
+    });
     expect(rendered).toBe(0);
   });
 
@@ -62,4 +73,3 @@ describe('replaceJsxMarkers', () => {
     expect(await replaceJsxMarkers('export const A = () => <img />;', 'src/A.tsx', async () => picture)).toBeUndefined();
   });
 });
-

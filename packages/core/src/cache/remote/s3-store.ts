@@ -3,7 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BodyTooLarge, readCapped } from '../../capped-body.ts';
-import { CacheCorrupt, GenImageError, RemoteAccessDenied, RemoteNoCredentials, RemoteNoETag, RemoteObjectChanged, RemoteSdkMissing, RemoteUnavailable, messageOf } from '../../errors.ts';
+import {
+  CacheCorrupt,
+  GenImageError,
+  RemoteAccessDenied,
+  RemoteNoCredentials,
+  RemoteNoETag,
+  RemoteObjectChanged,
+  RemoteSdkMissing,
+  RemoteUnavailable,
+  messageOf,
+} from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { escapeControls, formatDuration } from '../../terminal-text.ts';
 import { type CachedEntry, imageMismatch } from '../cache.ts';
@@ -18,7 +28,15 @@ export const MAX_META_BYTES = 1024 * 1024;
 /** The most a lease object may hold (a real one is about 200 bytes). */
 const MAX_LEASE_BYTES = 64 * 1024;
 /** Error names (and HTTP statuses) that say the bucket refused the credentials. */
-const DENIED = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'InvalidClientTokenId']);
+const DENIED = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'InvalidClientTokenId',
+]);
 /** Error names of the SDK's credential chain: no credentials were found here, nothing was sent. */
 const NO_CREDENTIALS = new Set(['CredentialsProviderError', 'TokenProviderError']);
 /** What a call found instead of an answer: no such object, or a condition (If-None-Match, If-Match) that failed. */
@@ -105,7 +123,8 @@ export class S3Store implements RemoteStore {
         hint: 'It is not used. `genimage generate` makes the image again and replaces the object; frozen, the build fails until then.',
       });
     };
-    if ('tooLarge' in got) throw corrupt(metaKey, got.etag, `${got.tooLarge}; a meta.json has at most ${MAX_META_BYTES}, so it was not downloaded`);
+    if ('tooLarge' in got)
+      throw corrupt(metaKey, got.etag, `${got.tooLarge}; a meta.json has at most ${MAX_META_BYTES}, so it was not downloaded`);
     const parsed = parseEntryMeta(new TextDecoder().decode(got.bytes), key);
     if ('problem' in parsed) throw corrupt(metaKey, got.etag, parsed.problem);
     const images: Uint8Array[] = [];
@@ -114,7 +133,8 @@ export class S3Store implements RemoteStore {
       // No more than the verified metadata says: a larger object is corrupt, and never read whole.
       const bytes = await this.#get(objectKey, image.bytes);
       if (bytes === MISSING) throw corrupt(metaKey, got.etag, `lists image ${image.file}, but its object ${objectKey} is missing`);
-      if ('tooLarge' in bytes) throw corrupt(objectKey, bytes.etag, `${bytes.tooLarge}, but the metadata says ${image.bytes}, so it was not downloaded`);
+      if ('tooLarge' in bytes)
+        throw corrupt(objectKey, bytes.etag, `${bytes.tooLarge}, but the metadata says ${image.bytes}, so it was not downloaded`);
       const mismatch = imageMismatch(image, bytes.bytes);
       if (mismatch) throw corrupt(objectKey, bytes.etag, mismatch);
       images.push(bytes.bytes);
@@ -124,7 +144,9 @@ export class S3Store implements RemoteStore {
 
   async hasEntry(key: string): Promise<boolean> {
     const objectKey = this.#object(key, META_FILE);
-    const found = await this.#send(`HEAD ${objectKey}`, (sdk, client) => client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: objectKey })));
+    const found = await this.#send(`HEAD ${objectKey}`, (sdk, client) =>
+      client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: objectKey })),
+    );
     return found !== MISSING && found !== CONFLICT;
   }
 
@@ -135,11 +157,19 @@ export class S3Store implements RemoteStore {
       if ((await this.#put(objectKey, bytes, contentType(image))) !== CONFLICT) continue;
       // Something is there under this content's name: the same bytes, unless it is corrupt.
       const there = await this.#get(objectKey, image.bytes);
-      const problem = there === MISSING ? undefined : 'tooLarge' in there ? `${there.tooLarge}, but the metadata says ${image.bytes}` : imageMismatch(image, there.bytes);
+      const problem =
+        there === MISSING
+          ? undefined
+          : 'tooLarge' in there
+            ? `${there.tooLarge}, but the metadata says ${image.bytes}`
+            : imageMismatch(image, there.bytes);
       if (there !== MISSING && !problem) continue;
       if (there !== MISSING) this.#replaceable.set(objectKey, there.etag);
       if ((await this.#put(objectKey, bytes, contentType(image))) === CONFLICT) {
-        throw new GenImageError(RemoteObjectChanged, `s3://${this.bucket}/${objectKey} was replaced by another machine while this one was replacing it; the entry ${meta.key} was not uploaded.`);
+        throw new GenImageError(
+          RemoteObjectChanged,
+          `s3://${this.bucket}/${objectKey} was replaced by another machine while this one was replacing it; the entry ${meta.key} was not uploaded.`,
+        );
       }
     }
     const metaKey = this.#object(meta.key, META_FILE);
@@ -167,20 +197,29 @@ export class S3Store implements RemoteStore {
 
   async tryLease(key: string, version?: string): Promise<LeaseAttempt> {
     const objectKey = `${this.prefix}${LEASES}${checkKey(key)}.json`;
-    const body = () => new TextEncoder().encode(JSON.stringify({ owner: this.owner, key, leaseMs: this.leaseMs, renewed: new Date().toISOString() }));
+    const body = () =>
+      new TextEncoder().encode(JSON.stringify({ owner: this.owner, key, leaseMs: this.leaseMs, renewed: new Date().toISOString() }));
     // Twice at most: a lease released between our attempt and our look at it is gone, so try again.
     for (let attempt = 0; ; attempt++) {
-      const put = await this.#put(objectKey, body(), 'application/json', version === undefined ? { ifNoneMatch: true } : { ifMatch: version });
+      const put = await this.#put(
+        objectKey,
+        body(),
+        'application/json',
+        version === undefined ? { ifNoneMatch: true } : { ifMatch: version },
+      );
       if (put === '') {
         // Nobody could take this lease over if we died: remove it before saying why.
-        await this.#send(`DELETE ${objectKey}`, (sdk, client) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey })));
+        await this.#send(`DELETE ${objectKey}`, (sdk, client) =>
+          client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey })),
+        );
         throw this.#noETag(`PUT ${objectKey}`);
       }
       if (put !== CONFLICT) return { held: true, lease: this.#lease(objectKey, put, body) };
       const current = await this.#get(objectKey, MAX_LEASE_BYTES);
       // Its holder could never be told dead: waiting for it would last until we give up.
       if (current !== MISSING && current.etag === '') throw this.#noETag(`GET ${objectKey}`);
-      if (current !== MISSING) return { held: false, version: current.etag, owner: 'tooLarge' in current ? 'unknown' : ownerOf(current.bytes) };
+      if (current !== MISSING)
+        return { held: false, version: current.etag, owner: 'tooLarge' in current ? 'unknown' : ownerOf(current.bytes) };
       if (attempt > 0) return { held: false, version: '', owner: 'unknown' };
       version = undefined;
     }
@@ -198,7 +237,9 @@ export class S3Store implements RemoteStore {
           const put = await this.#put(objectKey, body(), 'application/json', { ifMatch: current });
           if (put === CONFLICT) {
             lost = true;
-            this.#logger.warn(`The lease on s3://${this.bucket}/${objectKey} was taken over by another machine (this one did not renew it within ${formatDuration(this.leaseMs)}); both may generate this image.`);
+            this.#logger.warn(
+              `The lease on s3://${this.bucket}/${objectKey} was taken over by another machine (this one did not renew it within ${formatDuration(this.leaseMs)}); both may generate this image.`,
+            );
             return;
           }
           current = put;
@@ -220,7 +261,9 @@ export class S3Store implements RemoteStore {
         try {
           const there = await this.#get(objectKey, MAX_LEASE_BYTES);
           if (there !== MISSING && there.etag === current) {
-            await this.#send(`DELETE ${objectKey}`, (sdk, client) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey })));
+            await this.#send(`DELETE ${objectKey}`, (sdk, client) =>
+              client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey })),
+            );
           }
         } catch (error) {
           this.#logger.debug(`Releasing s3://${this.bucket}/${objectKey} failed: ${messageOf(error)}`);
@@ -234,7 +277,12 @@ export class S3Store implements RemoteStore {
    * object that failed verification here is replaced only while it is still that object.
    * Returns the new ETag, or CONFLICT when the condition failed.
    */
-  async #put(objectKey: string, body: Uint8Array, type: string, condition?: { ifNoneMatch: true } | { ifMatch: string }): Promise<string | typeof CONFLICT> {
+  async #put(
+    objectKey: string,
+    body: Uint8Array,
+    type: string,
+    condition?: { ifNoneMatch: true } | { ifMatch: string },
+  ): Promise<string | typeof CONFLICT> {
     const replaceable = this.#replaceable.get(objectKey);
     const when = condition ?? (replaceable === undefined ? { ifNoneMatch: true } : { ifMatch: replaceable });
     const result = await this.#send(`PUT ${objectKey}`, (sdk, client) =>
@@ -259,18 +307,32 @@ export class S3Store implements RemoteStore {
    * ContentLength before its body is read, or as soon as its body goes past `maxBytes`, and given
    * back as `tooLarge` (what was seen of its size, for the message).
    */
-  async #get(objectKey: string, maxBytes: number): Promise<{ bytes: Uint8Array; etag: string } | { tooLarge: string; etag: string } | typeof MISSING> {
+  async #get(
+    objectKey: string,
+    maxBytes: number,
+  ): Promise<{ bytes: Uint8Array; etag: string } | { tooLarge: string; etag: string } | typeof MISSING> {
     const result = await this.#send(`GET ${objectKey}`, async (sdk, client) => {
       const response = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
       const etag = response.ETag ?? '';
       const declared = response.ContentLength;
       try {
         // No more than it declares either: an object longer than its Content-Length is not read whole.
-        const bytes = await readCapped(response.Body as AsyncIterable<Uint8Array> | undefined, Math.min(declared ?? maxBytes, maxBytes), objectKey, declared);
+        const bytes = await readCapped(
+          response.Body as AsyncIterable<Uint8Array> | undefined,
+          Math.min(declared ?? maxBytes, maxBytes),
+          objectKey,
+          declared,
+        );
         return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), etag };
       } catch (error) {
         if (!(error instanceof BodyTooLarge)) throw error;
-        return { tooLarge: error.declaredBytes === undefined ? `has more than ${error.maxBytes} bytes (reading stopped there)` : `is ${error.declaredBytes} bytes (its Content-Length)`, etag };
+        return {
+          tooLarge:
+            error.declaredBytes === undefined
+              ? `has more than ${error.maxBytes} bytes (reading stopped there)`
+              : `is ${error.declaredBytes} bytes (its Content-Length)`,
+          etag,
+        };
       }
     });
     return result === CONFLICT ? MISSING : result;
@@ -283,7 +345,12 @@ export class S3Store implements RemoteStore {
       return await run(sdk, client);
     } catch (error) {
       const { name, status } = describe(error);
-      if (name === 'NoSuchBucket') throw new GenImageError(RemoteUnavailable, `The bucket ${this.bucket} does not exist at ${this.#endpoint() ?? 'AWS S3'} (${what}).`, { cause: error });
+      if (name === 'NoSuchBucket')
+        throw new GenImageError(
+          RemoteUnavailable,
+          `The bucket ${this.bucket} does not exist at ${this.#endpoint() ?? 'AWS S3'} (${what}).`,
+          { cause: error },
+        );
       if (status === 404 || name === 'NoSuchKey' || name === 'NotFound') return MISSING;
       if (status === 412 || status === 409 || name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return CONFLICT;
       throw this.#wrap(what, error);
@@ -292,7 +359,10 @@ export class S3Store implements RemoteStore {
 
   /** Leases are timed and taken over by their ETags: a service that gives none cannot share generations. */
   #noETag(what: string): GenImageError {
-    return new GenImageError(RemoteNoETag, `${this.location} (${this.#endpoint() ?? 'AWS S3'}): ${what} came back without an ETag; the service must give every object one.`);
+    return new GenImageError(
+      RemoteNoETag,
+      `${this.location} (${this.#endpoint() ?? 'AWS S3'}): ${what} came back without an ETag; the service must give every object one.`,
+    );
   }
 
   /** A foreign error as ours, its text cleaned of the credentials and of control characters. */
@@ -300,18 +370,24 @@ export class S3Store implements RemoteStore {
     const { name, status, code, message } = describe(error);
     const detail = this.#clean(`${[code ?? name, status && `HTTP ${status}`].filter(Boolean).join(', ')}: ${message}`);
     if (NO_CREDENTIALS.has(name)) {
-      return new GenImageError(RemoteNoCredentials, `${this.location}: ${what} was not sent: no credentials were found (${detail}).`, { cause: error });
+      return new GenImageError(RemoteNoCredentials, `${this.location}: ${what} was not sent: no credentials were found (${detail}).`, {
+        cause: error,
+      });
     }
     if (DENIED.has(name) || status === 401 || status === 403) {
       return new GenImageError(RemoteAccessDenied, `${this.location}: ${what} was refused (${detail}).`, { cause: error });
     }
     const timedOut = name === 'TimeoutError' || code === 'ETIMEDOUT' || name === 'RequestTimeout' || /timed? ?out/i.test(message);
     const why = timedOut ? `no answer within ${formatDuration(this.timeoutMs)}` : detail;
-    return new GenImageError(RemoteUnavailable, `${this.location} (${this.#endpoint() ?? 'AWS S3'}): ${what} failed: ${why}.`, { cause: error });
+    return new GenImageError(RemoteUnavailable, `${this.location} (${this.#endpoint() ?? 'AWS S3'}): ${what} failed: ${why}.`, {
+      cause: error,
+    });
   }
 
   #clean(text: string): string {
-    const line = escapeControls(redactForeignText(text, [this.#env['AWS_SECRET_ACCESS_KEY'], this.#env['AWS_SESSION_TOKEN'], this.#env['AWS_ACCESS_KEY_ID']]));
+    const line = escapeControls(
+      redactForeignText(text, [this.#env['AWS_SECRET_ACCESS_KEY'], this.#env['AWS_SESSION_TOKEN'], this.#env['AWS_ACCESS_KEY_ID']]),
+    );
     return line.length > 300 ? `${line.slice(0, 300)}…` : line;
   }
 
@@ -325,15 +401,24 @@ export class S3Store implements RemoteStore {
       try {
         sdk = await import('@aws-sdk/client-s3');
       } catch (error) {
-        throw new GenImageError(RemoteSdkMissing, `The \`remote\` option names ${this.location}, but @aws-sdk/client-s3 cannot be loaded: ${messageOf(error)}`, { cause: error });
+        throw new GenImageError(
+          RemoteSdkMissing,
+          `The \`remote\` option names ${this.location}, but @aws-sdk/client-s3 cannot be loaded: ${messageOf(error)}`,
+          { cause: error },
+        );
       }
       const endpoint = this.#endpoint();
       // The SDK's own chain (environment, profiles, roles) reads process.env; an engine given
       // another environment (tests, a host that passes its own) has its AWS variables used instead.
       const env = this.#env;
-      const fromEnv = env !== process.env && env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']
-        ? { accessKeyId: env['AWS_ACCESS_KEY_ID'], secretAccessKey: env['AWS_SECRET_ACCESS_KEY'], ...(env['AWS_SESSION_TOKEN'] && { sessionToken: env['AWS_SESSION_TOKEN'] }) }
-        : undefined;
+      const fromEnv =
+        env !== process.env && env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']
+          ? {
+              accessKeyId: env['AWS_ACCESS_KEY_ID'],
+              secretAccessKey: env['AWS_SECRET_ACCESS_KEY'],
+              ...(env['AWS_SESSION_TOKEN'] && { sessionToken: env['AWS_SESSION_TOKEN'] }),
+            }
+          : undefined;
       const client = new sdk.S3Client({
         ...(fromEnv && { credentials: fromEnv }),
         region: this.#options.region ?? this.#env['AWS_REGION'] ?? this.#env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
@@ -364,7 +449,8 @@ export class S3Store implements RemoteStore {
 }
 
 function checkKey(key: string): string {
-  if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw new TypeError(`Expected a cache key of 64 lowercase hex characters, got ${JSON.stringify(key)}`);
+  if (typeof key !== 'string' || !KEY_PATTERN.test(key))
+    throw new TypeError(`Expected a cache key of 64 lowercase hex characters, got ${JSON.stringify(key)}`);
   return key;
 }
 
@@ -382,7 +468,12 @@ function ownerOf(bytes: Uint8Array): string {
 }
 
 function describe(error: unknown): { name: string; status: number | undefined; code: string | undefined; message: string } {
-  const record = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown; message?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const record = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
   const status = record.$metadata?.httpStatusCode;
   return {
     name: typeof record.name === 'string' ? record.name : 'Error',

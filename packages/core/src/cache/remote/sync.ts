@@ -73,7 +73,13 @@ export async function pullCache(local: CacheStore, remote: RemoteStore, options:
   });
 }
 
-async function sync(direction: SyncSummary['direction'], keys: readonly string[], remote: RemoteStore, options: SyncOptions, copy: (key: string) => Promise<SyncItem>): Promise<SyncSummary> {
+async function sync(
+  direction: SyncSummary['direction'],
+  keys: readonly string[],
+  remote: RemoteStore,
+  options: SyncOptions,
+  copy: (key: string) => Promise<SyncItem>,
+): Promise<SyncSummary> {
   const started = Date.now();
   const limit = pLimit(options.concurrency ?? 4);
   const summary: SyncSummary = { direction, total: keys.length, copied: 0, present: 0, corrupt: [], changed: [], elapsedMs: 0 };

@@ -1,5 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CacheCorrupt, CacheLockTimeout, GenImageError, RemoteAccessDenied, RemoteNoCredentials, RemoteNoETag, RemoteObjectChanged, RemoteSdkMissing, formatError, isGenImageError } from '../../errors.ts';
+import {
+  CacheCorrupt,
+  CacheLockTimeout,
+  GenImageError,
+  RemoteAccessDenied,
+  RemoteNoCredentials,
+  RemoteNoETag,
+  RemoteObjectChanged,
+  RemoteSdkMissing,
+  formatError,
+  isGenImageError,
+} from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { formatDuration } from '../../terminal-text.ts';
 import type { CachedEntry } from '../cache.ts';
@@ -148,7 +159,8 @@ Not used: the remote entry ${key} failed verification.`);
     const result = await this.#ask(() => this.remote.putEntry(meta, images));
     this.#corrupt.delete(meta.key);
     if (result === 'uploaded') this.uploaded++;
-    else if (result === 'exists') this.#logger.debug(`${this.remote.location}${meta.key} was uploaded by another machine first; its entry stays.`);
+    else if (result === 'exists')
+      this.#logger.debug(`${this.remote.location}${meta.key} was uploaded by another machine first; its entry stays.`);
   }
 
   delete(key: string): Promise<void> {
@@ -229,9 +241,13 @@ Not used: the remote entry ${key} failed verification.`);
         );
       }
       if (Date.now() - started >= this.#leaseWaitMs) {
-        throw new GenImageError(CacheLockTimeout, `Waited ${formatDuration(this.#leaseWaitMs)} for ${attempt.owner} to generate ${key} into ${this.remote.location}.`, {
-          hint: 'That machine may be stuck on a slow generation; run again later, or remove its lease object under .leases/ in the bucket.',
-        });
+        throw new GenImageError(
+          CacheLockTimeout,
+          `Waited ${formatDuration(this.#leaseWaitMs)} for ${attempt.owner} to generate ${key} into ${this.remote.location}.`,
+          {
+            hint: 'That machine may be stuck on a slow generation; run again later, or remove its lease object under .leases/ in the bucket.',
+          },
+        );
       }
       await sleep(delay * (0.5 + Math.random()));
       delay = Math.min(delay * 1.5, longestPoll);
@@ -261,7 +277,11 @@ Not used: the remote entry ${key} failed verification.`);
         this.#logger.warn(formatError(error));
         return undefined;
       }
-      const forGood = isGenImageError(error, RemoteAccessDenied) || isGenImageError(error, RemoteNoCredentials) || isGenImageError(error, RemoteSdkMissing) || isGenImageError(error, RemoteNoETag);
+      const forGood =
+        isGenImageError(error, RemoteAccessDenied) ||
+        isGenImageError(error, RemoteNoCredentials) ||
+        isGenImageError(error, RemoteSdkMissing) ||
+        isGenImageError(error, RemoteNoETag);
       this.#paused = { until: forGood ? Number.POSITIVE_INFINITY : Date.now() + this.#retryAfterMs };
       if (!this.#reported) {
         this.#reported = true;

@@ -20,15 +20,21 @@ export function resolveBaseUrl(config: ResolvedConfig, env: GenImageEnv): string
   try {
     url = new URL(value);
   } catch {
-    throw new GenImageError(InvalidOptions, `${source}: ${JSON.stringify(value)} is not a URL.`, { hint: `Write a full URL, e.g. ${source}=https://shark.ai/api/v1, or unset it for the default.` });
+    throw new GenImageError(InvalidOptions, `${source}: ${JSON.stringify(value)} is not a URL.`, {
+      hint: `Write a full URL, e.g. ${source}=https://shark.ai/api/v1, or unset it for the default.`,
+    });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new GenImageError(InvalidOptions, `${source}: ${JSON.stringify(value)} is not an http(s) URL.`);
   }
   if (!isSecureUrl(url)) {
-    throw new GenImageError(InvalidOptions, `${source}: ${url.origin} is plain http to another machine; the API key would travel in clear text.`, {
-      hint: 'Use https://, or http:// only to 127.0.0.1 or localhost (a local server).',
-    });
+    throw new GenImageError(
+      InvalidOptions,
+      `${source}: ${url.origin} is plain http to another machine; the API key would travel in clear text.`,
+      {
+        hint: 'Use https://, or http:// only to 127.0.0.1 or localhost (a local server).',
+      },
+    );
   }
   return value;
 }
@@ -52,13 +58,18 @@ export function resolveProviderId(config: ResolvedConfig, env: GenImageEnv): Pro
 export function createProvider(id: ProviderId, config: ResolvedConfig, env: GenImageEnv, logger: Logger): Provider {
   if (id === 'local') {
     if (config.provider === 'auto') {
-      logger.warn('No SHARK_API_KEY is set: rendering offline placeholders with the `local` provider. Set the key to generate real images.');
+      logger.warn(
+        'No SHARK_API_KEY is set: rendering offline placeholders with the `local` provider. Set the key to generate real images.',
+      );
     }
     return new LocalProvider();
   }
   const apiKey = apiKeyOf(config, env);
   if (apiKey === undefined) {
-    throw new GenImageError(MissingApiKey, 'Generating with the shark provider needs SHARK_API_KEY or the `apiKey` option, and neither is set.');
+    throw new GenImageError(
+      MissingApiKey,
+      'Generating with the shark provider needs SHARK_API_KEY or the `apiKey` option, and neither is set.',
+    );
   }
   return new SharkProvider({
     apiKey,

@@ -45,10 +45,7 @@ export function buildRequestBody(job: ProviderJob, responseFormat: 'b64_json' | 
 export const generationResponseSchema = z.object({
   created: z.number().optional(),
   data: z.array(z.object({ b64_json: z.string().optional(), url: z.string().optional() })),
-  usage: z
-    .object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() })
-    .partial()
-    .optional(),
+  usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() }).partial().optional(),
   credit: z.number().optional(),
 });
 
@@ -112,7 +109,11 @@ export function decodeBase64(value: string): Uint8Array | undefined {
   return new Uint8Array(Buffer.from(compact, 'base64'));
 }
 
-export function toUsage(usage: { input_tokens?: number | undefined; output_tokens?: number | undefined; total_tokens?: number | undefined }): Usage {
+export function toUsage(usage: {
+  input_tokens?: number | undefined;
+  output_tokens?: number | undefined;
+  total_tokens?: number | undefined;
+}): Usage {
   const inputTokens = usage.input_tokens ?? 0;
   const outputTokens = usage.output_tokens ?? 0;
   return { inputTokens, outputTokens, totalTokens: usage.total_tokens ?? inputTokens + outputTokens };

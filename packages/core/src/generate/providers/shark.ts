@@ -2,7 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { BodyTooLarge, discardBody, forEachChunkCapped, readCapped } from '../../capped-body.ts';
 import { request } from '../http.ts';
-import { Aborted, ApiError, type ErrorDefinition, InvalidResponse, NetworkFailed, ProviderTimeout, RateLimited, isGenImageError } from '../../errors.ts';
+import {
+  Aborted,
+  ApiError,
+  type ErrorDefinition,
+  InvalidResponse,
+  NetworkFailed,
+  ProviderTimeout,
+  RateLimited,
+  isGenImageError,
+} from '../../errors.ts';
 import { inspectImage } from '../image.ts';
 import { type Logger, silentLogger } from '../../logger.ts';
 import { backoffDelay, DEFAULT_RETRY_OPTIONS, parseRetryAfter, RetryBudget, type RetryClass, type RetryOptions } from '../retry.ts';
@@ -69,7 +78,12 @@ interface AttemptFailure {
   retryAfterMs?: number;
 }
 
-function failure(definition: ErrorDefinition, message: string, retryClass: RetryClass, extra: { status?: number; apiType?: string; cause?: unknown; retryAfterMs?: number } = {}): AttemptFailure {
+function failure(
+  definition: ErrorDefinition,
+  message: string,
+  retryClass: RetryClass,
+  extra: { status?: number; apiType?: string; cause?: unknown; retryAfterMs?: number } = {},
+): AttemptFailure {
   const error = new ApiError(definition, message, {
     ...(extra.status !== undefined && { status: extra.status }),
     ...(extra.apiType !== undefined && { apiType: extra.apiType }),
@@ -121,7 +135,11 @@ export class SharkProvider implements Provider {
     this.#sleep = options.sleep ?? ((ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined));
     this.#random = options.random ?? Math.random;
     this.#dispatcher = options.dispatcher;
-    this.#limiter = new RateLimiter({ maxConcurrency: Number.POSITIVE_INFINITY, maxRateLimitedMs: this.#retry.maxRateLimitedMs, random: this.#random });
+    this.#limiter = new RateLimiter({
+      maxConcurrency: Number.POSITIVE_INFINITY,
+      maxRateLimitedMs: this.#retry.maxRateLimitedMs,
+      random: this.#random,
+    });
   }
 
   async generate(job: ProviderJob, options: GenerateOptions = {}): Promise<GenerationResult> {
@@ -136,7 +154,8 @@ export class SharkProvider implements Provider {
     let afterRateLimit = false;
     let lastError: ApiError | undefined;
     for (;;) {
-      if (options.signal?.aborted) throw counted(new ApiError(Aborted, 'Cancelled before the request was sent.', { cause: options.signal.reason }));
+      if (options.signal?.aborted)
+        throw counted(new ApiError(Aborted, 'Cancelled before the request was sent.', { cause: options.signal.reason }));
       let permit: Permit | undefined;
       try {
         permit = await limiter.acquire(options.signal, { retry: afterRateLimit });
@@ -173,7 +192,13 @@ export class SharkProvider implements Provider {
         budget.rateLimited++;
         if (retryAfterMs !== undefined && retryAfterMs > this.#retry.maxRetryAfterMs) {
           permit.released();
-          throw counted(new ApiError(RateLimited, `The API asked to wait ${Math.ceil(retryAfterMs / 1000)} s before retrying, more than retries.maxRetryAfterMs (${this.#retry.maxRetryAfterMs} ms) allows.`, { ...(error.status !== undefined && { status: error.status }), cause: error }));
+          throw counted(
+            new ApiError(
+              RateLimited,
+              `The API asked to wait ${Math.ceil(retryAfterMs / 1000)} s before retrying, more than retries.maxRetryAfterMs (${this.#retry.maxRetryAfterMs} ms) allows.`,
+              { ...(error.status !== undefined && { status: error.status }), cause: error },
+            ),
+          );
         }
         // Retry-After is the least wait; refusals of the same request in a row back off beyond it.
         const wait = permit.rateLimited(Math.max(retryAfterMs ?? 0, backoffDelay(budget.rateLimited, this.#retry, this.#random)));
@@ -211,14 +236,21 @@ export class SharkProvider implements Provider {
   /** The API has answered nothing but 429 for `retries.maxRateLimitedMs`. */
   #refusedTooLong(cause?: ApiError): ApiError {
     const limit = this.#retry.maxRateLimitedMs;
-    return new ApiError(RateLimited, `The API refused every request for ${formatDuration(limit)} (429 rate_limit_error); retries.maxRateLimitedMs (${limit} ms) says when to give up.`, {
-      status: 429,
-      ...(cause && { cause }),
-    });
+    return new ApiError(
+      RateLimited,
+      `The API refused every request for ${formatDuration(limit)} (429 rate_limit_error); retries.maxRateLimitedMs (${limit} ms) says when to give up.`,
+      {
+        status: 429,
+        ...(cause && { cause }),
+      },
+    );
   }
 
   /** One HTTP exchange: the request, then the whole answer, read within the size cap. */
-  async #exchange(job: ProviderJob, signal: AbortSignal | undefined): Promise<{ document: JsonBlobReader; attemptSignal: AbortSignal; timeout: AbortSignal } | AttemptFailure> {
+  async #exchange(
+    job: ProviderJob,
+    signal: AbortSignal | undefined,
+  ): Promise<{ document: JsonBlobReader; attemptSignal: AbortSignal; timeout: AbortSignal } | AttemptFailure> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let statusCode: number;
@@ -255,7 +287,13 @@ export class SharkProvider implements Provider {
     return { document, attemptSignal, timeout };
   }
 
-  async #readImages(job: ProviderJob, document: JsonBlobReader, attemptSignal: AbortSignal, signal: AbortSignal | undefined, timeout: AbortSignal) {
+  async #readImages(
+    job: ProviderJob,
+    document: JsonBlobReader,
+    attemptSignal: AbortSignal,
+    signal: AbortSignal | undefined,
+    timeout: AbortSignal,
+  ) {
     // A 200 was billed; anything wrong with it from here on is a possibly-billed failure.
     let json: unknown;
     let blobs: Blob[];
@@ -266,7 +304,12 @@ export class SharkProvider implements Provider {
     }
     const parsed = generationResponseSchema.safeParse(json);
     if (!parsed.success) {
-      return failure(InvalidResponse, `The 200 response does not match the API contract: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')}`, 'billed', { status: 200 });
+      return failure(
+        InvalidResponse,
+        `The 200 response does not match the API contract: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')}`,
+        'billed',
+        { status: 200 },
+      );
     }
     const { data, usage, credit } = parsed.data;
     if (data.length < job.params.n) {
@@ -283,7 +326,8 @@ export class SharkProvider implements Provider {
         try {
           bytes = await this.#download(item.url, attemptSignal);
         } catch (cause) {
-          if (signal?.aborted) return failure(Aborted, 'Cancelled while downloading the image; the generation was billed.', 'billed', { cause });
+          if (signal?.aborted)
+            return failure(Aborted, 'Cancelled while downloading the image; the generation was billed.', 'billed', { cause });
           const reason = timeout.aborted ? 'timed out' : cause instanceof Error ? cause.message : String(cause);
           return failure(InvalidResponse, `Downloading image ${index} failed: ${reason}.`, 'billed', { status: 200, cause });
         }
@@ -303,7 +347,8 @@ export class SharkProvider implements Provider {
 
   async #download(url: string, signal: AbortSignal): Promise<Uint8Array> {
     // The link is signed and short-lived: fetched at once, never stored. No API key is sent to it.
-    if (!isSecureUrl(new URL(url))) throw new Error('the API answered a link that is neither https nor to this machine; it was not fetched');
+    if (!isSecureUrl(new URL(url)))
+      throw new Error('the API answered a link that is neither https nor to this machine; it was not fetched');
     const response = await request(url, { method: 'GET', signal, ...(this.#dispatcher && { dispatcher: this.#dispatcher }) });
     if (response.statusCode !== 200) {
       discardBody(response.body);
@@ -322,7 +367,9 @@ export class SharkProvider implements Provider {
     // Aborted after the request was sent: it may have been billed; the retry budget still refuses it.
     if (signal?.aborted) return failure(Aborted, 'Cancelled after the request was sent; it may have been billed.', 'billed', { cause });
     if (timeout.aborted) {
-      return failure(ProviderTimeout, `No complete answer within ${formatDuration(this.#timeoutMs)} (the \`timeout\` option).`, 'billed', { cause });
+      return failure(ProviderTimeout, `No complete answer within ${formatDuration(this.#timeoutMs)} (the \`timeout\` option).`, 'billed', {
+        cause,
+      });
     }
     if (cause instanceof BodyTooLarge) {
       return failure(InvalidResponse, cause.message, 'billed', { cause });

@@ -22,16 +22,19 @@ describe('JsonBlobReader', () => {
     expect(read(JSON.stringify(doc), [1])).toEqual({ json: doc, blobs: [] });
   });
 
-  it.each([[[65536]], [[1]], [[7, 3, 4096]], [[65535, 2]]])('decodes a long base64 string into bytes, whatever the chunks (%j)', (sizes) => {
-    const body = JSON.stringify({ created: 1, data: [{ b64_json: image.toString('base64') }, { b64_json: 'AAAA' }], credit: 10 });
-    const { json, blobs } = read(body, sizes, body.length);
-    const data = (json as { data: { b64_json: string }[] }).data;
-    expect(blobIndex(data[0]!.b64_json)).toBe(0);
-    expect(Buffer.from(blobs[0]!.bytes!).equals(image)).toBe(true);
-    // A short string stays as it is.
-    expect(data[1]!.b64_json).toBe('AAAA');
-    expect((json as { credit: number }).credit).toBe(10);
-  });
+  it.each([[[65536]], [[1]], [[7, 3, 4096]], [[65535, 2]]])(
+    'decodes a long base64 string into bytes, whatever the chunks (%j)',
+    (sizes) => {
+      const body = JSON.stringify({ created: 1, data: [{ b64_json: image.toString('base64') }, { b64_json: 'AAAA' }], credit: 10 });
+      const { json, blobs } = read(body, sizes, body.length);
+      const data = (json as { data: { b64_json: string }[] }).data;
+      expect(blobIndex(data[0]!.b64_json)).toBe(0);
+      expect(Buffer.from(blobs[0]!.bytes!).equals(image)).toBe(true);
+      // A short string stays as it is.
+      expect(data[1]!.b64_json).toBe('AAAA');
+      expect((json as { credit: number }).credit).toBe(10);
+    },
+  );
 
   it('accepts the escapes a JSON encoder may put in base64 (\\/ and line breaks), even cut between chunks', () => {
     const base64 = image.toString('base64');
@@ -64,7 +67,12 @@ describe('JsonBlobReader', () => {
   });
 
   it.each([
-    ['missing padding', `${randomBytes(LONG_STRING + 4).toString('base64').replace(/=+$/, '')}`],
+    [
+      'missing padding',
+      `${randomBytes(LONG_STRING + 4)
+        .toString('base64')
+        .replace(/=+$/, '')}`,
+    ],
     ['too much padding', `${image.toString('base64')}====`],
     ['an escaped backslash', `${image.toString('base64').slice(0, -4)}\\\\AAAA`],
     ['a character outside base64', `${image.toString('base64').slice(0, -8)}!!!!AAAA`],

@@ -113,7 +113,9 @@ describe('placeholderSvg', () => {
 
   test('draws the text: two prompts give different pixels on the same background', async () => {
     const render = (prompt: string) =>
-      sharp(Buffer.from(placeholderSvg({ ...input, prompt }))).raw().toBuffer();
+      sharp(Buffer.from(placeholderSvg({ ...input, prompt })))
+        .raw()
+        .toBuffer();
     const [a, b] = await Promise.all([render('first prompt'), render('second prompt')]);
     expect(a.equals(b)).toBe(false);
   });

@@ -5,7 +5,10 @@ import { buildRequestBody, classifyErrorResponse } from '../../../src/generate/p
 describe('buildRequestBody', () => {
   it('maps camelCase params to the API snake_case names', () => {
     const body = buildRequestBody(
-      { params: generationParamsSchema.parse({ prompt: 'p', seed: 7, n: 2, imageSize: '2K', aspectRatio: '3:2' }), references: [{ source: 'a.png', sha256: 'x', apiValue: 'data:image/png;base64,AAAA' }] },
+      {
+        params: generationParamsSchema.parse({ prompt: 'p', seed: 7, n: 2, imageSize: '2K', aspectRatio: '3:2' }),
+        references: [{ source: 'a.png', sha256: 'x', apiValue: 'data:image/png;base64,AAAA' }],
+      },
       'url',
     );
     expect(body).toEqual({
@@ -23,7 +26,10 @@ describe('buildRequestBody', () => {
 
 describe('classifyErrorResponse', () => {
   it('prefers error.type over the status', () => {
-    expect(classifyErrorResponse(400, '{"error":{"type":"content_moderation","message":"blocked"}}')).toMatchObject({ retryClass: 'never', apiMessage: 'blocked' });
+    expect(classifyErrorResponse(400, '{"error":{"type":"content_moderation","message":"blocked"}}')).toMatchObject({
+      retryClass: 'never',
+      apiMessage: 'blocked',
+    });
   });
 
   it('treats unknown 5xx answers as possibly billed', () => {

@@ -176,7 +176,9 @@ describe('SharkProvider over HTTP', () => {
     server.always({ kind: 'error', status: 429, headers: { 'retry-after': '0' } });
     const error = await failure(provider({ retries: { maxRateLimitedMs: 30 } }).generate(job()));
     expect(error.code).toBe('RateLimited');
-    expect(error.message).toBe('The API refused every request for 30 ms (429 rate_limit_error); retries.maxRateLimitedMs (30 ms) says when to give up.');
+    expect(error.message).toBe(
+      'The API refused every request for 30 ms (429 rate_limit_error); retries.maxRateLimitedMs (30 ms) says when to give up.',
+    );
     expect(server.requests.length).toBeGreaterThan(1);
   });
 
@@ -280,14 +282,18 @@ describe('SharkProvider over HTTP', () => {
 
   it('refuses an oversized download', async () => {
     server.always({ kind: 'oversizedDownload', bytes: 2_000_000 });
-    const error = await failure(provider({ responseFormat: 'url', maxDownloadBytes: 1_000_000, retries: { maxBilledRetries: 0 } }).generate(job()));
+    const error = await failure(
+      provider({ responseFormat: 'url', maxDownloadBytes: 1_000_000, retries: { maxBilledRetries: 0 } }).generate(job()),
+    );
     expect(error.code).toBe('InvalidResponse');
     expect(error.message).toMatch(/cap|exceeded/);
   });
 
   it('refuses an oversized chunked download', async () => {
     server.always({ kind: 'oversizedDownload', bytes: 2_000_000, chunked: true });
-    const error = await failure(provider({ responseFormat: 'url', maxDownloadBytes: 1_000_000, retries: { maxBilledRetries: 0 } }).generate(job()));
+    const error = await failure(
+      provider({ responseFormat: 'url', maxDownloadBytes: 1_000_000, retries: { maxBilledRetries: 0 } }).generate(job()),
+    );
     expect(error.message).toContain('exceeded');
   });
 
@@ -299,7 +305,9 @@ describe('SharkProvider over HTTP', () => {
 
   it('retries refused connections as free and reports a network error', async () => {
     const port = await closedPort();
-    const error = await failure(provider({ baseUrl: `http://127.0.0.1:${port}/api/v1`, retries: { maxAttempts: 3, baseDelayMs: 1 } }).generate(job()));
+    const error = await failure(
+      provider({ baseUrl: `http://127.0.0.1:${port}/api/v1`, retries: { maxAttempts: 3, baseDelayMs: 1 } }).generate(job()),
+    );
     expect(error.code).toBe('NetworkFailed');
     expect(error.attempts).toBe(3);
     expect(error.possiblyBilledAttempts).toBe(0);
@@ -326,13 +334,16 @@ describe('SharkProvider over HTTP', () => {
     expect(`${error.message} ${error.hint}`).not.toContain('sk-wrong-secret-123');
   });
 
-  it.each([401, 400, 500])('cleans an answer that echoes the Authorization header (HTTP %i) of the key and the bearer token', async (status) => {
-    server.always({ kind: 'error', status, echoAuthorization: true });
-    const error = await failure(provider({ retries: { maxAttempts: 1, maxBilledRetries: 0 } }).generate(job()));
-    server.always(undefined);
-    expect(error.message).toContain('You sent Bearer ***');
-    expect(JSON.stringify({ message: error.message, hint: error.hint, apiType: error.apiType })).not.toContain(server.apiKey);
-  });
+  it.each([401, 400, 500])(
+    'cleans an answer that echoes the Authorization header (HTTP %i) of the key and the bearer token',
+    async (status) => {
+      server.always({ kind: 'error', status, echoAuthorization: true });
+      const error = await failure(provider({ retries: { maxAttempts: 1, maxBilledRetries: 0 } }).generate(job()));
+      server.always(undefined);
+      expect(error.message).toContain('You sent Bearer ***');
+      expect(JSON.stringify({ message: error.message, hint: error.hint, apiType: error.apiType })).not.toContain(server.apiKey);
+    },
+  );
 
   it('cleans an error message that quotes the key in any form', async () => {
     const key = server.apiKey;
