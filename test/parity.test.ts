@@ -4,12 +4,9 @@
  * passes on the cache that build left. A disagreement would mean double generation, a red CI after
  * a green build, or `prune` deleting images the build uses.
  */
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { astroBuild, copySite, removeTemps, type BuildResult } from './fixtures/astro-harness/harness.ts';
+import { astroBuild, type BuildResult, copySite, removeTemps, viteBuild } from './fixtures/astro-harness/harness.ts';
 import { cacheKeys, parseJson, run } from './fixtures/cli-harness/harness.ts';
 
 let server: TestServer;
@@ -23,26 +20,6 @@ afterAll(async () => {
   await server?.close();
   await removeTemps();
 });
-
-const viteBin = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
-
-/** `vite build` in `root` as a user runs it, reading the site's own vite.config.*. */
-function viteBuild(root: string, buildEnv: Record<string, string>): Promise<BuildResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && !name.startsWith('VITEST')));
-    const child = spawn(process.execPath, [viteBin, 'build'], {
-      cwd: root,
-      env: { ...inherited, CI: '', GENIMAGE_FROZEN: '', NO_COLOR: '1', ...buildEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output, ms: Date.now() - started }));
-  });
-}
 
 interface ScannedMarker {
   key: string;
