@@ -140,6 +140,7 @@ const PUBLIC_VALUES = [
   'replaceJsxMarkers',
   'injectOrigins',
   'editAttribute',
+  'refuseUnsupportedMarkers',
   // Reports
   'planGeneration',
   'checkCache',

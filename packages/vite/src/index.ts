@@ -10,6 +10,7 @@ import {
   parseOrigin,
   prepareBuild,
   recordAdapterOptions,
+  refuseUnsupportedMarkers,
   replaceJsxMarkers,
 } from '@genimage/core';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
@@ -116,8 +117,11 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     transform: {
       // Before the JSX compiler sees the component. (Astro's files are @genimage/astro's.)
       order: 'pre',
-      filter: { id: /\.(jsx|tsx)$/, code: '<GenImage' },
+      filter: { id: /\.(jsx|tsx|vue|svelte)$/, code: '<GenImage' },
       async handler(code, id) {
+        // Vue and Svelte would compile a marker into a component nothing defines: refused here, at
+        // the marker, before anything is generated. (The output check in writeBundle is the net.)
+        if (!/\.(jsx|tsx)$/.test(id)) return refuseUnsupported(code, relativePath(root(), id));
         const render = (attributes: Record<string, unknown>, marker: Marker) => api.renderMarker(attributes, marker, id);
         const result = await replaceJsxMarkers(code, relativePath(root(), id), render, publicPath()).catch((error: unknown) =>
           Promise.reject(reportable(error)),
@@ -171,6 +175,15 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     ...(options.configFile !== undefined && { configFile: options.configFile }),
     ...(options.root !== undefined && { root: options.root }),
   });
+}
+
+function refuseUnsupported(code: string, file: string): undefined {
+  try {
+    refuseUnsupportedMarkers(code, file);
+  } catch (error) {
+    throw reportable(error);
+  }
+  return undefined;
 }
 
 /** `id` relative to `root`, with `/`: how locations name a file. */

@@ -3,12 +3,13 @@
  * ones, applies precedence (marker attribute > preset > config defaults) and validates with the
  * one schema, `generationParamsSchema`, phrasing each problem per attribute. Pure.
  */
-import { DynamicAttribute, InvalidAttribute, UnsupportedMarkerFile, formatLocation, type SourceLocation } from '../errors.ts';
+import { DynamicAttribute, InvalidAttribute, formatLocation, type SourceLocation } from '../errors.ts';
 import { ATTRIBUTES, GENERATION_ATTRIBUTES, attributeNameOf, isNumeric, type GenerationAttribute } from '../attributes.ts';
 import { createDiagnostic, type Diagnostic } from '../diagnostics.ts';
 import { generationParamsSchema, type GenerationParamsInput } from '../params.ts';
 import { isDynamic, type LiteralValue, type Marker, type MarkerAttribute } from './markers.ts';
 import { renderValueProblem } from './render-values.ts';
+import { unsupportedFileDiagnostic } from './unsupported-files.ts';
 
 /**
  * A named bundle a marker chooses with `preset="name"`. Structurally the config's `Preset`.
@@ -50,20 +51,11 @@ export interface MarkerInterpretation {
   diagnostics: Diagnostic[];
 }
 
-/**
- * Vue and Svelte templates: no renderer replaces markers there yet, so a marker would be paid for
- * and shipped raw. Refused, located, before anything is generated.
- */
-const UNSUPPORTED_FILE = /\.(vue|svelte)$/i;
-
 const JSX_FILE = /\.(jsx|tsx)$/i;
 
 export function interpretMarker(marker: Marker, context: MarkerContext = {}): MarkerInterpretation {
-  const unsupported = UNSUPPORTED_FILE.exec(marker.file)?.[1];
-  if (unsupported) {
-    const message = `<GenImage> in a .${unsupported.toLowerCase()} file is not supported yet: no build would render it, so nothing is generated for it.`;
-    return { diagnostics: [createDiagnostic(UnsupportedMarkerFile, 'error', message, marker.location)] };
-  }
+  const unsupported = unsupportedFileDiagnostic(marker);
+  if (unsupported) return { diagnostics: [unsupported] };
   const diagnostics: Diagnostic[] = [];
   const given = new Map<GenerationAttribute, MarkerAttribute>();
   const dynamic = new Set<GenerationAttribute>();
