@@ -174,8 +174,12 @@ export function spellingOf(framework: Framework, name: AttributeName): string {
   return (framework === 'react' && SPECS[name]?.react) || name;
 }
 
-/** The table's name of an attribute written in `framework` (`className` in React is `class`); other names unchanged. */
+/**
+ * The table's name of an attribute written in `framework` (`className` in React is `class`; HTML
+ * reads names whatever their case, so `aspectratio` there is `aspectRatio`); other names unchanged.
+ */
 export function attributeNameOf(framework: Framework, written: string): string {
+  if (framework === 'html') return NAMES.find((name) => name.toLowerCase() === written.toLowerCase()) ?? written;
   if (framework !== 'react') return written;
   return NAMES.find((name) => SPECS[name]?.react === written) ?? written;
 }

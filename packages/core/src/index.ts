@@ -107,6 +107,7 @@ export {
   type LiteralValue,
   type Span,
 } from './markers/markers.ts';
+export { MAY_HOLD_MARKER } from './markers/marker-tag.ts';
 export {
   interpretMarker,
   dynamicAttributeError,

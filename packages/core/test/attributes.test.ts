@@ -131,6 +131,13 @@ describe('spellings', () => {
     ]);
   });
 
+  it('reads an HTML name whatever its case, as HTML does, and leaves names the table does not know as written', () => {
+    for (const name of NAMES) expect(attributeNameOf('html', name.toUpperCase())).toBe(name);
+    expect(attributeNameOf('html', 'aspectratio')).toBe('aspectRatio');
+    expect(attributeNameOf('html', 'data-Role')).toBe('data-Role');
+    expect(attributeNameOf('vue', 'aspectratio')).toBe('aspectratio');
+  });
+
   it('uses the HTML name in HTML, Vue and Svelte', () => {
     for (const framework of ['html', 'vue', 'svelte'] as const) {
       for (const name of NAMES) expect(spellingOf(framework, name)).toBe(name);

@@ -83,6 +83,7 @@ const PUBLIC_VALUES = [
   // Markers and configuration
   'isDynamic',
   'parseMarkers',
+  'MAY_HOLD_MARKER',
   'dynamicAttributeError',
   'interpretMarker',
   'ALWAYS_EXCLUDE',
