@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { findTags, formatError, formatLocation } from '@genimage/core';
+import { MAY_HOLD_MARKER, findTags, formatError, formatLocation } from '@genimage/core';
 import type { Rollup } from 'vite';
 
 /** The module behind `@genimage/vite/react`: in a bundle, it means a `<GenImage>` nothing replaced. */
@@ -23,7 +23,7 @@ export function unrenderedMarkers(bundle: Rollup.OutputBundle, root: string): st
   const relative = (id: string) => (id.startsWith(`${root}/`) ? id.slice(root.length + 1) : id);
   for (const output of Object.values(bundle)) {
     if (output.type === 'asset') {
-      if (!output.fileName.endsWith('.html') || typeof output.source !== 'string' || !/<GenImage/i.test(output.source)) continue;
+      if (!output.fileName.endsWith('.html') || typeof output.source !== 'string' || !MAY_HOLD_MARKER.test(output.source)) continue;
       try {
         for (const tag of findTags(output.source, output.fileName))
           found.push(`${formatLocation(tag.location)}: a raw <GenImage> tag in the built page`);

@@ -22,6 +22,10 @@ function chunk(modules: Record<string, string>): Rollup.OutputBundle {
   } as unknown as Rollup.OutputBundle;
 }
 
+function page(source: string): Rollup.OutputBundle {
+  return { 'index.html': { type: 'asset', fileName: 'index.html', source } } as unknown as Rollup.OutputBundle;
+}
+
 const VUE = `const _component_GenImage = resolveComponent("GenImage");\nreturn openBlock(), createVNode(_component_GenImage, { prompt: "a fox" });`;
 const SVELTE = `var node = sibling(h2, 2);\nGenImage(node, {\n\tprompt: "a fox",\n\tseed: 3\n});`;
 
@@ -51,7 +55,10 @@ describe('unrenderedMarkers', () => {
     expect(unrenderedMarkers(chunk({ '/site/src/About.svelte': 'h2.textContent = "Made with GenImage, by us";' }), ROOT)).toEqual([]);
   });
 
-  test('a raw tag is caught whatever its case, in JavaScript', () => {
+  test('a raw tag is caught whatever its case, in a page and in JavaScript', () => {
+    expect(unrenderedMarkers(page('<p><genimage prompt="a fox" alt="Fox"></genimage></p>'), ROOT)).toEqual([
+      'index.html:1:4: a raw <GenImage> tag in the built page',
+    ]);
     expect(unrenderedMarkers(chunk({ '/site/src/lit.js': 'html`<genimage prompt="x" alt="">`' }), ROOT)).toEqual([
       'src/lit.js: a raw <GenImage> tag in the JavaScript of assets/index.js',
     ]);
