@@ -14,6 +14,6 @@ export const UNSUPPORTED_MARKER_FILE = /\.(vue|svelte)$/i;
 export function unsupportedFileDiagnostic(marker: Marker): Diagnostic | undefined {
   const extension = UNSUPPORTED_MARKER_FILE.exec(marker.file)?.[1]?.toLowerCase();
   if (extension === undefined) return undefined;
-  const message = `<GenImage> in a .${extension} file is not supported yet: no build would render it, so nothing is generated for it.`;
+  const message = `<GenImage> in a .${extension} file is not rendered yet by any build, so nothing is generated for it.`;
   return createDiagnostic(UnsupportedMarkerFile, 'error', message, marker.location);
 }

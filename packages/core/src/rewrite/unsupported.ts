@@ -10,7 +10,7 @@ import { findTags } from './tags.ts';
 /**
  * Throws the located error of the first marker of `source` when `file` is a kind of file no
  * renderer handles yet (`.vue`, `.svelte`); returns for any other file, or a source without markers.
- * @example refuseUnsupportedMarkers(code, 'src/Hero.vue') // throws "src/Hero.vue:7:3: <GenImage> in a .vue file is not supported yet: ..."
+ * @example refuseUnsupportedMarkers(code, 'src/Hero.vue') // throws at src/Hero.vue:3:3: "<GenImage> in a .vue file is not rendered yet by any build, ..."
  */
 export function refuseUnsupportedMarkers(source: string, file: string): void {
   for (const tag of findTags(source, file)) {

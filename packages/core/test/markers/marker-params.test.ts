@@ -89,7 +89,7 @@ describe('marker-params', () => {
         severity: 'error',
         code: 'UnsupportedMarkerFile',
         location: { file, line: 2, column: 3 },
-        message: expect.stringContaining('is not supported yet'),
+        message: expect.stringContaining('is not rendered yet'),
       }),
     ]);
   });

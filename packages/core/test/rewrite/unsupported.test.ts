@@ -9,7 +9,7 @@ describe('refuseUnsupportedMarkers', () => {
     expect(() => refuseUnsupportedMarkers(VUE, 'src/Hero.vue')).toThrow(
       expect.objectContaining({
         code: 'UnsupportedMarkerFile',
-        message: expect.stringContaining('<GenImage> in a .vue file is not supported yet'),
+        message: expect.stringContaining('<GenImage> in a .vue file is not rendered yet'),
         location: { file: 'src/Hero.vue', line: 3, column: 3 },
       }),
     );
