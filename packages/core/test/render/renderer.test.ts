@@ -87,6 +87,13 @@ describe('ImageRenderer', () => {
     expect(images.originalsInMemory).toBe(0);
   });
 
+  test("build: the <img>'s own attributes of the marker land on the <img>, booleans as React writes them", async () => {
+    const images = await renderer('build');
+    const extra = { id: 'fox', title: 'A fox', 'data-zoom': true, 'aria-hidden': false, draggable: false, hidden: true, tabIndex: 0 };
+    const html = await images.render({ attributes: { ...fox, ...extra }, origin });
+    expect(html).toMatch(/ id="fox" title="A fox" data-zoom="true" aria-hidden="false" draggable="false" hidden tabindex="0"><\/picture>$/);
+  });
+
   test('build: a warm render, every variant cached, reads no original image', async () => {
     const cold = await renderer('build');
     const html = await cold.render({ attributes: fox, origin });
