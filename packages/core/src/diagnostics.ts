@@ -8,6 +8,8 @@ import {
   GenImageError,
   InvalidAttribute,
   MarkerSyntax,
+  MissingImport,
+  UnknownAttribute,
   UnsupportedMarkerFile,
   type ErrorDefinition,
   type SourceLocation,
@@ -46,7 +48,14 @@ export function errorToDiagnostic(error: GenImageError, location: SourceLocation
   return createDiagnostic(error, 'error', error.message, error.location ?? location, { attribute, hint: error.hint });
 }
 
-const DIAGNOSTIC_DEFINITIONS: readonly ErrorDefinition[] = [MarkerSyntax, DynamicAttribute, InvalidAttribute, UnsupportedMarkerFile];
+const DIAGNOSTIC_DEFINITIONS: readonly ErrorDefinition[] = [
+  MarkerSyntax,
+  DynamicAttribute,
+  InvalidAttribute,
+  UnknownAttribute,
+  MissingImport,
+  UnsupportedMarkerFile,
+];
 
 /** The diagnostic as a `GenImageError`, for adapters that report or throw through `formatError`. */
 export function diagnosticToError(diagnostic: Diagnostic): GenImageError {

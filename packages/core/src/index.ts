@@ -46,7 +46,10 @@ export {
   DynamicAttribute,
   UnsupportedMarkerFile,
   InvalidAttribute,
+  UnknownAttribute,
+  MissingImport,
   RenderFailed,
+  UnscannedMarker,
   FrozenMissing,
   BudgetExceeded,
   RunStopped,
@@ -57,6 +60,7 @@ export { type Logger, silentLogger, safeLogger } from './logger.ts';
 export { escapeControls, quoteText, formatDuration, PREVIEW_LENGTH } from './terminal-text.ts';
 export { REDACTED, redactSecrets, redactForeignText } from './secrets.ts';
 export { escapeHtml } from './html.ts';
+export { editDistance, nearest } from './nearest-name.ts';
 export { sha256Hex } from './hash.ts';
 export {
   DEFAULT_MODEL,
@@ -81,6 +85,10 @@ export {
   attributeNameOf,
   expressionProp,
   expressionProps,
+  PASSTHROUGH_ATTRIBUTES,
+  PASSTHROUGH_PREFIXES,
+  passthroughName,
+  type PassthroughProps,
   type AttributeName,
   type AttributeSpec,
   type AttributeValue,

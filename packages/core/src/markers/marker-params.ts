@@ -9,6 +9,7 @@ import { createDiagnostic, type Diagnostic } from '../diagnostics.ts';
 import { generationParamsSchema, type GenerationParamsInput } from '../params.ts';
 import { isDynamic, type LiteralValue, type Marker, type MarkerAttribute } from './markers.ts';
 import { renderValueProblem } from './render-values.ts';
+import { unknownAttributeError } from './unknown-attributes.ts';
 import { unsupportedFileDiagnostic } from './unsupported-files.ts';
 
 /**
@@ -84,17 +85,10 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
         given.set(name, attribute);
       }
     } else {
-      const meant = nearMiss(name);
-      if (meant !== undefined) {
-        diagnostics.push(
-          createDiagnostic(
-            InvalidAttribute,
-            'warning',
-            `${name} is not a generation attribute, so it does not change the image; did you mean ${meant}?`,
-            attribute.location,
-            { attribute: name, hint: `Attribute names are case-sensitive: write ${meant}.` },
-          ),
-        );
+      const unknown = unknownAttributeError(attribute, name, jsx ? 'react' : 'html');
+      if (unknown !== undefined) {
+        diagnostics.push(unknown);
+        continue;
       }
       if (isDynamic(value)) continue;
       render[name] = value;
@@ -147,12 +141,6 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
 
 function isGenerationAttribute(name: string): name is GenerationAttribute {
   return (GENERATION_ATTRIBUTES as readonly string[]).includes(name);
-}
-
-/** `aspect-ratio`, `AspectRatio`, `image_size`: a generation attribute spelled another way. */
-function nearMiss(name: string): GenerationAttribute | undefined {
-  const normalized = name.toLowerCase().replace(/[-_]/g, '');
-  return GENERATION_ATTRIBUTES.find((attribute) => attribute.toLowerCase() === normalized);
 }
 
 function show(name: string, value: unknown): string {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import fg from 'fast-glob';
 import pLimit from 'p-limit';
 import { sortByLocation, type Diagnostic } from '../diagnostics.ts';
+import { refuseUnimported } from './astro-import.ts';
 import { parseMarkers, MARKER_TAG, type Marker, type MarkerParseResult } from './markers.ts';
 
 /** Sources scanned when `include` is not given, relative to the root: every HTML page of a multi-page site too. */
@@ -124,7 +125,10 @@ export async function scan(options: MarkerScanOptions): Promise<MarkerScanResult
 /** Parses a file only when it contains the marker's opening bytes: most files are skipped undecoded. */
 function parseSource(file: string, bytes: Buffer): MarkerParseResult | undefined {
   if (bytes.indexOf(NEEDLE) === -1) return undefined;
-  return parseMarkers(bytes.toString('utf8'), file);
+  const source = bytes.toString('utf8');
+  const parsed = parseMarkers(source, file);
+  const importable = refuseUnimported(source, file, parsed.markers);
+  return { markers: importable.markers, diagnostics: [...parsed.diagnostics, ...importable.diagnostics] };
 }
 
 function readSource(read: () => Buffer): Buffer | undefined {

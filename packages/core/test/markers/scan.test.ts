@@ -15,11 +15,14 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** What an .astro page needs to use the component (`astro-import.ts`): three lines above each page's text. */
+const ASTRO_IMPORT = "---\nimport { GenImage } from '@genimage/astro/components';\n---\n";
+
 async function write(files: Record<string, string>): Promise<void> {
   for (const [file, content] of Object.entries(files)) {
     const absolute = path.join(root, file);
     await mkdir(path.dirname(absolute), { recursive: true });
-    await writeFile(absolute, content);
+    await writeFile(absolute, file.endsWith('.astro') ? ASTRO_IMPORT + content : content);
   }
 }
 
@@ -86,7 +89,7 @@ describe('scan', () => {
     await write({ 'src/pages/blog/post.astro': `<p>x</p>\n  ${marker('a')}` });
     const { markers } = await scan({ root });
     expect(markers[0]?.file).toBe('src/pages/blog/post.astro');
-    expect(markers[0]?.location).toEqual({ file: 'src/pages/blog/post.astro', line: 2, column: 3 });
+    expect(markers[0]?.location).toEqual({ file: 'src/pages/blog/post.astro', line: 5, column: 3 });
   });
 
   it('counts matched files apart from files with markers', async () => {
@@ -106,12 +109,12 @@ describe('scan', () => {
     for (const concurrency of [1, 3, 64]) {
       const { markers } = await scan({ root, concurrency });
       expect(markers.map((found) => `${found.file}:${found.location.line}`)).toEqual([
-        'src/B.astro:1',
-        'src/a.astro:2',
-        'src/a.astro:3',
-        'src/b/b.astro:1',
-        'src/b/b.astro:3',
-        'src/z.astro:1',
+        'src/B.astro:4',
+        'src/a.astro:5',
+        'src/a.astro:6',
+        'src/b/b.astro:4',
+        'src/b/b.astro:6',
+        'src/z.astro:4',
       ]);
     }
   });
@@ -151,11 +154,11 @@ describe('scan', () => {
     expect(promptsOf(markers)).toEqual(['ok']);
     expect(
       diagnostics.map((diagnostic) => `${diagnostic.location.file}:${diagnostic.location.line}:${diagnostic.location.column}`),
-    ).toEqual(['src/a.astro:2:16', 'src/b.astro:1:18']);
+    ).toEqual(['src/a.astro:5:16', 'src/b.astro:4:18']);
   });
 
   it('reads files with a byte-order mark and non-ASCII text', async () => {
-    await write({ 'src/a.astro': `\uFEFF<p>Füchse 🦊</p>\n${marker('ein Fuchs im Schnee ❄')}` });
+    await write({ 'src/a.html': `\uFEFF<p>Füchse 🦊</p>\n${marker('ein Fuchs im Schnee ❄')}` });
     const { markers } = await scan({ root });
     expect(promptsOf(markers)).toEqual(['ein Fuchs im Schnee ❄']);
     expect(markers[0]?.location.line).toBe(2);
