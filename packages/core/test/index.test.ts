@@ -100,6 +100,8 @@ const PUBLIC_VALUES = [
   'loadConfigFile',
   'findAdapterOptions',
   'recordAdapterOptions',
+  'viteHtmlPages',
+  'unbuiltPagesMessage',
   // The cache
   'KEY_VERSION',
   'cacheKey',

@@ -3,6 +3,7 @@
  * problem at its place, generate what is missing (or refuse, frozen), say one summary line, and
  * warm the renderer with every scanned marker so that rendering a page is a lookup.
  */
+import { unbuiltPagesMessage } from '../config/vite-pages.ts';
 import { formatLocation } from '../errors.ts';
 import { formatFailures, formatSummary } from '../generate/schedule.ts';
 import { quoteText } from '../terminal-text.ts';
@@ -15,6 +16,8 @@ export async function prepareBuild(images: ImageRenderer): Promise<void> {
   for (const diagnostic of scan.diagnostics) {
     log[diagnostic.severity === 'error' ? 'error' : 'warn'](`${formatLocation(diagnostic.location)}: ${diagnostic.message}`);
   }
+  const unbuilt = unbuiltPagesMessage(scan.unbuiltPages);
+  if (unbuilt) log.warn(unbuilt);
   const summary = await engine.generate(scan.requests, {
     onEvent: (event) => {
       if (event.type !== 'start') return;
