@@ -11,6 +11,7 @@ import {
   formatError,
   isGenImageError,
   mergeConfig,
+  unbuiltPagesMessage,
 } from '@genimage/core';
 import { findFrameworkConfig, frameworkOf, loadFrameworkConfig } from './framework-config.ts';
 import type { Output } from './output.ts';
@@ -94,6 +95,7 @@ export async function loadContext(flags: GlobalFlags, out: Output, load: LoadOpt
     env: env as GenImageEnv,
     logger: out.logger(),
     ...(load.frozen !== undefined && { frozen: load.frozen }),
+    ...(framework?.htmlPages && { htmlPages: framework.htmlPages }),
   });
   out.addSecret(engine.config.apiKey);
   out.debug(`root ${engineRoot}, cache ${engine.cacheLocation}/, provider ${engine.providerId}${engine.frozen ? ', frozen' : ''}`);
@@ -104,6 +106,8 @@ export async function loadContext(flags: GlobalFlags, out: Output, load: LoadOpt
 export async function scanProject(context: Context): Promise<{ scan: ScanResult; errors: number }> {
   const scan = await context.engine.scan();
   const errors = printDiagnostics(context.out, context.root, scan.diagnostics);
+  const unbuilt = unbuiltPagesMessage(scan.unbuiltPages);
+  if (unbuilt) context.out.warn(unbuilt);
   if (errors > 0) context.out.info(`${errors} marker error(s): those markers were skipped.`);
   return { scan, errors };
 }
