@@ -5,6 +5,7 @@
  * a green build, or `prune` deleting images the build uses.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '@genimage/test-server';
@@ -64,6 +65,11 @@ const SITES: { site: string; build: (root: string, buildEnv: Record<string, stri
   { site: 'fixtures/vite-multipage', build: viteBuild, expectMarkers: 3 },
   { site: '../examples/vite-html', build: viteBuild, expectMarkers: 4 },
   { site: '../examples/vite-react', build: viteBuild, expectMarkers: 3 },
+  // Sources outside src/: a component in lib/, a content collection loaded from content/notes.
+  { site: 'fixtures/astro-outside', build: astroBuild, expectMarkers: 3 },
+  { site: 'fixtures/vite-react-outside', build: viteBuild, expectMarkers: 2 },
+  // about/index.html is not an entry: neither built nor scanned.
+  { site: 'fixtures/vite-entries', build: viteBuild, expectMarkers: 1 },
 ];
 
 describe.each(SITES)('parity of the CLI and the build: $site', ({ site, build, expectMarkers }) => {
@@ -97,6 +103,24 @@ describe.each(SITES)('parity of the CLI and the build: $site', ({ site, build, e
     const prune = await run(['prune', '--yes'], { cwd: root, env });
     expect(prune.code, prune.all).toBe(0);
     expect(await cacheKeys(root)).toEqual(before);
+  });
+});
+
+describe('a Vite page that is not an entry', () => {
+  test('is neither generated nor written, and the build and scan each name it once', async () => {
+    const root = await copySite('fixtures/vite-entries');
+    const notBuilt = /1 HTML page\(s\) hold <GenImage> markers but are not entries[^\n]*about\/index\.html/g;
+    const scan = await run(['scan'], { cwd: root, env });
+    expect(scan.code, scan.all).toBe(0);
+    expect(scan.stderr.match(notBuilt), scan.all).toHaveLength(1);
+    server.reset();
+    const build = await viteBuild(root, env);
+    expect(build.code, build.output).toBe(0);
+    expect(build.output.match(notBuilt), build.output).toHaveLength(1);
+    expect(server.requests.map((request) => (request.body as { prompt: string }).prompt)).toEqual([
+      'a quiet bay at noon, on the built page',
+    ]);
+    expect(existsSync(path.join(root, 'dist/about'))).toBe(false);
   });
 });
 
