@@ -4,6 +4,8 @@
  * passes on the cache that build left. A disagreement would mean double generation, a red CI after
  * a green build, or `prune` deleting images the build uses.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { astroBuild, type BuildResult, copySite, removeTemps, viteBuild } from './fixtures/astro-harness/harness.ts';
@@ -41,6 +43,11 @@ const SITES: { site: string; build: (root: string, buildEnv: Record<string, stri
   { site: 'fixtures/vite-multipage', build: viteBuild, expectMarkers: 3 },
   { site: '../examples/vite-html', build: viteBuild, expectMarkers: 4 },
   { site: '../examples/vite-react', build: viteBuild, expectMarkers: 3 },
+  // Sources outside src/: a component in lib/, a content collection loaded from content/notes.
+  { site: 'fixtures/astro-outside', build: astroBuild, expectMarkers: 3 },
+  { site: 'fixtures/vite-react-outside', build: viteBuild, expectMarkers: 2 },
+  // about/index.html is not an entry: neither built nor scanned.
+  { site: 'fixtures/vite-entries', build: viteBuild, expectMarkers: 1 },
 ];
 
 describe.each(SITES)('parity of the CLI and the build: $site', ({ site, build, expectMarkers }) => {
@@ -74,6 +81,24 @@ describe.each(SITES)('parity of the CLI and the build: $site', ({ site, build, e
     const prune = await run(['prune', '--yes'], { cwd: root, env });
     expect(prune.code, prune.all).toBe(0);
     expect(await cacheKeys(root)).toEqual(before);
+  });
+});
+
+describe('a Vite page that is not an entry', () => {
+  test('is neither generated nor written, and the build and scan each name it once', async () => {
+    const root = await copySite('fixtures/vite-entries');
+    const notBuilt = /1 HTML page\(s\) hold <GenImage> markers but are not entries[^\n]*about\/index\.html/g;
+    const scan = await run(['scan'], { cwd: root, env });
+    expect(scan.code, scan.all).toBe(0);
+    expect(scan.stderr.match(notBuilt), scan.all).toHaveLength(1);
+    server.reset();
+    const build = await viteBuild(root, env);
+    expect(build.code, build.output).toBe(0);
+    expect(build.output.match(notBuilt), build.output).toHaveLength(1);
+    expect(server.requests.map((request) => (request.body as { prompt: string }).prompt)).toEqual([
+      'a quiet bay at noon, on the built page',
+    ]);
+    expect(existsSync(path.join(root, 'dist/about'))).toBe(false);
   });
 });
 

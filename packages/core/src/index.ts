@@ -142,6 +142,7 @@ export {
 } from './config/config.ts';
 export { CONFIG_FILE_NAMES, findConfigFile, loadConfigFile } from './config/config-file.ts';
 export { recordAdapterOptions, findAdapterOptions, type AdapterOptions } from './config/adapter-options.ts';
+export { viteHtmlPages, unbuiltPagesMessage, type ViteBuildEntries } from './config/vite-pages.ts';
 
 // --- The cache ---
 export { cacheKey, KEY_VERSION, type KeyInput } from './cache/key.ts';

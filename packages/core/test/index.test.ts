@@ -109,6 +109,8 @@ const PUBLIC_VALUES = [
   'loadConfigFile',
   'findAdapterOptions',
   'recordAdapterOptions',
+  'viteHtmlPages',
+  'unbuiltPagesMessage',
   // The cache
   'KEY_VERSION',
   'cacheKey',

@@ -12,6 +12,7 @@ import {
   recordAdapterOptions,
   refuseUnsupportedMarkers,
   replaceJsxMarkers,
+  viteHtmlPages,
 } from '@genimage/core';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
 import { reportable, viteLogger } from './report.ts';
@@ -40,6 +41,10 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
   const publicPath = (dev = server !== undefined) =>
     `${((!dev && options.assetsPrefix) || options.base || vite?.base || '/').replace(/\/?$/, '/')}${assetsDir()}/`;
   const logger = (): Logger => options.logger ?? viteLogger(vite?.logger);
+  // Vite builds its entries only (unless a framework renders the pages, as Astro does with emit
+  // "manual"): the CLI computes the same list from the same resolved config (adapter-options.ts).
+  const buildsEntries = options.emit !== 'manual';
+  const htmlPages = () => (buildsEntries && vite ? { htmlPages: viteHtmlPages(vite.root, vite.build) } : {});
 
   const renderer = (): Promise<ImageRenderer> =>
     (rendererPromise ??= (async () => {
@@ -50,6 +55,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
         ...(options.configFile !== undefined && { configFile: options.configFile }),
         ...(options.env && { env: options.env }),
         ...(options.frozen !== undefined && { frozen: options.frozen }),
+        ...htmlPages(),
       });
       const optimizer = new Optimizer({ cacheDir: options.variantsCacheDir ?? path.join(root(), 'node_modules/.cache/genimage/variants') });
       return new ImageRenderer({
@@ -174,6 +180,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     ...(options.config && { options: options.config }),
     ...(options.configFile !== undefined && { configFile: options.configFile }),
     ...(options.root !== undefined && { root: options.root }),
+    ...(buildsEntries && { htmlPages: 'vite-entries' as const }),
   });
 }
 

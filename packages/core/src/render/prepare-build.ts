@@ -3,6 +3,7 @@
  * problem at its place (an error stops the build before anything is paid), generate what is missing (or refuse, frozen), say one summary line, and
  * warm the renderer with every scanned marker so that rendering a page is a lookup.
  */
+import { unbuiltPagesMessage } from '../config/vite-pages.ts';
 import { diagnosticToError, type Diagnostic } from '../diagnostics.ts';
 import { GenImageError, formatLocation } from '../errors.ts';
 import { formatFailures, formatSummary } from '../generate/schedule.ts';
@@ -16,6 +17,8 @@ export async function prepareBuild(images: ImageRenderer): Promise<void> {
   for (const diagnostic of scan.diagnostics) {
     log[diagnostic.severity === 'error' ? 'error' : 'warn'](`${formatLocation(diagnostic.location)}: ${diagnostic.message}`);
   }
+  const unbuilt = unbuiltPagesMessage(scan.unbuiltPages);
+  if (unbuilt) log.warn(unbuilt);
   // A marker with an error fails its page anyway: the build stops before anything is paid.
   const errors = scan.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
   if (errors.length > 0) throw markerErrors(errors);

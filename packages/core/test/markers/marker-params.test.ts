@@ -344,13 +344,18 @@ describe('marker-params: unknown attributes', () => {
     ['ratio="16:9"', 'aspectRatio'],
     ['promt="x"', 'prompt'],
     ['aspectRaito="16:9"', 'aspectRatio'],
-    ['ImageSize="2K"', 'imageSize'],
+    ['imageSise="2K"', 'imageSize'],
     ['widht={[480]}', 'widths'],
     ['tabindx="0"', 'tabindex'],
   ])('suggests the nearest name for %s: %s', (attribute, meant) => {
     const { diagnostics } = problems(`<GenImage prompt="a" alt="" ${attribute} />`, 'index.html');
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]!.message).toContain(`did you mean ${meant}?`);
+  });
+
+  it('reads names case-sensitively outside HTML and Markdown: ImageSize in .astro is a typo of imageSize', () => {
+    const { diagnostics } = problems('<GenImage prompt="a" alt="" ImageSize="2K" />', 'src/pages/a.astro');
+    expect(diagnostics[0]!.message).toContain('did you mean imageSize?');
   });
 
   it("suggests React's spelling in a component", () => {

@@ -34,7 +34,7 @@ function promptsOf(markers: { attributes: { name: string; value: unknown }[] }[]
 
 describe('scan', () => {
   it('exports the default include patterns and the exclusions', () => {
-    expect(DEFAULT_INCLUDE).toEqual(['src/**/*.{astro,md,mdx,html,jsx,tsx,vue,svelte}', '**/*.html']);
+    expect(DEFAULT_INCLUDE).toEqual(['**/*.{astro,md,mdx,markdown,html,jsx,tsx,vue,svelte}']);
     expect(ALWAYS_EXCLUDE).toEqual([
       '**/node_modules/**',
       'dist/**',
@@ -64,8 +64,8 @@ describe('scan', () => {
       'src/f.tsx': `export default () => ${marker('tsx')};`,
       'src/g.vue': `<template>${marker('vue')}</template>`,
       'src/h.svelte': marker('svelte'),
+      'src/i.markdown': marker('markdown'),
       'src/ignored.txt': marker('txt'),
-      'other/ignored.astro': marker('outside src'),
     });
     const result = await scan({ root });
     expect(promptsOf(result.markers).sort()).toEqual([
@@ -75,14 +75,80 @@ describe('scan', () => {
       'html nested',
       'html root',
       'jsx',
+      'markdown',
       'md',
       'mdx',
       'svelte',
       'tsx',
       'vue',
     ]);
-    expect(result.files).toBe(11);
-    expect(result.filesWithMarkers).toBe(11);
+    expect(result.files).toBe(12);
+    expect(result.filesWithMarkers).toBe(12);
+  });
+
+  it('finds sources outside src/ by default: a component in lib/, a content collection in content/', async () => {
+    await write({
+      'src/pages/index.astro': marker('page'),
+      'lib/Outside.astro': marker('astro component'),
+      'lib/Outside.tsx': `export const Outside = () => ${marker('react component')};`,
+      'content/notes/first.md': `# Note\n\n${marker('note')}`,
+    });
+    expect(promptsOf((await scan({ root })).markers).sort()).toEqual(['astro component', 'note', 'page', 'react component']);
+  });
+
+  it('never scans dependencies, build output, public/, the gallery or the cache by default', async () => {
+    await write({
+      'src/kept.astro': marker('kept'),
+      'node_modules/pkg/a.astro': marker('node_modules'),
+      'lib/node_modules/pkg/a.tsx': marker('nested node_modules'),
+      'dist/index.html': marker('dist'),
+      'build/index.html': marker('build'),
+      'public/a.html': marker('public'),
+      'genimage-gallery/index.html': marker('gallery'),
+      '.genimage/x/a.html': marker('cache'),
+      'images/cache/a.html': marker('custom cache'),
+    });
+    expect(promptsOf((await scan({ root, cacheDir: 'images/cache' })).markers)).toEqual(['kept']);
+  });
+
+  it('skips what the .gitignore files exclude, each applied below its own folder', async () => {
+    await write({
+      '.gitignore': 'generated/\n*.draft.md\n!keep.draft.md\n',
+      'generated/page.astro': marker('generated'),
+      'src/post.draft.md': marker('draft'),
+      'src/keep.draft.md': marker('kept draft'),
+      'lib/.gitignore': 'scratch.tsx\n',
+      'lib/scratch.tsx': marker('scratch'),
+      'lib/Outside.tsx': marker('lib'),
+      'scratch.tsx': marker('root scratch, not under lib/'),
+    });
+    const result = await scan({ root });
+    expect(promptsOf(result.markers).sort()).toEqual(['kept draft', 'lib', 'root scratch, not under lib/']);
+    expect(result.files).toBe(3);
+  });
+
+  it('reads no .gitignore above the root: the site is the root, whatever repository holds it', async () => {
+    await write({ '.gitignore': 'site/\n', 'site/src/a.astro': marker('a') });
+    expect(promptsOf((await scan({ root: path.join(root, 'site') })).markers)).toEqual(['a']);
+  });
+
+  it('takes an explicit include as it is, .gitignore or not', async () => {
+    await write({ '.gitignore': 'generated/\n', 'generated/a.astro': marker('generated') });
+    expect(promptsOf((await scan({ root, include: ['generated/**/*.astro'] })).markers)).toEqual(['generated']);
+  });
+
+  it('scans only the HTML pages the build renders when they are given, and names the others that hold markers', async () => {
+    await write({
+      'index.html': marker('home'),
+      'about/index.html': marker('about'),
+      'drafts/empty.html': '<p>no marker</p>',
+      'src/App.tsx': `export const App = () => ${marker('app')};`,
+    });
+    const result = await scan({ root, htmlPages: [path.join(root, 'index.html')] });
+    expect(promptsOf(result.markers).sort()).toEqual(['app', 'home']);
+    expect(result.files).toBe(2);
+    expect(result.unbuiltPages).toEqual(['about/index.html']);
+    expect((await scan({ root })).unbuiltPages).toEqual([]);
   });
 
   it('reports paths relative to the root with forward slashes', async () => {
@@ -179,7 +245,7 @@ describe('scan', () => {
   });
 
   it('finds nothing in an empty project', async () => {
-    expect(await scan({ root })).toEqual({ files: 0, filesWithMarkers: 0, markers: [], diagnostics: [] });
+    expect(await scan({ root })).toEqual({ files: 0, filesWithMarkers: 0, markers: [], diagnostics: [], unbuiltPages: [] });
   });
 
   it('rejects a concurrency below 1', async () => {
