@@ -68,7 +68,7 @@ describe('reference URLs', () => {
   async function siteWith(reference: string): Promise<string> {
     const root = await copyFixture('cli-basic');
     await writeFile(
-      path.join(root, 'src/pages/edit.astro'),
+      path.join(root, 'src/pages/edit.md'),
       `<GenImage prompt="the same scene at night" reference="${reference}" seed={3} alt="At night" />\n`,
     );
     return root;
@@ -94,7 +94,7 @@ describe('reference URLs', () => {
     const root = await siteWith(`${origin}/page`);
     const result = await run(['generate'], { cwd: root, env: api.env() });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('src/pages/edit.astro:1:44');
+    expect(result.stderr).toContain('src/pages/edit.md:1:44');
     expect(result.stderr).toContain('is not a usable image: the data is not a readable image (');
     expect(result.stderr).toContain('bytes of an HTML or XML page)');
     expect(result.all).not.toContain('sk-leaked-in-a-page-42');
