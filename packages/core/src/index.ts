@@ -142,6 +142,7 @@ export { ImageCache, type CachedEntry } from './cache/cache.ts';
 export type { RemoteStore } from './cache/remote/remote.ts';
 export { S3Store, parseS3Url, type S3StoreOptions } from './cache/remote/s3-store.ts';
 export { TieredStore, type TieredStoreOptions } from './cache/remote/tiered-store.ts';
+export { PLACEHOLDER_PROVIDER, PlaceholderSplitStore, type PlaceholderSplitOptions } from './cache/placeholder-store.ts';
 export { pushCache, pullCache, type SyncItem, type SyncSummary, type SyncOptions } from './cache/remote/sync.ts';
 
 // --- Generation ---

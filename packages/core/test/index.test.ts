@@ -109,6 +109,8 @@ const PUBLIC_VALUES = [
   'S3Store',
   'parseS3Url',
   'TieredStore',
+  'PLACEHOLDER_PROVIDER',
+  'PlaceholderSplitStore',
   'pullCache',
   'pushCache',
   // Generation and the engine
