@@ -133,6 +133,8 @@ export class Engine {
   readonly providerId: ProviderId;
   readonly cache: ImageCache;
   readonly cacheLocation: string;
+  /** Where placeholders are kept, relative to the root: never committed, never uploaded. */
+  readonly placeholdersLocation = PLACEHOLDERS_DIR;
   /** The shared remote cache (`remote` option), when one is configured and no other store was given. */
   readonly remote: TieredStore | undefined;
   #provider: Provider | undefined;
