@@ -207,9 +207,21 @@ export class Engine {
   /** Finds every marker under the root and resolves each to a keyed request. */
   async scan(): Promise<ScanResult> {
     const found = await this.findMarkers();
-    const diagnostics: Diagnostic[] = [...found.diagnostics];
+    const { uses, diagnostics } = await this.resolveMarkers(found.markers, found.diagnostics);
+    return { files: found.files, uses, requests: dedupeRequests(uses.map((use) => use.request)), diagnostics };
+  }
+
+  /**
+   * Markers (the scan's, or those of one file a dev server compiles) resolved to keyed uses, with
+   * every problem at its place: those already `found` (the parser's) and theirs, sorted.
+   */
+  async resolveMarkers(
+    markers: readonly Marker[],
+    found: readonly Diagnostic[] = [],
+  ): Promise<{ uses: ImageUse[]; diagnostics: Diagnostic[] }> {
+    const diagnostics: Diagnostic[] = [...found];
     const uses: ImageUse[] = [];
-    for (const marker of found.markers) {
+    for (const marker of markers) {
       try {
         const use = await this.resolveMarker(marker);
         if ('diagnostics' in use) diagnostics.push(...use.diagnostics);
@@ -222,7 +234,7 @@ export class Engine {
       }
     }
     sortByLocation(diagnostics);
-    return { files: found.files, uses, requests: dedupeRequests(uses.map((use) => use.request)), diagnostics };
+    return { uses, diagnostics };
   }
 
   /** A marker (from the scanner, or built from a component's props) as a keyed request. */

@@ -179,6 +179,7 @@ export { Optimizer, mimeTypeOf, type OptimizerOptions, type VariantFormat, type 
 export { renderPicture, type PictureFile, type PictureInput } from './render/picture.ts';
 export { ImageRenderer, ORIGIN_ATTRIBUTE, parseOrigin, type RenderRequest, type RendererOptions } from './render/renderer.ts';
 export { prepareBuild } from './render/prepare-build.ts';
+export { firstMarkerError } from './render/source-errors.ts';
 export { htmlToJsx } from './render/jsx.ts';
 
 // --- Source rewriting ---

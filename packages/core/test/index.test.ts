@@ -131,6 +131,7 @@ const PUBLIC_VALUES = [
   'ORIGIN_ATTRIBUTE',
   'parseOrigin',
   'prepareBuild',
+  'firstMarkerError',
   'htmlToJsx',
   'attributesOf',
   'findTags',
