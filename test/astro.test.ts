@@ -2,7 +2,7 @@
  * The Astro integration end to end: the real `astro build` of a tiny fixture site, the remote API
  * faked by the test server. The tests run in order on one copy: cold, warm, one edit, frozen.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -246,5 +246,56 @@ describe('assetsPrefixFor', () => {
     });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('fallback');
+  });
+});
+
+describe('astro build pays only for what its scan listed (issue 18)', () => {
+  /** A copy of the basic site with `files` added, built. */
+  async function buildWith(files: Record<string, string>, config?: string) {
+    const site = await copySite('fixtures/astro-basic');
+    for (const [file, content] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(site, file)), { recursive: true });
+      await writeFile(path.join(site, file), content);
+    }
+    if (config !== undefined) await writeFile(path.join(site, 'genimage.config.mjs'), config);
+    return astroBuild(site, env);
+  }
+  const IMPORT = "---\nimport { GenImage } from '@genimage/astro/components';\n---\n";
+
+  test('a page using <GenImage> without importing it fails located, and sends nothing', async () => {
+    const build = await buildWith({
+      'src/pages/forgot.astro': '---\nconst title = "x";\n---\n<h1>{title}</h1>\n<GenImage prompt="a heron" alt="A heron" />\n',
+    });
+    expect(build.code).not.toBe(0);
+    expect(server.requests).toHaveLength(0);
+    expect(build.output).toMatch(/src\/pages\/forgot\.astro:5:1/);
+    expect(build.output).toContain("import { GenImage } from '@genimage/astro/components';");
+  });
+
+  test('a misspelt attribute fails located with the right name, and sends nothing', async () => {
+    const build = await buildWith({
+      'src/pages/typo.astro': `${IMPORT}<GenImage prompt="a lighthouse at dusk" seeed={7} alt="Lighthouse" />\n`,
+    });
+    expect(build.code).not.toBe(0);
+    expect(server.requests).toHaveLength(0);
+    expect(build.output).toMatch(/src\/pages\/typo\.astro:4:\d+/);
+    expect(build.output).toContain('did you mean seed?');
+  });
+
+  test('a component outside include fails located, naming the option, and sends nothing for it; the summary counts every request', async () => {
+    const build = await buildWith(
+      {
+        'src/components/Hero.astro': `${IMPORT}<GenImage prompt="a heron in the reeds" alt="A heron" />\n`,
+        'src/pages/hero.astro': "---\nimport Hero from '../components/Hero.astro';\n---\n<Hero />\n",
+      },
+      "export default { provider: 'shark', retries: { maxAttempts: 1 }, include: ['src/pages/**/*.{astro,md}'] };\n",
+    );
+    expect(build.code).not.toBe(0);
+    expect(build.output).toMatch(/src\/components\/Hero\.astro:4:1/);
+    expect(build.output).toContain('Add "src/components/**/*.astro" to `include` in the genimage config');
+    expect(prompts()).not.toContain('a heron in the reeds');
+    // The summary line is the request log: every request sent is counted in it.
+    const requested = Number(/(\d+) image request\(s\): (\d+) generated/.exec(build.output)?.[2]);
+    expect(requested).toBe(server.requests.length);
   });
 });

@@ -273,7 +273,10 @@ async function project(config: Record<string, unknown> = {}): Promise<string> {
 async function foxOnly(config: Record<string, unknown> = {}): Promise<string> {
   const root = await project(config);
   await rm(path.join(root, 'src/pages/about.md'));
-  await writeFile(path.join(root, 'src/pages/index.astro'), `<GenImage prompt="${FOX}" seed={42} aspectRatio="16:9" alt="A fox" />\n`);
+  await writeFile(
+    path.join(root, 'src/pages/index.astro'),
+    `---\nimport { GenImage } from '@genimage/astro/components';\n---\n<GenImage prompt="${FOX}" seed={42} aspectRatio="16:9" alt="A fox" />\n`,
+  );
   return root;
 }
 
@@ -480,9 +483,9 @@ describe.concurrent('the fault matrix', () => {
           if (row.retry === 'rateLimit') expect(server.requests.length).toBeGreaterThan(MAX_ATTEMPTS);
           else expect(server.requests).toHaveLength(attemptsFor(row.retry));
           expect(parseJson<GenerateDoc>(result.stdout)).toMatchObject({
-            failures: [{ origins: [{ file: 'src/pages/index.astro', line: 1, column: 1 }], error: { code: row.code } }],
+            failures: [{ origins: [{ file: 'src/pages/index.astro', line: 4, column: 1 }], error: { code: row.code } }],
           });
-          expect(result.stderr).toContain(`src/pages/index.astro:1:1: ${row.text}`);
+          expect(result.stderr).toContain(`src/pages/index.astro:4:1: ${row.text}`);
           await expectCleanCache(root, 0);
         }),
     );

@@ -22,7 +22,10 @@ async function site(files: Record<string, string>): Promise<string> {
   return root;
 }
 
-const PAGE = { 'src/pages/index.astro': '<GenImage prompt="a fox" seed={1} alt="A fox" />\n' };
+const PAGE = {
+  'src/pages/index.astro':
+    '---\nimport { GenImage } from \'@genimage/astro/components\';\n---\n<GenImage prompt="a fox" seed={1} alt="A fox" />\n',
+};
 
 async function aspectRatios(root: string, args: string[] = [], cwd = root): Promise<string[]> {
   const scan = await run(['scan', '--json', ...args], { cwd });

@@ -3,7 +3,7 @@
  * plan, marker diagnostics and the offline `local` provider. Generation against the API:
  * cli-generate.test.ts; prune and gallery: cli-cache.test.ts.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, PLACEHOLDERS, cacheKeys, copyFixture, parseJson, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
@@ -331,6 +331,30 @@ describe('genimage scan', () => {
         { file: 'src/pages/index.astro', line: 8, column: 5 },
       ],
     });
+  });
+});
+
+describe('the project root, without --root', () => {
+  it('is the nearest folder up with a package.json or a config: run from src/, check still sees every marker and says which root', async () => {
+    const root = await copyFixture('cli-basic');
+    const check = await run(['check'], { cwd: path.join(root, 'src/pages'), env: { ...api.env(), CI: '1' } });
+    expect(check.code, check.all).toBe(1); // nothing is cached yet: 3 images missing, not "all 0 verified"
+    expect(check.all).toContain('3 of 3 image(s) missing');
+    expect(check.stderr.split('\n').filter((line) => line === `project root: ${root}`)).toHaveLength(1);
+    const scan = await run(['scan', '--json'], { cwd: path.join(root, 'src'), env: api.env() });
+    expect(parseJson<{ root: string }>(scan.stdout).root).toBe(root);
+    const silent = await run(['scan', '--silent'], { cwd: path.join(root, 'src'), env: api.env() });
+    expect(silent.stdout).toContain('4 marker(s) in 2 file(s)');
+    expect(silent.stderr).not.toContain('project root');
+  });
+
+  it('is none above a folder with no project: exit 2, nothing scanned', async () => {
+    const root = await copyFixture('cli-basic');
+    await rm(path.join(root, 'package.json'));
+    const result = await run(['scan', '--json'], { cwd: path.join(root, 'src'), env: api.env() });
+    expect(result.code, result.all).toBe(2);
+    expect(result.stderr).toContain(`No project found in ${path.join(root, 'src')} or any folder above it`);
+    expect(parseJson<{ ok: boolean }>(result.stdout).ok).toBe(false);
   });
 });
 

@@ -116,10 +116,16 @@ function exportTargets(exports: unknown): string[] {
   return [];
 }
 
-/** The module specifiers a source file imports (static, dynamic and `export ... from`), comments left out. */
+/**
+ * The module specifiers a source file imports (static, dynamic and `export ... from`), comments
+ * left out. A static one is a statement of its own (`import`/`export` starting a line): a message
+ * that shows an import line, such as a hint, is text, not an import.
+ */
 function importsOf(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  const found = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s*)(['"])([^'"]+)\1/gm)].map((match) => match[2]!);
+  const statement = /^\s*(?:(?:import|export)\b[^;'"]*?\bfrom\s*|import\s*)(['"])([^'"]+)\1/gm;
+  const dynamic = /\bimport\s*\(\s*(['"])([^'"]+)\1/g;
+  const found = [...code.matchAll(statement), ...code.matchAll(dynamic)].map((match) => match[2]!);
   return [...new Set(found)];
 }
 

@@ -4,12 +4,11 @@
  * passes on the cache that build left. A disagreement would mean double generation, a red CI after
  * a green build, or `prune` deleting images the build uses.
  */
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { astroBuild, copySite, removeTemps, type BuildResult } from './fixtures/astro-harness/harness.ts';
+import { astroBuild, type BuildResult, copySite, removeTemps, viteBuild } from './fixtures/astro-harness/harness.ts';
 import { cacheKeys, parseJson, run } from './fixtures/cli-harness/harness.ts';
 
 let server: TestServer;
@@ -23,26 +22,6 @@ afterAll(async () => {
   await server?.close();
   await removeTemps();
 });
-
-const viteBin = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
-
-/** `vite build` in `root` as a user runs it, reading the site's own vite.config.*. */
-function viteBuild(root: string, buildEnv: Record<string, string>): Promise<BuildResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && !name.startsWith('VITEST')));
-    const child = spawn(process.execPath, [viteBin, 'build'], {
-      cwd: root,
-      env: { ...inherited, CI: '', GENIMAGE_FROZEN: '', NO_COLOR: '1', ...buildEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output, ms: Date.now() - started }));
-  });
-}
 
 interface ScannedMarker {
   key: string;
@@ -64,6 +43,11 @@ const SITES: { site: string; build: (root: string, buildEnv: Record<string, stri
   { site: 'fixtures/vite-multipage', build: viteBuild, expectMarkers: 3 },
   { site: '../examples/vite-html', build: viteBuild, expectMarkers: 4 },
   { site: '../examples/vite-react', build: viteBuild, expectMarkers: 3 },
+  // Sources outside src/: a component in lib/, a content collection loaded from content/notes.
+  { site: 'fixtures/astro-outside', build: astroBuild, expectMarkers: 3 },
+  { site: 'fixtures/vite-react-outside', build: viteBuild, expectMarkers: 2 },
+  // about/index.html is not an entry: neither built nor scanned.
+  { site: 'fixtures/vite-entries', build: viteBuild, expectMarkers: 1 },
 ];
 
 describe.each(SITES)('parity of the CLI and the build: $site', ({ site, build, expectMarkers }) => {
@@ -97,6 +81,24 @@ describe.each(SITES)('parity of the CLI and the build: $site', ({ site, build, e
     const prune = await run(['prune', '--yes'], { cwd: root, env });
     expect(prune.code, prune.all).toBe(0);
     expect(await cacheKeys(root)).toEqual(before);
+  });
+});
+
+describe('a Vite page that is not an entry', () => {
+  test('is neither generated nor written, and the build and scan each name it once', async () => {
+    const root = await copySite('fixtures/vite-entries');
+    const notBuilt = /1 HTML page\(s\) hold <GenImage> markers but are not entries[^\n]*about\/index\.html/g;
+    const scan = await run(['scan'], { cwd: root, env });
+    expect(scan.code, scan.all).toBe(0);
+    expect(scan.stderr.match(notBuilt), scan.all).toHaveLength(1);
+    server.reset();
+    const build = await viteBuild(root, env);
+    expect(build.code, build.output).toBe(0);
+    expect(build.output.match(notBuilt), build.output).toHaveLength(1);
+    expect(server.requests.map((request) => (request.body as { prompt: string }).prompt)).toEqual([
+      'a quiet bay at noon, on the built page',
+    ]);
+    expect(existsSync(path.join(root, 'dist/about'))).toBe(false);
   });
 });
 

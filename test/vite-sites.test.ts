@@ -122,6 +122,18 @@ describe('vite build of HTML pages', () => {
     expect((await readFile(path.join(root, 'dist/index.html'), 'utf8')).match(/src="([^"]+)"/)?.[1]).toMatch(/^\.\/assets\//);
   });
 
+  test('a lowercase <genimage> (HTML names have no case) is rendered with its attributes read as HTML reads them', async () => {
+    const site = await copySite('fixtures/vite-multipage');
+    await appendFile(path.join(site, 'index.html'), '<genimage prompt="a lowercase heron" aspectratio="16:9" alt="Low"></genimage>\n');
+    server.reset();
+    const { error, log } = await viteBuild(site, { input: PAGES });
+    expect(error, log).toBeUndefined();
+    expect(prompts()).toContain('a lowercase heron');
+    const html = await readFile(path.join(site, 'dist/index.html'), 'utf8');
+    expect(html).not.toMatch(/<genimage/i);
+    expect(html).toMatch(/<img [^>]*alt="Low" width="64" height="36"/);
+  });
+
   test('frozen with an image missing: fails naming the marker, sends nothing', async () => {
     await appendFile(path.join(root, 'about/index.html'), '<GenImage prompt="a new picture nobody generated" alt="New" />\n');
     server.reset();

@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type ImageRenderer, type Marker, markerMatcher, replaceTags } from '@genimage/core';
+import { type ImageRenderer, MAY_HOLD_MARKER, type Marker, markerMatcher, replaceTags } from '@genimage/core';
 
 const MARKDOWN = /\.(md|mdx|markdown)$/;
 
@@ -21,7 +21,7 @@ export async function renderBuiltPages(outDir: string, images: ImageRenderer): P
   for (const page of pages) {
     const file = path.join(outDir, page);
     const html = await readFile(file, 'utf8');
-    if (!html.includes('<GenImage')) continue;
+    if (!MAY_HOLD_MARKER.test(html)) continue;
     // Scanned once, and only when a page holds a raw tag.
     origin ??= engine.findMarkers().then(({ markers }) => markerMatcher(markdownFirst(markers)));
     const match = await origin;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { injectOrigins, type Marker } from '@genimage/core';
+import { MAY_HOLD_MARKER, injectOrigins, type Marker } from '@genimage/core';
 import { type GenImagePluginApi, reportable } from '@genimage/vite';
 import { replaceMarkdownTags } from './markdown-module.ts';
 
@@ -16,7 +16,7 @@ export function astroSources(root: string, api: GenImagePluginApi) {
     transform: {
       // Before Astro's and MDX's compilers see the file; a `.md` file arrives already compiled by Astro's `load`.
       order: 'pre' as const,
-      filter: { id: /\.(astro|mdx|md|markdown)$/, code: '<GenImage' },
+      filter: { id: /\.(astro|mdx|md|markdown)$/, code: MAY_HOLD_MARKER },
       async handler(code: string, id: string) {
         const file = path.relative(root, id).split(path.sep).join('/');
         const component = /\.(astro|mdx)$/.test(id);

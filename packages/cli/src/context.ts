@@ -11,9 +11,11 @@ import {
   formatError,
   isGenImageError,
   mergeConfig,
+  unbuiltPagesMessage,
 } from '@genimage/core';
 import { findFrameworkConfig, frameworkOf, loadFrameworkConfig } from './framework-config.ts';
 import type { Output } from './output.ts';
+import { findProjectRoot } from './project-root.ts';
 import { jsonError, printDiagnostics } from './report.ts';
 import { UsageError } from './usage.ts';
 
@@ -69,7 +71,7 @@ export async function loadContext(flags: GlobalFlags, out: Output, load: LoadOpt
   if (explicitFramework && flags.frameworkConfig === false) {
     throw new UsageError(`--config ${flags.config} names a framework config, which --no-framework-config says not to read.`);
   }
-  const root = path.resolve(flags.root ?? (explicitFramework ? path.dirname(explicit!) : process.cwd()));
+  const root = path.resolve(flags.root ?? (explicitFramework ? path.dirname(explicit!) : projectRoot(out)));
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) throw new UsageError(`--root ${flags.root ?? root}: no such directory.`);
   if (explicit !== undefined && !(await stat(explicit).catch(() => undefined))?.isFile())
@@ -94,16 +96,33 @@ export async function loadContext(flags: GlobalFlags, out: Output, load: LoadOpt
     env: env as GenImageEnv,
     logger: out.logger(),
     ...(load.frozen !== undefined && { frozen: load.frozen }),
+    ...(framework?.htmlPages && { htmlPages: framework.htmlPages }),
   });
   out.addSecret(engine.config.apiKey);
   out.debug(`root ${engineRoot}, cache ${engine.cacheLocation}/, provider ${engine.providerId}${engine.frozen ? ', frozen' : ''}`);
   return { engine, root: engineRoot, out };
 }
 
+/** The project the working directory is in (see `findProjectRoot`), said on stderr; a usage error when there is none. */
+function projectRoot(out: Output): string {
+  const cwd = process.cwd();
+  const root = findProjectRoot(cwd);
+  if (root === undefined) {
+    throw new UsageError(
+      `No project found in ${cwd} or any folder above it: none holds an astro.config.*, vite.config.*, genimage.config.* or package.json. ` +
+        'Run genimage in your site, or name it with --root <dir>.',
+    );
+  }
+  out.info(`project root: ${root}`);
+  return root;
+}
+
 /** Scans and prints the diagnostics; `errors` counts the markers that failed. */
 export async function scanProject(context: Context): Promise<{ scan: ScanResult; errors: number }> {
   const scan = await context.engine.scan();
   const errors = printDiagnostics(context.out, context.root, scan.diagnostics);
+  const unbuilt = unbuiltPagesMessage(scan.unbuiltPages);
+  if (unbuilt) context.out.warn(unbuilt);
   if (errors > 0) context.out.info(`${errors} marker error(s): those markers were skipped.`);
   return { scan, errors };
 }

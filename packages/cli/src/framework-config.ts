@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type AdapterOptions, GenImageError, InvalidOptions, findAdapterOptions } from '@genimage/core';
+import { type AdapterOptions, GenImageError, InvalidOptions, findAdapterOptions, viteHtmlPages } from '@genimage/core';
 
 /** Looked for at the root in this order, as each framework looks for its own. */
 export const FRAMEWORK_CONFIG_FILES = {
@@ -25,6 +25,8 @@ export interface FrameworkConfig {
   adapter?: AdapterOptions;
   /** The config's own `root`, absolute, when it sets one. */
   root?: string;
+  /** The only HTML pages the build renders, absolute, when Vite builds them (`AdapterOptions.htmlPages`). */
+  htmlPages?: string[];
 }
 
 /** Whether a file name is a framework config rather than a genimage config. */
@@ -51,24 +53,39 @@ export async function loadFrameworkConfig(file: string, cwd: string): Promise<Fr
   const framework = frameworkOf(file);
   if (!framework) throw new GenImageError(InvalidOptions, `${file} is neither an astro.config.* nor a vite.config.* file.`);
   const shown = path.relative(cwd, file) || file;
-  let config: unknown;
-  try {
-    config = await importConfig(framework, file);
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    throw new GenImageError(InvalidOptions, `Could not load ${shown} to read genimage's options from it: ${reason}`, {
-      hint:
-        `genimage reads its options where the build does, so that both compute the same images. Make ${path.basename(file)} load outside ` +
-        `\`${framework} build\` (the reason is above), or move genimage's options into genimage.config.mjs, call genimage() there without ` +
-        'options, and run the command with --no-framework-config.',
-      cause,
+  const loading = <T>(load: () => Promise<T>): Promise<T> =>
+    load().catch((cause: unknown) => {
+      const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+      throw new GenImageError(InvalidOptions, `Could not load ${shown} to read genimage's options from it: ${reason}`, {
+        hint:
+          `genimage reads its options where the build does, so that both compute the same images. Make ${path.basename(file)} load outside ` +
+          `\`${framework} build\` (the reason is above), or move genimage's options into genimage.config.mjs, call genimage() there without ` +
+          'options, and run the command with --no-framework-config.',
+        cause,
+      });
     });
-  }
+  const config = await loading(() => importConfig(framework, file));
   const adapter = await findAdapterOptions(config, shown);
   const ownRoot = (config as { root?: unknown } | undefined)?.root;
   const root =
     typeof ownRoot === 'string' ? path.resolve(path.dirname(file), ownRoot) : ownRoot instanceof URL ? fileURLToPath(ownRoot) : undefined;
-  return { framework, file, ...(adapter && { adapter }), ...(root && { root }) };
+  const htmlPages =
+    framework === 'vite' && adapter?.htmlPages === 'vite-entries'
+      ? await loading(() => resolveViteHtmlPages(file, root ?? path.dirname(file), config))
+      : undefined;
+  return { framework, file, ...(adapter && { adapter }), ...(root && { root }), ...(htmlPages && { htmlPages }) };
+}
+
+/**
+ * The HTML pages `vite build` renders, from the config Vite resolves (plugins' `config` hooks
+ * included), through the `viteHtmlPages` the plugin calls on the same resolved config.
+ */
+async function resolveViteHtmlPages(file: string, root: string, loaded: unknown): Promise<string[]> {
+  const vite = await importVite(path.dirname(file));
+  // Without Vite the site cannot build; its own config's entries are the best answer.
+  if (!vite) return viteHtmlPages(root, (loaded as { build?: object } | undefined)?.build);
+  const resolved = await vite.resolveConfig({ configFile: file, root, logLevel: 'silent' }, 'build', 'production');
+  return viteHtmlPages(resolved.root, resolved.build);
 }
 
 async function importConfig(framework: Framework, file: string): Promise<unknown> {
@@ -115,6 +132,11 @@ interface ViteModule {
     customLogger: undefined,
     configLoader: 'bundle' | 'runner',
   ): Promise<{ config: unknown } | null>;
+  resolveConfig(
+    inline: { configFile: string; root: string; logLevel: 'silent' },
+    command: 'build',
+    mode: string,
+  ): Promise<{ root: string; build: object }>;
 }
 
 /** The site's own Vite (directly, or Astro's), never one of genimage's: it must load the config as the build does. */

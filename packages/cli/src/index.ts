@@ -60,7 +60,10 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
       });
   const json = ['--json', 'Print one JSON document on stdout (human text goes to stderr)'] as const;
 
-  cli.option('--root <dir>', 'Project root to scan (default: the current directory)');
+  cli.option(
+    '--root <dir>',
+    'Project root to scan (default: the nearest folder, from here up, with an astro.config.*, vite.config.*, genimage.config.* or package.json)',
+  );
   cli.option(
     '--config <file>',
     'genimage.config.* or astro.config.* / vite.config.* file, relative to the current directory (default: both found at the root)',

@@ -165,6 +165,44 @@ function scalarType(schema: z.core.$ZodType): string {
   return inner === undefined ? def.type : scalarType(inner);
 }
 
+// --- Passed through to the <img> ---
+
+/**
+ * HTML attributes a marker may carry for its `<img>`: the renderer writes them on it as given and
+ * they never change the image, so they may be expressions too. By HTML name, with React's name.
+ * Anything else that is neither in `ATTRIBUTES` nor here is an error at the scan: a typo
+ * (`seeed={7}`) would otherwise cost a random image.
+ */
+export const PASSTHROUGH_ATTRIBUTES = {
+  id: 'id',
+  title: 'title',
+  lang: 'lang',
+  dir: 'dir',
+  role: 'role',
+  hidden: 'hidden',
+  translate: 'translate',
+  tabindex: 'tabIndex',
+  draggable: 'draggable',
+  crossorigin: 'crossOrigin',
+  referrerpolicy: 'referrerPolicy',
+  itemprop: 'itemProp',
+  usemap: 'useMap',
+  elementtiming: 'elementTiming',
+} as const;
+
+/** Prefixes of passed-through attribute families: `data-testid`, `aria-describedby`. */
+export const PASSTHROUGH_PREFIXES = ['data-', 'aria-'] as const;
+
+/**
+ * The HTML name under which an attribute is passed through to the `<img>` (`tabIndex` is
+ * `tabindex`), or undefined when it is not one. Compared lowercased: HTML names ignore case.
+ */
+export function passthroughName(written: string): string | undefined {
+  const name = written.toLowerCase();
+  if (Object.hasOwn(PASSTHROUGH_ATTRIBUTES, name)) return name;
+  return PASSTHROUGH_PREFIXES.some((prefix) => name.startsWith(prefix) && name.length > prefix.length) ? name : undefined;
+}
+
 // --- Spellings ---
 
 export type Framework = 'html' | 'react' | 'vue' | 'svelte';
@@ -174,8 +212,12 @@ export function spellingOf(framework: Framework, name: AttributeName): string {
   return (framework === 'react' && SPECS[name]?.react) || name;
 }
 
-/** The table's name of an attribute written in `framework` (`className` in React is `class`); other names unchanged. */
+/**
+ * The table's name of an attribute written in `framework` (`className` in React is `class`; HTML
+ * reads names whatever their case, so `aspectratio` there is `aspectRatio`); other names unchanged.
+ */
 export function attributeNameOf(framework: Framework, written: string): string {
+  if (framework === 'html') return NAMES.find((name) => name.toLowerCase() === written.toLowerCase()) ?? written;
   if (framework !== 'react') return written;
   return NAMES.find((name) => SPECS[name]?.react === written) ?? written;
 }
@@ -196,7 +238,9 @@ export function expressionProp(framework: Exclude<Framework, 'html'>, written: s
   const unbound = framework === 'vue' ? written.replace(/^(?::|v-bind:)/, '') : written;
   const name = attributeNameOf(framework, unbound);
   const spec = attributeSpec(name);
-  return spec?.expression ? spellingOf(framework, name as AttributeName) : undefined;
+  if (spec?.expression) return spellingOf(framework, name as AttributeName);
+  // Passed through as written: React's `tabIndex`, `data-id`.
+  return spec === undefined && passthroughName(unbound) !== undefined ? unbound : undefined;
 }
 
 /** The props `framework` may give as expressions, in table order: for messages. */
@@ -235,7 +279,7 @@ type PropsOf<F extends 'html' | 'react', Names extends AttributeName> = {
  * the source: genimage reads them at build time, before any code runs; some rendering attributes
  * (alt, class, style, sizes, loading, decoding, fetchpriority) may be expressions.
  */
-export type GenImageProps = PropsOf<'html', AttributeName>;
+export type GenImageProps = PropsOf<'html', AttributeName> & PassthroughProps<'html'>;
 
 /**
  * Props of `<GenImage>` in React's spelling: `className`, `fetchPriority`, `style` as an object.
@@ -243,4 +287,13 @@ export type GenImageProps = PropsOf<'html', AttributeName>;
  */
 export type GenImageReactProps = PropsOf<'react', Exclude<AttributeName, Renamed>> & {
   [N in Renamed as N extends RequiredName ? ReactName<N> : never]: ReactValue<N>;
-} & { [N in Renamed as N extends RequiredName ? never : ReactName<N>]?: ReactValue<N> };
+} & { [N in Renamed as N extends RequiredName ? never : ReactName<N>]?: ReactValue<N> } & PassthroughProps<'react'>;
+
+type Passthrough = typeof PASSTHROUGH_ATTRIBUTES;
+/** A passed-through attribute's value: written on the `<img>` as text (`true` bare, `false` left out). */
+type PassthroughValue = string | number | boolean;
+
+/** The `<img>`'s own attributes a marker may carry (`PASSTHROUGH_ATTRIBUTES`), in `F`'s spelling. */
+export type PassthroughProps<F extends 'html' | 'react'> = {
+  [N in keyof Passthrough as F extends 'react' ? Passthrough[N] : N]?: PassthroughValue;
+} & { [N in `${(typeof PASSTHROUGH_PREFIXES)[number]}${string}`]?: PassthroughValue };

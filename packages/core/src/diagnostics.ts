@@ -3,7 +3,17 @@
  * makes diagnostics, the engine adds its own, and the CLI, the renderer and the adapters print or
  * throw them; so they live below all of them.
  */
-import { DynamicAttribute, GenImageError, InvalidAttribute, MarkerSyntax, type ErrorDefinition, type SourceLocation } from './errors.ts';
+import {
+  DynamicAttribute,
+  GenImageError,
+  InvalidAttribute,
+  MarkerSyntax,
+  MissingImport,
+  UnknownAttribute,
+  UnsupportedMarkerFile,
+  type ErrorDefinition,
+  type SourceLocation,
+} from './errors.ts';
 
 /** A located problem with a marker. Errors stop the marker; warnings do not. */
 export interface Diagnostic {
@@ -38,7 +48,14 @@ export function errorToDiagnostic(error: GenImageError, location: SourceLocation
   return createDiagnostic(error, 'error', error.message, error.location ?? location, { attribute, hint: error.hint });
 }
 
-const DIAGNOSTIC_DEFINITIONS: readonly ErrorDefinition[] = [MarkerSyntax, DynamicAttribute, InvalidAttribute];
+const DIAGNOSTIC_DEFINITIONS: readonly ErrorDefinition[] = [
+  MarkerSyntax,
+  DynamicAttribute,
+  InvalidAttribute,
+  UnknownAttribute,
+  MissingImport,
+  UnsupportedMarkerFile,
+];
 
 /** The diagnostic as a `GenImageError`, for adapters that report or throw through `formatError`. */
 export function diagnosticToError(diagnostic: Diagnostic): GenImageError {

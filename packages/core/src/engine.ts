@@ -66,6 +66,8 @@ export interface ScanResult {
   requests: PlannedRequest[];
   /** Errors and warnings, each with file:line:col. Markers with errors have no use. */
   diagnostics: Diagnostic[];
+  /** HTML pages with markers the build does not render (see `EngineInit.htmlPages`), relative to the root. */
+  unbuiltPages: string[];
 }
 
 export type CacheStatus = 'cached' | 'missing' | 'corrupt';
@@ -110,6 +112,8 @@ export interface EngineInit {
   frozen?: boolean;
   /** Another cache store than the `cacheDir` folder. */
   store?: CacheStore;
+  /** The only HTML pages the build renders, absolute: a Vite site's (`viteHtmlPages`). @default every HTML page */
+  htmlPages?: readonly string[];
 }
 
 export interface GenerateRunOptions {
@@ -137,6 +141,7 @@ export class Engine {
   readonly placeholdersLocation = PLACEHOLDERS_DIR;
   /** The shared remote cache (`remote` option), when one is configured and no other store was given. */
   readonly remote: TieredStore | undefined;
+  readonly htmlPages: readonly string[] | undefined;
   #provider: Provider | undefined;
   #urlHashes: Promise<Map<string, string>> | undefined;
   #scheduler: Scheduler | undefined;
@@ -164,6 +169,7 @@ export class Engine {
       this.env.AWS_SECRET_ACCESS_KEY,
       this.env.AWS_SESSION_TOKEN,
     ]);
+    this.htmlPages = init.htmlPages;
     this.frozen = resolveFrozen({ flag: init.frozen ?? false, config: config.frozen, env: this.env });
     this.providerId = resolveProviderId(config, this.env);
     const cacheDir = resolveCacheDir(root, config);
@@ -201,6 +207,7 @@ export class Engine {
       ...(this.config.include && { include: this.config.include }),
       exclude: this.config.exclude,
       cacheDir: this.config.cacheDir,
+      ...(this.htmlPages && { htmlPages: this.htmlPages }),
     });
   }
 
@@ -208,7 +215,8 @@ export class Engine {
   async scan(): Promise<ScanResult> {
     const found = await this.findMarkers();
     const { uses, diagnostics } = await this.resolveMarkers(found.markers, found.diagnostics);
-    return { files: found.files, uses, requests: dedupeRequests(uses.map((use) => use.request)), diagnostics };
+    const requests = dedupeRequests(uses.map((use) => use.request));
+    return { files: found.files, uses, requests, diagnostics, unbuiltPages: found.unbuiltPages };
   }
 
   /**

@@ -171,6 +171,15 @@ export const UnsupportedMarkerFile = define({
   hint: 'Move the image into an .astro, .md, .mdx, .html, .jsx or .tsx file; nothing is generated for this one.',
 });
 
+export const UnknownAttribute = define({
+  code: 'UnknownAttribute',
+  title: 'A <GenImage> attribute is not one genimage knows',
+});
+export const MissingImport = define({
+  code: 'MissingImport',
+  title: 'A <GenImage> is used without importing the component',
+});
+
 export const InvalidAttribute = define({
   code: 'InvalidAttribute',
   title: 'A <GenImage> attribute has an invalid value',
@@ -181,6 +190,11 @@ export const RenderFailed = define({
   code: 'RenderFailed',
   title: 'An image could not be rendered',
   hint: 'Run `genimage check`: it decodes every cached image as the build does and says which entry to replace.',
+});
+
+export const UnscannedMarker = define({
+  code: 'UnscannedMarker',
+  title: 'A build renders a <GenImage> its scan did not list',
 });
 
 // --- Runs ---

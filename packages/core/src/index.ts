@@ -46,7 +46,10 @@ export {
   DynamicAttribute,
   UnsupportedMarkerFile,
   InvalidAttribute,
+  UnknownAttribute,
+  MissingImport,
   RenderFailed,
+  UnscannedMarker,
   FrozenMissing,
   BudgetExceeded,
   RunStopped,
@@ -57,6 +60,7 @@ export { type Logger, silentLogger, safeLogger } from './logger.ts';
 export { escapeControls, quoteText, formatDuration, PREVIEW_LENGTH } from './terminal-text.ts';
 export { REDACTED, redactSecrets, redactForeignText } from './secrets.ts';
 export { escapeHtml } from './html.ts';
+export { editDistance, nearest } from './nearest-name.ts';
 export { sha256Hex } from './hash.ts';
 export {
   DEFAULT_MODEL,
@@ -81,6 +85,10 @@ export {
   attributeNameOf,
   expressionProp,
   expressionProps,
+  PASSTHROUGH_ATTRIBUTES,
+  PASSTHROUGH_PREFIXES,
+  passthroughName,
+  type PassthroughProps,
   type AttributeName,
   type AttributeSpec,
   type AttributeValue,
@@ -107,6 +115,7 @@ export {
   type LiteralValue,
   type Span,
 } from './markers/markers.ts';
+export { MAY_HOLD_MARKER } from './markers/marker-tag.ts';
 export {
   interpretMarker,
   dynamicAttributeError,
@@ -133,6 +142,7 @@ export {
 } from './config/config.ts';
 export { CONFIG_FILE_NAMES, findConfigFile, loadConfigFile } from './config/config-file.ts';
 export { recordAdapterOptions, findAdapterOptions, type AdapterOptions } from './config/adapter-options.ts';
+export { viteHtmlPages, unbuiltPagesMessage, type ViteBuildEntries } from './config/vite-pages.ts';
 
 // --- The cache ---
 export { cacheKey, KEY_VERSION, type KeyInput } from './cache/key.ts';
@@ -189,6 +199,7 @@ export { replaceTags, replaceTagsOfSource } from './rewrite/html.ts';
 export { replaceJsxMarkers } from './rewrite/jsx-markers.ts';
 export { injectOrigins } from './rewrite/origins.ts';
 export { editAttribute } from './rewrite/edit-attribute.ts';
+export { refuseUnsupportedMarkers } from './rewrite/unsupported.ts';
 
 // --- Reports ---
 export { planGeneration, type GenerationPlan, type PlanItem, type PlanOptions } from './reports/plan.ts';

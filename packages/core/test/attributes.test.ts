@@ -7,12 +7,14 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   ATTRIBUTES,
   GENERATION_ATTRIBUTES,
+  PASSTHROUGH_ATTRIBUTES,
   PLACEHOLDER_KINDS,
   RENDER_FORMATS,
   attributeNameOf,
   attributeSpec,
   expressionProp,
   expressionProps,
+  passthroughName,
   spellingOf,
   type AttributeName,
   type GenImageProps,
@@ -131,6 +133,13 @@ describe('spellings', () => {
     ]);
   });
 
+  it('reads an HTML name whatever its case, as HTML does, and leaves names the table does not know as written', () => {
+    for (const name of NAMES) expect(attributeNameOf('html', name.toUpperCase())).toBe(name);
+    expect(attributeNameOf('html', 'aspectratio')).toBe('aspectRatio');
+    expect(attributeNameOf('html', 'data-Role')).toBe('data-Role');
+    expect(attributeNameOf('vue', 'aspectratio')).toBe('aspectratio');
+  });
+
   it('uses the HTML name in HTML, Vue and Svelte', () => {
     for (const framework of ['html', 'vue', 'svelte'] as const) {
       for (const name of NAMES) expect(spellingOf(framework, name)).toBe(name);
@@ -181,11 +190,29 @@ describe('expressionProp', () => {
 });
 
 describe('prop types', () => {
-  it('have a prop for every attribute and no other, in each spelling', () => {
-    expectTypeOf<keyof GenImageProps>().toEqualTypeOf<AttributeName>();
+  it('have a prop for every attribute and every passed-through one, and no other, in each spelling', () => {
+    type Families = `data-${string}` | `aria-${string}`;
+    expectTypeOf<keyof GenImageProps>().toEqualTypeOf<AttributeName | keyof typeof PASSTHROUGH_ATTRIBUTES | Families>();
     expectTypeOf<keyof GenImageReactProps>().toEqualTypeOf<
-      Exclude<AttributeName, 'class' | 'fetchpriority'> | 'className' | 'fetchPriority'
+      | Exclude<AttributeName, 'class' | 'fetchpriority'>
+      | 'className'
+      | 'fetchPriority'
+      | (typeof PASSTHROUGH_ATTRIBUTES)[keyof typeof PASSTHROUGH_ATTRIBUTES]
+      | Families
     >();
+    expectTypeOf<{ prompt: string; alt: string; 'data-zoom': true; tabIndex: 0 }>().toExtend<GenImageReactProps>();
+  });
+
+  it('pass through exactly what the scan lets through, and nothing the table names', () => {
+    for (const [html, react] of Object.entries(PASSTHROUGH_ATTRIBUTES)) {
+      expect(passthroughName(html)).toBe(html);
+      expect(passthroughName(react)).toBe(html);
+      expect(attributeSpec(html), html).toBeUndefined();
+      expect(expressionProp('react', react)).toBe(react);
+    }
+    expect(passthroughName('data-')).toBeUndefined();
+    expect(passthroughName('data-zoom')).toBe('data-zoom');
+    expect(passthroughName('seeed')).toBeUndefined();
   });
 
   it('require prompt and alt only', () => {

@@ -104,7 +104,10 @@ describe('Engine', () => {
     });
     await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/ref.png`;
-    await writeFile(path.join(root, 'src/pages/index.astro'), `<GenImage prompt="edit this" reference="${url}" alt="" />\n`);
+    await writeFile(
+      path.join(root, 'src/pages/index.astro'),
+      `---\nimport { GenImage } from '@genimage/astro/components';\n---\n<GenImage prompt="edit this" reference="${url}" alt="" />\n`,
+    );
 
     // The local provider: the test server, like the real API, only fetches https references.
     const online = await Engine.load({ root, env: {} });
@@ -237,7 +240,10 @@ describe('Engine', () => {
   });
 
   it('reports a dynamic prompt with its location and still resolves the other markers', async () => {
-    await writeFile(path.join(root, 'src/pages/post.astro'), '---\nconst title = "x";\n---\n<GenImage prompt={title} alt="" />\n');
+    await writeFile(
+      path.join(root, 'src/pages/post.astro'),
+      '---\nimport { GenImage } from "@genimage/astro/components";\nconst title = "x";\n---\n<GenImage prompt={title} alt="" />\n',
+    );
     const engine = await Engine.load({ root, env: env() });
     const { uses, diagnostics } = await engine.scan();
     expect(uses).toHaveLength(4);
@@ -245,12 +251,12 @@ describe('Engine', () => {
     expect(diagnostics[0]).toMatchObject({
       severity: 'error',
       code: 'DynamicAttribute',
-      location: { file: 'src/pages/post.astro', line: 4 },
+      location: { file: 'src/pages/post.astro', line: 5 },
     });
   });
 
   it('refuses a marker without alt before generating it', async () => {
-    await writeFile(path.join(root, 'src/pages/noalt.astro'), '\n  <GenImage prompt="a badger" />\n');
+    await writeFile(path.join(root, 'src/pages/noalt.md'), '\n  <GenImage prompt="a badger" />\n');
     const engine = await Engine.load({ root, env: env() });
     const { uses, diagnostics } = await engine.scan();
     expect(uses).toHaveLength(4);
@@ -258,21 +264,21 @@ describe('Engine', () => {
       expect.objectContaining({
         code: 'InvalidAttribute',
         attribute: 'alt',
-        location: { file: 'src/pages/noalt.astro', line: 2, column: 3 },
+        location: { file: 'src/pages/noalt.md', line: 2, column: 3 },
         hint: expect.stringContaining('alt=""'),
       }),
     ]);
   });
 
   it('reports a reference outside the project root at the marker', async () => {
-    await writeFile(path.join(root, 'src/pages/bad.astro'), '<GenImage prompt="x" reference="../../../etc/passwd" alt="" />\n');
+    await writeFile(path.join(root, 'src/pages/bad.md'), '<GenImage prompt="x" reference="../../../etc/passwd" alt="" />\n');
     const engine = await Engine.load({ root, env: env() });
     const { diagnostics } = await engine.scan();
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]).toMatchObject({
       code: 'ReferenceOutsideRoot',
       attribute: 'reference',
-      location: { file: 'src/pages/bad.astro', line: 1, column: 22 },
+      location: { file: 'src/pages/bad.md', line: 1, column: 22 },
       hint: expect.stringContaining('project'),
     });
   });

@@ -33,6 +33,7 @@ const VOCABULARY = new Set([
   'dimensions.ts',
   'sharp.ts',
   'capped-body.ts',
+  'nearest-name.ts',
 ]);
 const FRAMEWORKS = /^(vite|astro|@astrojs\/|react|vue|svelte)(\/|$)/;
 

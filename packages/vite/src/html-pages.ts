@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Marker, replaceTagsOfSource } from '@genimage/core';
+import { MAY_HOLD_MARKER, type Marker, replaceTagsOfSource } from '@genimage/core';
 
 export interface HtmlPageContext {
   root: string;
@@ -15,7 +15,7 @@ export interface HtmlPageContext {
  * location. Returns the page unchanged when it has no marker.
  */
 export async function renderHtmlPage(html: string, filename: string, context: HtmlPageContext): Promise<string> {
-  if (!html.includes('<GenImage')) return html;
+  if (!MAY_HOLD_MARKER.test(html)) return html;
   const page = path.relative(context.root, filename).split(path.sep).join('/');
   const source = await readFile(filename, 'utf8').catch(() => html);
   const result = await replaceTagsOfSource(html, source, page, async (attributes, marker) =>

@@ -11,7 +11,9 @@ import {
   parseOrigin,
   prepareBuild,
   recordAdapterOptions,
+  refuseUnsupportedMarkers,
   replaceJsxMarkers,
+  viteHtmlPages,
 } from '@genimage/core';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
 import { reportable, viteLogger } from './report.ts';
@@ -40,6 +42,10 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
   const publicPath = (dev = server !== undefined) =>
     `${((!dev && options.assetsPrefix) || options.base || vite?.base || '/').replace(/\/?$/, '/')}${assetsDir()}/`;
   const logger = (): Logger => options.logger ?? viteLogger(vite?.logger);
+  // Vite builds its entries only (unless a framework renders the pages, as Astro does with emit
+  // "manual"): the CLI computes the same list from the same resolved config (adapter-options.ts).
+  const buildsEntries = options.emit !== 'manual';
+  const htmlPages = () => (buildsEntries && vite ? { htmlPages: viteHtmlPages(vite.root, vite.build) } : {});
 
   const renderer = (): Promise<ImageRenderer> =>
     (rendererPromise ??= (async () => {
@@ -50,6 +56,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
         ...(options.configFile !== undefined && { configFile: options.configFile }),
         ...(options.env && { env: options.env }),
         ...(options.frozen !== undefined && { frozen: options.frozen }),
+        ...htmlPages(),
       });
       const optimizer = new Optimizer({ cacheDir: options.variantsCacheDir ?? path.join(root(), 'node_modules/.cache/genimage/variants') });
       return new ImageRenderer({
@@ -122,8 +129,11 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     transform: {
       // Before the JSX compiler sees the component. (Astro's files are @genimage/astro's.)
       order: 'pre',
-      filter: { id: /\.(jsx|tsx)$/, code: '<GenImage' },
+      filter: { id: /\.(jsx|tsx|vue|svelte)$/, code: '<GenImage' },
       async handler(code, id) {
+        // Vue and Svelte would compile a marker into a component nothing defines: refused here, at
+        // the marker, before anything is generated. (The output check in writeBundle is the net.)
+        if (!/\.(jsx|tsx)$/.test(id)) return refuseUnsupported(code, relativePath(root(), id));
         const render = (attributes: Record<string, unknown>, marker: Marker) => api.renderMarker(attributes, marker, id);
         const result = await replaceJsxMarkers(code, relativePath(root(), id), render, publicPath()).catch((error: unknown) =>
           Promise.reject(reportable(error)),
@@ -176,7 +186,17 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     ...(options.config && { options: options.config }),
     ...(options.configFile !== undefined && { configFile: options.configFile }),
     ...(options.root !== undefined && { root: options.root }),
+    ...(buildsEntries && { htmlPages: 'vite-entries' as const }),
   });
+}
+
+function refuseUnsupported(code: string, file: string): undefined {
+  try {
+    refuseUnsupportedMarkers(code, file);
+  } catch (error) {
+    throw reportable(error);
+  }
+  return undefined;
 }
 
 /** `id` relative to `root`, with `/`: how locations name a file. */

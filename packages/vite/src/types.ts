@@ -24,7 +24,9 @@ export interface GenImagePluginOptions {
   frozen?: boolean;
   /**
    * When files are written: at the end of the Vite build, or by calling `api.writeAssets()` (Astro
-   * renders its pages after Vite is done). @default "closeBundle"
+   * renders its pages after Vite is done). With "closeBundle" Vite builds the pages, so only its
+   * HTML entries (`build.rollupOptions.input`, else `index.html`) are scanned; with "manual" the
+   * framework decides, and every HTML page is. @default "closeBundle"
    */
   emit?: 'closeBundle' | 'manual';
 }

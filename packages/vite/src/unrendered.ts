@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { findTags, formatError, formatLocation } from '@genimage/core';
+import { MAY_HOLD_MARKER, findTags, formatError, formatLocation } from '@genimage/core';
 import type { Rollup } from 'vite';
 
 /** The module behind `@genimage/vite/react`: in a bundle, it means a `<GenImage>` nothing replaced. */
@@ -23,7 +23,7 @@ export function unrenderedMarkers(bundle: Rollup.OutputBundle, root: string): st
   const relative = (id: string) => (id.startsWith(`${root}/`) ? id.slice(root.length + 1) : id);
   for (const output of Object.values(bundle)) {
     if (output.type === 'asset') {
-      if (!output.fileName.endsWith('.html') || typeof output.source !== 'string' || !output.source.includes('<GenImage')) continue;
+      if (!output.fileName.endsWith('.html') || typeof output.source !== 'string' || !MAY_HOLD_MARKER.test(output.source)) continue;
       try {
         for (const tag of findTags(output.source, output.fileName))
           found.push(`${formatLocation(tag.location)}: a raw <GenImage> tag in the built page`);
@@ -40,12 +40,29 @@ export function unrenderedMarkers(bundle: Rollup.OutputBundle, root: string): st
         found.push(
           `${output.fileName}: <GenImage> from @genimage/vite/react is used but was not replaced (only literal <GenImage ... /> tags in .jsx/.tsx files are), in ${importers.join(', ') || 'this chunk'}`,
         );
-      } else if (module.code !== null && /<GenImage[\s/>]/.test(module.code)) {
+      } else if (module.code !== null && /<GenImage[\s/>]/i.test(module.code)) {
         found.push(`${relative(id)}: a raw <GenImage> tag in the JavaScript of ${output.fileName}`);
+      } else if (module.code !== null && compiledReference(id, module.code)) {
+        found.push(
+          `${relative(id)}: a <GenImage> compiled into a component nothing defines, in ${output.fileName} (markers in .vue and .svelte files are not rendered yet)`,
+        );
       }
     }
   }
   return found;
+}
+
+/**
+ * What a template compiler makes of a `<GenImage>` it does not know: Vue resolves the component by
+ * name at runtime (`resolveComponent("GenImage")`, renders an empty `<genimage>`); Svelte and
+ * other compilers call or pass it by name (`GenImage(node, props)`, `new GenImage(...)`,
+ * `jsx(GenImage, props)` from MDX), which throws "GenImage is not defined". Script modules are left
+ * to the React stub check: there `GenImage(` may be a function of the site's own.
+ */
+function compiledReference(id: string, code: string): boolean {
+  if (/\bresolve(?:Dynamic)?Component\$?\d*\(\s*(["'`])GenImage\1/.test(code)) return true;
+  const source = id.replace(/[?#].*$/, '');
+  return !/\.[cm]?[jt]sx?$/.test(source) && /(?<![\w$.])GenImage\(|(?<=[(,]\s*)GenImage\s*,/.test(code);
 }
 
 function realpathOr(id: string): string {

@@ -40,6 +40,7 @@ export async function scanCommand(flags: GlobalFlags, out: Output): Promise<numb
       })),
       images: scan.requests.map((request) => jsonRequest(root, request, statuses.get(request.key))),
       diagnostics: jsonDiagnostics(root, scan.diagnostics),
+      unbuiltPages: scan.unbuiltPages,
       counts,
     });
     return errors > 0 ? EXIT.failed : EXIT.ok;

@@ -21,6 +21,12 @@ export interface AdapterOptions {
   configFile?: string | false;
   /** A project root given to the adapter itself (the Vite plugin's `root` option). */
   root?: string;
+  /**
+   * Which HTML pages the build renders: `"vite-entries"` when Vite builds the pages itself (the
+   * Vite plugin, unless its `emit` is "manual"), so the CLI scans the pages `viteHtmlPages` finds
+   * in the resolved Vite config, as the build does. @default every HTML page
+   */
+  htmlPages?: 'vite-entries';
 }
 
 /** Records the options on the plugin or integration object the adapter returns. */

@@ -3,12 +3,14 @@
  * ones, applies precedence (marker attribute > preset > config defaults) and validates with the
  * one schema, `generationParamsSchema`, phrasing each problem per attribute. Pure.
  */
-import { DynamicAttribute, InvalidAttribute, UnsupportedMarkerFile, formatLocation, type SourceLocation } from '../errors.ts';
+import { DynamicAttribute, InvalidAttribute, formatLocation, type SourceLocation } from '../errors.ts';
 import { ATTRIBUTES, GENERATION_ATTRIBUTES, attributeNameOf, isNumeric, type GenerationAttribute } from '../attributes.ts';
 import { createDiagnostic, type Diagnostic } from '../diagnostics.ts';
 import { generationParamsSchema, type GenerationParamsInput } from '../params.ts';
 import { isDynamic, type LiteralValue, type Marker, type MarkerAttribute } from './markers.ts';
 import { renderValueProblem } from './render-values.ts';
+import { unknownAttributeError } from './unknown-attributes.ts';
+import { unsupportedFileDiagnostic } from './unsupported-files.ts';
 
 /**
  * A named bundle a marker chooses with `preset="name"`. Structurally the config's `Preset`.
@@ -50,20 +52,11 @@ export interface MarkerInterpretation {
   diagnostics: Diagnostic[];
 }
 
-/**
- * Vue and Svelte templates: no renderer replaces markers there yet, so a marker would be paid for
- * and shipped raw. Refused, located, before anything is generated.
- */
-const UNSUPPORTED_FILE = /\.(vue|svelte)$/i;
-
 const JSX_FILE = /\.(jsx|tsx)$/i;
 
 export function interpretMarker(marker: Marker, context: MarkerContext = {}): MarkerInterpretation {
-  const unsupported = UNSUPPORTED_FILE.exec(marker.file)?.[1];
-  if (unsupported) {
-    const message = `<GenImage> in a .${unsupported.toLowerCase()} file is not supported yet: no build would render it, so nothing is generated for it.`;
-    return { diagnostics: [createDiagnostic(UnsupportedMarkerFile, 'error', message, marker.location)] };
-  }
+  const unsupported = unsupportedFileDiagnostic(marker);
+  if (unsupported) return { diagnostics: [unsupported] };
   const diagnostics: Diagnostic[] = [];
   const given = new Map<GenerationAttribute, MarkerAttribute>();
   const dynamic = new Set<GenerationAttribute>();
@@ -92,17 +85,10 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
         given.set(name, attribute);
       }
     } else {
-      const meant = nearMiss(name);
-      if (meant !== undefined) {
-        diagnostics.push(
-          createDiagnostic(
-            InvalidAttribute,
-            'warning',
-            `${name} is not a generation attribute, so it does not change the image; did you mean ${meant}?`,
-            attribute.location,
-            { attribute: name, hint: `Attribute names are case-sensitive: write ${meant}.` },
-          ),
-        );
+      const unknown = unknownAttributeError(attribute, name, jsx ? 'react' : 'html');
+      if (unknown !== undefined) {
+        diagnostics.push(unknown);
+        continue;
       }
       if (isDynamic(value)) continue;
       render[name] = value;
@@ -155,12 +141,6 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
 
 function isGenerationAttribute(name: string): name is GenerationAttribute {
   return (GENERATION_ATTRIBUTES as readonly string[]).includes(name);
-}
-
-/** `aspect-ratio`, `AspectRatio`, `image_size`: a generation attribute spelled another way. */
-function nearMiss(name: string): GenerationAttribute | undefined {
-  const normalized = name.toLowerCase().replace(/[-_]/g, '');
-  return GENERATION_ATTRIBUTES.find((attribute) => attribute.toLowerCase() === normalized);
 }
 
 function show(name: string, value: unknown): string {

@@ -14,7 +14,8 @@ import { MarkerSyntax, type SourceLocation } from '../errors.ts';
 import { CHAR, isWhitespace } from './char-codes.ts';
 import { findClose, skipJsTrivia } from './js-skip.ts';
 import { decodeAstroText, decodeEntities, parseLiteral, startsLiteral, type LiteralValue } from './literals.ts';
-import { MARKER_OPEN, nextMarkerStart } from './marker-tag.ts';
+import { attributeNameOf } from '../attributes.ts';
+import { MARKER_OPEN, MAY_HOLD_MARKER, isHtmlCased, nextMarkerStart } from './marker-tag.ts';
 import { walkSource, type RegionVisitor } from './source-regions.ts';
 
 export { MARKER_TAG } from './marker-tag.ts';
@@ -74,9 +75,10 @@ export function isDynamic(value: LiteralValue | DynamicValue): value is DynamicV
  * @example parseMarkers('<GenImage prompt="a red fox" seed={42} />', 'src/pages/index.astro')
  */
 export function parseMarkers(source: string, file: string): MarkerParseResult {
-  const ctx: Ctx = { src: source, file, markers: [], diagnostics: [], lineStarts: undefined, readText: textReader(file) };
+  const anyCase = isHtmlCased(file);
+  const ctx: Ctx = { src: source, file, markers: [], diagnostics: [], lineStarts: undefined, readText: textReader(file), anyCase };
   // Most files have no marker: one substring search instead of a walk.
-  if (!source.includes(MARKER_OPEN)) return { markers: ctx.markers, diagnostics: ctx.diagnostics };
+  if (!holdsMarker(ctx, source)) return { markers: ctx.markers, diagnostics: ctx.diagnostics };
   walkSource(source, file, VISITOR, ctx);
   return { markers: ctx.markers, diagnostics: ctx.diagnostics };
 }
@@ -92,6 +94,13 @@ interface Ctx {
   lineStarts: number[] | undefined;
   /** How this file type's compiler reads a quoted or unquoted attribute value. */
   readText: (raw: string) => string;
+  /** Read as HTML: tag and attribute names match whatever their case (see `marker-tag.ts`). */
+  anyCase: boolean;
+}
+
+/** Whether `text` holds a marker start, in this file's case rule. */
+function holdsMarker(ctx: Ctx, text: string): boolean {
+  return ctx.anyCase ? MAY_HOLD_MARKER.test(text) : text.includes(MARKER_OPEN);
 }
 
 /**
@@ -260,15 +269,17 @@ function skipTagTrivia(src: string, i: number): number {
   }
 }
 
-/** `</GenImage>`, which ends a marker written with `>` instead of `/>`. */
+/** `</GenImage>`, which ends a marker written with `>` instead of `/>`; in any case where HTML reads it. */
 const CLOSING_TAG = /<\/GenImage\s*>/g;
+const CLOSING_TAG_ANY_CASE = /<\/GenImage\s*>/gi;
 
 function finishMarker(ctx: Ctx, start: number, attributes: MarkerAttribute[], end: number, open: boolean): number {
   if (open) {
     // `<GenImage ...></GenImage>`: children are ignored.
-    CLOSING_TAG.lastIndex = end;
-    const close = CLOSING_TAG.exec(ctx.src);
-    const nextMarker = nextMarkerStart(ctx.src, end);
+    const closing = ctx.anyCase ? CLOSING_TAG_ANY_CASE : CLOSING_TAG;
+    closing.lastIndex = end;
+    const close = closing.exec(ctx.src);
+    const nextMarker = nextMarkerStart(ctx.src, end, ctx.anyCase);
     if (close === null || (nextMarker !== -1 && nextMarker < close.index)) {
       syntaxWarning(
         ctx,
@@ -290,7 +301,7 @@ type AttributeResult = { attribute: MarkerAttribute; end: number } | number;
 function parseBraceAttribute(ctx: Ctx, i: number): AttributeResult {
   const { src } = ctx;
   const close = findClose(src, i + 1, LBRACE);
-  if (close === -1 || src.slice(i, close).includes(MARKER_OPEN)) {
+  if (close === -1 || holdsMarker(ctx, src.slice(i, close))) {
     syntaxError(ctx, i, 'This "{" inside <GenImage> is never closed.', undefined, 'Close it with "}".');
     return i + 1;
   }
@@ -314,7 +325,8 @@ function parseNamedAttribute(ctx: Ctx, i: number): AttributeResult {
   let name = src.slice(nameStart, i);
   const location = locate(ctx, nameStart);
   const afterName = skipTagTrivia(src, i);
-  if (src.charCodeAt(afterName) !== EQ) return { attribute: { name, value: true, location, span: { start: nameStart, end: i } }, end: i };
+  if (src.charCodeAt(afterName) !== EQ)
+    return { attribute: { name: tableName(ctx, name), value: true, location, span: { start: nameStart, end: i } }, end: i };
   const at = skipTagTrivia(src, afterName + 1);
   const c = src.charCodeAt(at);
   let value: LiteralValue | DynamicValue;
@@ -322,7 +334,7 @@ function parseNamedAttribute(ctx: Ctx, i: number): AttributeResult {
   if (c === DQUOTE || c === APOS) {
     const close = src.indexOf(String.fromCharCode(c), at + 1);
     const raw = close === -1 ? '' : src.slice(at + 1, close);
-    if (close === -1 || looksUnterminated(raw)) {
+    if (close === -1 || looksUnterminated(ctx, raw)) {
       syntaxError(
         ctx,
         at,
@@ -358,7 +370,13 @@ function parseNamedAttribute(ctx: Ctx, i: number): AttributeResult {
     while (end < src.length && isUnquotedValueChar(src, end)) end++;
     value = ctx.readText(src.slice(at, end));
   }
+  name = tableName(ctx, name);
   return { attribute: { name, value, location, span: { start: nameStart, end }, valueSpan: { start: at, end } }, end };
+}
+
+/** HTML's `aspectratio` is the table's `aspectRatio`: one spelling for the request, the key and the messages. */
+function tableName(ctx: Ctx, written: string): string {
+  return ctx.anyCase ? attributeNameOf('html', written) : written;
 }
 
 function isUnquotedValueChar(src: string, i: number): boolean {
@@ -368,15 +386,15 @@ function isUnquotedValueChar(src: string, i: number): boolean {
 }
 
 /** A string that ran into the next line's tags or the next marker lost its closing quote. */
-function looksUnterminated(raw: string): boolean {
-  return raw.includes(MARKER_OPEN) || (raw.includes('\n') && /<[A-Za-z/!]/.test(raw));
+function looksUnterminated(ctx: Ctx, raw: string): boolean {
+  return holdsMarker(ctx, raw) || (raw.includes('\n') && /<[A-Za-z/!]/.test(raw));
 }
 
 /** `{...}` after `name=`: a literal (`{42}`, `{"a"}`, `{["a", "b"]}`) or a dynamic expression. */
 function parseBraceValue(ctx: Ctx, name: string, i: number): { value: LiteralValue | DynamicValue; end: number } | number {
   const { src } = ctx;
   const close = findClose(src, i + 1, LBRACE);
-  if (close === -1 || src.slice(i, close).includes(MARKER_OPEN)) {
+  if (close === -1 || holdsMarker(ctx, src.slice(i, close))) {
     syntaxError(ctx, i, `The value of ${name} opens "{" at ${where(ctx, i)} that is never closed.`, name, 'Close it with "}".');
     return i + 1;
   }

@@ -8,10 +8,16 @@ import { promisify } from 'node:util';
 import fg from 'fast-glob';
 import pLimit from 'p-limit';
 import { sortByLocation, type Diagnostic } from '../diagnostics.ts';
+import { refuseUnimported } from './astro-import.ts';
+import { GITIGNORE, gitignoreFilter } from './gitignore.ts';
 import { parseMarkers, MARKER_TAG, type Marker, type MarkerParseResult } from './markers.ts';
 
-/** Sources scanned when `include` is not given, relative to the root: every HTML page of a multi-page site too. */
-export const DEFAULT_INCLUDE: readonly string[] = ['src/**/*.{astro,md,mdx,html,jsx,tsx,vue,svelte}', '**/*.html'];
+/**
+ * Sources scanned when `include` is not given: every file of a kind a build compiles, wherever it
+ * lies under the root (a component in `lib/`, a content collection loaded from `content/`), except
+ * `ALWAYS_EXCLUDE`, the cache and what the site's `.gitignore` files exclude.
+ */
+export const DEFAULT_INCLUDE: readonly string[] = ['**/*.{astro,md,mdx,markdown,html,jsx,tsx,vue,svelte}'];
 
 /**
  * Never scanned, whatever `include` says: dependencies, build output, git, `public/` (copied as it
@@ -42,6 +48,12 @@ export interface MarkerScanOptions {
   cacheDir?: string;
   /** Files read at once when the storage is slow (see `scan`). @default 32 */
   concurrency?: number;
+  /**
+   * The only HTML pages the build renders, absolute (a Vite site's entries, `viteHtmlPages`): any
+   * other `.html` file is not scanned, and those holding markers are listed in `unbuiltPages`.
+   * @default every HTML page is scanned
+   */
+  htmlPages?: readonly string[];
 }
 
 export interface MarkerScanResult {
@@ -53,6 +65,8 @@ export interface MarkerScanResult {
   markers: Marker[];
   /** Syntax problems, sorted like the markers. */
   diagnostics: Diagnostic[];
+  /** HTML pages with markers that the build does not render (not in `htmlPages`), relative, sorted. */
+  unbuiltPages: string[];
 }
 
 const NEEDLE = Buffer.from(`<${MARKER_TAG}`);
@@ -83,7 +97,7 @@ export async function scan(options: MarkerScanOptions): Promise<MarkerScanResult
   }
   const root = path.resolve(options.root);
   const ignore = [...ALWAYS_EXCLUDE, ...cacheDirPatterns(root, options.cacheDir ?? DEFAULT_CACHE_DIR), ...(options.exclude ?? [])];
-  const files = await fg([...(options.include ?? DEFAULT_INCLUDE)], { cwd: root, ignore, onlyFiles: true, unique: true });
+  const { files, unbuilt } = await listSources(root, options, ignore);
 
   const markers: Marker[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -118,13 +132,41 @@ export async function scan(options: MarkerScanOptions): Promise<MarkerScanResult
 
   sortByLocation(markers);
   sortByLocation(diagnostics);
-  return { files: files.length, filesWithMarkers, markers, diagnostics };
+  // Read only to be named: a page the build does not render is neither paid for nor checked.
+  const holdsMarkers = (file: string) => {
+    const bytes = readSource(() => readFileSync(path.join(root, file)));
+    return bytes !== undefined && (parseSource(file, bytes)?.markers.length ?? 0) > 0;
+  };
+  return { files: files.length, filesWithMarkers, markers, diagnostics, unbuiltPages: unbuilt.filter(holdsMarkers).sort() };
+}
+
+/**
+ * The sources to scan, in one walk: with the default include, the `.gitignore` files are listed
+ * beside them and applied; an explicit `include` is taken as it is. HTML pages the build does not
+ * render (`htmlPages`) come apart, as `unbuilt`.
+ */
+async function listSources(root: string, options: MarkerScanOptions, ignore: string[]): Promise<{ files: string[]; unbuilt: string[] }> {
+  const byDefault = options.include === undefined;
+  const patterns = [...(options.include ?? DEFAULT_INCLUDE), ...(byDefault ? [`**/${GITIGNORE}`] : [])];
+  let listed = await fg(patterns, { cwd: root, ignore, onlyFiles: true, unique: true });
+  if (byDefault) {
+    const isGitignore = (file: string) => path.posix.basename(file) === GITIGNORE;
+    const ignored = gitignoreFilter(root, listed.filter(isGitignore));
+    listed = listed.filter((file) => !isGitignore(file) && !ignored(file));
+  }
+  if (options.htmlPages === undefined) return { files: listed, unbuilt: [] };
+  const built = new Set(options.htmlPages.map((page) => path.resolve(page)));
+  const isUnbuilt = (file: string) => file.endsWith('.html') && !built.has(path.join(root, file));
+  return { files: listed.filter((file) => !isUnbuilt(file)), unbuilt: listed.filter(isUnbuilt) };
 }
 
 /** Parses a file only when it contains the marker's opening bytes: most files are skipped undecoded. */
 function parseSource(file: string, bytes: Buffer): MarkerParseResult | undefined {
   if (bytes.indexOf(NEEDLE) === -1) return undefined;
-  return parseMarkers(bytes.toString('utf8'), file);
+  const source = bytes.toString('utf8');
+  const parsed = parseMarkers(source, file);
+  const importable = refuseUnimported(source, file, parsed.markers);
+  return { markers: importable.markers, diagnostics: [...parsed.diagnostics, ...importable.diagnostics] };
 }
 
 function readSource(read: () => Buffer): Buffer | undefined {

@@ -18,7 +18,7 @@
  */
 import { CHAR, isIdentifierChar, isLetter, isWhitespace } from './char-codes.ts';
 import { findClose, skipQuoted } from './js-skip.ts';
-import { isMarkerStart, nextMarkerStart } from './marker-tag.ts';
+import { isHtmlCased, isMarkerStart, nextMarkerStart } from './marker-tag.ts';
 
 const { APOS, BACKSLASH, BACKTICK, COLON, CR, DQUOTE, EQ, GT, LBRACE, LF, LT, SLASH, SPACE, STAR, TAB, TILDE } = CHAR;
 
@@ -37,7 +37,7 @@ export interface RegionVisitor<Context> {
 
 /** Walks `src` by the rules of `file`'s dialect (see the top of this module). */
 export function walkSource<Context>(src: string, file: string, visitor: RegionVisitor<Context>, context: Context): void {
-  const walk: Walk<Context> = { src, visitor, context };
+  const walk: Walk<Context> = { src, visitor, context, anyCase: isHtmlCased(file) };
   const dialect = dialectOf(file);
   if (dialect === 'script') {
     scanScript(walk, 0, src.length);
@@ -51,6 +51,8 @@ interface Walk<Context> {
   src: string;
   visitor: RegionVisitor<Context>;
   context: Context;
+  /** Markup read as HTML: `<genimage>` is a marker too (see `marker-tag.ts`). Scripts stay case-sensitive. */
+  anyCase: boolean;
 }
 
 type Dialect = 'script' | 'markup' | 'markdown';
@@ -74,7 +76,7 @@ function atLineStart(src: string, i: number, regionStart: number): boolean {
 
 /** An unclosed comment or code block opened at `at` hides `[from, to)`: reports the first marker in it. */
 function reportHidden<Context>(walk: Walk<Context>, at: number, from: number, to: number, what: string): void {
-  const hidden = nextMarkerStart(walk.src, from);
+  const hidden = nextMarkerStart(walk.src, from, walk.anyCase);
   if (hidden !== -1 && hidden < to) walk.visitor.hidden(walk.context, at, hidden, what);
 }
 
@@ -108,7 +110,7 @@ function scanMarkup<Context>(walk: Walk<Context>, from: number, to: number, mark
 
 function atAngleInMarkup<Context>(walk: Walk<Context>, i: number, to: number): number {
   const { src } = walk;
-  if (isMarkerStart(src, i)) return walk.visitor.marker(walk.context, i);
+  if (isMarkerStart(src, i, walk.anyCase)) return walk.visitor.marker(walk.context, i);
   if (src.startsWith('<!--', i)) {
     const end = src.indexOf('-->', i + 4);
     if (end !== -1 && end + 3 <= to) return end + 3;

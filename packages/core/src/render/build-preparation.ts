@@ -1,6 +1,7 @@
 import type { Engine, ImageUse } from '../engine.ts';
 import type { Pending } from './dev-failures.ts';
 import type { Preparation } from './preparation.ts';
+import { unscannedMarkerError } from './unscanned.ts';
 
 /**
  * A site build: a missing image is generated before the page renders (or fails a frozen build).
@@ -21,7 +22,18 @@ export class BuildPreparation implements Preparation {
     this.#verified = verified;
   }
 
-  rendering(): void {}
+  /** The keys the build's scan listed, once `limitTo` is called (`prepareBuild`). */
+  #listed: ReadonlySet<string> | undefined;
+
+  /** From now on a page may render only these keys: any other is an error, and nothing is sent for it. */
+  limitTo(keys: ReadonlySet<string>): void {
+    this.#listed = keys;
+  }
+
+  /** Checked on every rendering, cached or not: a build that passes warm passes cold. */
+  rendering(use: ImageUse): void {
+    if (this.#listed !== undefined && !this.#listed.has(use.key)) throw unscannedMarkerError(use, this.#engine.config);
+  }
 
   prepare<T>(memo: string, work: () => Promise<T>): Promise<T> {
     const known = this.#prepared.get(memo);

@@ -4,15 +4,14 @@
  * reads the renderer's own output (double-quoted, escaped attributes; `source` and `img` void),
  * so this is not a general HTML parser.
  */
-import { ATTRIBUTES, type AttributeName, spellingOf } from '../attributes.ts';
+import { ATTRIBUTES, PASSTHROUGH_ATTRIBUTES, type AttributeName, spellingOf } from '../attributes.ts';
 import { decodeEntities } from '../markers/literals.ts';
 
 /** HTML attribute names that React spells otherwise: the marker's own (`class`), and those only the renderer writes. */
 const REACT_NAMES: Record<string, string> = {
   ...Object.fromEntries(Object.keys(ATTRIBUTES).map((name) => [name, spellingOf('react', name as AttributeName)])),
+  ...PASSTHROUGH_ATTRIBUTES,
   srcset: 'srcSet',
-  crossorigin: 'crossOrigin',
-  referrerpolicy: 'referrerPolicy',
 };
 
 const TAG = /<(\/?)([a-z]+)((?:\s+[\w:-]+(?:="[^"]*")?)*)\s*>/g;

@@ -14,7 +14,12 @@ export interface Preparation {
    * it may be kept, and variants are encoded eagerly.
    */
   readonly stable: boolean;
-  /** A page renders `use` at `origin` (the marker's place, when known). */
+  /**
+   * A build: only these keys, which its scan listed, may render from now on (`prepareBuild`).
+   * A dev server renders whatever a page shows.
+   */
+  limitTo?(keys: ReadonlySet<string>): void;
+  /** A page renders `use` at `origin` (the marker's place, when known); throws when it may not. */
   rendering(use: ImageUse, origin: SourceLocation | undefined): void;
   /** The result of `work` for `memo`: kept and shared by every page that asks (a build), or made for each. */
   prepare<T>(memo: string, work: () => Promise<T>): Promise<T>;

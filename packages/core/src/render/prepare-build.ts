@@ -1,9 +1,11 @@
 /**
  * What a build does before its pages render, the same for every adapter: scan, say each marker's
- * problem at its place, generate what is missing (or refuse, frozen), say one summary line, and
+ * problem at its place (an error stops the build before anything is paid), generate what is missing (or refuse, frozen), say one summary line, and
  * warm the renderer with every scanned marker so that rendering a page is a lookup.
  */
-import { formatLocation } from '../errors.ts';
+import { unbuiltPagesMessage } from '../config/vite-pages.ts';
+import { diagnosticToError, type Diagnostic } from '../diagnostics.ts';
+import { GenImageError, formatLocation } from '../errors.ts';
 import { formatFailures, formatSummary } from '../generate/schedule.ts';
 import { quoteText } from '../terminal-text.ts';
 import type { ImageRenderer } from './renderer.ts';
@@ -15,6 +17,12 @@ export async function prepareBuild(images: ImageRenderer): Promise<void> {
   for (const diagnostic of scan.diagnostics) {
     log[diagnostic.severity === 'error' ? 'error' : 'warn'](`${formatLocation(diagnostic.location)}: ${diagnostic.message}`);
   }
+  const unbuilt = unbuiltPagesMessage(scan.unbuiltPages);
+  if (unbuilt) log.warn(unbuilt);
+  // A marker with an error fails its page anyway: the build stops before anything is paid.
+  const errors = scan.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+  if (errors.length > 0) throw markerErrors(errors);
+  images.limitTo(scan.uses);
   const summary = await engine.generate(scan.requests, {
     onEvent: (event) => {
       if (event.type !== 'start') return;
@@ -25,4 +33,12 @@ export async function prepareBuild(images: ImageRenderer): Promise<void> {
   if (summary.failed > 0)
     throw new Error(`${summary.failed} image(s) could not be generated:\n${formatFailures(summary.failures).join('\n')}`);
   images.warm(scan.uses);
+}
+
+/** The first marker error, located, saying how many others the log lists above it. */
+function markerErrors(errors: readonly Diagnostic[]): GenImageError {
+  const first = diagnosticToError(errors[0]!);
+  if (errors.length === 1) return first;
+  const others = `${first.message} (and ${errors.length - 1} more marker error(s), listed above; nothing was generated)`;
+  return new GenImageError(first, others, { ...(first.location && { location: first.location }), ...(first.hint && { hint: first.hint }) });
 }

@@ -1,4 +1,4 @@
-import { ATTRIBUTES, type AttributeValue, type PlaceholderKind, type RenderFormat } from '../attributes.ts';
+import { ATTRIBUTES, passthroughName, type AttributeValue, type PlaceholderKind, type RenderFormat } from '../attributes.ts';
 import { GenImageError, InvalidAttribute, type SourceLocation } from '../errors.ts';
 import type { LiteralValue } from '../markers/markers.ts';
 import { readValue, renderValueProblem } from '../markers/render-values.ts';
@@ -33,14 +33,31 @@ export function classAndStyle(render: RenderAttributes): Pick<PictureInput, 'cla
 export function imgAttributes(
   render: RenderAttributes,
   origin: SourceLocation,
-): Pick<PictureInput, 'sizes' | 'loading' | 'decoding' | 'fetchpriority' | 'class' | 'style'> {
+): Pick<PictureInput, 'sizes' | 'loading' | 'decoding' | 'fetchpriority' | 'class' | 'style' | 'attributes'> {
+  const passthrough = passthroughAttributes(render);
   return {
     ...optional('sizes', text(render, 'sizes')),
     ...optional('loading', oneOf(render, 'loading', origin)),
     ...optional('decoding', oneOf(render, 'decoding', origin)),
     ...optional('fetchpriority', oneOf(render, 'fetchpriority', origin)),
     ...classAndStyle(render),
+    ...(Object.keys(passthrough).length > 0 && { attributes: passthrough }),
   };
+}
+
+/**
+ * The `<img>`'s own attributes the marker carries (`id`, `title`, `data-*`, ...), by HTML name.
+ * Booleans as React writes them: `hidden` present or absent, any other as "true"/"false"
+ * (`draggable="false"` and `aria-hidden="true"` mean something, a bare `aria-hidden` does not).
+ */
+function passthroughAttributes(render: RenderAttributes): Record<string, string | number | boolean | undefined> {
+  const attributes: Record<string, string | number | boolean | undefined> = {};
+  for (const [written, value] of Object.entries(render)) {
+    const name = passthroughName(written);
+    if (name === undefined || Array.isArray(value)) continue;
+    attributes[name] = typeof value !== 'boolean' ? value : name === 'hidden' ? value || undefined : String(value);
+  }
+  return attributes;
 }
 
 /** The config's render options, overridden by the marker's widths, formats and quality. */

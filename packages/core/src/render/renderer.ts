@@ -186,6 +186,15 @@ export class ImageRenderer {
     return [`${use.key}:${use.pick}:${kind}:${JSON.stringify(options)}`, work];
   }
 
+  /**
+   * A build's scanned uses: from now on, a page that renders any other marker fails at its place
+   * (UnscannedMarker) and nothing is sent for it, so every request a build sends is in its
+   * summary. A dev server ignores it.
+   */
+  limitTo(uses: readonly ImageUse[]): void {
+    this.#preparation.limitTo?.(new Set(uses.map((use) => use.key)));
+  }
+
   /** A file the pages refer to, encoded if need be (the dev server's middleware). */
   file(fileName: string): Promise<{ path: string; format: VariantFormat } | undefined> {
     return this.#files.file(fileName);

@@ -3,8 +3,9 @@
  * `<picture>` the renderer makes for it, before the JSX is compiled, so server rendering, static
  * prerendering and the browser all show the same markup and the browser bundle does no image work.
  */
-import { expressionProp, expressionProps, GENERATION_ATTRIBUTES, type GenerationAttribute } from '../attributes.ts';
+import { attributeNameOf, expressionProp, expressionProps, GENERATION_ATTRIBUTES, type GenerationAttribute } from '../attributes.ts';
 import { dynamicAttributeError } from '../markers/marker-params.ts';
+import { unknownAttributeError } from '../markers/unknown-attributes.ts';
 import { isDynamic, type DynamicValue, type Marker, type MarkerAttribute } from '../markers/markers.ts';
 import { diagnosticToError } from '../diagnostics.ts';
 import { GenImageError, InvalidAttribute, InvalidOptions } from '../errors.ts';
@@ -69,7 +70,10 @@ function literalRequired(attribute: MarkerAttribute & { value: DynamicValue }): 
     // Never rendered with defaults in its place (that would pay for an image nobody asked for); in the scan's words.
     return diagnosticToError(dynamicAttributeError(attribute, attribute.name as GenerationAttribute));
   }
-  const allowed = expressionProps('react').join(', ');
+  // A misspelt name is refused as such, whatever its value, in the scan's words.
+  const unknown = unknownAttributeError(attribute, attributeNameOf('react', attribute.name), 'react');
+  if (unknown !== undefined) return diagnosticToError(unknown);
+  const allowed = `${expressionProps('react').join(', ')} (and the <img>'s own attributes: id, title, data-*, ...)`;
   return new GenImageError(
     InvalidAttribute,
     `${attribute.name}={${attribute.value.expression}} is an expression; in a component the image is made at build time, so only ${allowed} may be expressions.`,

@@ -89,7 +89,7 @@ describe('marker-params', () => {
         severity: 'error',
         code: 'UnsupportedMarkerFile',
         location: { file, line: 2, column: 3 },
-        message: expect.stringContaining('is not supported yet'),
+        message: expect.stringContaining('is not rendered yet'),
       }),
     ]);
   });
@@ -151,9 +151,17 @@ describe('marker-params', () => {
 
   it('puts every literal non-generation attribute in render', () => {
     const { request } = interpret(
-      '<GenImage prompt="a" alt="A fox" widths={[480, 960]} sizes="100vw" loading="eager" priority quality={80} />',
+      '<GenImage prompt="a" alt="A fox" widths={[480, 960]} sizes="100vw" loading="eager" data-zoom quality={80} id="fox" />',
     );
-    expect(request?.render).toEqual({ alt: 'A fox', widths: [480, 960], sizes: '100vw', loading: 'eager', priority: true, quality: 80 });
+    expect(request?.render).toEqual({
+      alt: 'A fox',
+      widths: [480, 960],
+      sizes: '100vw',
+      loading: 'eager',
+      'data-zoom': true,
+      quality: 80,
+      id: 'fox',
+    });
   });
 
   it('leaves dynamic rendering attributes out of render without complaint', () => {
@@ -298,10 +306,99 @@ describe('marker-params: problems', () => {
     expect(diagnostics.map((diagnostic) => diagnostic.attribute)).toEqual(['prompt', 'seed', 'aspectRatio']);
   });
 
-  it('warns about a generation attribute spelled another way', () => {
+  it('refuses a generation attribute spelled another way, naming the right spelling', () => {
     const { request, diagnostic } = only('<GenImage prompt="a" aspect-ratio="16:9" />');
-    expect(request?.params.aspectRatio).toBe('1:1');
-    expect(diagnostic).toMatchObject({ severity: 'warning', code: 'InvalidAttribute', attribute: 'aspect-ratio' });
+    expect(request).toBeUndefined();
+    expect(diagnostic).toMatchObject({ severity: 'error', code: 'UnknownAttribute', attribute: 'aspect-ratio', location: { column: 22 } });
     expect(diagnostic.message).toContain('did you mean aspectRatio?');
+  });
+});
+
+describe('marker-params: unknown attributes', () => {
+  /** The diagnostics of the one marker in `source`, read as `file`. */
+  const problems = (source: string, file: string) => {
+    const { markers, diagnostics } = parseMarkers(source, file);
+    expect(diagnostics).toEqual([]);
+    return interpretMarker(markers[0]!);
+  };
+  const typo = '<GenImage prompt="a lighthouse at dusk"\n  seeed={7} alt="Lighthouse" />';
+
+  it.each(['src/pages/a.astro', 'src/pages/a.md', 'src/pages/a.mdx', 'index.html', 'src/A.jsx', 'src/A.tsx'])(
+    'refuses seeed={7} in %s at its place, suggesting seed, and asks for nothing',
+    (file) => {
+      const { request, diagnostics } = problems(typo, file);
+      expect(request).toBeUndefined();
+      expect(diagnostics).toEqual([
+        expect.objectContaining({
+          severity: 'error',
+          code: 'UnknownAttribute',
+          attribute: 'seeed',
+          location: { file, line: 2, column: 3 },
+          message: expect.stringMatching(/^seeed is not a <GenImage> attribute; did you mean seed\?/),
+        }),
+      ]);
+    },
+  );
+
+  it.each([
+    ['ratio="16:9"', 'aspectRatio'],
+    ['promt="x"', 'prompt'],
+    ['aspectRaito="16:9"', 'aspectRatio'],
+    ['imageSise="2K"', 'imageSize'],
+    ['widht={[480]}', 'widths'],
+    ['tabindx="0"', 'tabindex'],
+  ])('suggests the nearest name for %s: %s', (attribute, meant) => {
+    const { diagnostics } = problems(`<GenImage prompt="a" alt="" ${attribute} />`, 'index.html');
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]!.message).toContain(`did you mean ${meant}?`);
+  });
+
+  it('reads names case-sensitively outside HTML and Markdown: ImageSize in .astro is a typo of imageSize', () => {
+    const { diagnostics } = problems('<GenImage prompt="a" alt="" ImageSize="2K" />', 'src/pages/a.astro');
+    expect(diagnostics[0]!.message).toContain('did you mean imageSize?');
+  });
+
+  it("suggests React's spelling in a component", () => {
+    const { diagnostics } = problems('<GenImage prompt="a" alt="" classname="hero" />', 'src/A.tsx');
+    expect(diagnostics[0]!.message).toContain('did you mean className?');
+  });
+
+  it('suggests nothing for a name far from every known one, and lists them in the hint', () => {
+    const { diagnostics } = problems('<GenImage prompt="a" alt="" flavour="sweet" />', 'index.html');
+    expect(diagnostics[0]!.message).toBe(
+      'flavour is not a <GenImage> attribute. Ignored, it would leave the image to the defaults, so nothing is generated for this marker.',
+    );
+    expect(diagnostics[0]!.hint).toMatch(/Attributes: prompt, seed, .*; for the <img>: id, title, .*data-\*, aria-\*\.$/);
+  });
+
+  it('refuses an unknown attribute given as an expression too', () => {
+    const { diagnostics } = problems('<GenImage prompt="a" alt="" seeed={seed} />', 'src/pages/a.astro');
+    expect(diagnostics).toEqual([expect.objectContaining({ code: 'UnknownAttribute', attribute: 'seeed' })]);
+  });
+
+  it.each(['client:load', 'set:html={html}', 'is:raw', 'transition:name="hero"', 'server:defer'])(
+    'refuses the Astro directive %s, saying why',
+    (directive) => {
+      const { request, diagnostics } = problems(`<GenImage prompt="a" alt="" ${directive} />`, 'src/pages/a.astro');
+      expect(request).toBeUndefined();
+      expect(diagnostics).toEqual([
+        expect.objectContaining({ code: 'UnknownAttribute', message: expect.stringContaining('is an Astro directive') }),
+      ]);
+    },
+  );
+
+  it.each([
+    ['index.html', 'id="hero" title="A fox" role="img" tabindex="0" draggable="false" data-zoom="2" aria-describedby="c" itemprop="image"'],
+    ['src/A.tsx', 'id="hero" tabIndex={0} crossOrigin="anonymous" referrerPolicy="no-referrer" data-test-id="x" aria-hidden={true}'],
+    ['src/pages/a.astro', 'id={id} title={caption} data-index={i} crossorigin="anonymous" referrerpolicy="no-referrer"'],
+  ])("allows the <img>'s own attributes in %s", (file, attributes) => {
+    const { request, diagnostics } = problems(`<GenImage prompt="a" alt="" ${attributes} />`, file);
+    expect(diagnostics).toEqual([]);
+    expect(request).toBeDefined();
+  });
+
+  it('still reads a marker with a spread, whose content it cannot see', () => {
+    const { request } = problems('<GenImage prompt="a" alt="" {...rest} />', 'src/pages/a.astro');
+    expect(request).toBeDefined();
   });
 });

@@ -595,3 +595,48 @@ describe('markers: robustness', () => {
     expect(() => parseMarkers(`<GenImage alt=${deep} />`, 'a.astro')).not.toThrow();
   });
 });
+
+describe('markers: HTML reads names whatever their case', () => {
+  const LOWER = '<p>\n<genimage prompt="a fox" aspectratio="16:9" IMAGESIZE="2K" Alt="Fox"></genimage></p>';
+
+  it.each(['index.html', 'about/page.htm', 'src/pages/post.md', 'notes.markdown'])(
+    'in %s, <genimage> is a marker and its names are the table spelling',
+    (file) => {
+      expect(attributesOf(LOWER, file)).toEqual({ prompt: 'a fox', aspectRatio: '16:9', imageSize: '2K', alt: 'Fox' });
+    },
+  );
+
+  it('keeps locations and spans exact: the tag and each name as written', () => {
+    const { markers } = parse(LOWER, 'index.html');
+    const marker = markers[0]!;
+    expect(marker.location).toEqual({ file: 'index.html', line: 2, column: 1 });
+    expect(LOWER.slice(marker.span.start, marker.span.end)).toBe(LOWER.slice(4, -4));
+    const aspect = marker.attributes[1]!;
+    expect(LOWER.slice(aspect.span.start, aspect.span.end)).toBe('aspectratio="16:9"');
+    expect(aspect.location).toEqual({ file: 'index.html', line: 2, column: 26 });
+  });
+
+  it('a self-closing <GENIMAGE /> and a name unknown to the table (kept as written) in HTML', () => {
+    expect(attributesOf('<GENIMAGE prompt="x" data-Role="hero" />', 'index.html')).toEqual({ prompt: 'x', 'data-Role': 'hero' });
+  });
+
+  it('the same attribute in two cases is given twice', () => {
+    const { diagnostics } = parse('<genimage prompt="x" aspectRatio="1:1" aspectratio="16:9" />', 'index.html');
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ severity: 'error', message: expect.stringContaining('aspectRatio is given twice') }),
+    ]);
+  });
+
+  it('a lowercase marker in an HTML comment or a Markdown code fence is still hidden', () => {
+    expect(parse('<!-- <genimage prompt="x" /> -->', 'index.html').markers).toEqual([]);
+    expect(parse('```\n<genimage prompt="x" />\n```\n', 'post.md').markers).toEqual([]);
+  });
+
+  it.each(['src/App.jsx', 'src/App.tsx', 'src/pages/index.astro', 'src/post.mdx', 'src/A.vue', 'src/A.svelte'])(
+    'in %s, <genimage> is no marker (an HTML element there) and names keep their case',
+    (file) => {
+      expect(parse('<genimage prompt="x" />', file).markers).toEqual([]);
+      expect(attributesOf('<GenImage prompt="x" aspectratio="16:9" />', file)).toEqual({ prompt: 'x', aspectratio: '16:9' });
+    },
+  );
+});

@@ -15,11 +15,14 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** What an .astro page needs to use the component (`astro-import.ts`): three lines above each page's text. */
+const ASTRO_IMPORT = "---\nimport { GenImage } from '@genimage/astro/components';\n---\n";
+
 async function write(files: Record<string, string>): Promise<void> {
   for (const [file, content] of Object.entries(files)) {
     const absolute = path.join(root, file);
     await mkdir(path.dirname(absolute), { recursive: true });
-    await writeFile(absolute, content);
+    await writeFile(absolute, file.endsWith('.astro') ? ASTRO_IMPORT + content : content);
   }
 }
 
@@ -31,7 +34,7 @@ function promptsOf(markers: { attributes: { name: string; value: unknown }[] }[]
 
 describe('scan', () => {
   it('exports the default include patterns and the exclusions', () => {
-    expect(DEFAULT_INCLUDE).toEqual(['src/**/*.{astro,md,mdx,html,jsx,tsx,vue,svelte}', '**/*.html']);
+    expect(DEFAULT_INCLUDE).toEqual(['**/*.{astro,md,mdx,markdown,html,jsx,tsx,vue,svelte}']);
     expect(ALWAYS_EXCLUDE).toEqual([
       '**/node_modules/**',
       'dist/**',
@@ -61,8 +64,8 @@ describe('scan', () => {
       'src/f.tsx': `export default () => ${marker('tsx')};`,
       'src/g.vue': `<template>${marker('vue')}</template>`,
       'src/h.svelte': marker('svelte'),
+      'src/i.markdown': marker('markdown'),
       'src/ignored.txt': marker('txt'),
-      'other/ignored.astro': marker('outside src'),
     });
     const result = await scan({ root });
     expect(promptsOf(result.markers).sort()).toEqual([
@@ -72,21 +75,87 @@ describe('scan', () => {
       'html nested',
       'html root',
       'jsx',
+      'markdown',
       'md',
       'mdx',
       'svelte',
       'tsx',
       'vue',
     ]);
-    expect(result.files).toBe(11);
-    expect(result.filesWithMarkers).toBe(11);
+    expect(result.files).toBe(12);
+    expect(result.filesWithMarkers).toBe(12);
+  });
+
+  it('finds sources outside src/ by default: a component in lib/, a content collection in content/', async () => {
+    await write({
+      'src/pages/index.astro': marker('page'),
+      'lib/Outside.astro': marker('astro component'),
+      'lib/Outside.tsx': `export const Outside = () => ${marker('react component')};`,
+      'content/notes/first.md': `# Note\n\n${marker('note')}`,
+    });
+    expect(promptsOf((await scan({ root })).markers).sort()).toEqual(['astro component', 'note', 'page', 'react component']);
+  });
+
+  it('never scans dependencies, build output, public/, the gallery or the cache by default', async () => {
+    await write({
+      'src/kept.astro': marker('kept'),
+      'node_modules/pkg/a.astro': marker('node_modules'),
+      'lib/node_modules/pkg/a.tsx': marker('nested node_modules'),
+      'dist/index.html': marker('dist'),
+      'build/index.html': marker('build'),
+      'public/a.html': marker('public'),
+      'genimage-gallery/index.html': marker('gallery'),
+      '.genimage/x/a.html': marker('cache'),
+      'images/cache/a.html': marker('custom cache'),
+    });
+    expect(promptsOf((await scan({ root, cacheDir: 'images/cache' })).markers)).toEqual(['kept']);
+  });
+
+  it('skips what the .gitignore files exclude, each applied below its own folder', async () => {
+    await write({
+      '.gitignore': 'generated/\n*.draft.md\n!keep.draft.md\n',
+      'generated/page.astro': marker('generated'),
+      'src/post.draft.md': marker('draft'),
+      'src/keep.draft.md': marker('kept draft'),
+      'lib/.gitignore': 'scratch.tsx\n',
+      'lib/scratch.tsx': marker('scratch'),
+      'lib/Outside.tsx': marker('lib'),
+      'scratch.tsx': marker('root scratch, not under lib/'),
+    });
+    const result = await scan({ root });
+    expect(promptsOf(result.markers).sort()).toEqual(['kept draft', 'lib', 'root scratch, not under lib/']);
+    expect(result.files).toBe(3);
+  });
+
+  it('reads no .gitignore above the root: the site is the root, whatever repository holds it', async () => {
+    await write({ '.gitignore': 'site/\n', 'site/src/a.astro': marker('a') });
+    expect(promptsOf((await scan({ root: path.join(root, 'site') })).markers)).toEqual(['a']);
+  });
+
+  it('takes an explicit include as it is, .gitignore or not', async () => {
+    await write({ '.gitignore': 'generated/\n', 'generated/a.astro': marker('generated') });
+    expect(promptsOf((await scan({ root, include: ['generated/**/*.astro'] })).markers)).toEqual(['generated']);
+  });
+
+  it('scans only the HTML pages the build renders when they are given, and names the others that hold markers', async () => {
+    await write({
+      'index.html': marker('home'),
+      'about/index.html': marker('about'),
+      'drafts/empty.html': '<p>no marker</p>',
+      'src/App.tsx': `export const App = () => ${marker('app')};`,
+    });
+    const result = await scan({ root, htmlPages: [path.join(root, 'index.html')] });
+    expect(promptsOf(result.markers).sort()).toEqual(['app', 'home']);
+    expect(result.files).toBe(2);
+    expect(result.unbuiltPages).toEqual(['about/index.html']);
+    expect((await scan({ root })).unbuiltPages).toEqual([]);
   });
 
   it('reports paths relative to the root with forward slashes', async () => {
     await write({ 'src/pages/blog/post.astro': `<p>x</p>\n  ${marker('a')}` });
     const { markers } = await scan({ root });
     expect(markers[0]?.file).toBe('src/pages/blog/post.astro');
-    expect(markers[0]?.location).toEqual({ file: 'src/pages/blog/post.astro', line: 2, column: 3 });
+    expect(markers[0]?.location).toEqual({ file: 'src/pages/blog/post.astro', line: 5, column: 3 });
   });
 
   it('counts matched files apart from files with markers', async () => {
@@ -106,12 +175,12 @@ describe('scan', () => {
     for (const concurrency of [1, 3, 64]) {
       const { markers } = await scan({ root, concurrency });
       expect(markers.map((found) => `${found.file}:${found.location.line}`)).toEqual([
-        'src/B.astro:1',
-        'src/a.astro:2',
-        'src/a.astro:3',
-        'src/b/b.astro:1',
-        'src/b/b.astro:3',
-        'src/z.astro:1',
+        'src/B.astro:4',
+        'src/a.astro:5',
+        'src/a.astro:6',
+        'src/b/b.astro:4',
+        'src/b/b.astro:6',
+        'src/z.astro:4',
       ]);
     }
   });
@@ -151,11 +220,11 @@ describe('scan', () => {
     expect(promptsOf(markers)).toEqual(['ok']);
     expect(
       diagnostics.map((diagnostic) => `${diagnostic.location.file}:${diagnostic.location.line}:${diagnostic.location.column}`),
-    ).toEqual(['src/a.astro:2:16', 'src/b.astro:1:18']);
+    ).toEqual(['src/a.astro:5:16', 'src/b.astro:4:18']);
   });
 
   it('reads files with a byte-order mark and non-ASCII text', async () => {
-    await write({ 'src/a.astro': `\uFEFF<p>Füchse 🦊</p>\n${marker('ein Fuchs im Schnee ❄')}` });
+    await write({ 'src/a.html': `\uFEFF<p>Füchse 🦊</p>\n${marker('ein Fuchs im Schnee ❄')}` });
     const { markers } = await scan({ root });
     expect(promptsOf(markers)).toEqual(['ein Fuchs im Schnee ❄']);
     expect(markers[0]?.location.line).toBe(2);
@@ -176,7 +245,7 @@ describe('scan', () => {
   });
 
   it('finds nothing in an empty project', async () => {
-    expect(await scan({ root })).toEqual({ files: 0, filesWithMarkers: 0, markers: [], diagnostics: [] });
+    expect(await scan({ root })).toEqual({ files: 0, filesWithMarkers: 0, markers: [], diagnostics: [], unbuiltPages: [] });
   });
 
   it('rejects a concurrency below 1', async () => {

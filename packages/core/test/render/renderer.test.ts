@@ -87,6 +87,31 @@ describe('ImageRenderer', () => {
     expect(images.originalsInMemory).toBe(0);
   });
 
+  test('build: limited to the scanned uses, a marker the scan did not list is refused at its place, and nothing is generated for it', async () => {
+    const images = await renderer('build', {}, { include: ['src/pages/**/*.astro'] });
+    images.limitTo([await images.resolve({ attributes: owl, origin: owlOrigin })]);
+    expect(await images.render({ attributes: owl, origin: owlOrigin })).toMatch(/^<picture>/);
+    const elsewhere = { file: 'src/components/Hero.astro', line: 2, column: 3 };
+    await expect(images.render({ attributes: fox, origin: elsewhere })).rejects.toMatchObject({
+      code: 'UnscannedMarker',
+      location: elsewhere,
+      message: expect.stringContaining(
+        'src/components/Hero.astro is not among the files the build\'s scan reads (include: ["src/pages/**/*.astro"])',
+      ),
+      hint: expect.stringContaining('Add "src/components/**/*.astro" to `include` in the genimage config'),
+    });
+    expect(images.engine.cache.writes).toBe(1);
+    await images.writeTo(path.join(root, 'dist')); // the encodes under way
+  });
+
+  test("build: the <img>'s own attributes of the marker land on the <img>, booleans as React writes them", async () => {
+    const images = await renderer('build');
+    const extra = { id: 'fox', title: 'A fox', 'data-zoom': true, 'aria-hidden': false, draggable: false, hidden: true, tabIndex: 0 };
+    const html = await images.render({ attributes: { ...fox, ...extra }, origin });
+    await images.writeTo(path.join(root, 'dist'));
+    expect(html).toMatch(/ id="fox" title="A fox" data-zoom="true" aria-hidden="false" draggable="false" hidden tabindex="0"><\/picture>$/);
+  });
+
   test('build: a warm render, every variant cached, reads no original image', async () => {
     const cold = await renderer('build');
     const html = await cold.render({ attributes: fox, origin });
@@ -154,6 +179,7 @@ describe('ImageRenderer', () => {
     expect(pending).toMatch(
       /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generating &quot;a red fox&quot;; reload when it is done\." decoding="async" data-genimage-pending>$/,
     );
+    await images.writeTo(path.join(root, 'dist'));
     await generated;
     expect(await images.render({ attributes: fox, origin })).toMatch(/^<picture>/);
     // Dev encodes on request.

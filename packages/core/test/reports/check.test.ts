@@ -7,7 +7,10 @@ import { checkCache } from '../../src/reports/check.ts';
 
 let root: string;
 
-const PAGE = `<GenImage prompt="a red fox" seed={1} alt="" />
+const PAGE = `---
+import { GenImage } from '@genimage/astro/components';
+---
+<GenImage prompt="a red fox" seed={1} alt="" />
 <GenImage prompt="an owl" seed={2} alt="" />
 <GenImage prompt="a lake" seed={3} alt="" />
 `;

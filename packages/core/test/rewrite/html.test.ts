@@ -58,6 +58,18 @@ describe('replaceTagsOfSource', () => {
     );
   });
 
+  test('a lowercase tag (HTML reads names whatever their case) is matched to its Markdown marker and replaced, closing tag included', async () => {
+    const markdown = '# Post\n\n<genimage prompt="a heron" aspectratio="16:9" alt="A heron"></genimage>\n';
+    const html = '<h1>Post</h1>\n<p><genimage prompt="a heron" aspectratio="16:9" alt="A heron"></genimage></p>';
+    const seen: Record<string, unknown>[] = [];
+    const result = await replaceTagsOfSource(html, markdown, 'src/pages/post.md', (attributes, marker) => {
+      seen.push(attributes);
+      return render(attributes, marker);
+    });
+    expect(result).toBe('<h1>Post</h1>\n<p><picture data-at="src/pages/post.md:3" data-alt="A heron"></picture></p>');
+    expect(seen).toEqual([{ prompt: 'a heron', aspectRatio: '16:9', alt: 'A heron' }]);
+  });
+
   test('a marker the parser rejects fails, located in the source', async () => {
     const markdown = '---\ntitle: T\n---\n\n<GenImage prompt="a" prompt="b" alt="" />';
     await expect(

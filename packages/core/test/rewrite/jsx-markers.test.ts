@@ -39,8 +39,19 @@ describe('replaceJsxMarkers', () => {
       code: 'InvalidAttribute',
       location: { file: 'src/A.jsx', line: 1, column: 49 },
       message: expect.stringContaining(
-        'widths={w} is an expression; in a component the image is made at build time, so only alt, className, style, sizes, loading, decoding, fetchPriority may be expressions.',
+        "widths={w} is an expression; in a component the image is made at build time, so only alt, className, style, sizes, loading, decoding, fetchPriority (and the <img>'s own attributes: id, title, data-*, ...) may be expressions.",
       ),
+    });
+  });
+
+  test("the <img>'s own attributes may be expressions; an unknown one is refused by name, whatever its value", async () => {
+    const code = 'export const A = () => <GenImage prompt="a fox" alt="x" data-index={i} tabIndex={t} />;';
+    expect(await replaceJsxMarkers(code, 'src/A.jsx', async () => picture)).toContain('className={"lit"} data-index={i} tabIndex={t} />');
+    const typo = 'export const A = () => <GenImage prompt="a fox" seeed={s} alt="x" />;';
+    await expect(replaceJsxMarkers(typo, 'src/A.jsx', async () => picture)).rejects.toMatchObject({
+      code: 'UnknownAttribute',
+      location: { file: 'src/A.jsx', line: 1, column: 49 },
+      message: expect.stringContaining('seeed is not a <GenImage> attribute; did you mean seed?'),
     });
   });
 
