@@ -141,13 +141,27 @@ const prompts = () => api.requests.map((request) => (request.body as { prompt: s
 /** `<img data-genimage-pending>` with a width and a height, in HTML or in compiled JSX. */
 const PENDING_HTML = /<img [^>]*width="\d+" height="\d+"[^>]*data-genimage-pending/;
 
-/** `file` of the dev server's copy with `from` replaced by `to` while `body` runs, then as it was. */
-async function withEdit(dev: Dev, file: string, from: string, to: string, body: () => Promise<void>): Promise<void> {
+/**
+ * With `aspectRatio="4:3"` made `"7:5"` after `anchor` in `file`, `pathname` answers 500 with
+ * Vite's error overlay at the marker (the `<GenImage` that `anchor` starts with), naming the
+ * error, which the open pages are sent too. Returns the answer; the file is restored after.
+ */
+async function expectOverlayAt(dev: Dev, file: string, anchor: string, pathname: string): Promise<string> {
   const full = path.join(dev.root, file);
   const before = await readFile(full, 'utf8');
-  await writeFile(full, before.replace(from, to));
+  const at = before.indexOf(anchor);
+  const edited = before.slice(0, at) + before.slice(at).replace('aspectRatio="4:3"', 'aspectRatio="7:5"');
+  await writeFile(full, edited);
   try {
-    await body();
+    const where = positionOf(edited, anchor);
+    const answer = await dev.get(pathname);
+    expect(answer).toMatch(/^500 /);
+    const error = overlayOf(answer);
+    expect(error.message).toContain(`${file}:${where.line}:${where.column}: A <GenImage> attribute has an invalid value`);
+    expect(error.message).toContain('aspectRatio="7:5" is not supported');
+    expect(error.loc).toMatchObject({ line: where.line, column: where.column });
+    expect(dev.errors.map((sent) => sent.message)).toContain(error.message);
+    return answer;
   } finally {
     await writeFile(full, before);
   }
@@ -237,19 +251,9 @@ describe('vite dev: the HTML example', () => {
   });
 
   test('an invalid marker: a 500 with Vite’s error overlay naming file:line:col and why, also sent to the open pages', async () => {
-    const file = 'about/index.html';
-    await withEdit(dev, file, 'aspectRatio="4:3"', 'aspectRatio="7:5"', async () => {
-      // The marker's place (its tag), as every rendering error of Vite's pages names it.
-      const where = positionOf(await readFile(path.join(dev.root, file), 'utf8'), '<GenImage');
-      const answer = await dev.get('/about/');
-      expect(answer).toMatch(/^500 /);
-      expect(answer).not.toContain('<h1>About</h1>');
-      const error = overlayOf(answer);
-      expect(error.message).toContain(`${file}:${where.line}:${where.column}: A <GenImage> attribute has an invalid value`);
-      expect(error.message).toContain('aspectRatio="7:5" is not supported');
-      expect(error.loc).toMatchObject({ line: where.line, column: where.column });
-      expect(dev.errors.map((sent) => sent.message)).toContain(error.message);
-    });
+    // The marker's place (its tag), as every rendering error of Vite's pages names it.
+    const answer = await expectOverlayAt(dev, 'about/index.html', '<GenImage', '/about/');
+    expect(answer).not.toContain('<h1>About</h1>');
     expect(await dev.until('/about/', (text) => text.includes('<h1>About</h1>'))).not.toContain('7:5');
   });
 });
@@ -315,16 +319,7 @@ describe('vite dev: the React example', () => {
   });
 
   test('an invalid marker: the module answers 500 and Vite’s overlay names file:line:col and why', async () => {
-    const file = 'src/App.tsx';
-    await withEdit(dev, file, 'seed={32}\n            aspectRatio="4:3"', 'seed={32}\n            aspectRatio="7:5"', async () => {
-      const where = positionOf(await readFile(path.join(dev.root, file), 'utf8'), '<GenImage\n            prompt="steaming dumplings');
-      const answer = await dev.get('/src/App.tsx');
-      expect(answer).toMatch(/^500 /);
-      const error = overlayOf(answer);
-      expect(error.message).toContain(`${file}:${where.line}:${where.column}: A <GenImage> attribute has an invalid value`);
-      expect(error.loc).toMatchObject({ line: where.line, column: where.column });
-      expect(dev.errors.map((sent) => sent.message)).toContain(error.message);
-    });
+    await expectOverlayAt(dev, 'src/App.tsx', '<GenImage\n            prompt="steaming dumplings', '/src/App.tsx');
     expect(await dev.until('/src/App.tsx', (text) => text.includes('"picture"'))).not.toContain('7:5');
   });
 });
