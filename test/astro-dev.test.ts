@@ -7,7 +7,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { astroDev, copySite, type DevServer, removeTemps } from './fixtures/astro-harness/harness.ts';
+import { astroDev, copySite, type DevServer, overlayErrors, removeTemps } from './fixtures/astro-harness/harness.ts';
 
 let api: TestServer;
 let dev: DevServer;
@@ -108,3 +108,37 @@ test('with base and build.assets: variants are served under the base', async () 
     await based.stop();
   }
 });
+
+test('an invalid marker: a 500 and Astro’s error overlay naming file:line:col and why, not a page cut off at the marker; fixed, the page is back', async () => {
+  const file = path.join(root, 'src/pages/other.astro');
+  const before = await readFile(file, 'utf8');
+  const marker = '<GenImage prompt="a heron in the reeds" aspectRatio="7:5" alt="A heron" />';
+  await writeFile(file, before.replace('</body>', `  <p>Before the marker</p>\n    ${marker}\n  </body>`));
+  const line = before.slice(0, before.indexOf('</body>')).split('\n').length + 1;
+  // The marker is indented by 4: the error points at its attribute.
+  const column = 5 + marker.indexOf('aspectRatio');
+  const overlay = await overlayErrors(dev.url);
+  try {
+    const answer = await page('/other/');
+    expect(answer).toMatch(/^500 /);
+    expect(answer).not.toContain('Before the marker');
+    // Astro sends the error to the page's overlay over the HMR socket once the response is closed.
+    await waitUntil(() => overlay.errors.length > 0);
+    const [error] = overlay.errors;
+    // Astro escapes the message for the overlay's HTML.
+    expect(error!.message).toContain(`src/pages/other.astro:${line}:${column}: A &lt;GenImage&gt; attribute has an invalid value`);
+    expect(error!.message).toContain('aspectRatio=&quot;7:5&quot; is not supported');
+    expect(error!.loc).toMatchObject({ file: path.join(root, 'src/pages/other.astro'), line, column });
+  } finally {
+    overlay.close();
+    await writeFile(file, before);
+  }
+  expect(await until('/other/', (text) => text.includes('alt="A paper boat"'))).not.toContain('A heron');
+});
+
+async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !check(); ) {
+    if (Date.now() > deadline) throw new Error(`timed out:\n${dev.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

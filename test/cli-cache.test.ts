@@ -10,7 +10,17 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '@genimage/cli';
 import { describe, expect, it } from 'vitest';
-import { cacheKeys, copyFixture, corruptImage, edit, parseJson, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
+import {
+  PLACEHOLDERS,
+  cacheKeys,
+  copyFixture,
+  corruptImage,
+  edit,
+  parseJson,
+  readMeta,
+  run,
+  useTestServer,
+} from './fixtures/cli-harness/harness.ts';
 import { hugePng } from '../packages/core/test/render/fixtures/huge-png.ts';
 
 const API_KEY = 'sk-cli-cache-secret-555';
@@ -194,6 +204,55 @@ describe('prune', () => {
   });
 });
 
+describe('placeholders are never committed', () => {
+  it('without a key, then with it: .genimage/ holds only the real images, and prune deletes a placeholder an older version left there', async () => {
+    const root = await copyFixture('cli-basic');
+    expect((await run(['generate'], { cwd: root })).code).toBe(0);
+    expect(await cacheKeys(root)).toEqual([]);
+    const placeholders = await cacheKeys(root, PLACEHOLDERS);
+    expect(placeholders).toHaveLength(3);
+    // Where genimage kept placeholders before: committed with the real images.
+    const leftover = placeholders[0]!;
+    await cp(path.join(root, PLACEHOLDERS, leftover), path.join(root, '.genimage', leftover), { recursive: true });
+
+    const generated = await run(['generate'], { cwd: root, env: api.env() });
+    expect(generated.stdout).toContain('3 image request(s): 3 generated, 0 reused, 0 failed');
+    const real = (await cacheKeys(root)).filter((key) => key !== leftover);
+    expect(real).toHaveLength(3);
+    for (const key of real) expect((await readMeta(root, key)).provider).toBe('shark');
+    // Each real image replaced its placeholder.
+    expect(await cacheKeys(root, PLACEHOLDERS)).toEqual([]);
+
+    const dryRun = await run(['prune', '--dry-run'], { cwd: root, env: api.env() });
+    expect(dryRun.stdout).toContain(`would delete  ${leftover.slice(0, 12)}  local`);
+    expect(dryRun.stdout).toContain('1 unused cache entry would be deleted from .genimage/; 3 in use.');
+    expect((await run(['prune', '--yes'], { cwd: root, env: api.env() })).code).toBe(0);
+    expect(await cacheKeys(root)).toEqual(real);
+    expect((await run(['check'], { cwd: root, env: { CI: 'true' } })).code).toBe(0);
+
+    // Without the key again, the real images are shown: no placeholder is drawn, none is in use.
+    api.server().reset();
+    expect((await run(['generate'], { cwd: root })).stdout).toContain('3 image request(s): 0 generated, 3 reused, 0 failed');
+    expect(await cacheKeys(root, PLACEHOLDERS)).toEqual([]);
+    expect((await run(['prune', '--dry-run'], { cwd: root })).stdout).toContain('No unused cache entries in .genimage/; 3 in use.');
+    expect(api.server().requests).toHaveLength(0);
+  });
+
+  it('prune deletes the placeholders no marker shows any more, and keeps those shown', async () => {
+    const root = await copyFixture('cli-basic');
+    expect((await run(['generate'], { cwd: root })).code).toBe(0);
+    const before = await cacheKeys(root, PLACEHOLDERS);
+    await edit(root, 'src/pages/index.astro', 'seed={7}', 'seed={8}');
+    expect((await run(['generate'], { cwd: root })).code).toBe(0);
+    expect(await cacheKeys(root, PLACEHOLDERS)).toHaveLength(4);
+    const result = await run(['prune', '--yes'], { cwd: root });
+    expect(result.stdout).toContain('Deleted 1 unused cache entry');
+    const after = await cacheKeys(root, PLACEHOLDERS);
+    expect(after).toHaveLength(3);
+    expect(before.filter((key) => !after.includes(key))).toHaveLength(1);
+  });
+});
+
 describe('gallery', () => {
   it('writes an HTML contact sheet: previews, links, prompts escaped, where each is used', async () => {
     const { root, unused } = await projectWithAnUnusedEntry();
@@ -229,8 +288,8 @@ describe('gallery', () => {
   it('--out, placeholders clearly marked, missing and corrupt images shown', async () => {
     const root = await copyFixture('cli-basic');
     expect((await run(['generate'], { cwd: root })).code).toBe(0); // no key: placeholders
-    const [first] = await cacheKeys(root);
-    await corruptImage(root, first!);
+    const [first] = await cacheKeys(root, PLACEHOLDERS);
+    await corruptImage(root, first!, PLACEHOLDERS);
     await edit(root, 'src/pages/index.astro', 'seed={7}', 'seed={9}');
     const result = await run(['gallery', '--out', 'review/images.html'], { cwd: root });
     expect(result.code).toBe(0);
@@ -240,7 +299,8 @@ describe('gallery', () => {
     expect(html).toContain('CORRUPT');
     expect(html).toContain('Not generated yet');
     expect(html).toMatch(/<li><code>src\/pages\/index\.astro:10:5<\/code> “a lighthouse at dusk, &lt;stormy&gt; &amp; wild”<\/li>/);
-    expect(html).toMatch(/href="\.\.\/\.genimage\/[0-9a-f]{64}\/0\.png"/);
+    // Linked where they are: their own folder, not the committed cache.
+    expect(html).toMatch(/href="\.\.\/node_modules\/\.cache\/genimage\/placeholders\/[0-9a-f]{64}\/0\.png"/);
   });
 });
 

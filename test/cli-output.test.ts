@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   CLI,
+  PLACEHOLDERS,
   cacheKeys,
   cleanEnv,
   copyFixture,
@@ -135,8 +136,8 @@ describe('control characters in prompts and file names', () => {
     expect(result.code, result.all).toBe(0);
     expect(result.stderr).toContain(`generated src/pages/only.md:3:1 ${SHOWN} (1 image(s)`);
     noControls(result.all);
-    const [key] = await cacheKeys(root);
-    expect((await readMeta(root, key!)).prompt).toBe(PROMPT);
+    const [key] = await cacheKeys(root, PLACEHOLDERS);
+    expect((await readMeta(root, key!, PLACEHOLDERS)).prompt).toBe(PROMPT);
   });
 
   it('generate against the API: the failure and its listing show them escaped; --json has the exact prompt', async () => {
@@ -197,8 +198,8 @@ describe('a 100,000-character prompt', () => {
     expect(result.code, result.all.slice(0, 2_000)).toBe(0);
     expect(result.stderr).toContain(`generated src/pages/only.md:3:1 ${SHORT} (1 image(s)`);
     expect(result.all.length).toBeLessThan(5_000);
-    const [key] = await cacheKeys(root);
-    expect((await readMeta(root, key!)).prompt).toBe(PROMPT);
+    const [key] = await cacheKeys(root, PLACEHOLDERS);
+    expect((await readMeta(root, key!, PLACEHOLDERS)).prompt).toBe(PROMPT);
   });
 
   it('is shortened in failure lines: a failed generation, a frozen run', async () => {

@@ -6,7 +6,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, cacheKeys, copyFixture, parseJson, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
+import { CLI, PLACEHOLDERS, cacheKeys, copyFixture, parseJson, readMeta, run, useTestServer } from './fixtures/cli-harness/harness.ts';
 
 const API_KEY = 'sk-cli-test-secret-4242';
 const api = useTestServer(API_KEY);
@@ -476,9 +476,11 @@ describe('without an API key, outside CI: the local provider', () => {
     expect(result.stderr).toContain('No SHARK_API_KEY is set: rendering offline placeholders');
     expect(result.stdout).toContain('3 image request(s): 3 generated, 0 reused, 0 failed');
     expect(api.server().requests).toHaveLength(0);
-    const keys = await cacheKeys(root);
+    // Never in the committed cache: CI has no use for them.
+    expect(await cacheKeys(root)).toEqual([]);
+    const keys = await cacheKeys(root, PLACEHOLDERS);
     expect(keys).toHaveLength(3);
-    for (const key of keys) expect((await readMeta(root, key)).provider).toBe('local');
+    for (const key of keys) expect((await readMeta(root, key, PLACEHOLDERS)).provider).toBe('local');
 
     const plan = await run(['plan', '--json'], { cwd: root });
     expect(parseJson(plan.stdout)).toMatchObject({ provider: 'local', requests: 3, cached: 3, estimatedCredits: 0 });
@@ -492,7 +494,7 @@ describe('without an API key, outside CI: the local provider', () => {
     const check = await run(['check'], { cwd: root });
     expect(check.code).toBe(0);
     expect(check.stdout).toBe(
-      'All 3 image(s) for 4 marker(s) are cached and verified in .genimage/, but 3 of them are offline placeholders, not real images.\n',
+      'All 3 image(s) for 4 marker(s) are cached and verified, but 3 of them are offline placeholders (in node_modules/.cache/genimage/placeholders/, never committed), not real images.\n',
     );
     expect(check.stderr).toContain(
       'warning Checked without SHARK_API_KEY and outside CI, so offline placeholders count as cached (3 of the 3 image(s) are placeholders); CI does not accept them. ' +

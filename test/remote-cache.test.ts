@@ -5,12 +5,22 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { resolveConfig } from '@genimage/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cacheKeys, copyFixture, corruptImage, parseJson, run, start, useTestServer, waitFor } from './fixtures/cli-harness/harness.ts';
+import {
+  PLACEHOLDERS,
+  cacheKeys,
+  copyFixture,
+  corruptImage,
+  parseJson,
+  run,
+  start,
+  useTestServer,
+  waitFor,
+} from './fixtures/cli-harness/harness.ts';
 import { CREDENTIALS, type S3Server, startS3Server } from './fixtures/remote-s3/s3-server.ts';
 
 const API_KEY = 'sk-remote-cache-secret-913';
@@ -352,6 +362,19 @@ describe('when the remote cannot be used', () => {
 });
 
 describe('push and pull', () => {
+  it('placeholders never reach the bucket: a machine without a key draws them locally, and push skips one an older version left in .genimage/', async () => {
+    const root = await machine();
+    const offline = { ...s3.env, SHARK_API_KEY: undefined, SHARK_BASE_URL: api.server().baseUrl };
+    expect((await run(['generate'], { cwd: root, env: offline })).code).toBe(0);
+    expect(await bucketObjects()).toEqual([]);
+    const [leftover] = await cacheKeys(root, PLACEHOLDERS);
+    await cp(path.join(root, PLACEHOLDERS, leftover!), path.join(root, '.genimage', leftover!), { recursive: true });
+    const pushed = await run(['push', '--json'], { cwd: root, env: offline });
+    expect(parseJson(pushed.stdout)).toMatchObject({ ok: true, entries: 1, copied: 0, placeholders: 1 });
+    expect(await bucketObjects()).toEqual([]);
+    expect(api.server().requests).toHaveLength(0);
+  });
+
   it('round trip between two empty local caches: push uploads what the bucket lacks, pull downloads it, verified', async () => {
     const down = await startS3Server({ buckets: [] });
     await down.stop();

@@ -37,6 +37,8 @@ interface Dev {
   url: string;
   /** HMR messages the server sent to a connected client, by type. */
   messages: string[];
+  /** The `error` payloads among them: what Vite's overlay shows. */
+  errors: { message: string; id?: string; loc?: { file?: string; line: number; column: number } }[];
   /** `status body` of a GET. */
   get(pathname: string): Promise<string>;
   /** Polls until the answer is 200 and `check` holds for its body; returns the body. */
@@ -69,8 +71,13 @@ async function startDev(example: string, plugins: PluginOption[] = []): Promise<
   const { port } = server.httpServer!.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const messages: string[] = [];
+  const errors: Dev['errors'] = [];
   const socket = new WebSocket(`ws://127.0.0.1:${port}/?token=${server.config.webSocketToken}`, 'vite-hmr');
-  socket.addEventListener('message', (event) => messages.push((JSON.parse(String(event.data)) as { type: string }).type));
+  socket.addEventListener('message', (event) => {
+    const message = JSON.parse(String(event.data)) as { type: string; err?: Dev['errors'][number] };
+    messages.push(message.type);
+    if (message.type === 'error' && message.err) errors.push(message.err);
+  });
   await new Promise((resolve, reject) => {
     socket.addEventListener('open', resolve);
     socket.addEventListener('error', reject);
@@ -83,6 +90,7 @@ async function startDev(example: string, plugins: PluginOption[] = []): Promise<
     root,
     url,
     messages,
+    errors,
     get,
     async until(pathname, check, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
@@ -132,6 +140,45 @@ const prompts = () => api.requests.map((request) => (request.body as { prompt: s
 
 /** `<img data-genimage-pending>` with a width and a height, in HTML or in compiled JSX. */
 const PENDING_HTML = /<img [^>]*width="\d+" height="\d+"[^>]*data-genimage-pending/;
+
+/**
+ * With `aspectRatio="4:3"` made `"7:5"` after `anchor` in `file`, `pathname` answers 500 with
+ * Vite's error overlay at the marker (the `<GenImage` that `anchor` starts with), naming the
+ * error, which the open pages are sent too. Returns the answer; the file is restored after.
+ */
+async function expectOverlayAt(dev: Dev, file: string, anchor: string, pathname: string): Promise<string> {
+  const full = path.join(dev.root, file);
+  const before = await readFile(full, 'utf8');
+  const at = before.indexOf(anchor);
+  const edited = before.slice(0, at) + before.slice(at).replace('aspectRatio="4:3"', 'aspectRatio="7:5"');
+  await writeFile(full, edited);
+  try {
+    const where = positionOf(edited, anchor);
+    const answer = await dev.get(pathname);
+    expect(answer).toMatch(/^500 /);
+    const error = overlayOf(answer);
+    expect(error.message).toContain(`${file}:${where.line}:${where.column}: A <GenImage> attribute has an invalid value`);
+    expect(error.message).toContain('aspectRatio="7:5" is not supported');
+    expect(error.loc).toMatchObject({ line: where.line, column: where.column });
+    expect(dev.errors.map((sent) => sent.message)).toContain(error.message);
+    return answer;
+  } finally {
+    await writeFile(full, before);
+  }
+}
+
+/** Where `part` starts in `text`: 1-based line and column. */
+function positionOf(text: string, part: string): { line: number; column: number } {
+  const lines = text.slice(0, text.indexOf(part)).split('\n');
+  return { line: lines.length, column: lines.at(-1)!.length + 1 };
+}
+
+/** The error overlay's payload in Vite's 500 page: `const error = {...}`. */
+function overlayOf(body: string): { message: string; loc?: { file?: string; line: number; column: number } } {
+  const json = /const error = (\{.*\})\n/.exec(body)?.[1];
+  if (!json) throw new Error(`no error overlay in:\n${body.slice(0, 500)}`);
+  return JSON.parse(json) as never;
+}
 
 describe('vite dev: the HTML example', () => {
   let dev: Dev;
@@ -202,6 +249,13 @@ describe('vite dev: the HTML example', () => {
     await expectServed(dev, imageUrls(pictures(html)));
     expect(prompts()).toEqual(['a lighthouse on a rocky point at dusk, watercolor']);
   });
+
+  test('an invalid marker: a 500 with Vite’s error overlay naming file:line:col and why, also sent to the open pages', async () => {
+    // The marker's place (its tag), as every rendering error of Vite's pages names it.
+    const answer = await expectOverlayAt(dev, 'about/index.html', '<GenImage', '/about/');
+    expect(answer).not.toContain('<h1>About</h1>');
+    expect(await dev.until('/about/', (text) => text.includes('<h1>About</h1>'))).not.toContain('7:5');
+  });
 });
 
 describe('vite dev: the React example', () => {
@@ -262,5 +316,10 @@ describe('vite dev: the React example', () => {
     expect(code).not.toContain('a-glass-of-iced-milk-tea');
     await expectServed(dev, imageUrls(code));
     expect(prompts()).toEqual(['a pot of jasmine tea on a wooden counter, close-up photograph']);
+  });
+
+  test('an invalid marker: the module answers 500 and Vite’s overlay names file:line:col and why', async () => {
+    await expectOverlayAt(dev, 'src/App.tsx', '<GenImage\n            prompt="steaming dumplings', '/src/App.tsx');
+    expect(await dev.until('/src/App.tsx', (text) => text.includes('"picture"'))).not.toContain('7:5');
   });
 });

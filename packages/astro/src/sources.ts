@@ -19,7 +19,11 @@ export function astroSources(root: string, api: GenImagePluginApi) {
       filter: { id: /\.(astro|mdx|md|markdown)$/, code: MAY_HOLD_MARKER },
       async handler(code: string, id: string) {
         const file = path.relative(root, id).split(path.sep).join('/');
-        const result = /\.(astro|mdx)$/.test(id)
+        const component = /\.(astro|mdx)$/.test(id);
+        // Thrown by the component, a marker's error would reach the browser as a page cut off at the
+        // marker (Astro streams it with a 200): thrown here, while compiling, Astro's overlay shows it.
+        if (component) await api.checkMarkers(code, id);
+        const result = component
           ? injectOrigins(code, file)
           : await replaceMarkdownTags(code, await readFile(id, 'utf8'), file, (attributes: Record<string, unknown>, marker: Marker) =>
               api.renderMarker(attributes, marker, id),

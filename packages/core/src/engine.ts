@@ -39,9 +39,12 @@ import { type MarkerScanResult, scan } from './markers/scan.ts';
 import type { CacheStore, EntryLocation } from './cache/store.ts';
 import { S3Store } from './cache/remote/s3-store.ts';
 import { TieredStore } from './cache/remote/tiered-store.ts';
+import { PLACEHOLDER_PROVIDER, PlaceholderSplitStore } from './cache/placeholder-store.ts';
 
 /** Where the cache remembers which entries it verified (see VerifiedIndex): this checkout's, never committed. */
 const VERIFIED_INDEX = 'node_modules/.cache/genimage/verified-entries.json';
+/** Where placeholders are kept: this checkout's, never committed (CI has no use for them) nor uploaded. */
+export const PLACEHOLDERS_DIR = 'node_modules/.cache/genimage/placeholders';
 
 /** One marker, resolved: what it asks for, its cache key, and how to render it. */
 export interface ImageUse {
@@ -134,12 +137,16 @@ export class Engine {
   readonly providerId: ProviderId;
   readonly cache: ImageCache;
   readonly cacheLocation: string;
+  /** Where placeholders are kept, relative to the root: never committed, never uploaded. */
+  readonly placeholdersLocation = PLACEHOLDERS_DIR;
   /** The shared remote cache (`remote` option), when one is configured and no other store was given. */
   readonly remote: TieredStore | undefined;
   readonly htmlPages: readonly string[] | undefined;
   #provider: Provider | undefined;
   #urlHashes: Promise<Map<string, string>> | undefined;
   #scheduler: Scheduler | undefined;
+  /** The keys this engine computed for placeholders: looked up in the placeholder folder only. */
+  readonly #placeholderKeys = new Set<string>();
 
   static async load(init: EngineInit): Promise<Engine> {
     const root = path.resolve(init.root);
@@ -174,7 +181,11 @@ export class Engine {
         ? new S3Store({ ...config.remote, logger: this.logger, env: this.env as Record<string, string | undefined> })
         : undefined;
     this.remote = remote && new TieredStore(local, remote, { logger: this.logger, localName: `${this.cacheLocation}/` });
-    this.cache = new ImageCache(init.store ?? this.remote ?? local, { index: new VerifiedIndex(path.join(root, VERIFIED_INDEX)) });
+    const placeholders = new FileSystemStore(path.join(root, PLACEHOLDERS_DIR), { logger: this.logger });
+    const store = new PlaceholderSplitStore(init.store ?? this.remote ?? local, placeholders, {
+      isPlaceholderKey: (key) => this.#placeholderKeys.has(key),
+    });
+    this.cache = new ImageCache(store, { index: new VerifiedIndex(path.join(root, VERIFIED_INDEX)) });
   }
 
   /** Where the last read of `key` found its entry: `local`, `remote` (copied into the local cache since), or undefined (nowhere). */
@@ -203,9 +214,22 @@ export class Engine {
   /** Finds every marker under the root and resolves each to a keyed request. */
   async scan(): Promise<ScanResult> {
     const found = await this.findMarkers();
-    const diagnostics: Diagnostic[] = [...found.diagnostics];
+    const { uses, diagnostics } = await this.resolveMarkers(found.markers, found.diagnostics);
+    const requests = dedupeRequests(uses.map((use) => use.request));
+    return { files: found.files, uses, requests, diagnostics, unbuiltPages: found.unbuiltPages };
+  }
+
+  /**
+   * Markers (the scan's, or those of one file a dev server compiles) resolved to keyed uses, with
+   * every problem at its place: those already `found` (the parser's) and theirs, sorted.
+   */
+  async resolveMarkers(
+    markers: readonly Marker[],
+    found: readonly Diagnostic[] = [],
+  ): Promise<{ uses: ImageUse[]; diagnostics: Diagnostic[] }> {
+    const diagnostics: Diagnostic[] = [...found];
     const uses: ImageUse[] = [];
-    for (const marker of found.markers) {
+    for (const marker of markers) {
       try {
         const use = await this.resolveMarker(marker);
         if ('diagnostics' in use) diagnostics.push(...use.diagnostics);
@@ -218,8 +242,7 @@ export class Engine {
       }
     }
     sortByLocation(diagnostics);
-    const requests = dedupeRequests(uses.map((use) => use.request));
-    return { files: found.files, uses, requests, diagnostics, unbuiltPages: found.unbuiltPages };
+    return { uses, diagnostics };
   }
 
   /** A marker (from the scanner, or built from a component's props) as a keyed request. */
@@ -250,6 +273,7 @@ export class Engine {
     for (const reference of references) if (isUrl(reference.source)) knownUrlHashes?.set(reference.source, reference.sha256);
     const referenceHashes = references.map((reference) => reference.sha256);
     let key = cacheKey({ provider: this.providerId, params, referenceHashes });
+    if (this.providerId === PLACEHOLDER_PROVIDER) this.#placeholderKeys.add(key);
     if (this.config.provider === 'auto' && this.providerId === 'local') {
       // Without a key, real images that teammates committed still win over placeholders.
       const realKey = cacheKey({ provider: 'shark', params, referenceHashes });

@@ -152,6 +152,7 @@ export { ImageCache, type CachedEntry } from './cache/cache.ts';
 export type { RemoteStore } from './cache/remote/remote.ts';
 export { S3Store, parseS3Url, type S3StoreOptions } from './cache/remote/s3-store.ts';
 export { TieredStore, type TieredStoreOptions } from './cache/remote/tiered-store.ts';
+export { PLACEHOLDER_PROVIDER, PlaceholderSplitStore, type PlaceholderSplitOptions } from './cache/placeholder-store.ts';
 export { pushCache, pullCache, type SyncItem, type SyncSummary, type SyncOptions } from './cache/remote/sync.ts';
 
 // --- Generation ---
@@ -188,6 +189,7 @@ export { Optimizer, mimeTypeOf, type OptimizerOptions, type VariantFormat, type 
 export { renderPicture, type PictureFile, type PictureInput } from './render/picture.ts';
 export { ImageRenderer, ORIGIN_ATTRIBUTE, parseOrigin, type RenderRequest, type RendererOptions } from './render/renderer.ts';
 export { prepareBuild } from './render/prepare-build.ts';
+export { firstMarkerError } from './render/source-errors.ts';
 export { htmlToJsx } from './render/jsx.ts';
 
 // --- Source rewriting ---

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
@@ -6,7 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '@genimage/test-server';
-import { Engine, FrozenMissingError } from '../src/engine.ts';
+import { Engine, FrozenMissingError, PLACEHOLDERS_DIR } from '../src/engine.ts';
 import { GenImageError } from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
 import { sha256Hex } from '../src/hash.ts';
@@ -177,18 +178,29 @@ describe('Engine', () => {
     expect(summary.generated).toBe(3);
   });
 
-  it('renders offline placeholders with a warning when no API key is set outside CI', async () => {
+  it('renders offline placeholders with a warning when no API key is set outside CI, outside the committed cache', async () => {
     const logger = recordingLogger();
     const engine = await Engine.load({ root, env: {}, logger });
     expect(engine.providerId).toBe('local');
     const summary = await engine.generate((await engine.scan()).requests);
     expect(summary.generated).toBe(3);
     expect(logger.lines.some((line) => line.startsWith('warn: No SHARK_API_KEY'))).toBe(true);
-    const meta = JSON.parse(await readFile(path.join(root, '.genimage', (await engine.cache.keys())[0]!, 'meta.json'), 'utf8')) as {
-      provider: string;
-    };
+    const [key] = await engine.cache.keys();
+    const meta = JSON.parse(await readFile(path.join(root, PLACEHOLDERS_DIR, key!, 'meta.json'), 'utf8')) as { provider: string };
     expect(meta.provider).toBe('local');
+    expect(existsSync(path.join(root, '.genimage', key!))).toBe(false);
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('a generation with a key makes the real images beside the placeholders, and drops each placeholder it replaces', async () => {
+    const withoutKey = await Engine.load({ root, env: {} });
+    await withoutKey.generate((await withoutKey.scan()).requests);
+    expect(await readdir(path.join(root, PLACEHOLDERS_DIR))).toEqual(expect.arrayContaining([expect.stringMatching(/^[0-9a-f]{64}$/)]));
+    const withKey = await Engine.load({ root, env: env() });
+    const { requests } = await withKey.scan();
+    expect(await withKey.generate(requests)).toMatchObject({ generated: 3, reused: 0 });
+    expect((await withKey.cache.keys()).sort()).toEqual(requests.map((request) => request.key).sort());
+    expect((await readdir(path.join(root, PLACEHOLDERS_DIR))).filter((name) => /^[0-9a-f]{64}$/.test(name))).toEqual([]);
   });
 
   it('without a key, serves the real images teammates committed instead of placeholders', async () => {
@@ -334,7 +346,7 @@ describe('Engine: where the cache folder may be', () => {
         root,
         configFile: false,
         env: env(),
-        options: { cacheDir: outside, cacheDirOutsideRoot: true, provider: 'local' },
+        options: { cacheDir: outside, cacheDirOutsideRoot: true },
       });
       expect(engine.cacheLocation).toBe(path.relative(root, outside));
       await engine.generate([(await engine.scan()).requests[0]!]);

@@ -120,6 +120,8 @@ const PUBLIC_VALUES = [
   'S3Store',
   'parseS3Url',
   'TieredStore',
+  'PLACEHOLDER_PROVIDER',
+  'PlaceholderSplitStore',
   'pullCache',
   'pushCache',
   // Generation and the engine
@@ -140,6 +142,7 @@ const PUBLIC_VALUES = [
   'ORIGIN_ATTRIBUTE',
   'parseOrigin',
   'prepareBuild',
+  'firstMarkerError',
   'htmlToJsx',
   'attributesOf',
   'findTags',

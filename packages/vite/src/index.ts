@@ -4,6 +4,7 @@ import {
   ImageRenderer,
   type Logger,
   Optimizer,
+  firstMarkerError,
   formatError,
   formatSummary,
   type Marker,
@@ -89,6 +90,11 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       const html = await (await renderer()).render({ attributes, origin: marker.location });
       if (moduleId !== undefined && html.includes('data-genimage-pending')) pendingModules.add(moduleId);
       return html;
+    },
+    async checkMarkers(code, id) {
+      if (!server) return;
+      const error = await firstMarkerError((await renderer()).engine, code, relativePath(root(), id));
+      if (error) throw reportable(error);
     },
     async writeAssets(outDir, writeOptions = {}) {
       const images = await renderer();

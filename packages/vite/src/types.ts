@@ -47,6 +47,12 @@ export interface GenImagePluginApi {
    */
   renderMarker(attributes: Record<string, unknown>, marker: Marker, moduleId?: string): Promise<string>;
   /**
+   * Dev only (a build reports every marker before it starts): rejects with the first marker error
+   * of the module `id` being compiled from `code`, located, so that the dev server's error overlay
+   * shows it rather than a page cut off at the marker.
+   */
+  checkMarkers(code: string, id: string): Promise<void>;
+  /**
    * Writes the files the rendered pages refer to into `<outDir>/<assetsDir>/`; with `all`, every
    * variant of every scanned marker too (a plain Vite build, where no component renders).
    */

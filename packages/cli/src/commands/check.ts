@@ -48,9 +48,11 @@ export async function checkCommand(flags: GlobalFlags, out: Output): Promise<num
     );
   } else {
     // On stdout, so that --silent still tells a placeholder from a real image.
-    const but = placeholders > 0 ? `, but ${placeholders} of them are offline placeholders, not real images` : '';
+    const what = `All ${report.images} image(s) for ${scan.uses.length} marker(s) are cached and verified`;
     out.result(
-      `All ${report.images} image(s) for ${scan.uses.length} marker(s) are cached and verified in ${engine.cacheLocation}/${but}.`,
+      placeholders > 0
+        ? `${what}, but ${placeholders} of them are offline placeholders (in ${engine.placeholdersLocation}/, never committed), not real images.`
+        : `${what} in ${engine.cacheLocation}/.`,
     );
   }
   if (remote) {

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FileSystemStore, collectGallery, renderGallery } from '@genimage/core';
+import { FileSystemStore, PlaceholderSplitStore, collectGallery, renderGallery } from '@genimage/core';
 import { type GlobalFlags, EXIT, loadContext, scanProject } from '../context.ts';
 import type { Output } from '../output.ts';
 import { displayPath } from '../report.ts';
@@ -21,15 +21,16 @@ export async function galleryCommand(flags: GalleryFlags, out: Output): Promise<
   const store = engine.cache.store;
   const gallery = await collectGallery(engine.cache, scan.uses, {
     cacheLocation: engine.cacheLocation,
-    // Links to the originals work where the cache is a folder; the embedded previews work anywhere.
-    ...(store instanceof FileSystemStore && {
-      originalHref: (key: string, image: string) =>
-        encodeURI(
-          displayPath(path.dirname(file), path.join(store.dir, key, image))
-            .split(path.sep)
-            .join('/'),
-        ),
-    }),
+    // Links to the originals work where the entry is in a folder (placeholders have one of their own); the embedded previews work anywhere.
+    originalHref: async (key: string, image: string) => {
+      const holder = store instanceof PlaceholderSplitStore ? await store.holderOf(key) : store;
+      if (!(holder instanceof FileSystemStore)) return undefined;
+      return encodeURI(
+        displayPath(path.dirname(file), path.join(holder.dir, key, image))
+          .split(path.sep)
+          .join('/'),
+      );
+    },
   });
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, renderGallery(gallery, { title: `genimage gallery · ${path.basename(root)}` }));

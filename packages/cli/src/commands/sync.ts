@@ -43,6 +43,7 @@ export async function syncCommand(direction: SyncSummary['direction'], flags: Gl
       entries: summary.total,
       copied: summary.copied,
       present: summary.present,
+      placeholders: summary.placeholders,
       corrupt: summary.corrupt.map((item) => ({ key: item.key, reason: item.reason ?? null })),
       changed: summary.changed.map((item) => ({ key: item.key, verified: item.verified ?? false, reason: item.reason ?? null })),
       elapsedMs: summary.elapsedMs,
@@ -61,6 +62,7 @@ export async function syncCommand(direction: SyncSummary['direction'], flags: Gl
     const seconds = (summary.elapsedMs / 1000).toFixed(1);
     out.result(
       `${summary.total} entr${summary.total === 1 ? 'y' : 'ies'} in ${from}: ${summary.copied} ${verb} to ${to}, ${summary.present} already there` +
+        `${summary.placeholders > 0 ? `, ${summary.placeholders} placeholder(s) not ${verb} (\`genimage prune\` deletes them)` : ''}` +
         `${summary.corrupt.length > 0 ? `, ${summary.corrupt.length} corrupt (not ${verb})` : ''}` +
         `${summary.changed.length > 0 ? `, ${summary.changed.length} changed by another machine (${summary.changed.length - lost.length} verified)` : ''} · ${seconds} s`,
     );

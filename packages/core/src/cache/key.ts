@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { GenerationParams } from '../params.ts';
+import type { CacheEntryMeta } from './store.ts';
+
+type ImageSize = GenerationParams['imageSize'];
+type AspectRatio = GenerationParams['aspectRatio'];
 
 /**
  * Bumped when the serialization below changes meaning: every key changes with it, so old cache
@@ -37,4 +41,19 @@ export function canonicalKeyPayload(input: KeyInput): string {
 /** The cache key: hex sha256 of the canonical payload (64 characters). */
 export function cacheKey(input: KeyInput): string {
   return createHash('sha256').update(canonicalKeyPayload(input)).digest('hex');
+}
+
+/**
+ * The key an entry's metadata describes, computed the way generation computes it; with
+ * `provider`, the key of the same request made by that provider. Metadata copied from another
+ * entry, or edited by hand, does not hash to the name of its folder.
+ */
+export function metaKey(meta: CacheEntryMeta, provider: string = meta.provider): string {
+  const { seed, n, imageSize, aspectRatio, references } = meta.params;
+  return cacheKey({
+    provider,
+    // Stored as text; only their text goes into the key, so any other value just fails to match.
+    params: { model: meta.model, prompt: meta.prompt, seed, n, imageSize: imageSize as ImageSize, aspectRatio: aspectRatio as AspectRatio },
+    referenceHashes: references.map((reference) => reference.sha256),
+  });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { messageOf } from '../errors.ts';
 import type { ImageFormat, Usage } from '../params.ts';
 
 /** The file of an entry holding its metadata; written last, so its presence marks the entry complete. */
@@ -114,9 +115,10 @@ export function formatMetaIssues(error: z.ZodError): string {
 
 /**
  * What a store finds under an entry's name: an entry it wrote itself (`own`, with its metadata),
- * or something it does not recognise as one (with why), which `prune` never deletes.
+ * or something it does not recognise as one (with why), which `prune` never deletes. An own entry
+ * with `leftover` lies where it no longer belongs (why): `prune` deletes it whatever uses its key.
  */
-export type StoredEntry = { key: string; own: true; meta: CacheEntryMeta } | { key: string; own: false; reason: string };
+export type StoredEntry = { key: string; own: true; meta: CacheEntryMeta; leftover?: string } | { key: string; own: false; reason: string };
 
 /** Where a store found an entry: in this machine's cache, or in a shared remote (then copied here). */
 export type EntryLocation = 'local' | 'remote';
@@ -173,4 +175,22 @@ export interface CacheStore {
    * (absent, unreachable, or itself failing verification, which the store reports).
    */
   repair?(key: string, problem: Error): Promise<boolean>;
+}
+
+/** `store.inspect(key)`, or for a store without it, what `readMeta` says (a throw: not genimage's). */
+export async function inspectEntry(store: CacheStore, key: string): Promise<StoredEntry | undefined> {
+  if (store.inspect) return store.inspect(key);
+  try {
+    const meta = await store.readMeta(key);
+    return meta && { key, own: true, meta };
+  } catch (error) {
+    return { key, own: false, reason: messageOf(error) };
+  }
+}
+
+/** `store.inspectAll()`, or `inspectEntry` for each of its keys; sorted by key. */
+export async function inspectEntries(store: CacheStore): Promise<StoredEntry[]> {
+  if (store.inspectAll) return store.inspectAll();
+  const found = await Promise.all((await store.keys()).sort().map((key) => inspectEntry(store, key)));
+  return found.filter((entry) => entry !== undefined);
 }

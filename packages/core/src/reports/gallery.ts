@@ -62,7 +62,7 @@ export interface Gallery {
 
 export interface CollectGalleryOptions {
   /** The link to an original image, e.g. a path relative to the HTML file. */
-  originalHref?: (key: string, file: string) => string | undefined;
+  originalHref?: (key: string, file: string) => string | undefined | Promise<string | undefined>;
   /** Longest edge of the embedded previews, in pixels; 0 embeds none. @default 320 */
   previewSize?: number;
   /** For the page: where the cache is, e.g. `.genimage`. */
@@ -94,7 +94,7 @@ export async function collectGallery(cache: ImageCache, uses: readonly ImageUse[
     const galleryImages: GalleryImage[] = [];
     for (const [index, image] of (meta?.images ?? []).entries()) {
       const bytes = images[index];
-      const href = options.originalHref?.(key, image.file);
+      const href = await options.originalHref?.(key, image.file);
       const preview = bytes && previewSize > 0 ? await previewOf(bytes, previewSize) : undefined;
       galleryImages.push({
         file: image.file,

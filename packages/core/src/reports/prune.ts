@@ -1,27 +1,23 @@
-import { messageOf } from '../errors.ts';
 import type { ImageCache } from '../cache/cache.ts';
 import type { ImageUse } from '../engine.ts';
-import { cacheKey } from '../cache/key.ts';
+import { cacheKey, metaKey } from '../cache/key.ts';
 import type { ProviderId } from '../generate/providers/select.ts';
-import type { GenerationParams } from '../params.ts';
-import type { CacheEntryMeta, CacheStore, StoredEntry } from '../cache/store.ts';
+import { type CacheEntryMeta, type StoredEntry, inspectEntries, inspectEntry } from '../cache/store.ts';
 
-type ImageSize = GenerationParams['imageSize'];
-type AspectRatio = GenerationParams['aspectRatio'];
-
-/** Every provider whose images the cache may hold for a marker. */
-const PROVIDER_IDS: readonly ProviderId[] = ['shark', 'local'];
+/** Every provider of real images the cache may hold for a marker. */
+const REAL_PROVIDER_IDS: readonly ProviderId[] = ['shark'];
 
 /**
- * Each use filed under the key of its image for every provider, not just the current one: run
- * without an API key, the current provider is `local`, and the real images of the same markers
- * must still count as used (or `prune` would delete every paid image).
+ * Each use filed under its own key and the key of its real image for every provider, not just the
+ * current one: run without an API key, the current provider is `local`, and the real images of the
+ * same markers must still count as used (or `prune` would delete every paid image). A placeholder
+ * counts only as the image a use shows: once the real image is there, its placeholder is unused.
  */
 export function usesByKey(uses: readonly ImageUse[]): Map<string, ImageUse[]> {
   const byKey = new Map<string, ImageUse[]>();
   for (const use of uses) {
     const referenceHashes = use.request.job.references.map((reference) => reference.sha256);
-    const keys = new Set([use.key, ...PROVIDER_IDS.map((provider) => cacheKey({ provider, params: use.params, referenceHashes }))]);
+    const keys = new Set([use.key, ...REAL_PROVIDER_IDS.map((provider) => cacheKey({ provider, params: use.params, referenceHashes }))]);
     for (const key of keys) {
       const list = byKey.get(key);
       if (list) list.push(use);
@@ -29,20 +25,6 @@ export function usesByKey(uses: readonly ImageUse[]): Map<string, ImageUse[]> {
     }
   }
   return byKey;
-}
-
-/**
- * The key an entry's metadata describes, computed the way generation computes it. Metadata copied
- * from another entry, or edited by hand, does not hash to the name of its folder.
- */
-export function metaKey(meta: CacheEntryMeta): string {
-  const { seed, n, imageSize, aspectRatio, references } = meta.params;
-  return cacheKey({
-    provider: meta.provider,
-    // Stored as text; only their text goes into the key, so any other value just fails to match.
-    params: { model: meta.model, prompt: meta.prompt, seed, n, imageSize: imageSize as ImageSize, aspectRatio: aspectRatio as AspectRatio },
-    referenceHashes: references.map((reference) => reference.sha256),
-  });
 }
 
 /** A cache entry of genimage's own that no marker uses: what `prune` deletes. */
@@ -87,22 +69,6 @@ function ownership(stored: StoredEntry): { own: UnreferencedEntry } | { foreign:
   return { own: { key, meta } };
 }
 
-async function inspect(store: CacheStore, key: string): Promise<StoredEntry | undefined> {
-  if (store.inspect) return store.inspect(key);
-  try {
-    const meta = await store.readMeta(key);
-    return meta && { key, own: true, meta };
-  } catch (error) {
-    return { key, own: false, reason: messageOf(error) };
-  }
-}
-
-async function inspectAll(store: CacheStore): Promise<StoredEntry[]> {
-  if (store.inspectAll) return store.inspectAll();
-  const found = await Promise.all((await store.keys()).sort().map((key) => inspect(store, key)));
-  return found.filter((entry) => entry !== undefined);
-}
-
 /**
  * Lists the entries no marker uses (with any provider), and the things under entry names that are
  * not genimage's own. Deletes nothing. The caller must pass the uses of a scan without errors: a
@@ -111,8 +77,9 @@ async function inspectAll(store: CacheStore): Promise<StoredEntry[]> {
 export async function planPrune(cache: ImageCache, uses: readonly ImageUse[]): Promise<PrunePlan> {
   const used = usesByKey(uses);
   const plan: PrunePlan = { unreferenced: [], foreign: [], kept: 0 };
-  for (const stored of await inspectAll(cache.store)) {
-    if (used.has(stored.key)) {
+  for (const stored of await inspectEntries(cache.store)) {
+    // A leftover is in the wrong place whoever uses its key: its key's image lives elsewhere.
+    if (used.has(stored.key) && !(stored.own && stored.leftover)) {
       plan.kept++;
       continue;
     }
@@ -133,7 +100,7 @@ export async function applyPrune(cache: ImageCache, plan: PrunePlan): Promise<{ 
   for (const entry of plan.unreferenced) {
     const release = await cache.lock(entry.key);
     try {
-      const stored = await inspect(cache.store, entry.key);
+      const stored = await inspectEntry(cache.store, entry.key);
       if (!stored) continue; // deleted meanwhile
       const found = ownership(stored);
       if ('foreign' in found) {

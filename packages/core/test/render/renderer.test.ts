@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
-import { Engine } from '../../src/engine.ts';
+import { Engine, PLACEHOLDERS_DIR } from '../../src/engine.ts';
 import type { GenImageConfig } from '../../src/config/config.ts';
 import { FileSystemStore } from '../../src/cache/fs-store.ts';
 import { Optimizer } from '../../src/render/optimize.ts';
@@ -289,7 +289,7 @@ describe('ImageRenderer: an original the build cannot use', () => {
   /** Generates the use's image, then puts `bytes` in its place with metadata that truly describes them. */
   async function cachedAs(images: ImageRenderer, use: ImageUse, bytes: Uint8Array, size: { width: number; height: number }) {
     await images.engine.generate([use.request]);
-    const entry = path.join(root, '.genimage', use.key);
+    const entry = path.join(root, PLACEHOLDERS_DIR, use.key);
     const meta = JSON.parse(await readFile(path.join(entry, 'meta.json'), 'utf8')) as { images: Record<string, unknown>[] };
     meta.images[0] = { ...meta.images[0], sha256: sha256Hex(bytes), bytes: bytes.byteLength, ...size, format: 'png' };
     await writeFile(path.join(entry, '0.png'), bytes);
@@ -338,7 +338,7 @@ describe('ImageRenderer: an original the build cannot use', () => {
     await images.engine.generate([use.request]);
     const outside = await mkdtemp(path.join(tmpdir(), 'genimage-outside-'));
     try {
-      const original = path.join(root, '.genimage', use.key, '0.png');
+      const original = path.join(root, PLACEHOLDERS_DIR, use.key, '0.png');
       await writeFile(path.join(outside, '0.png'), await readFile(original));
       await rm(original);
       await symlink(path.join(outside, '0.png'), original);

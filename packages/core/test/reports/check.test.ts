@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { Engine } from '../../src/engine.ts';
+import { Engine, PLACEHOLDERS_DIR } from '../../src/engine.ts';
 import { checkCache } from '../../src/reports/check.ts';
 
 let root: string;
@@ -32,7 +32,7 @@ describe('checkCache', () => {
     const engine = await load('local');
     const [fox, owl, lake] = (await engine.scan()).requests;
     await engine.generate([fox!, owl!]);
-    await writeFile(path.join(root, '.genimage', owl!.key, '0.png'), 'not a png');
+    await writeFile(path.join(root, PLACEHOLDERS_DIR, owl!.key, '0.png'), 'not a png');
 
     const report = await checkCache(engine, [fox!, owl!, lake!]);
     expect(report.problems.map(({ request, status }) => [request, status])).toEqual([

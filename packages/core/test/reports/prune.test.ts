@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { ImageCache } from '../../src/cache/cache.ts';
 import { FileSystemStore } from '../../src/cache/fs-store.ts';
-import { cacheKey } from '../../src/cache/key.ts';
+import { cacheKey, metaKey } from '../../src/cache/key.ts';
 import { entryMeta } from '../../src/generate/schedule.ts';
 import type { ImageUse } from '../../src/engine.ts';
-import { applyPrune, metaKey, planPrune, pruneCache, usesByKey } from '../../src/reports/prune.ts';
+import { applyPrune, planPrune, pruneCache, usesByKey } from '../../src/reports/prune.ts';
 import { metaFor, randomKey } from '../fixtures/entry.ts';
 import { useOf } from '../fixtures/uses.ts';
 
@@ -54,12 +54,18 @@ const foxPlaceholder = useOf({ prompt: 'a red fox', seed: 1 }, { provider: 'loca
 const gone = useOf({ prompt: 'an old image nobody uses' });
 
 describe('usesByKey', () => {
-  test('files each use under its key for every provider', () => {
+  test('files each use under its key and its real image’s key, not under a placeholder it does not show', () => {
     const byKey = usesByKey([fox, foxAgain, owl]);
     expect(byKey.get(fox.key)).toEqual([fox, foxAgain]);
-    expect(byKey.get(foxPlaceholder.key)).toEqual([fox, foxAgain]);
+    expect(byKey.get(foxPlaceholder.key)).toBeUndefined();
     expect(byKey.get(owl.key)).toEqual([owl]);
-    expect(byKey.size).toBe(4);
+    expect(byKey.size).toBe(2);
+  });
+
+  test('files a use that shows a placeholder under it, and under its real image’s key', () => {
+    const byKey = usesByKey([foxPlaceholder]);
+    expect(byKey.get(foxPlaceholder.key)).toEqual([foxPlaceholder]);
+    expect(byKey.get(fox.key)).toEqual([foxPlaceholder]);
   });
 });
 

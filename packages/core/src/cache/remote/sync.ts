@@ -1,16 +1,18 @@
 import pLimit from 'p-limit';
 import { CacheCorrupt, RemoteObjectChanged, formatError, isGenImageError } from '../../errors.ts';
 import { ImageCache } from '../cache.ts';
+import { PLACEHOLDER_PROVIDER } from '../placeholder-store.ts';
 import type { CacheStore } from '../store.ts';
 import type { RemoteStore } from './remote.ts';
 
 /**
  * What happened to one entry: copied, already there, not copied because it failed verification,
- * or not copied because another machine replaced one of its objects first (`changed`).
+ * not copied because another machine replaced one of its objects first (`changed`), or not copied
+ * because it is a placeholder (left by an older version: placeholders are never shared).
  */
 export interface SyncItem {
   key: string;
-  result: 'copied' | 'present' | 'corrupt' | 'changed';
+  result: 'copied' | 'present' | 'corrupt' | 'changed' | 'placeholder';
   /** Why a corrupt or changed entry was not copied. */
   reason?: string;
   /** For `changed`: whether the remote now holds a verified copy of this entry (then nothing is lost). */
@@ -23,6 +25,8 @@ export interface SyncSummary {
   total: number;
   copied: number;
   present: number;
+  /** Placeholders not copied: no other machine has a use for them. */
+  placeholders: number;
   corrupt: SyncItem[];
   /** Entries skipped because another machine replaced one of their objects first, sorted by key. */
   changed: SyncItem[];
@@ -51,6 +55,7 @@ export async function pushCache(local: CacheStore, remote: RemoteStore, options:
     if (present.has(key)) return { key, result: 'present' };
     const entry = await verified.get(key);
     if (!entry) return { key, result: 'present' }; // removed meanwhile: nothing to copy
+    if (entry.meta.provider === PLACEHOLDER_PROVIDER) return { key, result: 'placeholder' };
     return { key, result: (await remote.putEntry(entry.meta, entry.images)) === 'uploaded' ? 'copied' : 'present' };
   });
 }
@@ -68,6 +73,7 @@ export async function pullCache(local: CacheStore, remote: RemoteStore, options:
     if (present.has(key)) return { key, result: 'present' };
     const entry = await remote.getEntry(key);
     if (!entry) return { key, result: 'present' };
+    if (entry.meta.provider === PLACEHOLDER_PROVIDER) return { key, result: 'placeholder' };
     await local.write(entry.meta, entry.images);
     return { key, result: 'copied' };
   });
@@ -82,7 +88,16 @@ async function sync(
 ): Promise<SyncSummary> {
   const started = Date.now();
   const limit = pLimit(options.concurrency ?? 4);
-  const summary: SyncSummary = { direction, total: keys.length, copied: 0, present: 0, corrupt: [], changed: [], elapsedMs: 0 };
+  const summary: SyncSummary = {
+    direction,
+    total: keys.length,
+    copied: 0,
+    present: 0,
+    placeholders: 0,
+    corrupt: [],
+    changed: [],
+    elapsedMs: 0,
+  };
   let done = 0;
   let failure: unknown;
   await Promise.all(
@@ -112,6 +127,7 @@ async function sync(
         }
         if (item.result === 'copied') summary.copied++;
         else if (item.result === 'present') summary.present++;
+        else if (item.result === 'placeholder') summary.placeholders++;
         else if (item.result === 'changed') summary.changed.push(item);
         else summary.corrupt.push(item);
         options.onItem?.(item, ++done, keys.length);
