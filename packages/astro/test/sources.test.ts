@@ -11,12 +11,16 @@ describe('astroSources', () => {
     seen.push(`${marker.location.file}:${marker.location.line} for ${moduleId}`);
     return '<picture></picture>';
   };
-  const api = { renderMarker } as GenImagePluginApi;
+  const checked: string[] = [];
+  const checkMarkers: GenImagePluginApi['checkMarkers'] = async (_code, id) => void checked.push(id);
+  const api = { renderMarker, checkMarkers } as GenImagePluginApi;
   const plugin = astroSources('/site', api);
 
   test('tells each marker of an .astro or .mdx file its place', async () => {
     const result = await plugin.transform.handler('<GenImage prompt="a fox" alt="" />', '/site/src/pages/a.mdx');
     expect(result?.code).toBe('<GenImage __genimageOrigin="src/pages/a.mdx:1:1" prompt="a fox" alt="" />');
+    // Checked while compiling, so that a dev server shows a marker's error in its overlay.
+    expect(checked).toEqual(['/site/src/pages/a.mdx']);
   });
 
   test("renders the tags of Astro's compiled .md module, located in the Markdown file, for that module", async () => {
