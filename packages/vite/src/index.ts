@@ -1,9 +1,5 @@
 import path from 'node:path';
 import {
-  Engine,
-  ImageRenderer,
-  type Logger,
-  Optimizer,
   firstMarkerError,
   formatError,
   formatSummary,
@@ -13,10 +9,10 @@ import {
   recordAdapterOptions,
   refuseUnsupportedMarkers,
   replaceJsxMarkers,
-  viteHtmlPages,
 } from '@genimage/core';
-import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
-import { reportable, viteLogger } from './report.ts';
+import type { Plugin } from 'vite';
+import { pluginImages, type ViteState } from './images.ts';
+import { reportable } from './report.ts';
 import { serveVariants } from './serve.ts';
 import { renderHtmlPage } from './html-pages.ts';
 import { unrenderedMarkers } from './unrendered.ts';
@@ -29,56 +25,9 @@ export { reportable } from './report.ts';
 export const RUNTIME_KEY = Symbol.for('genimage');
 
 export default function genimage(options: GenImagePluginOptions = {}): Plugin & { api: GenImagePluginApi } {
-  let vite: ResolvedConfig | undefined;
-  let server: ViteDevServer | undefined;
-  let rendererPromise: Promise<ImageRenderer> | undefined;
+  const vite: ViteState = { config: undefined, server: undefined };
+  const { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules } = pluginImages(options, vite);
   let prepared: Promise<void> | undefined;
-  /** Modules whose markers rendered as pending images: recompiled once the images exist. */
-  const pendingModules = new Set<string>();
-
-  const root = () => path.resolve(options.root ?? vite?.root ?? process.cwd());
-  const assetsDir = () => options.assetsDir ?? vite?.build.assetsDir ?? 'assets';
-  /** Where the pages find the files: under the base, or in a build under `assetsPrefix` when given. */
-  const publicPath = (dev = server !== undefined) =>
-    `${((!dev && options.assetsPrefix) || options.base || vite?.base || '/').replace(/\/?$/, '/')}${assetsDir()}/`;
-  const logger = (): Logger => options.logger ?? viteLogger(vite?.logger);
-  // Vite builds its entries only (unless a framework renders the pages, as Astro does with emit
-  // "manual"): the CLI computes the same list from the same resolved config (adapter-options.ts).
-  const buildsEntries = options.emit !== 'manual';
-  const htmlPages = () => (buildsEntries && vite ? { htmlPages: viteHtmlPages(vite.root, vite.build) } : {});
-
-  const renderer = (): Promise<ImageRenderer> =>
-    (rendererPromise ??= (async () => {
-      const engine = await Engine.load({
-        root: root(),
-        logger: logger(),
-        ...(options.config && { options: options.config }),
-        ...(options.configFile !== undefined && { configFile: options.configFile }),
-        ...(options.env && { env: options.env }),
-        ...(options.frozen !== undefined && { frozen: options.frozen }),
-        ...htmlPages(),
-      });
-      const optimizer = new Optimizer({ cacheDir: options.variantsCacheDir ?? path.join(root(), 'node_modules/.cache/genimage/variants') });
-      return new ImageRenderer({
-        engine,
-        optimizer,
-        publicPath: publicPath(),
-        mode: server ? 'dev' : 'build',
-        onReady: reloadAfterGeneration,
-      });
-    })());
-
-  function reloadAfterGeneration(): void {
-    if (!server) return;
-    for (const id of pendingModules) {
-      for (const environment of Object.values(server.environments)) {
-        const module = environment.moduleGraph.getModuleById(id);
-        if (module) environment.moduleGraph.invalidateModule(module);
-      }
-    }
-    pendingModules.clear();
-    server.ws.send({ type: 'full-reload' });
-  }
 
   const api: GenImagePluginApi = {
     prepare: () =>
@@ -92,7 +41,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       return html;
     },
     async checkMarkers(code, id) {
-      if (!server) return;
+      if (!vite.server) return;
       const error = await firstMarkerError((await renderer()).engine, code, relativePath(root(), id));
       if (error) throw reportable(error);
     },
@@ -119,12 +68,12 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     enforce: 'pre',
     api,
     configResolved(resolved) {
-      vite = resolved;
+      vite.config = resolved;
       (globalThis as Record<symbol, unknown>)[RUNTIME_KEY] = runtime;
     },
     async buildStart() {
       // Per environment: Astro also resolves a serve-mode config during a build.
-      if ((this.environment?.config.command ?? vite?.command) === 'build') await api.prepare();
+      if ((this.environment?.config.command ?? vite.config?.command) === 'build') await api.prepare();
     },
     transform: {
       // Before the JSX compiler sees the component. (Astro's files are @genimage/astro's.)
@@ -133,7 +82,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       async handler(code, id) {
         // Vue and Svelte would compile a marker into a component nothing defines: refused here, at
         // the marker, before anything is generated. (The output check in writeBundle is the net.)
-        if (!/\.(jsx|tsx)$/.test(id)) return refuseUnsupported(code, relativePath(root(), id));
+        if (!/\.(jsx|tsx)$/.test(id)) return reported(() => refuseUnsupportedMarkers(code, relativePath(root(), id)));
         const render = (attributes: Record<string, unknown>, marker: Marker) => api.renderMarker(attributes, marker, id);
         const result = await replaceJsxMarkers(code, relativePath(root(), id), render, publicPath()).catch((error: unknown) =>
           Promise.reject(reportable(error)),
@@ -164,14 +113,15 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       // and CDN caches stay valid), the bytes are copied from the on-disk variant cache instead of
       // being held in the bundle's memory, and Astro, which renders after the bundle is closed,
       // writes the very same way.
-      if (vite?.command === 'build' && options.emit !== 'manual' && !vite.build.ssr) {
-        await api.writeAssets(path.resolve(root(), vite.build.outDir), { all: true });
+      const config = vite.config;
+      if (config?.command === 'build' && options.emit !== 'manual' && !config.build.ssr) {
+        await api.writeAssets(path.resolve(root(), config.build.outDir), { all: true });
       }
     },
     configureServer(devServer) {
       // Astro's build also starts a middleware-mode server (no HTTP, no HMR): not a dev server.
       if (devServer.config.server.middlewareMode) return;
-      server = devServer;
+      vite.server = devServer;
       // Generate what is missing in the background: the server starts at once.
       void renderer()
         .then(async ({ engine }) => engine.generate((await engine.scan()).requests))
@@ -190,13 +140,13 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
   });
 }
 
-function refuseUnsupported(code: string, file: string): undefined {
+/** What `run` returns; what it throws in the form Vite and Astro print (`reportable`). */
+function reported<T>(run: () => T): T {
   try {
-    refuseUnsupportedMarkers(code, file);
+    return run();
   } catch (error) {
     throw reportable(error);
   }
-  return undefined;
 }
 
 /** `id` relative to `root`, with `/`: how locations name a file. */

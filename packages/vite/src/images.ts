@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { Engine, ImageRenderer, type Logger, Optimizer, viteHtmlPages } from '@genimage/core';
+import type { ResolvedConfig, ViteDevServer } from 'vite';
+import { viteLogger } from './report.ts';
+import type { GenImagePluginOptions } from './types.ts';
+
+/** What the plugin's hooks know of Vite when they run: its resolved config, and a dev server's. */
+export interface ViteState {
+  config: ResolvedConfig | undefined;
+  server: ViteDevServer | undefined;
+}
+
+/**
+ * The plugin's one renderer over one engine, loaded on first use from the plugin's options and
+ * Vite's resolved config (root, base, assets folder, entries), and what it needs from a dev server:
+ * modules that showed a pending image are recompiled, and the page reloaded, once the images exist.
+ */
+export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
+  let rendererPromise: Promise<ImageRenderer> | undefined;
+  /** Modules whose markers rendered as pending images: recompiled once the images exist. */
+  const pendingModules = new Set<string>();
+
+  const root = () => path.resolve(options.root ?? vite.config?.root ?? process.cwd());
+  const assetsDir = () => options.assetsDir ?? vite.config?.build.assetsDir ?? 'assets';
+  /** Where the pages find the files: under the base, or in a build under `assetsPrefix` when given. */
+  const publicPath = (dev = vite.server !== undefined) =>
+    `${((!dev && options.assetsPrefix) || options.base || vite.config?.base || '/').replace(/\/?$/, '/')}${assetsDir()}/`;
+  const logger = (): Logger => options.logger ?? viteLogger(vite.config?.logger);
+  // Vite builds its entries only (unless a framework renders the pages, as Astro does with emit
+  // "manual"): the CLI computes the same list from the same resolved config (adapter-options.ts).
+  const buildsEntries = options.emit !== 'manual';
+
+  function reloadAfterGeneration(): void {
+    const server = vite.server;
+    if (!server) return;
+    for (const id of pendingModules) {
+      for (const environment of Object.values(server.environments)) {
+        const module = environment.moduleGraph.getModuleById(id);
+        if (module) environment.moduleGraph.invalidateModule(module);
+      }
+    }
+    pendingModules.clear();
+    server.ws.send({ type: 'full-reload' });
+  }
+
+  const renderer = (): Promise<ImageRenderer> =>
+    (rendererPromise ??= (async () => {
+      const config = vite.config;
+      const engine = await Engine.load({
+        root: root(),
+        logger: logger(),
+        ...(options.config && { options: options.config }),
+        ...(options.configFile !== undefined && { configFile: options.configFile }),
+        ...(options.env && { env: options.env }),
+        ...(options.frozen !== undefined && { frozen: options.frozen }),
+        ...(buildsEntries && config && { htmlPages: viteHtmlPages(config.root, config.build) }),
+      });
+      const optimizer = new Optimizer({ cacheDir: options.variantsCacheDir ?? path.join(root(), 'node_modules/.cache/genimage/variants') });
+      const mode = vite.server ? 'dev' : 'build';
+      return new ImageRenderer({ engine, optimizer, publicPath: publicPath(), mode, onReady: reloadAfterGeneration });
+    })());
+
+  return { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules };
+}
