@@ -206,7 +206,8 @@ export class S3Store implements RemoteStore {
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
       if (!token) break;
-      if (followed.has(token)) throw this.#endlessListing(what, `gave continuation token ${JSON.stringify(this.#clean(token))} again on page ${pages}`);
+      if (followed.has(token))
+        throw this.#endlessListing(what, `gave continuation token ${JSON.stringify(this.#clean(token))} again on page ${pages}`);
       followed.add(token);
     }
     return [...new Set(keys)].sort();
