@@ -3,6 +3,7 @@
  * local cache) share one bucket on a real S3-compatible server (fauxqs, test/fixtures/remote-s3),
  * and the fake image API counts what is paid for.
  */
+import type { ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { cp, readFile, writeFile } from 'node:fs/promises';
@@ -358,6 +359,150 @@ describe('when the remote cannot be used', () => {
     expect(pushed.code).toBe(1);
     expect(pushed.stderr).toContain('The remote cache refused the credentials');
     expect(pushed.all).not.toContain(wrong.AWS_SECRET_ACCESS_KEY);
+  });
+});
+
+describe('a misbehaving bucket', () => {
+  /** What the bucket does instead of answering, for the test under way (undefined: it behaves). */
+  let fault: ((method: string, path: string, query: URLSearchParams) => ((response: ServerResponse) => void) | undefined) | undefined;
+  let hostile: S3Server;
+  beforeAll(async () => {
+    hostile = await startS3Server({ buckets: [BUCKET], misbehave: (method, objectPath, query) => fault?.(method, objectPath, query) });
+  });
+  afterAll(async () => {
+    await hostile?.stop();
+  });
+  beforeEach(() => {
+    fault = undefined;
+    hostile.requests.length = 0;
+  });
+
+  const onHostile = () => machine({ endpoint: hostile.endpoint });
+  /** The bucket's object names for an entry: its meta.json and its first image. */
+  async function objectsOf(root: string, key: string) {
+    const meta = JSON.parse(await readFile(path.join(root, '.genimage', key, 'meta.json'), 'utf8')) as {
+      images: { file: string; sha256: string; bytes: number }[];
+    } & Record<string, unknown>;
+    const image = meta.images[0]!;
+    return {
+      meta,
+      metaObject: `${prefix}/${key}/meta.json`,
+      imageObject: `${prefix}/${key}/${image.sha256}-${image.file}`,
+      bytes: image.bytes,
+    };
+  }
+  /** Generates cli-basic into the bucket from one machine; the API's count starts again after. */
+  async function authored(): Promise<{ author: string; keys: string[] }> {
+    const author = await onHostile();
+    const generated = await run(['generate'], { cwd: author, env: env() });
+    expect(generated.code, generated.all).toBe(0);
+    api.server().reset();
+    hostile.requests.length = 0;
+    return { author, keys: await cacheKeys(author) };
+  }
+  const putObject = (Key: string, Body: string) => hostile.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+  const gets = (objectKey: string) => hostile.requests.filter((request) => request === `GET /${BUCKET}/${objectKey}`).length;
+
+  it('an image whose body stalls mid-way: check names it after timeoutMs, pull skips it, generate replaces it; each process ends', async () => {
+    const { author, keys } = await authored();
+    const { imageObject, bytes } = await objectsOf(author, keys[0]!);
+    // Its headers and 10 bytes, then silence for as long as the client waits.
+    fault = (method, objectPath) =>
+      method === 'GET' && objectPath === `/${BUCKET}/${imageObject}`
+        ? (response) => {
+            response.writeHead(200, { 'content-length': String(bytes), etag: '"stalled"', 'content-type': 'image/png' });
+            response.write(new Uint8Array(10));
+          }
+        : undefined;
+    const said = `s3://${BUCKET}/${imageObject} sent nothing for 500 ms after 10 bytes of its body, so it was not used (the request was aborted)`;
+
+    const startedAt = Date.now();
+    const checked = await run(['check', '--json'], { cwd: await onHostile(), env: ciEnv() });
+    expect(checked.code, checked.all).toBe(1);
+    const document = parseJson<{ found: Record<string, number>; problems: { reason: string }[] }>(checked.stdout);
+    expect(document.found).toEqual({ local: 0, remote: IMAGES - 1, missing: 0, corrupt: 1 });
+    expect(document.problems.map((problem) => problem.reason).join('\n')).toContain(said);
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+
+    const pulled = await run(['pull'], { cwd: await onHostile(), env: env() });
+    expect(pulled.code, pulled.all).toBe(1);
+    expect(pulled.all).toContain(said);
+    expect(pulled.stdout).toContain(`${IMAGES - 1} downloaded to .genimage/`);
+
+    const generated = await run(['generate'], { cwd: await onHostile(), env: env() });
+    expect(generated.code, generated.all).toBe(0);
+    expect(generated.stderr.split(said)).toHaveLength(2); // said once
+    expect(api.server().requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['generate', 1e12],
+    ['pull', 2.5 * 1024 ** 3],
+  ])('%s: a meta.json claiming a %d-byte image is refused at once, located, and its image is never asked for', async (command, claimed) => {
+    const { author, keys } = await authored();
+    const { meta, metaObject, imageObject } = await objectsOf(author, keys[0]!);
+    await putObject(metaObject, JSON.stringify({ ...meta, images: [{ ...meta.images[0]!, bytes: claimed }, ...meta.images.slice(1)] }));
+    const startedAt = Date.now();
+    const result = await run([command], { cwd: await onHostile(), env: env() });
+    expect(result.code, result.all).toBe(command === 'generate' ? 0 : 1);
+    expect(result.all).toContain(`s3://${BUCKET}/${metaObject} is not valid cache metadata`);
+    expect(result.all).toContain('images.0.bytes: must be at most 67108864 (the largest image accepted)');
+    expect(result.all).not.toContain('RangeError');
+    // Never downloaded for the entry: the one GET `generate` may make is its upload's look at the object
+    // already under the new image's name, after its PUT was refused, bounded by the new metadata.
+    const firstGet = hostile.requests.indexOf(`GET /${BUCKET}/${imageObject}`);
+    expect(firstGet === -1 || firstGet > hostile.requests.indexOf(`PUT /${BUCKET}/${imageObject}`)).toBe(true);
+    if (command === 'pull') expect(gets(imageObject)).toBe(0);
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+    expect(api.server().requests).toHaveLength(command === 'generate' ? 1 : 0);
+  });
+
+  it('an entry whose metadata is another request, and one holding fewer images than params.n: frozen check names both, generate replaces both', async () => {
+    const { author, keys } = await authored();
+    const entries = await Promise.all(keys.map((key) => objectsOf(author, key)));
+    const lake = entries.find((entry) => entry.meta.images.length === 2)!;
+    const other = entries.find((entry) => entry !== lake)!;
+    await putObject(other.metaObject, JSON.stringify({ ...other.meta, prompt: 'another marker’s prompt' }));
+    await putObject(lake.metaObject, JSON.stringify({ ...lake.meta, images: lake.meta.images.slice(0, 1) }));
+
+    const checked = await run(['check', '--json'], { cwd: await onHostile(), env: ciEnv() });
+    expect(checked.code, checked.all).toBe(1);
+    const document = parseJson<{ found: Record<string, number>; problems: { reason: string }[] }>(checked.stdout);
+    expect(document.found).toEqual({ local: 0, remote: IMAGES - 2, missing: 0, corrupt: 2 });
+    const reasons = document.problems.map((problem) => problem.reason).join('\n');
+    expect(reasons).toContain(`s3://${BUCKET}/${other.metaObject} does not hash to its key`);
+    expect(reasons).toContain(
+      `s3://${BUCKET}/${lake.metaObject} is not valid cache metadata:\n  images: must hold as many images as params.n`,
+    );
+
+    const generated = await run(['generate'], { cwd: await onHostile(), env: env() });
+    expect(generated.code, generated.all).toBe(0);
+    expect(api.server().requests).toHaveLength(2);
+  });
+
+  it('a listing that repeats its continuation token: push and pull end with an error naming the bucket', async () => {
+    const { author } = await authored();
+    fault = (method, objectPath, query) =>
+      method === 'GET' && objectPath.replace(/\/$/, '') === `/${BUCKET}` && query.get('list-type') === '2'
+        ? (response) => {
+            response.writeHead(200, { 'content-type': 'application/xml' });
+            response.end(
+              `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${BUCKET}</Name><Prefix>${prefix}/</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated><NextContinuationToken>again</NextContinuationToken></ListBucketResult>`,
+            );
+          }
+        : undefined;
+    for (const [command, root] of [
+      ['pull', await onHostile()],
+      ['push', author],
+    ] as const) {
+      hostile.requests.length = 0;
+      const result = await run([command], { cwd: root, env: env() });
+      expect(result.code, result.all).not.toBe(0);
+      expect(result.stderr).toContain(
+        `s3://${BUCKET}/${prefix}/ (${hostile.endpoint}): LIST ${prefix}/ gave continuation token "again" again on page 2; the listing was stopped, as it would never end.`,
+      );
+      expect(hostile.requests.filter((request) => /^GET \/genimage\/?$/.test(request))).toHaveLength(2);
+    }
   });
 });
 

@@ -28,6 +28,7 @@ import {
   RemoteUnavailable,
   S3Store,
   TieredStore,
+  cacheKey,
   sha256Hex,
 } from '@genimage/core';
 import S3rver from 's3rver';
@@ -47,16 +48,18 @@ let prefixes = 0;
 const store = (server: S3Server, options: { leaseMs?: number } = {}) =>
   new S3Store({ url: `s3://genimage/unit-${++prefixes}`, endpoint: server.endpoint, env: server.env, ...options });
 
-/** A valid entry with one image of `bytes`. */
-function entry(bytes: Uint8Array, key = 'a'.repeat(64)): { meta: CacheEntryMeta; images: Uint8Array[] } {
+/** A valid entry with one image of `bytes`, filed under the key its request hashes to. */
+function entry(bytes: Uint8Array, prompt = 'a test image'): { meta: CacheEntryMeta; images: Uint8Array[] } {
+  const params = { seed: 1, n: 1, imageSize: '1K', aspectRatio: '1:1', references: [] } as const;
+  const key = cacheKey({ provider: 'shark', params: { ...params, model: 'test/model', prompt }, referenceHashes: [] });
   return {
     meta: {
       version: 1,
       key,
       provider: 'shark',
       model: 'test/model',
-      prompt: 'a test image',
-      params: { seed: 1, n: 1, imageSize: '1K', aspectRatio: '1:1', references: [] },
+      prompt,
+      params: { ...params, references: [] },
       created: '2026-11-29T00:00:00.000Z',
       images: [{ file: '0.png', sha256: sha256Hex(bytes), bytes: bytes.byteLength, width: 1, height: 1, format: 'png' }],
     },
@@ -181,30 +184,41 @@ describe('S3Store', () => {
 });
 
 /**
- * An S3 endpoint that answers GetObject from `answer(objectKey, response)` and counts the body
- * bytes it got out; everything else is 404.
+ * An S3 endpoint that answers every GET (objects, and listings as `?list-type=2` on the bucket)
+ * from `answer(objectKey, response, query)` and counts the body bytes it got out and the requests;
+ * everything else is 404.
  */
-async function hostileS3(answer: (objectKey: string, response: ServerResponse) => Promise<void> | void) {
+async function hostileS3(
+  answer: (objectKey: string, response: ServerResponse, query: URLSearchParams) => Promise<void> | void,
+  options: { timeoutMs?: number; maxListPages?: number } = {},
+) {
   let sent = 0;
+  let requests = 0;
   const server = createServer((request, response) => {
     const write = response.write.bind(response) as (chunk: Uint8Array) => boolean;
     response.write = ((chunk: Uint8Array) => {
       sent += chunk.byteLength;
       return write(chunk);
     }) as typeof response.write;
-    const objectKey = decodeURIComponent((request.url ?? '').split('?')[0]!.replace(/^\/genimage\//, ''));
+    requests++;
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const objectKey = decodeURIComponent(url.pathname.replace(/^\/genimage\/?/, ''));
     if (request.method !== 'GET') return void response.writeHead(404).end();
-    void answer(objectKey, response);
+    void answer(objectKey, response, url.searchParams);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
+    endpoint,
     store: new S3Store({
       url: 's3://genimage/hostile',
-      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      endpoint,
       env: fauxqs.env,
-      timeoutMs: 2000,
+      timeoutMs: options.timeoutMs ?? 2000,
+      ...(options.maxListPages !== undefined && { maxListPages: options.maxListPages }),
     }),
     sent: () => sent,
+    requests: () => requests,
     stop: () => new Promise((resolve) => server.close(resolve).closeAllConnections()),
   };
 }
@@ -285,6 +299,158 @@ describe('S3Store downloads no more than an object may hold', () => {
         message: `s3://genimage/${image} is 10737418240 bytes (its Content-Length), but the metadata says 3, so it was not downloaded`,
       });
       expect(Date.now() - startedAt).toBeLessThan(1500);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('S3Store takes every byte of the bucket for untrusted input', () => {
+  /** What a stalled server does: the headers, `sent` bytes of the body, then nothing, for ever. Says when the client hangs up. */
+  function stall(response: ServerResponse, headers: Record<string, string>, sent: Uint8Array | string, closed: { done: boolean }) {
+    response.on('close', () => {
+      closed.done = true;
+    });
+    response.writeHead(200, headers);
+    response.write(sent);
+  }
+
+  it('a meta.json that goes silent mid-body is corrupt once timeoutMs passes without a byte, and its request is aborted', async () => {
+    const { meta } = entry(new Uint8Array([1, 2, 3]));
+    const closed = { done: false };
+    const server = await hostileS3(
+      (_objectKey, response) => stall(response, { etag: '"stalled"', 'content-length': '1000' }, '{"version":', closed),
+      {
+        timeoutMs: 500,
+      },
+    );
+    try {
+      const startedAt = Date.now();
+      await expect(server.store.getEntry(meta.key)).rejects.toMatchObject({
+        code: 'CacheCorrupt',
+        message: `s3://genimage/hostile/${meta.key}/meta.json sent nothing for 500 ms after 11 bytes of its body, so it was not used (the request was aborted)`,
+      });
+      expect(Date.now() - startedAt).toBeLessThan(5000);
+      await vi.waitFor(() => expect(closed.done).toBe(true), { timeout: 2000, interval: 20 });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('an image that goes silent mid-body is corrupt, named by its object, once timeoutMs passes without a byte', async () => {
+    const { meta } = entry(new Uint8Array([1, 2, 3]));
+    const image = `hostile/${meta.key}/${meta.images[0]!.sha256}-0.png`;
+    const closed = { done: false };
+    const server = await hostileS3(
+      (objectKey, response) => {
+        if (objectKey.endsWith('meta.json')) return void response.writeHead(200, { etag: '"meta"' }).end(JSON.stringify(meta));
+        stall(response, { etag: '"stalled"', 'content-length': '3' }, new Uint8Array([1]), closed);
+      },
+      { timeoutMs: 500 },
+    );
+    try {
+      await expect(server.store.getEntry(meta.key)).rejects.toMatchObject({
+        code: 'CacheCorrupt',
+        message: `s3://genimage/${image} sent nothing for 500 ms after 1 bytes of its body, so it was not used (the request was aborted)`,
+      });
+      await vi.waitFor(() => expect(closed.done).toBe(true), { timeout: 2000, interval: 20 });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.each([1e12, 2.5 * 1024 ** 3])('a meta.json claiming a %d-byte image is corrupt at once: no image is asked for', async (claimed) => {
+    const { meta } = entry(new Uint8Array([1, 2, 3]));
+    const text = JSON.stringify({ ...meta, images: [{ ...meta.images[0]!, bytes: claimed }] });
+    const server = await hostileS3((objectKey, response) => {
+      if (objectKey.endsWith('meta.json')) return void response.writeHead(200, { etag: '"meta"' }).end(text);
+      return stream(response, 1024 ** 3); // a GiB for whoever asks: nobody should
+    });
+    try {
+      const startedAt = Date.now();
+      const error = await server.store.getEntry(meta.key).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({
+        code: 'CacheCorrupt',
+        message: expect.stringContaining(`s3://genimage/hostile/${meta.key}/meta.json is not valid cache metadata`),
+      });
+      expect((error as Error).message).toContain('images.0.bytes: must be at most 67108864 (the largest image accepted)');
+      expect(Date.now() - startedAt).toBeLessThan(2000);
+      expect(server.requests()).toBe(1);
+      expect(server.sent()).toBe(0); // the GiB stream never started (the meta.json goes out through end(), uncounted)
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('an entry filed under one key whose metadata is another request is corrupt; the good entry beside it is served', async () => {
+    const remote = store(fauxqs);
+    const good = entry(new Uint8Array([1, 2, 3]), 'a fox');
+    const bad = entry(new Uint8Array([4, 5, 6]), 'a lighthouse');
+    await remote.putEntry(good.meta, good.images);
+    // Valid metadata under the lighthouse's key, but for another prompt: whoever asks for the lighthouse would get a fox.
+    await remote.putEntry({ ...bad.meta, prompt: 'a fox' }, bad.images);
+    const tiered = new TieredStore(new FileSystemStore(await mkdtemp(path.join(tmpdir(), 'genimage-tiered-'))), remote);
+    await expect(tiered.readMeta(bad.meta.key)).rejects.toMatchObject({
+      code: 'CacheCorrupt',
+      message: `s3://genimage/${remote.prefix}${bad.meta.key}/meta.json does not hash to its key: its provider, model, prompt, seed, size or references are not those of the request filed under it (copied or edited by hand)`,
+    });
+    expect(await tiered.readMeta(good.meta.key)).toEqual(good.meta);
+    expect(tiered.remoteAvailable).toBe(true);
+    await rm(tiered.local.location, { recursive: true, force: true });
+  });
+
+  it('metadata asking for 4 images that holds 1 is corrupt, though it hashes to its key', async () => {
+    const remote = store(fauxqs);
+    const { meta, images } = entry(new Uint8Array([1, 2, 3]));
+    const params = { ...meta.params, n: 4 };
+    const key = cacheKey({
+      provider: 'shark',
+      params: { ...params, model: meta.model, prompt: meta.prompt } as never,
+      referenceHashes: [],
+    });
+    const objectKey = `${remote.prefix}${key}/meta.json`;
+    await fauxqs.client.send(
+      new PutObjectCommand({ Bucket: 'genimage', Key: `${remote.prefix}${key}/${meta.images[0]!.sha256}-0.png`, Body: images[0] }),
+    );
+    await fauxqs.client.send(new PutObjectCommand({ Bucket: 'genimage', Key: objectKey, Body: JSON.stringify({ ...meta, key, params }) }));
+    await expect(remote.getEntry(key)).rejects.toMatchObject({
+      code: 'CacheCorrupt',
+      message: `s3://genimage/${objectKey} is not valid cache metadata:\n  images: must hold as many images as params.n`,
+    });
+  });
+
+  /** A listing page: one entry, and a next page behind `token`. */
+  function listingPage(response: ServerResponse, token: string): void {
+    response
+      .writeHead(200, { 'content-type': 'application/xml' })
+      .end(
+        `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>genimage</Name><Prefix>hostile/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated><NextContinuationToken>${token}</NextContinuationToken><Contents><Key>hostile/${'a'.repeat(64)}/meta.json</Key><Size>1</Size></Contents></ListBucketResult>`,
+      );
+  }
+
+  it('a listing that repeats its continuation token ends with an error naming the bucket, after two pages', async () => {
+    const server = await hostileS3((_objectKey, response) => listingPage(response, 'again'));
+    try {
+      await expect(server.store.listKeys()).rejects.toMatchObject({
+        code: 'RemoteUnavailable',
+        message: `s3://genimage/hostile/ (${server.endpoint}): LIST hostile/ gave continuation token "again" again on page 2; the listing was stopped, as it would never end.`,
+      });
+      expect(server.requests()).toBe(2);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a listing that never ends (a new token on every page) ends at maxListPages with an error naming the bucket', async () => {
+    let page = 0;
+    const server = await hostileS3((_objectKey, response) => listingPage(response, `token-${++page}`), { maxListPages: 20 });
+    try {
+      await expect(server.store.listKeys()).rejects.toMatchObject({
+        code: 'RemoteUnavailable',
+        message: expect.stringContaining('s3://genimage/hostile/ (http://127.0.0.1:'),
+      });
+      await expect(server.store.listKeys()).rejects.toThrow(/LIST hostile\/ went on past 20 pages; the listing was stopped/);
+      expect(server.requests()).toBe(40);
     } finally {
       await server.stop();
     }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { BodyTooLarge, forEachChunkCapped, readCapped } from '../src/capped-body.ts';
+import { BodySilent, BodyTooLarge, forEachChunkCapped, readCapped } from '../src/capped-body.ts';
 
 /** A body that sends these chunks, as undici's and the AWS SDK's would. */
 function body(...chunks: string[]): Readable {
@@ -40,6 +40,22 @@ describe('readCapped', () => {
     const error = await readCapped(stream, 2, 'The body', 3).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: 'BodyTooLarge', message: 'The body is 3 bytes, over the 2-byte cap', declaredBytes: 3 });
     expect(stream.destroyed).toBe(true);
+  });
+});
+
+describe('readCapped with silenceMs', () => {
+  it('refuses a body that goes silent mid-way with a BodySilent, and destroys it', async () => {
+    // Sends its first chunk, then nothing: what a stalled server does after its headers.
+    const stalled = new Readable({ read() {} });
+    stalled.push(Buffer.from('abc'));
+    const error = await readCapped(stalled, 100, 'The body', 10, 50).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BodySilent);
+    expect(error).toMatchObject({ message: 'The body sent nothing for 50 ms after 3 bytes', silenceMs: 50, receivedBytes: 3 });
+    expect(stalled.destroyed).toBe(true);
+  });
+
+  it('reads a body whose chunks each come within silenceMs', async () => {
+    expect((await readCapped(body('abc', 'def'), 100, 'The body', 6, 50)).toString()).toBe('abcdef');
   });
 });
 

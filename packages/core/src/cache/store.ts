@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { MAX_IMAGE_BYTES } from '../capped-body.ts';
 import { messageOf } from '../errors.ts';
 import type { ImageFormat, Usage } from '../params.ts';
+import { metaKey } from './key.ts';
 
 /** The file of an entry holding its metadata; written last, so its presence marks the entry complete. */
 export const META_FILE = 'meta.json';
@@ -57,43 +59,56 @@ const sha256Schema = z.string().regex(SHA256_PATTERN, 'must be 64 lowercase hex 
  * The shape of `meta.json`. Its key order is the order `meta.json` is written in, whatever order
  * the caller built the object in, so that a rewritten entry produces a clean diff.
  */
-export const cacheEntryMetaSchema = z.object({
-  version: z.literal(1),
-  key: z.string().regex(KEY_PATTERN, 'must be 64 lowercase hex characters'),
-  provider: z.string(),
-  model: z.string(),
-  prompt: z.string(),
-  params: z.object({
-    seed: z.number().int(),
-    n: z.number().int().positive(),
-    imageSize: z.string(),
-    aspectRatio: z.string(),
-    references: z.array(z.object({ source: z.string(), sha256: sha256Schema })),
-  }),
-  created: z.string(),
-  usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), totalTokens: z.number() }).optional(),
-  credit: z.number().optional(),
-  images: z
-    .array(
-      z.object({
-        file: z
-          .string()
-          .regex(PLAIN_NAME, 'must be a plain file name inside the entry')
-          .refine((file) => file !== META_FILE, `must not be ${META_FILE}`),
-        sha256: sha256Schema,
-        bytes: z.number().int().nonnegative(),
-        width: z.number().int().positive(),
-        height: z.number().int().positive(),
-        format: z.enum(IMAGE_FORMATS),
-      }),
-    )
-    .min(1)
-    .refine((images) => new Set(images.map((image) => image.file)).size === images.length, {
-      message: 'file names must be unique',
+export const cacheEntryMetaSchema = z
+  .object({
+    version: z.literal(1),
+    key: z.string().regex(KEY_PATTERN, 'must be 64 lowercase hex characters'),
+    provider: z.string(),
+    model: z.string(),
+    prompt: z.string(),
+    params: z.object({
+      seed: z.number().int(),
+      n: z.number().int().positive(),
+      imageSize: z.string(),
+      aspectRatio: z.string(),
+      references: z.array(z.object({ source: z.string(), sha256: sha256Schema })),
     }),
-}) satisfies z.ZodType<CacheEntryMeta>;
+    created: z.string(),
+    usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), totalTokens: z.number() }).optional(),
+    credit: z.number().optional(),
+    images: z
+      .array(
+        // The pixel limit is sharp's (`decodeLimits`), checked on the image's own header before decoding.
+        z.object({
+          file: z
+            .string()
+            .regex(PLAIN_NAME, 'must be a plain file name inside the entry')
+            .refine((file) => file !== META_FILE, `must not be ${META_FILE}`),
+          sha256: sha256Schema,
+          // No image genimage accepts from the API is larger: a larger claim is refused before any download.
+          bytes: z.number().int().nonnegative().max(MAX_IMAGE_BYTES, `must be at most ${MAX_IMAGE_BYTES} (the largest image accepted)`),
+          width: z.number().int().positive(),
+          height: z.number().int().positive(),
+          format: z.enum(IMAGE_FORMATS),
+        }),
+      )
+      .min(1)
+      .refine((images) => new Set(images.map((image) => image.file)).size === images.length, {
+        message: 'file names must be unique',
+      }),
+  })
+  // Each image is one the request asked for: a missing one would fail only in the build (`No cached image 3`).
+  .refine((meta) => meta.images.length === meta.params.n, {
+    path: ['images'],
+    message: 'must hold as many images as params.n',
+  }) satisfies z.ZodType<CacheEntryMeta>;
 
-/** The metadata in `text` for the entry `key`, or what is wrong with it (to follow the file's name). */
+/**
+ * The metadata in `text` for the entry `key`, or what is wrong with it (to follow the file's name):
+ * valid metadata (each image within the size cap, one image per `params.n`) that hashes
+ * to `key`. Every store reads its entries through it: the bucket and the committed folder are both
+ * written by others, and an entry filed under another marker's key must never be served for it.
+ */
 export function parseEntryMeta(text: string, key: string): { meta: CacheEntryMeta } | { problem: string; cause?: unknown } {
   let json: unknown;
   try {
@@ -105,8 +120,13 @@ export function parseEntryMeta(text: string, key: string): { meta: CacheEntryMet
   const result = cacheEntryMetaSchema.safeParse(json);
   if (!result.success) return { problem: `is not valid cache metadata:\n${formatMetaIssues(result.error)}` };
   if (result.data.key !== key) return { problem: `belongs to key ${result.data.key}, not to the folder it lies in.` };
+  if (metaKey(result.data) !== key) return { problem: UNBOUND };
   return { meta: result.data };
 }
+
+/** Why metadata whose fields are another request's is refused (`prune` says the same when it keeps such an entry). */
+export const UNBOUND =
+  'does not hash to its key: its provider, model, prompt, seed, size or references are not those of the request filed under it (copied or edited by hand)';
 
 /** Zod issues as `  path: message` lines, for a message about an entry's metadata. */
 export function formatMetaIssues(error: z.ZodError): string {

@@ -2,7 +2,7 @@ import type { ImageCache } from '../cache/cache.ts';
 import type { ImageUse } from '../engine.ts';
 import { cacheKey, metaKey } from '../cache/key.ts';
 import type { ProviderId } from '../generate/providers/select.ts';
-import { type CacheEntryMeta, type StoredEntry, inspectEntries, inspectEntry } from '../cache/store.ts';
+import { type CacheEntryMeta, type StoredEntry, UNBOUND, inspectEntries, inspectEntry } from '../cache/store.ts';
 
 /** Every provider of real images the cache may hold for a marker. */
 const REAL_PROVIDER_IDS: readonly ProviderId[] = ['shark'];
@@ -65,7 +65,7 @@ function ownership(stored: StoredEntry): { own: UnreferencedEntry } | { foreign:
   if (!stored.own) return { foreign: { key: stored.key, reason: stored.reason } };
   const { key, meta } = stored;
   if (meta.key !== key) return { foreign: { key, reason: `its metadata is for key ${meta.key}` } };
-  if (metaKey(meta) !== key) return { foreign: { key, reason: 'its metadata does not hash to its key (copied or edited by hand)' } };
+  if (metaKey(meta) !== key) return { foreign: { key, reason: `its metadata ${UNBOUND}` } };
   return { own: { key, meta } };
 }
 

@@ -8,7 +8,7 @@ import { CacheCorrupt } from '../../src/errors.ts';
 import { FileSystemStore } from '../../src/cache/fs-store.ts';
 import { sha256Hex } from '../../src/hash.ts';
 import type { CacheEntryMeta, CacheStore, ReleaseLock } from '../../src/cache/store.ts';
-import { metaFor, randomKey } from '../fixtures/entry.ts';
+import { keyedMeta, randomKey } from '../fixtures/entry.ts';
 
 let root: string;
 let dir: string;
@@ -28,12 +28,12 @@ function bytes(length: number): Uint8Array {
   return new Uint8Array(randomBytes(length));
 }
 
-async function putEntry(key = randomKey()) {
+async function putEntry() {
   const images = [bytes(300), bytes(500)];
-  const meta = metaFor(key, images);
+  const meta = keyedMeta(images);
   await cache.put(meta, images);
   cache.resetCounters();
-  return { key, meta, images };
+  return { key: meta.key, meta, images };
 }
 
 function corruptError(message: RegExp): unknown {
@@ -87,7 +87,7 @@ describe('ImageCache', () => {
 
   it('counts hits and writes', async () => {
     const images = [bytes(10)];
-    const meta = metaFor(randomKey(), images);
+    const meta = keyedMeta(images);
     await cache.put(meta, images);
     await cache.get(meta.key);
     await cache.get(meta.key);
@@ -125,7 +125,7 @@ describe('ImageCache', () => {
       lock: (key) => store.lock(key),
     });
     const images = [bytes(300)];
-    const meta = metaFor(randomKey(), images);
+    const meta = keyedMeta(images);
     await counting.put(meta, images);
     expect(await counting.status(meta.key)).toBe('cached');
     expect(await counting.status(meta.key)).toBe('cached');
@@ -172,7 +172,7 @@ describe('ImageCache', () => {
 
   it('refuses to store metadata whose sha256 does not match the image', async () => {
     const images = [bytes(10)];
-    const meta = metaFor(randomKey(), images);
+    const meta = keyedMeta(images);
     meta.images[0]!.sha256 = sha256Hex('something else');
     await expect(cache.put(meta, images)).rejects.toThrow(/Refusing to cache entry .*: image 0\.png has sha256 /);
     expect(await cache.keys()).toEqual([]);
@@ -181,7 +181,7 @@ describe('ImageCache', () => {
 
   it('refuses to store metadata whose size does not match the image', async () => {
     const images = [bytes(10)];
-    const meta = metaFor(randomKey(), images);
+    const meta = keyedMeta(images);
     meta.images[0]!.bytes = 11;
     await expect(cache.put(meta, images)).rejects.toThrow(/image 0\.png has 10 bytes, but the metadata says 11/);
     expect(await cache.keys()).toEqual([]);
@@ -189,7 +189,7 @@ describe('ImageCache', () => {
 
   it('refuses to store a number of images that differs from the metadata', async () => {
     const images = [bytes(10), bytes(10)];
-    await expect(cache.put(metaFor(randomKey(), images), images.slice(1))).rejects.toThrow(/lists 2 images, but 1 were given/);
+    await expect(cache.put(keyedMeta(images), images.slice(1))).rejects.toThrow(/lists 2 images, but 1 were given/);
     expect(await cache.keys()).toEqual([]);
   });
 
@@ -213,7 +213,7 @@ describe('ImageCache', () => {
     const memory = new MemoryStore();
     const memoryCache = new ImageCache(memory);
     const images = [bytes(20)];
-    const meta = metaFor(randomKey(), images);
+    const meta = keyedMeta(images);
     await memoryCache.put(meta, images);
     expect(await memoryCache.get(meta.key)).toEqual({ meta, images });
     images[0]![0] = images[0]![0]! ^ 1;

@@ -12,7 +12,7 @@ import { CacheCorrupt, CacheLockTimeout, CacheDirLinked, GenImageError } from '.
 import { FileSystemStore } from '../../src/cache/fs-store.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { CacheEntryMeta } from '../../src/cache/store.ts';
-import { metaFor, randomKey } from '../fixtures/entry.ts';
+import { keyedMeta, metaFor, randomKey } from '../fixtures/entry.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const KEY = 'a'.repeat(64);
@@ -95,10 +95,11 @@ function bytes(length: number): Uint8Array {
   return new Uint8Array(randomBytes(length));
 }
 
-async function writeEntry(key = randomKey(), images = [bytes(100), bytes(200)]) {
-  const meta = metaFor(key, images);
+/** A valid entry (its metadata hashes to its key); `prompt` decides the key with the number of images. */
+async function writeEntry(images = [bytes(100), bytes(200)], prompt?: string) {
+  const meta = keyedMeta(images, prompt);
   await store.write(meta, images);
-  return { key, meta, images };
+  return { key: meta.key, meta, images };
 }
 
 describe('FileSystemStore: entries', () => {
@@ -192,8 +193,8 @@ describe('FileSystemStore: entries', () => {
   });
 
   it('replaces an entry written again under the same key', async () => {
-    const { key } = await writeEntry();
-    const next = await writeEntry(key, [bytes(50)]);
+    const { key, meta } = await writeEntry();
+    const next = await writeEntry([bytes(50), bytes(60)], meta.prompt);
     expect(await store.readMeta(key)).toEqual(next.meta);
     expect(await store.readImage(key, '0.png')).toEqual(next.images[0]);
   });
@@ -223,8 +224,8 @@ describe('FileSystemStore: entries', () => {
   });
 
   it('lists the keys of complete entries, sorted', async () => {
-    const keys = [randomKey(), randomKey(), randomKey()];
-    for (const key of keys) await writeEntry(key);
+    const keys: string[] = [];
+    for (let count = 0; count < 3; count++) keys.push((await writeEntry()).key);
     expect(await store.keys()).toEqual(keys.sort());
   });
 
@@ -272,28 +273,44 @@ describe('FileSystemStore: untrusted input', () => {
   );
 
   it.each(['../meta.json', '..', '.', 'a/b.png', 'a\\b.png', ''])('refuses to read the image file %j', async (file) => {
-    await writeEntry(KEY);
-    await expect(store.readImage(KEY, file)).rejects.toThrow(/Expected a plain file name/);
+    const { key } = await writeEntry();
+    await expect(store.readImage(key, file)).rejects.toThrow(/Expected a plain file name/);
   });
 
   it('reports a truncated meta.json as CacheCorrupt naming the file', async () => {
-    await writeEntry(KEY);
-    const path = join(dir, KEY, 'meta.json');
+    const { key } = await writeEntry();
+    const path = join(dir, key, 'meta.json');
     const text = await readFile(path, 'utf8');
     await writeFile(path, text.slice(0, text.length / 2));
-    await expect(store.readMeta(KEY)).rejects.toEqual(corruptError(/meta\.json is not valid JSON/));
-    await expect(store.readMeta(KEY)).rejects.toBeInstanceOf(GenImageError);
+    await expect(store.readMeta(key)).rejects.toEqual(corruptError(/meta\.json is not valid JSON/));
+    await expect(store.readMeta(key)).rejects.toBeInstanceOf(GenImageError);
   });
 
   it('reports a meta.json of the wrong shape as CacheCorrupt naming what is wrong', async () => {
-    await writeEntry(KEY);
-    const path = join(dir, KEY, 'meta.json');
+    const { key } = await writeEntry();
+    const path = join(dir, key, 'meta.json');
     const json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
     await writeFile(path, JSON.stringify({ ...json, version: 2, images: [{ file: '0.png' }] }));
-    const error = await store.readMeta(KEY).catch((caught: unknown) => caught);
+    const error = await store.readMeta(key).catch((caught: unknown) => caught);
     expect(error).toEqual(corruptError(/meta\.json is not valid cache metadata/));
     expect((error as Error).message).toMatch(/version: /);
     expect((error as Error).message).toMatch(/images\.0\.sha256: /);
+  });
+
+  it('reports a meta.json that does not hash to its key (another request filed under this key) as CacheCorrupt', async () => {
+    const { key, meta } = await writeEntry([bytes(10)]);
+    await writeFile(join(dir, key, 'meta.json'), JSON.stringify({ ...meta, prompt: 'another marker' }));
+    await expect(store.readMeta(key)).rejects.toEqual(corruptError(/meta\.json does not hash to its key: its provider, model, prompt/));
+    expect(await store.inspect(key)).toMatchObject({ own: false, reason: expect.stringContaining('does not hash to its key') });
+  });
+
+  it('reports a meta.json with fewer images than params.n, or an image over the size cap, as CacheCorrupt', async () => {
+    const { key, meta } = await writeEntry([bytes(10)]);
+    const path = join(dir, key, 'meta.json');
+    await writeFile(path, JSON.stringify({ ...meta, params: { ...meta.params, n: 4 } }));
+    await expect(store.readMeta(key)).rejects.toEqual(corruptError(/images: must hold as many images as params\.n/));
+    await writeFile(path, JSON.stringify({ ...meta, images: [{ ...meta.images[0], bytes: 1e12 }] }));
+    await expect(store.readMeta(key)).rejects.toEqual(corruptError(/images\.0\.bytes: must be at most 67108864/));
   });
 
   it('reports a meta.json that lies in the folder of another key as CacheCorrupt', async () => {
@@ -371,24 +388,25 @@ describe('FileSystemStore: symbolic links', () => {
     const { key } = await linkedEntry();
     const before = await snapshot(join(outside, key));
     const image = bytes(30);
-    await store.write({ ...metaFor(key, [image]), prompt: 'another' }, [image]);
+    const another = keyedMeta([image], 'another');
+    await store.write(another, [image]);
     expect(await snapshot(join(outside, key))).toEqual(before);
-    expect((await lstat(join(dir, key))).isDirectory()).toBe(true);
-    expect((await store.readMeta(key))?.prompt).toBe('another');
+    expect((await lstat(join(dir, another.key))).isDirectory()).toBe(true);
+    expect((await store.readMeta(another.key))?.prompt).toBe('another');
   });
 
   it('writes over a dangling link or a file in place of the entry folder, creating nothing where the link pointed', async () => {
-    const { meta, images } = await writeEntry(KEY);
-    await rm(join(dir, KEY), { recursive: true });
-    await symlink(join(outside, 'not-yet'), join(dir, KEY), 'dir');
+    const { key, meta, images } = await writeEntry();
+    await rm(join(dir, key), { recursive: true });
+    await symlink(join(outside, 'not-yet'), join(dir, key), 'dir');
     await store.write(meta, images);
     expect(await readdir(outside)).toEqual([]);
-    expect(await store.readMeta(KEY)).toEqual(meta);
-    await rm(join(dir, KEY), { recursive: true });
-    await writeFile(join(dir, KEY), 'a file');
-    await expect(store.readMeta(KEY)).rejects.toEqual(corruptError(/is not a folder/));
+    expect(await store.readMeta(key)).toEqual(meta);
+    await rm(join(dir, key), { recursive: true });
+    await writeFile(join(dir, key), 'a file');
+    await expect(store.readMeta(key)).rejects.toEqual(corruptError(/is not a folder/));
     await store.write(meta, images);
-    expect(await store.readMeta(KEY)).toEqual(meta);
+    expect(await store.readMeta(key)).toEqual(meta);
   });
 
   it('replaces a linked image file in a real entry folder without writing to its target', async () => {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ImageCache } from '../../src/cache/cache.ts';
 import { FileSystemStore } from '../../src/cache/fs-store.ts';
 import { VerifiedIndex } from '../../src/cache/verified-index.ts';
-import { metaFor, randomKey } from '../fixtures/entry.ts';
+import { keyedMeta, randomKey } from '../fixtures/entry.ts';
 
 let root: string;
 let dir: string;
@@ -32,8 +32,8 @@ function nextRun(): { cache: ImageCache; store: FileSystemStore } {
 async function stored(): Promise<{ key: string; file: string; image: Uint8Array }> {
   const { cache } = nextRun();
   const image = new Uint8Array(randomBytes(400));
-  const key = randomKey();
-  const meta = metaFor(key, [image]);
+  const meta = keyedMeta([image]);
+  const { key } = meta;
   await cache.put(meta, [image]);
   await cache.saveIndex();
   return { key, file: join(dir, key, meta.images[0]!.file), image };

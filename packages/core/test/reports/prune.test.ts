@@ -10,6 +10,7 @@ import { cacheKey, metaKey } from '../../src/cache/key.ts';
 import { entryMeta } from '../../src/generate/schedule.ts';
 import type { ImageUse } from '../../src/engine.ts';
 import { applyPrune, planPrune, pruneCache, usesByKey } from '../../src/reports/prune.ts';
+import { UNBOUND } from '../../src/cache/store.ts';
 import { metaFor, randomKey } from '../fixtures/entry.ts';
 import { useOf } from '../fixtures/uses.ts';
 
@@ -169,7 +170,7 @@ describe('pruneCache: only genimage’s own entries', () => {
     // Valid metadata that names its folder, but not what generation would have written there.
     await cache.put(metaFor(key, images), images);
     const result = await pruneCache(cache, []);
-    expect(result.foreign).toEqual([{ key, reason: 'its metadata does not hash to its key (copied or edited by hand)' }]);
+    expect(result.foreign).toEqual([{ key, reason: `its meta.json ${UNBOUND}` }]);
     expect(await cache.keys()).toEqual([key]);
   });
 

@@ -2,7 +2,7 @@ import { redactForeignText } from '../../secrets.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { BodyTooLarge, readCapped } from '../../capped-body.ts';
+import { BodySilent, BodyTooLarge, discardBody, readCapped } from '../../capped-body.ts';
 import {
   CacheCorrupt,
   GenImageError,
@@ -27,6 +27,8 @@ const LEASES = '.leases/';
 export const MAX_META_BYTES = 1024 * 1024;
 /** The most a lease object may hold (a real one is about 200 bytes). */
 const MAX_LEASE_BYTES = 64 * 1024;
+/** Pages of 1000 keys: ten million entries. A listing longer than that is a service paging for ever. */
+const MAX_LIST_PAGES = 10_000;
 /** Error names (and HTTP statuses) that say the bucket refused the credentials. */
 const DENIED = new Set([
   'InvalidAccessKeyId',
@@ -54,8 +56,10 @@ export interface S3StoreOptions {
   forcePathStyle?: boolean | undefined;
   /** A lease not renewed for this long is taken over; holders renew every third of it. At least 4 × timeoutMs (checked by the `remote` option's schema). @default 60000 */
   leaseMs?: number;
-  /** Connecting, and silence while waiting for an answer, at most this long. @default 10000 */
+  /** Connecting, and silence while waiting for an answer or inside its body, at most this long. @default 10000 */
   timeoutMs?: number;
+  /** The most pages a listing may take before it is taken for one that never ends. @default 10000 (ten million entries) */
+  maxListPages?: number;
   logger?: Logger;
   /** Where the AWS variables are read for defaults and for text to hide. @default process.env */
   env?: Record<string, string | undefined>;
@@ -90,6 +94,7 @@ export class S3Store implements RemoteStore {
   readonly prefix: string;
   readonly leaseMs: number;
   readonly timeoutMs: number;
+  readonly maxListPages: number;
   /** Names this process in the leases it takes: host, pid, and a random part. */
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   readonly #options: S3StoreOptions;
@@ -106,6 +111,7 @@ export class S3Store implements RemoteStore {
     this.location = `s3://${bucket}/${prefix}`;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxListPages = options.maxListPages ?? MAX_LIST_PAGES;
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#env = options.env ?? process.env;
@@ -125,6 +131,7 @@ export class S3Store implements RemoteStore {
     };
     if ('tooLarge' in got)
       throw corrupt(metaKey, got.etag, `${got.tooLarge}; a meta.json has at most ${MAX_META_BYTES}, so it was not downloaded`);
+    if ('silent' in got) throw corrupt(metaKey, got.etag, got.silent);
     const parsed = parseEntryMeta(new TextDecoder().decode(got.bytes), key);
     if ('problem' in parsed) throw corrupt(metaKey, got.etag, parsed.problem);
     const images: Uint8Array[] = [];
@@ -135,6 +142,7 @@ export class S3Store implements RemoteStore {
       if (bytes === MISSING) throw corrupt(metaKey, got.etag, `lists image ${image.file}, but its object ${objectKey} is missing`);
       if ('tooLarge' in bytes)
         throw corrupt(objectKey, bytes.etag, `${bytes.tooLarge}, but the metadata says ${image.bytes}, so it was not downloaded`);
+      if ('silent' in bytes) throw corrupt(objectKey, bytes.etag, bytes.silent);
       const mismatch = imageMismatch(image, bytes.bytes);
       if (mismatch) throw corrupt(objectKey, bytes.etag, mismatch);
       images.push(bytes.bytes);
@@ -162,7 +170,9 @@ export class S3Store implements RemoteStore {
           ? undefined
           : 'tooLarge' in there
             ? `${there.tooLarge}, but the metadata says ${image.bytes}`
-            : imageMismatch(image, there.bytes);
+            : 'silent' in there
+              ? there.silent
+              : imageMismatch(image, there.bytes);
       if (there !== MISSING && !problem) continue;
       if (there !== MISSING) this.#replaceable.set(objectKey, there.etag);
       if ((await this.#put(objectKey, bytes, contentType(image))) === CONFLICT) {
@@ -180,9 +190,13 @@ export class S3Store implements RemoteStore {
   async listKeys(): Promise<string[]> {
     const keys: string[] = [];
     const pattern = new RegExp(`^${escapeRegExp(this.prefix)}([0-9a-f]{64})/${escapeRegExp(META_FILE)}$`);
+    const what = `LIST ${this.prefix || '/'}`;
+    // Tokens already followed: a service that hands one back again would page for ever.
+    const followed = new Set<string>();
     let token: string | undefined;
-    do {
-      const page = await this.#send(`LIST ${this.prefix || '/'}`, (sdk, client) =>
+    for (let pages = 1; ; pages++) {
+      if (pages > this.maxListPages) throw this.#endlessListing(what, `went on past ${this.maxListPages} pages`);
+      const page = await this.#send(what, (sdk, client) =>
         client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ...(token && { ContinuationToken: token }) })),
       );
       if (page === MISSING || page === CONFLICT) break;
@@ -191,8 +205,12 @@ export class S3Store implements RemoteStore {
         if (match) keys.push(match[1]!);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return keys.sort();
+      if (!token) break;
+      if (followed.has(token))
+        throw this.#endlessListing(what, `gave continuation token ${JSON.stringify(this.#clean(token))} again on page ${pages}`);
+      followed.add(token);
+    }
+    return [...new Set(keys)].sort();
   }
 
   async tryLease(key: string, version?: string): Promise<LeaseAttempt> {
@@ -219,7 +237,7 @@ export class S3Store implements RemoteStore {
       // Its holder could never be told dead: waiting for it would last until we give up.
       if (current !== MISSING && current.etag === '') throw this.#noETag(`GET ${objectKey}`);
       if (current !== MISSING)
-        return { held: false, version: current.etag, owner: 'tooLarge' in current ? 'unknown' : ownerOf(current.bytes) };
+        return { held: false, version: current.etag, owner: 'bytes' in current ? ownerOf(current.bytes) : 'unknown' };
       if (attempt > 0) return { held: false, version: '', owner: 'unknown' };
       version = undefined;
     }
@@ -305,26 +323,31 @@ export class S3Store implements RemoteStore {
   /**
    * Downloads one object of at most `maxBytes`. A larger one is not read whole: refused on its
    * ContentLength before its body is read, or as soon as its body goes past `maxBytes`, and given
-   * back as `tooLarge` (what was seen of its size, for the message).
+   * back as `tooLarge` (what was seen of its size, for the message). A body silent for `timeoutMs`
+   * (the SDK times only the wait for the headers) is dropped, its request aborted, and given back
+   * as `silent`.
    */
   async #get(
     objectKey: string,
     maxBytes: number,
-  ): Promise<{ bytes: Uint8Array; etag: string } | { tooLarge: string; etag: string } | typeof MISSING> {
+  ): Promise<{ bytes: Uint8Array; etag: string } | { tooLarge: string; etag: string } | { silent: string; etag: string } | typeof MISSING> {
     const result = await this.#send(`GET ${objectKey}`, async (sdk, client) => {
       const response = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
       const etag = response.ETag ?? '';
       const declared = response.ContentLength;
+      const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
       try {
         // No more than it declares either: an object longer than its Content-Length is not read whole.
-        const bytes = await readCapped(
-          response.Body as AsyncIterable<Uint8Array> | undefined,
-          Math.min(declared ?? maxBytes, maxBytes),
-          objectKey,
-          declared,
-        );
+        const bytes = await readCapped(body, Math.min(declared ?? maxBytes, maxBytes), objectKey, declared, this.timeoutMs);
         return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), etag };
       } catch (error) {
+        // Whatever stopped the reading, the connection must not stay open (it would keep the process alive).
+        if (body) discardBody(body);
+        if (error instanceof BodySilent)
+          return {
+            silent: `sent nothing for ${formatDuration(error.silenceMs)} after ${error.receivedBytes} bytes of its body, so it was not used (the request was aborted)`,
+            etag,
+          };
         if (!(error instanceof BodyTooLarge)) throw error;
         return {
           tooLarge:
@@ -355,6 +378,17 @@ export class S3Store implements RemoteStore {
       if (status === 412 || status === 409 || name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return CONFLICT;
       throw this.#wrap(what, error);
     }
+  }
+
+  /** A listing that would never end: stopped, and said with the bucket it came from. */
+  #endlessListing(what: string, problem: string): GenImageError {
+    return new GenImageError(
+      RemoteUnavailable,
+      `${this.location} (${this.#endpoint() ?? 'AWS S3'}): ${what} ${problem}; the listing was stopped, as it would never end.`,
+      {
+        hint: 'The service (or a proxy in front of it) pages wrongly: check `remote.endpoint`. Builds are not affected; `genimage push` and `pull` need a listing that ends.',
+      },
+    );
   }
 
   /** Leases are timed and taken over by their ETags: a service that gives none cannot share generations. */

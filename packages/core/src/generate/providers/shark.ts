@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import { BodyTooLarge, discardBody, forEachChunkCapped, readCapped } from '../../capped-body.ts';
+import { BodyTooLarge, MAX_IMAGE_BYTES, discardBody, forEachChunkCapped, readCapped } from '../../capped-body.ts';
 import { request } from '../http.ts';
 import {
   Aborted,
@@ -129,7 +129,7 @@ export class SharkProvider implements Provider {
     this.#timeoutMs = options.timeoutMs ?? 300_000;
     this.#retry = { ...DEFAULT_RETRY_OPTIONS, ...options.retries };
     this.#maxResponseBytes = options.maxResponseBytes ?? 256 * 1024 * 1024;
-    this.#maxDownloadBytes = options.maxDownloadBytes ?? 64 * 1024 * 1024;
+    this.#maxDownloadBytes = options.maxDownloadBytes ?? MAX_IMAGE_BYTES;
     this.#maxPixels = options.maxPixels;
     this.#logger = options.logger ?? silentLogger;
     this.#sleep = options.sleep ?? ((ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined));
