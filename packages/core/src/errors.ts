@@ -97,6 +97,13 @@ export const CacheDirLinked = define({
   hint: "genimage never reads or writes through a link in its cache: its writes, and prune's deletions, would land wherever it points. Replace the link with a real folder (a copy of what it points to, `cp -R`), then run again.",
 });
 
+// --- Reports ---
+export const GalleryLinked = define({
+  code: 'GalleryLinked',
+  title: 'The gallery would be written through a symbolic link',
+  hint: 'genimage never writes its gallery through a linked folder: the page would land wherever the link points. Replace the link with a real folder, or choose another place with `--out`.',
+});
+
 // --- The remote cache (a shared bucket) ---
 export const RemoteUnavailable = define({
   code: 'RemoteUnavailable',

@@ -31,6 +31,7 @@ export {
   CacheCorrupt,
   CacheLockTimeout,
   CacheDirLinked,
+  GalleryLinked,
   RemoteUnavailable,
   RemoteAccessDenied,
   RemoteNoCredentials,
@@ -214,3 +215,4 @@ export {
   type ForeignEntry,
 } from './reports/prune.ts';
 export { collectGallery, renderGallery, type Gallery, type GalleryEntry, type CollectGalleryOptions } from './reports/gallery.ts';
+export { writeGalleryFile } from './reports/gallery-file.ts';

@@ -18,6 +18,7 @@ const PUBLIC_VALUES = [
   'ContentModeration',
   'DynamicAttribute',
   'FrozenMissing',
+  'GalleryLinked',
   'GenImageError',
   'InputTooLarge',
   'InsufficientCredits',
@@ -163,6 +164,7 @@ const PUBLIC_VALUES = [
   'pruneCache',
   'collectGallery',
   'renderGallery',
+  'writeGalleryFile',
 ];
 
 describe('the public API', () => {
