@@ -91,6 +91,12 @@ export const CacheLockTimeout = define({
   hint: 'Another build may be stuck; a lock left by a killed process is reclaimed automatically after a short time.',
 });
 
+export const CacheUnwritable = define({
+  code: 'CacheUnwritable',
+  title: 'The cache cannot be written: its disk is full, read-only or failing',
+  hint: 'Free space on the disk that holds the cache folder (or make it writable), then run again. The run sent no more requests once this happened; the images generated but not stored are generated, and paid for, again.',
+});
+
 export const CacheDirLinked = define({
   code: 'CacheDirLinked',
   title: 'The cache folder is a symbolic link',
@@ -293,7 +299,10 @@ export class ApiError extends GenImageError {
   }
 }
 
-/** Errors after which no further request may be sent in this run: every one would fail the same way. */
+/** Errors after which no further request may be sent in this run: every one would fail the same way (or, with the cache unwritable, be paid for and lost). */
 export function stopsTheRun(error: unknown): boolean {
-  return isGenImageError(error) && ([AuthFailed.code, MissingApiKey.code, InsufficientCredits.code] as string[]).includes(error.code);
+  return (
+    isGenImageError(error) &&
+    ([AuthFailed.code, MissingApiKey.code, InsufficientCredits.code, CacheUnwritable.code] as string[]).includes(error.code)
+  );
 }

@@ -31,6 +31,7 @@ export {
   CacheCorrupt,
   CacheLockTimeout,
   CacheDirLinked,
+  CacheUnwritable,
   GalleryLinked,
   RemoteUnavailable,
   RemoteAccessDenied,

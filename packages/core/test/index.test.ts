@@ -15,6 +15,7 @@ const PUBLIC_VALUES = [
   'CacheCorrupt',
   'CacheDirLinked',
   'CacheLockTimeout',
+  'CacheUnwritable',
   'ContentModeration',
   'DynamicAttribute',
   'FrozenMissing',
