@@ -302,6 +302,36 @@ describe('gallery', () => {
     // Linked where they are: their own folder, not the committed cache.
     expect(html).toMatch(/href="\.\.\/node_modules\/\.cache\/genimage\/placeholders\/[0-9a-f]{64}\/0\.png"/);
   });
+
+  it('never writes through a link: a linked index.html is replaced by a real file, its target left alone', async () => {
+    const root = await copyFixture('cli-basic');
+    const outside = await mkdtemp(path.join(tmpdir(), 'genimage-outside-'));
+    const keys = path.join(outside, 'authorized_keys');
+    await writeFile(keys, 'ssh-ed25519 AAAA-the-owners-key\n');
+    await mkdir(path.join(root, 'genimage-gallery'));
+    await symlink(keys, path.join(root, 'genimage-gallery/index.html'));
+    const result = await run(['gallery'], { cwd: root });
+    expect(result.code, result.all).toBe(0);
+    expect(await readFile(keys, 'utf8')).toBe('ssh-ed25519 AAAA-the-owners-key\n');
+    expect((await lstat(path.join(root, 'genimage-gallery/index.html'))).isFile()).toBe(true);
+    expect(await readFile(path.join(root, 'genimage-gallery/index.html'), 'utf8')).toMatch(/^<!doctype html>/);
+  });
+
+  it('refuses a linked gallery folder, or a linked folder on the way to --out: exit 1, nothing written there', async () => {
+    const root = await copyFixture('cli-basic');
+    const outside = await mkdtemp(path.join(tmpdir(), 'genimage-outside-'));
+    await symlink(outside, path.join(root, 'genimage-gallery'), 'dir');
+    const result = await run(['gallery'], { cwd: root });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('genimage-gallery/ is a symbolic link; the gallery was not written.');
+    expect(result.stderr).toContain('Replace the link with a real folder');
+    await mkdir(path.join(root, 'review'));
+    await symlink(outside, path.join(root, 'review/pages'), 'dir');
+    const nested = await run(['gallery', '--out', 'review/pages/index.html'], { cwd: root });
+    expect(nested.code).toBe(1);
+    expect(nested.stderr).toContain(`${path.join('review', 'pages')}/ is a symbolic link`);
+    expect(await readdir(outside)).toEqual([]);
+  });
 });
 
 /** The cache key of the marker at `file:line`, as `scan --json` reports it with the API key set. */

@@ -82,6 +82,7 @@ describe('generate', () => {
         failed: 0,
         attempts: 3,
         possiblyBilledAttempts: 0,
+        unstored: 0,
         credits: 40,
         elapsedMs: expect.any(Number),
       },

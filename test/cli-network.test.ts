@@ -17,9 +17,11 @@ describe('the API base URL', () => {
     ['notaurl', 'SHARK_BASE_URL: "notaurl" is not a URL.'],
     [
       'http://example.invalid/api/v1',
-      'SHARK_BASE_URL: http://example.invalid is plain http to another machine; the API key would travel in clear text.',
+      'SHARK_BASE_URL: http://example.invalid is plain http to another machine, where credentials travel in clear text',
     ],
     ['ftp://127.0.0.1/api', 'SHARK_BASE_URL: "ftp://127.0.0.1/api" is not an http(s) URL.'],
+    ['http://evil.localhost/api', 'SHARK_BASE_URL: http://evil.localhost is plain http to another machine'],
+    ['https://user:pw@shark.ai/api/v1', 'SHARK_BASE_URL: https://shark.ai is given with a user name or password'],
   ])('SHARK_BASE_URL=%s is a configuration error: exit 2, nothing sent', async (value, message) => {
     const root = await copyFixture('cli-basic');
     const result = await run(['generate'], { cwd: root, env: { ...api.env(), SHARK_BASE_URL: value } });
@@ -35,7 +37,7 @@ describe('the API base URL', () => {
     const result = await run(['scan'], { cwd: root, env: api.env() });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('baseUrl: http://192.0.2.1 is plain http to another machine');
-    expect(result.stderr).toContain('Use https://, or http:// only to 127.0.0.1 or localhost');
+    expect(result.stderr).toContain('Use https://, or http:// only to 127.0.0.1, [::1] or localhost');
   });
 
   it('plain http to localhost is allowed, for a local server', async () => {

@@ -152,6 +152,20 @@ describe('vite build of HTML pages', () => {
     expect(log).not.toContain(server.apiKey);
   });
 
+  test('a <GenImage> written in an attribute value or an inline script string is an example, not a marker: neither generated nor refused, left as written', async () => {
+    const site = await copySite('fixtures/vite-multipage');
+    const index = path.join(site, 'index.html');
+    const examples = `<div title='<GenImage prompt="in an attribute" alt="y" />'>t</div>\n<script>const s = '<GenImage prompt="in a script" alt="w" />';</script>\n`;
+    await writeFile(index, (await readFile(index, 'utf8')).replace('</body>', `${examples}</body>`));
+    const { error } = await viteBuild(site, { input: PAGES });
+    // The scanner and the output check read the page through one parser (parseMarkers): they agree.
+    expect(error).toBeUndefined();
+    expect(prompts().filter((prompt) => prompt.startsWith('in a'))).toEqual([]);
+    const built = await readFile(path.join(site, 'dist/index.html'), 'utf8');
+    expect(built).toContain(`title='<GenImage prompt="in an attribute" alt="y" />'`);
+    expect(built).toContain(`const s = '<GenImage prompt="in a script" alt="w" />';`);
+  });
+
   test('a raw tag that no transform can render fails the build, naming where it is', async () => {
     const site = await copySite('fixtures/vite-multipage');
     await writeFile(

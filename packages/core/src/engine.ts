@@ -163,12 +163,15 @@ export class Engine {
     this.root = root;
     this.config = config;
     this.env = init.env ?? (process.env as GenImageEnv);
-    this.logger = safeLogger(init.logger ?? silentLogger, [
+    // Read at every message: the bucket's credentials join it once the SDK has resolved them.
+    const secrets = [
       config.apiKey,
       this.env.SHARK_API_KEY,
       this.env.AWS_SECRET_ACCESS_KEY,
       this.env.AWS_SESSION_TOKEN,
-    ]);
+      this.env.AWS_ACCESS_KEY_ID,
+    ];
+    this.logger = safeLogger(init.logger ?? silentLogger, secrets);
     this.htmlPages = init.htmlPages;
     this.frozen = resolveFrozen({ flag: init.frozen ?? false, config: config.frozen, env: this.env });
     this.providerId = resolveProviderId(config, this.env);
@@ -178,7 +181,12 @@ export class Engine {
     // The SDK is loaded on the remote's first call, so a build without `remote` never loads it.
     const remote =
       config.remote && !init.store
-        ? new S3Store({ ...config.remote, logger: this.logger, env: this.env as Record<string, string | undefined> })
+        ? new S3Store({
+            ...config.remote,
+            logger: this.logger,
+            env: this.env as Record<string, string | undefined>,
+            onCredentials: (learnt) => secrets.push(...learnt),
+          })
         : undefined;
     this.remote = remote && new TieredStore(local, remote, { logger: this.logger, localName: `${this.cacheLocation}/` });
     const placeholders = new FileSystemStore(path.join(root, PLACEHOLDERS_DIR), { logger: this.logger });

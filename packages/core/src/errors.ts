@@ -91,10 +91,23 @@ export const CacheLockTimeout = define({
   hint: 'Another build may be stuck; a lock left by a killed process is reclaimed automatically after a short time.',
 });
 
+export const CacheUnwritable = define({
+  code: 'CacheUnwritable',
+  title: 'The cache cannot be written: its disk is full, read-only or failing',
+  hint: 'Free space on the disk that holds the cache folder (or make it writable), then run again. The run sent no more requests once this happened; the images generated but not stored are generated, and paid for, again.',
+});
+
 export const CacheDirLinked = define({
   code: 'CacheDirLinked',
   title: 'The cache folder is a symbolic link',
   hint: "genimage never reads or writes through a link in its cache: its writes, and prune's deletions, would land wherever it points. Replace the link with a real folder (a copy of what it points to, `cp -R`), then run again.",
+});
+
+// --- Reports ---
+export const GalleryLinked = define({
+  code: 'GalleryLinked',
+  title: 'The gallery would be written through a symbolic link',
+  hint: 'genimage never writes its gallery through a linked folder: the page would land wherever the link points. Replace the link with a real folder, or choose another place with `--out`.',
 });
 
 // --- The remote cache (a shared bucket) ---
@@ -286,7 +299,10 @@ export class ApiError extends GenImageError {
   }
 }
 
-/** Errors after which no further request may be sent in this run: every one would fail the same way. */
+/** Errors after which no further request may be sent in this run: every one would fail the same way (or, with the cache unwritable, be paid for and lost). */
 export function stopsTheRun(error: unknown): boolean {
-  return isGenImageError(error) && ([AuthFailed.code, MissingApiKey.code, InsufficientCredits.code] as string[]).includes(error.code);
+  return (
+    isGenImageError(error) &&
+    ([AuthFailed.code, MissingApiKey.code, InsufficientCredits.code, CacheUnwritable.code] as string[]).includes(error.code)
+  );
 }

@@ -31,6 +31,8 @@ export {
   CacheCorrupt,
   CacheLockTimeout,
   CacheDirLinked,
+  CacheUnwritable,
+  GalleryLinked,
   RemoteUnavailable,
   RemoteAccessDenied,
   RemoteNoCredentials,
@@ -214,3 +216,4 @@ export {
   type ForeignEntry,
 } from './reports/prune.ts';
 export { collectGallery, renderGallery, type Gallery, type GalleryEntry, type CollectGalleryOptions } from './reports/gallery.ts';
+export { writeGalleryFile } from './reports/gallery-file.ts';

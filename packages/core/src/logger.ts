@@ -20,6 +20,8 @@ export const silentLogger: Logger = {
  * `logger` with every message fit for a terminal and free of secrets: control characters shown
  * escaped (a prompt cannot send escape sequences through a build's log), the secrets replaced by
  * `***`. The engine wraps whatever logger an adapter gives it, so every entry point logs safely.
+ * `secrets` is read at every message: a secret learnt later (the bucket's credentials, once the
+ * SDK has resolved them) may be added to it.
  */
 export function safeLogger(logger: Logger, secrets: readonly (string | undefined)[]): Logger {
   const clean = (message: string) => escapeControls(redactSecrets(message, secrets), true);

@@ -5,18 +5,24 @@
  * the exact text.
  */
 
-/** C0 (tab, newline and carriage return included), DEL and C1: the bytes a terminal acts on. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+/**
+ * C0 (tab, newline and carriage return included), DEL and C1: the bytes a terminal acts on. Then
+ * the bidirectional controls (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069): they show as
+ * nothing, but reorder what follows, so a prompt or a message could make a line read as something
+ * it does not say ("Trojan Source", CVE-2021-42574).
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
 
 function escapeOne(char: string): string {
-  return NAMED[char] ?? `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  const code = char.charCodeAt(0);
+  return NAMED[char] ?? (code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`);
 }
 
 /**
- * Every control character as a visible escape: `\x1b`, `\x07`, `\x9b`, and `\n`, `\t`, `\r`.
+ * Every control character as a visible escape: `\x1b`, `\x07`, `\x9b`, `\u202e`, and `\n`, `\t`, `\r`.
  * With `keepNewlines`, `\n` stays a line break (for text that has several lines by design).
  * A backslash is left as it is: the output is for reading, not for parsing.
  */

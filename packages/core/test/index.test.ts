@@ -15,9 +15,11 @@ const PUBLIC_VALUES = [
   'CacheCorrupt',
   'CacheDirLinked',
   'CacheLockTimeout',
+  'CacheUnwritable',
   'ContentModeration',
   'DynamicAttribute',
   'FrozenMissing',
+  'GalleryLinked',
   'GenImageError',
   'InputTooLarge',
   'InsufficientCredits',
@@ -163,6 +165,7 @@ const PUBLIC_VALUES = [
   'pruneCache',
   'collectGallery',
   'renderGallery',
+  'writeGalleryFile',
 ];
 
 describe('the public API', () => {

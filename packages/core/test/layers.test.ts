@@ -34,6 +34,7 @@ const VOCABULARY = new Set([
   'sharp.ts',
   'capped-body.ts',
   'nearest-name.ts',
+  'secure-url.ts',
 ]);
 const FRAMEWORKS = /^(vite|astro|@astrojs\/|react|vue|svelte)(\/|$)/;
 

@@ -18,6 +18,20 @@ describe('escapeControls', () => {
     expect(escapeControls('line one\n  hint: \x1b[2J\r', true)).toBe('line one\n  hint: \\x1b[2J\\r');
   });
 
+  it.each(['202a', '202b', '202c', '202d', '202e', '2066', '2067', '2068', '2069', '200e', '200f', '061c'])(
+    'shows the bidirectional control U+%s as its code, on one line or several',
+    (code) => {
+      const control = String.fromCharCode(Number.parseInt(code, 16));
+      const escaped = `\\u${code}`;
+      expect(escapeControls(`a ${control}cba`)).toBe(`a ${escaped}cba`);
+      expect(escapeControls(`a\n${control}cba`, true)).toBe(`a\n${escaped}cba`);
+    },
+  );
+
+  it('shows a right-to-left override in a quoted prompt, so it cannot reverse the rest of the line', () => {
+    expect(quoteText('invoice\u202efdp.exe')).toBe('"invoice\\u202efdp.exe"');
+  });
+
   it('leaves printable text alone: quotes, backslashes, non-Latin scripts, emoji', () => {
     const text = 'a "red" fox \\ 狐 🦊 café';
     expect(escapeControls(text)).toBe(text);

@@ -7,14 +7,16 @@ import type { Connect } from 'vite';
  * included). It matches the URL as requested: a base middleware earlier in the chain (Astro's) may
  * have stripped the base from `req.url`, never from `req.originalUrl`. A file that cannot be read
  * (the variants cache was wiped while the server runs) fails that one request, not the server.
+ * A name that is not even a valid URL path (a malformed percent-escape) is none of ours either.
  */
 export function serveVariants(publicPath: () => string, renderer: () => Promise<ImageRenderer>): Connect.NextHandleFunction {
   return (req, res, next) => {
     const url = (req.originalUrl ?? req.url ?? '').split('?')[0]!;
     const prefix = publicPath();
-    if (!url.startsWith(prefix)) return next();
+    const name = url.startsWith(prefix) ? decodedName(url.slice(prefix.length)) : undefined;
+    if (name === undefined) return next();
     renderer()
-      .then((images) => images.file(decodeURIComponent(url.slice(prefix.length))))
+      .then((images) => images.file(name))
       .then((file) => {
         if (!file) return next();
         const stream = createReadStream(file.path);
@@ -32,4 +34,13 @@ export function serveVariants(publicPath: () => string, renderer: () => Promise<
       })
       .catch(next);
   };
+}
+
+/** The file name a URL path names, or undefined when its percent-escapes are malformed (`%E0%A4%A`): no variant has such a name. */
+function decodedName(encoded: string): string | undefined {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
 }

@@ -59,6 +59,14 @@ test('passes on what it does not know', async () => {
   expect((await fetch(`${url}/_astro/fox-1234abcd-32.webp`)).status).toBe(404);
 });
 
+test('a malformed percent-escape under the public path is not found (404), not a server error', async () => {
+  for (const name of ['%E0%A4%A.webp', '%.webp', 'fox-1234abcd-32%ZZ.webp']) {
+    const response = await fetch(`${url}/docs/_astro/${name}`);
+    expect(response.status, name).toBe(404);
+  }
+  expect((await fetch(`${url}/docs/_astro/fox-1234abcd-32.webp`)).status).toBe(200);
+});
+
 test('a variant file that vanished fails that request, without the cache header, and the server goes on', async () => {
   const response = await fetch(`${url}/docs/_astro/gone-1234abcd-32.webp`, { signal: AbortSignal.timeout(5000) });
   expect(response.status).toBe(500);

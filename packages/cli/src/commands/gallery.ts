@@ -1,6 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FileSystemStore, PlaceholderSplitStore, collectGallery, renderGallery } from '@genimage/core';
+import { FileSystemStore, PlaceholderSplitStore, collectGallery, renderGallery, writeGalleryFile } from '@genimage/core';
 import { type GlobalFlags, EXIT, loadContext, scanProject } from '../context.ts';
 import type { Output } from '../output.ts';
 import { displayPath } from '../report.ts';
@@ -32,8 +31,7 @@ export async function galleryCommand(flags: GalleryFlags, out: Output): Promise<
       );
     },
   });
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, renderGallery(gallery, { title: `genimage gallery · ${path.basename(root)}` }));
+  await writeGalleryFile(root, file, renderGallery(gallery, { title: `genimage gallery · ${path.basename(root)}` }));
   const placeholders = gallery.entries.filter((entry) => entry.placeholder).length;
   const unused = gallery.entries.filter((entry) => entry.uses.length === 0).length;
   out.result(

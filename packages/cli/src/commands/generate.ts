@@ -92,6 +92,7 @@ export async function generateCommand(flags: GenerateFlags, out: Output): Promis
         failed: summary.failed,
         attempts: summary.attempts,
         possiblyBilledAttempts: summary.possiblyBilledAttempts,
+        unstored: summary.unstored,
         credits: summary.credits,
         elapsedMs: summary.elapsedMs,
       },

@@ -2,9 +2,36 @@ import { z } from 'zod';
 import { GenImageError, InvalidOptions } from '../errors.ts';
 import { ATTRIBUTES, type RenderFormat } from '../attributes.ts';
 import { generationParamsSchema } from '../params.ts';
+import { SECURE_URL_RULE, serviceUrlProblem } from '../secure-url.ts';
 
 const positiveInt = z.number().int('must be an integer').min(1, 'must be 1 or more');
 const nonNegativeInt = z.number().int('must be an integer').min(0, 'must be 0 or more');
+
+/**
+ * The longest duration an option may give: a day. Node's timers hold at most 2^31 - 1 ms (about
+ * 24.8 days) and fire after 1 ms past it, so an unbounded timeout would abort every request
+ * right after sending it (billed), and a lease would be renewed in a loop.
+ */
+export const MAX_DURATION_MS = 86_400_000;
+
+/** A duration in milliseconds, from `min` to a day; the message says the range (the path names the option). */
+function durationMs(min: number) {
+  const range = `must be an integer from ${min} to ${MAX_DURATION_MS} ms (a day)`;
+  return z.number().int(range).min(min, range).max(MAX_DURATION_MS, range);
+}
+
+/**
+ * Why an `s3://bucket/prefix` URL's prefix is refused: an empty, `.` or `..` segment is sent as it
+ * is and may be read by the service, or a proxy before it, as another folder of the bucket.
+ */
+function s3PrefixProblem(url: string): string | undefined {
+  const prefix = url.replace(/^s3:\/\/[^/]*\/?/, '').replace(/\/$/, '');
+  if (prefix === '') return undefined;
+  const bad = prefix.split('/').find((segment) => segment === '' || segment === '.' || segment === '..');
+  return bad === undefined
+    ? undefined
+    : `its prefix may not have ${bad === '' ? 'an empty segment ("//")' : `a "${bad}" segment`}, got ${JSON.stringify(url)}`;
+}
 
 /** The generation parameters' own schemas (the attribute table's), without their defaults: a config sets them or leaves them. */
 const param = generationParamsSchema.shape;
@@ -82,9 +109,15 @@ export const remoteOptionsSchema = z
       .regex(
         /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/,
         'must be s3://bucket or s3://bucket/prefix (a bucket name of 3-63 lowercase letters, digits, "." and "-")',
-      ),
+      )
+      .refine((url) => s3PrefixProblem(url) === undefined, { error: (issue) => s3PrefixProblem(issue.input as string) }),
     /** The S3 endpoint of a service other than AWS, e.g. `https://<account>.r2.cloudflarestorage.com` or `http://127.0.0.1:9000`. @default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS S3 */
-    endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    endpoint: z
+      .string()
+      .refine((value) => serviceUrlProblem(value) === undefined, {
+        error: (issue) => `${serviceUrlProblem(issue.input as string)}; use ${SECURE_URL_RULE}`,
+      })
+      .optional(),
     /** @default AWS_REGION, the profile's region, or "us-east-1" */
     region: z.string().trim().min(1).optional(),
     /** Bucket in the path (`endpoint/bucket/key`), as MinIO and most self-hosted servers need. @default true with an endpoint, false without */
@@ -94,9 +127,9 @@ export const remoteOptionsSchema = z
      * that died is taken over after this long. Holders renew every third of it. At least
      * `LEASE_TIMEOUTS` × `timeoutMs` (see there). @default 60000
      */
-    leaseMs: z.number().int('must be an integer').min(1000, 'must be 1000 (1 s) or more').default(60_000),
+    leaseMs: durationMs(1000).default(60_000),
     /** Per request to the bucket, in milliseconds: past it the remote counts as unreachable and the build goes on locally. @default 10000 */
-    timeoutMs: positiveInt.default(10_000),
+    timeoutMs: durationMs(1).default(10_000),
   })
   .superRefine((remote, context) => {
     if (remote.leaseMs >= LEASE_TIMEOUTS * remote.timeoutMs) return;
@@ -151,14 +184,14 @@ export const configSchema = z.strictObject({
     .strictObject({
       maxAttempts: positiveInt.optional(),
       maxBilledRetries: nonNegativeInt.optional(),
-      baseDelayMs: nonNegativeInt.optional(),
-      maxDelayMs: nonNegativeInt.optional(),
-      maxRetryAfterMs: nonNegativeInt.optional(),
-      maxRateLimitedMs: nonNegativeInt.optional(),
+      baseDelayMs: durationMs(0).optional(),
+      maxDelayMs: durationMs(0).optional(),
+      maxRetryAfterMs: durationMs(0).optional(),
+      maxRateLimitedMs: durationMs(0).optional(),
     })
     .default({}),
   /** Per request, in milliseconds. Generations are slow. @default 300000 */
-  timeout: positiveInt.default(300_000),
+  timeout: durationMs(1).default(300_000),
   /** Caps on one run; the run stops before exceeding them. @default {} */
   budget: z.strictObject({ maxImages: nonNegativeInt.optional(), maxCredits: z.number().min(0).optional() }).default({}),
   /**

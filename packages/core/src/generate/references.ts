@@ -4,7 +4,7 @@ import { request } from './http.ts';
 import { GenImageError, InputTooLarge, InvalidParams, ReferenceNotFound, ReferenceOutsideRoot, messageOf } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import { inspectImage } from './image.ts';
-import { isSecureUrl } from './secure-url.ts';
+import { isSecureUrl } from '../secure-url.ts';
 import type { ResolvedReference } from '../params.ts';
 
 export interface ReferenceContext {

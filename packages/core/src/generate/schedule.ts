@@ -19,6 +19,7 @@ import type { GeneratedImage, GenerationResult, Provider, ProviderJob } from './
 import type { CacheEntryMeta } from '../cache/store.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { DEFAULT_RETRY_OPTIONS } from './retry.ts';
+import { unwritableCache } from './store-failure.ts';
 
 /** One image request with its cache key and every place that asks for it. */
 export interface PlannedRequest {
@@ -44,7 +45,8 @@ export type GenerationReport = Omit<GenerationResult, 'images'> & { images: Omit
 export type Outcome =
   | { status: 'reused'; key: string }
   | { status: 'generated'; key: string; result: GenerationReport }
-  | { status: 'failed'; key: string; error: GenImageError };
+  /** `paid`: the API answered (and charged) but the image could not be stored. */
+  | { status: 'failed'; key: string; error: GenImageError; paid?: GenerationReport };
 
 export type ScheduleEvent =
   | { type: 'start'; request: PlannedRequest }
@@ -101,12 +103,14 @@ export interface GenerationSummary {
   corrupt: number;
   /** HTTP attempts in all, retries included. */
   attempts: number;
-  /** Attempts that failed after the provider may have billed them. */
+  /** Attempts that failed after the provider may have billed them, and answers that could not be stored. */
   possiblyBilledAttempts: number;
+  /** Answers received, and paid for, whose images could not be stored (counted in `failed`, `attempts` and `credits` too). */
+  unstored: number;
   usage: Usage;
   credits: number;
   elapsedMs: number;
-  /** The error that stopped the run early (401, 402, budget), if any. */
+  /** The error that stopped the run early (401, 402, budget, a cache that cannot be written), if any. */
   stoppedBy?: GenImageError;
   failures: Failure[];
 }
@@ -165,7 +169,8 @@ function asGenImageError(error: unknown): GenImageError {
 /**
  * Generates what the cache lacks: deduplicates in-flight work by key (two identical markers cost
  * one request), bounds concurrency, takes a cross-process lock per key so that parallel builds
- * generate each image once, stops sending on 401/402 or when the budget would be exceeded, and
+ * generate each image once, stops sending on 401/402, when the budget would be exceeded or once
+ * the cache's disk takes no more writes (every later answer would be paid for and lost), and
  * keeps every success when some requests fail.
  */
 export class Scheduler {
@@ -232,6 +237,7 @@ export class Scheduler {
       corrupt: 0,
       attempts: 0,
       possiblyBilledAttempts: 0,
+      unstored: 0,
       usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
       credits: 0,
       elapsedMs: 0,
@@ -260,6 +266,13 @@ export class Scheduler {
           summary.attempts += outcome.error.attempts;
           summary.possiblyBilledAttempts += outcome.error.possiblyBilledAttempts;
         }
+        if (outcome.paid) {
+          // Its last attempt was answered, and so billed: lost with the image.
+          summary.unstored++;
+          summary.attempts += outcome.paid.attempts;
+          summary.possiblyBilledAttempts += outcome.paid.possiblyBilledAttempts + 1;
+          summary.credits += outcome.paid.credit ?? 0;
+        }
       }
     });
     if (this.#stoppedBy) summary.stoppedBy = this.#stoppedBy;
@@ -269,9 +282,9 @@ export class Scheduler {
 
   async #produce(request: PlannedRequest): Promise<Outcome> {
     const { cache, provider, onEvent, signal, stopSignal } = this.#options;
-    const fail = (error: GenImageError): Outcome => {
+    const fail = (error: GenImageError, paid?: GenerationReport): Outcome => {
       onEvent?.({ type: 'failed', request, error });
-      return { status: 'failed', key: request.key, error };
+      return { status: 'failed', key: request.key, error, ...(paid && { paid }) };
     };
     const reuse = (): Outcome => {
       onEvent?.({ type: 'reused', request });
@@ -313,13 +326,20 @@ export class Scheduler {
             if (stopsTheRun(error)) this.#stoppedBy ??= error;
           },
         });
-        await cache.put(
-          entryMeta(request, provider.id, generated, new Date()),
-          generated.images.map((image) => image.bytes),
-        );
         const result: GenerationReport = { ...generated, images: generated.images.map(({ bytes: _bytes, ...info }) => info) };
+        // Paid for whether it is stored or not: the budget counts it either way.
         this.#imagesGenerated += result.images.length;
         this.#creditsSpent += result.credit ?? 0;
+        try {
+          await cache.put(
+            entryMeta(request, provider.id, generated, new Date()),
+            generated.images.map((image) => image.bytes),
+          );
+        } catch (caught) {
+          const unwritable = unwritableCache(caught);
+          if (unwritable) this.#stoppedBy ??= unwritable;
+          return fail(unwritable ?? asGenImageError(caught), result);
+        }
         onEvent?.({ type: 'generated', request, result });
         return { status: 'generated', key: request.key, result };
       } finally {
@@ -338,7 +358,7 @@ export class Scheduler {
     }
   }
 
-  /** Once a 401, 402 or the budget stopped the run: the failure the requests not sent report. */
+  /** Once a 401, 402, the budget or an unwritable cache stopped the run: the failure the requests not sent report. */
   #stoppedFailure(): GenImageError | undefined {
     const cause = this.#stoppedBy;
     return cause && new GenImageError(RunStopped, `Not sent: the run stopped after "${cause.title}".`, { cause });
@@ -388,6 +408,7 @@ export function formatSummary(summary: GenerationSummary): string {
   parts.push(`${summary.credits} credits`);
   if (summary.corrupt > 0) parts.push(`${summary.corrupt} corrupt cache entr${summary.corrupt === 1 ? 'y' : 'ies'} replaced`);
   if (summary.possiblyBilledAttempts > 0) parts.push(`${summary.possiblyBilledAttempts} possibly billed failed attempt(s)`);
+  if (summary.unstored > 0) parts.push(`${summary.unstored} paid for but not stored`);
   parts.push(`${(summary.elapsedMs / 1000).toFixed(1)} s`);
   return parts.join(' · ');
 }

@@ -53,6 +53,67 @@ describe('resolveConfig', () => {
   });
 });
 
+describe('duration options', () => {
+  // Past 2^31 - 1 ms, Node fires a timer after 1 ms: a request would be aborted as soon as sent.
+  it.each([
+    ['timeout', { timeout: 3_000_000_000 }, 1],
+    ['retries.baseDelayMs', { retries: { baseDelayMs: 2 ** 31 } }, 0],
+    ['retries.maxDelayMs', { retries: { maxDelayMs: 1e12 } }, 0],
+    ['retries.maxRetryAfterMs', { retries: { maxRetryAfterMs: 86_400_001 } }, 0],
+    ['retries.maxRateLimitedMs', { retries: { maxRateLimitedMs: 1e10 } }, 0],
+    ['remote.leaseMs', { remote: { url: 's3://bucket', leaseMs: 1e10 } }, 1000],
+    ['remote.timeoutMs', { remote: { url: 's3://bucket', timeoutMs: 3_000_000_000, leaseMs: 86_400_000 } }, 1],
+  ])('%s past a day is refused, naming the option and the range', (name, options, min) => {
+    expect(messageOf(() => resolveConfig(options))).toContain(`${name}: must be an integer from ${min} to 86400000 ms (a day)`);
+  });
+
+  it('accepts a day', () => {
+    expect(resolveConfig({ timeout: 86_400_000, remote: { url: 's3://bucket', leaseMs: 86_400_000 } })).toMatchObject({
+      timeout: 86_400_000,
+      remote: { leaseMs: 86_400_000 },
+    });
+  });
+});
+
+describe('the remote option', () => {
+  it.each([
+    ['s3://bucket/../other/x', 'a ".." segment'],
+    ['s3://bucket/team/./x', 'a "." segment'],
+    ['s3://bucket/team//x', 'an empty segment ("//")'],
+    ['s3://bucket/team/..', 'a ".." segment'],
+  ])('refuses the url %s, whose prefix the service could read as another folder', (url, what) => {
+    expect(messageOf(() => resolveConfig({ remote: { url } }))).toContain(`remote.url: its prefix may not have ${what}, got "${url}"`);
+  });
+
+  it('accepts a prefix with or without its trailing slash, and dots inside names', () => {
+    for (const url of ['s3://bucket', 's3://bucket/', 's3://bucket/team/site-1.2/', 's3://bucket/..team/x..'])
+      expect(resolveConfig({ remote: { url } }).remote?.url).toBe(url);
+  });
+
+  it.each([
+    ['http://user:password@127.0.0.1:9000', 'http://127.0.0.1:9000 is given with a user name or password'],
+    ['https://AKIA:secret@s3.example.com', 'https://s3.example.com is given with a user name or password'],
+    ['http://192.0.2.1:9000', 'http://192.0.2.1:9000 is plain http to another machine'],
+    ['http://evil.localhost:9000', 'http://evil.localhost:9000 is plain http to another machine'],
+    ['ftp://127.0.0.1', '"ftp://127.0.0.1" is not an http(s) URL'],
+  ])('refuses the endpoint %s, naming the option and what is allowed', (endpoint, problem) => {
+    const message = messageOf(() => resolveConfig({ remote: { url: 's3://bucket', endpoint } }));
+    expect(message).toContain(`remote.endpoint: ${problem}`);
+    expect(message).toContain('use https://, or http:// only to 127.0.0.1, [::1] or localhost (this machine), without user:password@');
+    expect(message).not.toMatch(/user:password@127|AKIA:secret/);
+  });
+
+  it('accepts https anywhere and plain http to this machine', () => {
+    for (const endpoint of [
+      'https://account.r2.cloudflarestorage.com',
+      'http://127.0.0.1:9000',
+      'http://localhost:9000',
+      'http://[::1]:9000',
+    ])
+      expect(resolveConfig({ remote: { url: 's3://bucket', endpoint } }).remote?.endpoint).toBe(endpoint);
+  });
+});
+
 describe('mergeConfig', () => {
   it('lets later layers win, merging objects one level deep', () => {
     expect(mergeConfig({ concurrency: 2, budget: { maxImages: 5 } }, { budget: { maxCredits: 50 }, concurrency: undefined })).toEqual({

@@ -242,6 +242,58 @@ describe('Scheduler', () => {
   });
 });
 
+/** A cache folder whose first `room` entries are stored; every later write fails with `code` (ENOSPC: the disk filled up). */
+class FailingWritesStore extends FileSystemStore {
+  #writes = 0;
+  readonly room: number;
+  readonly code: string;
+  constructor(dir: string, room: number, code = 'ENOSPC') {
+    super(dir);
+    this.room = room;
+    this.code = code;
+  }
+  override async write(...args: Parameters<FileSystemStore['write']>): Promise<void> {
+    if (++this.#writes > this.room) throw Object.assign(new Error(`${this.code}: cannot write in ${this.dir}`), { code: this.code });
+    return super.write(...args);
+  }
+}
+
+describe('Scheduler on a full disk', () => {
+  it('stops sending at the first write that fails with ENOSPC, and counts the answers paid for but not stored', async () => {
+    server.always({ kind: 'delay', ms: 30 });
+    const store = new FailingWritesStore(path.join(dir, '.genimage'), 2);
+    const run = scheduler({ cache: new ImageCache(store), concurrency: 4 });
+    const summary = await run.run(Array.from({ length: 20 }, (_, index) => request(`image ${index}`, index + 1)));
+
+    // Sent: the 2 stored, the one that met the full disk, and those already in flight then; not all 20.
+    expect(server.requests.length).toBeLessThan(12);
+    expect(summary.generated).toBe(2);
+    expect(summary.unstored).toBe(server.requests.length - 2);
+    expect(summary.unstored).toBeGreaterThanOrEqual(1);
+    expect(summary.failed).toBe(20 - 2);
+    // Every answer counts: the charges as credits, the lost ones as possibly billed too.
+    expect(summary.credits).toBe(server.creditsSpent);
+    expect(summary.possiblyBilledAttempts).toBe(summary.unstored);
+    expect(summary.stoppedBy).toMatchObject({ code: 'CacheUnwritable' });
+    expect(summary.stoppedBy?.message).toContain('Generated, and paid for, but not stored (ENOSPC): ENOSPC: cannot write in');
+    expect(summary.stoppedBy?.hint).toContain('Free space on the disk that holds the cache folder');
+    const codes = summary.failures.map((failure) => failure.error.code);
+    expect(codes.filter((code) => code === 'CacheUnwritable')).toHaveLength(summary.unstored);
+    expect(codes.filter((code) => code === 'RunStopped')).toHaveLength(20 - server.requests.length);
+    expect(formatSummary(summary)).toContain(
+      `${summary.unstored} possibly billed failed attempt(s) · ${summary.unstored} paid for but not stored`,
+    );
+  });
+
+  it('a write that fails for another reason (EACCES) does not stop the run; the answer is still counted as paid for', async () => {
+    const store = new FailingWritesStore(path.join(dir, '.genimage'), 1, 'EACCES');
+    const summary = await scheduler({ cache: new ImageCache(store) }).run(['a', 'b', 'c'].map((prompt) => request(prompt)));
+    expect(server.requests).toHaveLength(3);
+    expect(summary).toMatchObject({ generated: 1, failed: 2, unstored: 2, possiblyBilledAttempts: 2, credits: server.creditsSpent });
+    expect(summary.stoppedBy).toBeUndefined();
+  });
+});
+
 describe('Scheduler across processes', () => {
   it('two processes on one cache generate each key once', async () => {
     server.always({ kind: 'delay', ms: 150 });

@@ -6,6 +6,7 @@ import { BodySilent, BodyTooLarge, discardBody, readCapped } from '../../capped-
 import {
   CacheCorrupt,
   GenImageError,
+  InvalidOptions,
   RemoteAccessDenied,
   RemoteNoCredentials,
   RemoteNoETag,
@@ -15,6 +16,7 @@ import {
   messageOf,
 } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
+import { SECURE_URL_RULE, serviceUrlProblem } from '../../secure-url.ts';
 import { escapeControls, formatDuration } from '../../terminal-text.ts';
 import { type CachedEntry, imageMismatch } from '../cache.ts';
 import { type CacheEntryMeta, type CachedImageMeta, KEY_PATTERN, META_FILE, parseEntryMeta } from '../store.ts';
@@ -63,6 +65,12 @@ export interface S3StoreOptions {
   logger?: Logger;
   /** Where the AWS variables are read for defaults and for text to hide. @default process.env */
   env?: Record<string, string | undefined>;
+  /**
+   * Told the credentials the SDK's chain resolved (access key id, secret, session token) once a
+   * request has used them, so that a logger can hide them too: a profile, SSO or a role yields
+   * credentials that no environment variable names.
+   */
+  onCredentials?: (secrets: readonly string[]) => void;
 }
 
 /** The bucket and key prefix of an `s3://bucket/prefix` URL; the prefix is empty or ends with `/`. */
@@ -100,6 +108,9 @@ export class S3Store implements RemoteStore {
   readonly #options: S3StoreOptions;
   readonly #logger: Logger;
   readonly #env: Record<string, string | undefined>;
+  readonly #endpointUrl: string | undefined;
+  /** What errors hide: the AWS variables, and the credentials the SDK resolved once it has. */
+  readonly #secrets: Set<string>;
   #client: Promise<{ sdk: Sdk; client: S3Client }> | undefined;
   /** Objects that failed verification here, by object key, with the ETag they had: only these may be replaced. */
   readonly #replaceable = new Map<string, string>();
@@ -115,6 +126,12 @@ export class S3Store implements RemoteStore {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#env = options.env ?? process.env;
+    this.#endpointUrl = checkedEndpoint(options, this.#env);
+    this.#secrets = new Set(
+      [this.#env['AWS_SECRET_ACCESS_KEY'], this.#env['AWS_SESSION_TOKEN'], this.#env['AWS_ACCESS_KEY_ID']].filter(
+        (value) => !!value,
+      ) as string[],
+    );
   }
 
   async getEntry(key: string): Promise<CachedEntry | undefined> {
@@ -368,6 +385,8 @@ export class S3Store implements RemoteStore {
       return await run(sdk, client);
     } catch (error) {
       const { name, status } = describe(error);
+      // The request was signed, so the chain has resolved the credentials an error may echo.
+      if (!NO_CREDENTIALS.has(name)) await this.#learnCredentials(client);
       if (name === 'NoSuchBucket')
         throw new GenImageError(
           RemoteUnavailable,
@@ -419,14 +438,32 @@ export class S3Store implements RemoteStore {
   }
 
   #clean(text: string): string {
-    const line = escapeControls(
-      redactForeignText(text, [this.#env['AWS_SECRET_ACCESS_KEY'], this.#env['AWS_SESSION_TOKEN'], this.#env['AWS_ACCESS_KEY_ID']]),
-    );
+    const line = escapeControls(redactForeignText(text, [...this.#secrets]));
     return line.length > 300 ? `${line.slice(0, 300)}…` : line;
   }
 
+  /**
+   * Adds the credentials the client's chain resolved (environment, profile, SSO, role) to what is
+   * hidden. The chain memoizes them, and renews expiring ones, so asking again after each failure
+   * is cheap and learns a renewed session token.
+   */
+  async #learnCredentials(client: S3Client): Promise<void> {
+    let identity: { accessKeyId?: string; secretAccessKey?: string; sessionToken?: string | undefined };
+    try {
+      identity = await client.config.credentials();
+    } catch {
+      return; // None resolved: none can have been sent.
+    }
+    const learnt = [identity.accessKeyId, identity.secretAccessKey, identity.sessionToken].filter(
+      (value): value is string => !!value && !this.#secrets.has(value),
+    );
+    if (learnt.length === 0) return;
+    for (const secret of learnt) this.#secrets.add(secret);
+    this.#options.onCredentials?.(learnt);
+  }
+
   #endpoint(): string | undefined {
-    return this.#options.endpoint ?? this.#env['AWS_ENDPOINT_URL_S3'] ?? this.#env['AWS_ENDPOINT_URL'];
+    return this.#endpointUrl;
   }
 
   #ready(): Promise<{ sdk: Sdk; client: S3Client }> {
@@ -480,6 +517,23 @@ export class S3Store implements RemoteStore {
   #imageObject(key: string, image: CachedImageMeta): string {
     return this.#object(key, `${image.sha256}-${image.file}`);
   }
+}
+
+/**
+ * The endpoint from the options, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, held to the
+ * rule of every service URL: https, or http to this machine, with no user name or password.
+ */
+function checkedEndpoint(options: S3StoreOptions, env: Record<string, string | undefined>): string | undefined {
+  const candidates: [string, string | undefined][] = [
+    ['remote.endpoint', options.endpoint],
+    ['AWS_ENDPOINT_URL_S3', env['AWS_ENDPOINT_URL_S3']],
+    ['AWS_ENDPOINT_URL', env['AWS_ENDPOINT_URL']],
+  ];
+  const [source, value] = candidates.find(([, value]) => value) ?? [];
+  if (!source || !value) return undefined;
+  const problem = serviceUrlProblem(value);
+  if (problem) throw new GenImageError(InvalidOptions, `${source}: ${problem}.`, { hint: `Use ${SECURE_URL_RULE}.` });
+  return value;
 }
 
 function checkKey(key: string): string {

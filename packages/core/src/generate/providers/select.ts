@@ -1,6 +1,6 @@
 import { type GenImageEnv, isCI, type ResolvedConfig } from '../../config/config.ts';
 import { GenImageError, InvalidOptions, MissingApiKey } from '../../errors.ts';
-import { isSecureUrl } from '../secure-url.ts';
+import { SECURE_URL_RULE, serviceUrlProblem } from '../../secure-url.ts';
 import type { Logger } from '../../logger.ts';
 import { LocalProvider } from './local.ts';
 import type { Provider } from './provider.ts';
@@ -10,31 +10,17 @@ export type ProviderId = 'shark' | 'local';
 
 /**
  * The API base URL from the `baseUrl` option, else SHARK_BASE_URL: a configuration error, naming
- * where it came from, when it is not a URL, or when it would send the key in clear text (plain
- * http to another machine).
+ * where it came from, when the service URL rule refuses it (not a URL, plain http to another
+ * machine, a user name or password in it).
  */
 export function resolveBaseUrl(config: ResolvedConfig, env: GenImageEnv): string | undefined {
   const [value, source] = config.baseUrl !== undefined ? [config.baseUrl, 'baseUrl'] : [env.SHARK_BASE_URL || undefined, 'SHARK_BASE_URL'];
   if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new GenImageError(InvalidOptions, `${source}: ${JSON.stringify(value)} is not a URL.`, {
-      hint: `Write a full URL, e.g. ${source}=https://shark.ai/api/v1, or unset it for the default.`,
+  const problem = serviceUrlProblem(value);
+  if (problem) {
+    throw new GenImageError(InvalidOptions, `${source}: ${problem}.`, {
+      hint: `Use ${SECURE_URL_RULE}, e.g. https://shark.ai/api/v1; or unset it for the default.`,
     });
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new GenImageError(InvalidOptions, `${source}: ${JSON.stringify(value)} is not an http(s) URL.`);
-  }
-  if (!isSecureUrl(url)) {
-    throw new GenImageError(
-      InvalidOptions,
-      `${source}: ${url.origin} is plain http to another machine; the API key would travel in clear text.`,
-      {
-        hint: 'Use https://, or http:// only to 127.0.0.1 or localhost (a local server).',
-      },
-    );
   }
   return value;
 }

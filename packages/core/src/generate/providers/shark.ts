@@ -28,7 +28,7 @@ import {
   toUsage,
 } from './shark-contract.ts';
 import { formatDuration } from '../../terminal-text.ts';
-import { isSecureUrl } from '../secure-url.ts';
+import { isSecureUrl } from '../../secure-url.ts';
 import { type Permit, RateLimiter } from '../rate-limiter.ts';
 
 // The contract's public part stays importable from here (and so from the package's index).
