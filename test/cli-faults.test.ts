@@ -496,7 +496,8 @@ describe.concurrent('the fault matrix', () => {
   it('an image beyond the pixel limit is a possibly billed InvalidResponse: 2 requests for it, its marker reported, the others generated', () =>
     withServer(
       async ({ server, env }) => {
-        const root = await project();
+        // The test server draws a 5800×5800 PNG for it: seconds on a busy machine, not a timeout.
+        const root = await project({ timeout: 30_000 });
         await edit(root, 'src/pages/index.astro', 'seed={7}', 'seed={7}\n      imageSize="4K"');
         const result = await run(['generate', '--json'], { cwd: root, env });
         expect(result.code, result.all).toBe(1);
