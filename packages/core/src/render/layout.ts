@@ -72,9 +72,11 @@ export function variantWidths(originalWidth: number, widths: readonly number[]):
 
 /** The plan of one image: box, candidates, sizes, styles and crop. */
 export function planImage(original: Size, options: LayoutOptions): ImagePlan {
-  const { element, content, crop } = boxes(original, options);
+  const { element, content, reshaped } = boxes(original, options);
   // The largest width the original yields at the content's aspect ratio without upscaling.
-  const limit = Math.max(1, Math.min(original.width, Math.floor((original.height * content.width) / content.height)));
+  const limit = reshaped
+    ? Math.max(1, Math.min(original.width, Math.floor((original.height * content.width) / content.height)))
+    : original.width;
   const heightOf = (width: number) => Math.max(1, Math.round((width * content.height) / content.width));
   const candidates = candidateWidths(content.width, limit, options).map(({ width, descriptor }) => ({
     width,
@@ -89,7 +91,7 @@ export function planImage(original: Size, options: LayoutOptions): ImagePlan {
   if (sizes !== undefined) plan.sizes = sizes;
   const style = layoutStyle(options);
   if (style !== undefined) plan.style = style;
-  if (crop) plan.crop = cropPosition(options.position);
+  if (reshaped && options.fit === 'cover') plan.crop = cropPosition(options.position);
   return plan;
 }
 
@@ -97,22 +99,21 @@ export function planImage(original: Size, options: LayoutOptions): ImagePlan {
  * The `<img>`'s box and the pixels' box: `width` × `height` when given (the other from the
  * original's aspect ratio), else the original. `contain` and `inside` fit the original in the box
  * (`contain` letterboxes it there by CSS, as astro:assets does), `outside` covers it, `cover`
- * crops to it, `fill` stretches to it.
+ * crops to it, `fill` stretches to it (`reshaped`: the files have the box's aspect ratio, not the original's).
  */
-function boxes(original: Size, options: LayoutOptions): { element: Size; content: Size; crop: boolean } {
+function boxes(original: Size, options: LayoutOptions): { element: Size; content: Size; reshaped: boolean } {
   const ratio = original.width / original.height;
   const element = {
     width: options.width ?? (options.height === undefined ? original.width : Math.round(options.height * ratio)),
     height: options.height ?? (options.width === undefined ? original.height : Math.round(options.width / ratio)),
   };
   const sameRatio = Math.round(element.width / ratio) === element.height || Math.round(element.height * ratio) === element.width;
-  if (sameRatio || options.fit === 'cover' || options.fit === 'fill')
-    return { element, content: element, crop: !sameRatio && options.fit === 'cover' };
+  if (sameRatio || options.fit === 'cover' || options.fit === 'fill') return { element, content: element, reshaped: !sameRatio };
   const wider = ratio > element.width / element.height;
   const byWidth = { width: element.width, height: Math.round(element.width / ratio) };
   const byHeight = { width: Math.round(element.height * ratio), height: element.height };
   const content = options.fit === 'outside' ? (wider ? byHeight : byWidth) : wider ? byWidth : byHeight;
-  return { element: options.fit === 'contain' ? element : content, content, crop: false };
+  return { element: options.fit === 'contain' ? element : content, content, reshaped: false };
 }
 
 /**
