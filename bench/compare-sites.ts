@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../packages/core/src/engine.ts';
 import { entryMeta } from '../packages/core/src/generate/schedule.ts';
-import { variantWidths } from '../packages/core/src/render/optimize.ts';
+import { variantWidths } from '../packages/core/src/render/layout.ts';
 import { photoLikePng } from './photo.ts';
 import { random } from './stats.ts';
 

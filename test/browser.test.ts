@@ -197,7 +197,67 @@ describe('the demo site in Chromium', () => {
     expect(stats.image.distinct).toBeGreaterThan(100);
     await page.close();
   });
+
+  // The page that shows each layout (full-width, constrained, fixed, a crop, densities).
+  test.each([1, 2])('on the layouts page at DPR %i, each image is sharp enough at 375, 768 and 1440 px', async (dpr) => {
+    for (const width of [375, 768, 1440]) {
+      const context = await browser.newContext({ viewport: { width, height: 900 }, deviceScaleFactor: dpr });
+      const page = await context.newPage();
+      await page.goto(`${origin}/layouts/`, { waitUntil: 'load' });
+      await page.evaluate(COLLECT_IMAGES);
+      await page.setViewportSize({ width, height: 900 });
+      const shown = (await page.evaluate(DISPLAYED_IMAGES)) as Displayed[];
+      expect(shown.map((image) => image.layout).sort(), JSON.stringify(shown)).toEqual([
+        'constrained',
+        'constrained',
+        'densities',
+        'fixed',
+        'full-width',
+      ]);
+      for (const image of shown) {
+        const label = `${width}px DPR ${dpr} ${image.alt}: ${image.naturalWidth} for ${image.displayed} shown`;
+        // As sharp as the screen needs, or the largest file there is (an original is never upscaled).
+        expect(image.naturalWidth, label).toBeGreaterThanOrEqual(Math.min(Math.ceil(image.displayed * dpr), image.largest));
+        expect(image.displayed, label).toBeLessThanOrEqual(width);
+      }
+      if (dpr === 1) {
+        // The whole page in the viewport, its images loaded for that viewport: a full-page screenshot would resize it as it shoots.
+        await page.setViewportSize({ width, height: (await page.evaluate('document.documentElement.scrollHeight')) as number });
+        await page.evaluate(COLLECT_IMAGES);
+        await writeFile(path.join(TMP, `layouts-${width}.png`), await page.screenshot());
+      }
+      await context.close();
+    }
+  });
 });
+
+interface Displayed {
+  alt: string;
+  layout: string;
+  /** The chosen file's width in pixels. */
+  naturalWidth: number;
+  displayed: number;
+  /** The widest candidate of the <img>'s srcset, in pixels. */
+  largest: number;
+}
+
+/**
+ * Each picture's displayed width, the width of the file the browser chose (read from its srcset
+ * descriptor: Chromium's naturalWidth is divided by the candidate's density) and the widest it could have.
+ */
+const DISPLAYED_IMAGES = `Array.from(document.querySelectorAll('main picture img'), (img) => {
+  const base = Number(img.getAttribute('width'));
+  const widths = new Map();
+  for (const element of img.parentElement.querySelectorAll('source, img'))
+    for (const candidate of (element.getAttribute('srcset') ?? '').split(',')) {
+      const [url, descriptor] = candidate.trim().split(/\\s+/);
+      const pixels = descriptor.endsWith('x') ? Math.round(parseFloat(descriptor) * base) : parseInt(descriptor, 10);
+      widths.set(new URL(url, location.href).href, pixels);
+    }
+  const style = img.getAttribute('style') ?? '';
+  const layout = /x$/.test(img.getAttribute('srcset')) ? 'densities' : /(^|;)width:100%/.test(style) ? 'full-width' : /max-width:100%/.test(style) ? 'constrained' : 'fixed';
+  return { alt: img.alt, layout, naturalWidth: widths.get(img.currentSrc), displayed: img.getBoundingClientRect().width, largest: Math.max(...widths.values()) };
+})`;
 
 const examples = path.resolve(import.meta.dirname, '../examples');
 const viteBin = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');

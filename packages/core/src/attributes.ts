@@ -16,6 +16,45 @@ export type RenderFormat = (typeof RENDER_FORMATS)[number];
 export const PLACEHOLDER_KINDS = ['blur', 'color', 'none'] as const;
 export type PlaceholderKind = (typeof PLACEHOLDER_KINDS)[number];
 
+/**
+ * How the image sizes itself in the page, as astro:assets' `layout`: `constrained` shrinks with its
+ * container up to its width, `full-width` spans the container, `fixed` keeps its width; `none`
+ * adds no sizing of its own (genimage's behaviour before layouts).
+ */
+export const LAYOUTS = ['constrained', 'full-width', 'fixed', 'none'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+
+/** How the image fills a `width` × `height` of another aspect ratio, as sharp's `fit`. */
+export const FITS = ['cover', 'contain', 'fill', 'inside', 'outside'] as const;
+export type Fit = (typeof FITS)[number];
+
+const EDGES = ['top', 'bottom', 'left', 'right'] as const;
+type Edge = (typeof EDGES)[number];
+type Vertical = 'top' | 'bottom';
+type Horizontal = 'left' | 'right';
+/**
+ * What a crop keeps, as CSS `object-position` words (astro:assets' `position`): `center`, an edge,
+ * two words of different axes in either order (`left top`, `top left`, `center top`), or sharp's
+ * strategies `entropy` (most detail) and `attention` (most salient region).
+ */
+export type Position =
+  | 'center'
+  | Edge
+  | `${Horizontal | 'center'} ${Vertical | 'center'}`
+  | `${Vertical | 'center'} ${Horizontal | 'center'}`
+  | 'entropy'
+  | 'attention';
+const AXIS: Record<string, 'x' | 'y' | undefined> = { top: 'y', bottom: 'y', left: 'x', right: 'x' };
+export const POSITIONS: readonly Position[] = [
+  'center',
+  ...EDGES,
+  ...[...EDGES, 'center'].flatMap((a) =>
+    [...EDGES, 'center'].filter((b) => a !== b && (AXIS[a] === undefined || AXIS[a] !== AXIS[b])).map((b) => `${a} ${b}`),
+  ),
+  'entropy',
+  'attention',
+] as Position[];
+
 /** A style as an object, as React takes it and Astro also accepts: `{ borderRadius: 8 }`. */
 export type StyleObject = Record<string, string | number>;
 
@@ -130,6 +169,39 @@ export const ATTRIBUTES = {
   quality: { kind: 'rendering', schema: z.number().int().min(1).max(100), allowed: 'an integer from 1 to 100', type: typed<number>() },
   /** What shows while the image loads. @default "blur" */
   placeholder: { kind: 'rendering', ...oneOf(PLACEHOLDER_KINDS) },
+  /**
+   * How the image sizes itself, with generated widths, `sizes` and styles (astro:assets' layouts).
+   * @default the config's render.layout ("none")
+   * @example layout="constrained" width={800}
+   */
+  layout: { kind: 'rendering', ...oneOf(LAYOUTS) },
+  /**
+   * The displayed width in CSS pixels (`fixed`, `constrained`, `densities`), and with `height` the
+   * box the image is cropped to (see `fit`). @default the original's width, or height × its aspect ratio
+   */
+  width: { kind: 'rendering', schema: positiveInt, allowed: 'a positive integer, e.g. width={64}', type: typed<number>() },
+  /** The displayed height in CSS pixels; with `width`, a crop to that aspect ratio. @default width ÷ the original's aspect ratio */
+  height: { kind: 'rendering', schema: positiveInt, allowed: 'a positive integer, e.g. height={64}', type: typed<number>() },
+  /**
+   * Pixel densities offered as `1x`, `2x` candidates of `width`, for fixed-size images (avatars,
+   * logos) with `layout="none"`; instead of `widths`. @example densities={[1, 2]}
+   */
+  densities: {
+    kind: 'rendering',
+    list: true,
+    schema: z.array(z.number().min(1, 'must be 1 or more').max(4, 'must be 4 or less')).min(1),
+    allowed: 'numbers from 1 to 4, e.g. densities={[1, 2]}',
+    type: typed<readonly number[] | string>(),
+  },
+  /** How the image fills a `width` × `height` of another aspect ratio, as sharp's `fit`. @default the config's render.fit ("cover") */
+  fit: { kind: 'rendering', ...oneOf(FITS) },
+  /** What a `cover` crop keeps, and the `object-position` of a layout. @default the config's render.position ("center") */
+  position: {
+    kind: 'rendering',
+    schema: z.enum(POSITIONS as [Position, ...Position[]]),
+    allowed: 'center, top, bottom, left, right, two of them ("left top"), entropy or attention',
+    type: typed<Position>(),
+  },
 } as const satisfies Record<string, AttributeSpec>;
 
 export type AttributeName = keyof typeof ATTRIBUTES;

@@ -57,6 +57,12 @@ const SAMPLES = {
   formats: { valid: 'formats={["webp", "png"]}', invalid: 'formats="avif, gif"' },
   quality: { valid: 'quality="80"', invalid: 'quality={0}' },
   placeholder: { valid: 'placeholder="color"', invalid: 'placeholder="dots"' },
+  layout: { valid: 'layout="full-width"', invalid: 'layout="fluid"' },
+  width: { valid: 'width="64"', invalid: 'width={0}' },
+  height: { valid: 'height={64}', invalid: 'height={1.5}' },
+  densities: { valid: 'densities="1, 2"', invalid: 'densities={[1, 8]}' },
+  fit: { valid: 'fit="contain"', invalid: 'fit="stretch"' },
+  position: { valid: 'position="top left"', invalid: 'position="top bottom"' },
 } satisfies Record<AttributeName, { valid: string; invalid?: string }>;
 
 const FILE = 'src/pages/index.astro';
@@ -115,8 +121,8 @@ describe('the attribute table', () => {
 
   it("takes the config's render defaults with the same schema as the attributes of those names", () => {
     const defaults = renderOptionsSchema.parse({});
-    for (const name of ['widths', 'formats', 'quality'] as const) {
-      expect(renderValueProblem(name, defaults[name] as number | string[])).toBeUndefined();
+    for (const name of ['widths', 'formats', 'quality', 'layout', 'fit', 'position'] as const) {
+      expect(renderValueProblem(name, defaults[name] as number | string | string[])).toBeUndefined();
       expect(renderOptionsSchema.shape[name].unwrap()).toBe(ATTRIBUTES[name].schema);
     }
     expect(renderOptionsSchema.safeParse({ formats: [...RENDER_FORMATS] }).success).toBe(true);
@@ -178,7 +184,8 @@ describe('expressionProp', () => {
 
   it('refuses generation attributes, the rendering attributes read at build time, and unknown names', () => {
     for (const framework of ['react', 'vue', 'svelte'] as const) {
-      for (const name of [...GENERATION_ATTRIBUTES, 'widths', 'formats', 'quality', 'placeholder', 'onClick', 'constructor']) {
+      const readAtBuild = ['widths', 'formats', 'quality', 'placeholder', 'layout', 'width', 'height', 'densities', 'fit', 'position'];
+      for (const name of [...GENERATION_ATTRIBUTES, ...readAtBuild, 'onClick', 'constructor']) {
         expect(expressionProp(framework, name), `${framework} ${name}`).toBeUndefined();
       }
     }

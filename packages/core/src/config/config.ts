@@ -57,6 +57,12 @@ export type Preset = z.output<typeof presetSchema>;
 const FALLBACK_FORMATS = ['jpeg', 'webp', 'png'] as const satisfies readonly RenderFormat[];
 
 /**
+ * astro:assets' `LIMITED_RESOLUTIONS` (assets/layout.js), the breakpoints it uses with a local
+ * image service such as sharp: common phone, tablet and desktop screen widths.
+ */
+export const LAYOUT_BREAKPOINTS = [640, 750, 828, 1080, 1280, 1668, 2048, 2560] as const;
+
+/**
  * How the optimized, responsive variants of each image are made. `widths`, `formats` and
  * `quality` are the defaults of the marker attributes of those names, so they take the same values.
  */
@@ -74,6 +80,17 @@ export const renderOptionsSchema = z.strictObject({
    * trades a few percent of size for a several-fold faster build. @default 2
    */
   avifEffort: z.number().int().min(0).max(9).default(2),
+  /** The markers' default `layout`; `none` keeps each marker's own widths and sizes. @default "none" */
+  layout: ATTRIBUTES.layout.schema.default('none'),
+  /** The markers' default `fit` when `width` and `height` change the aspect ratio. @default "cover" */
+  fit: ATTRIBUTES.fit.schema.default('cover'),
+  /** The markers' default `position` (crop focus and `object-position`). @default "center" */
+  position: ATTRIBUTES.position.schema.default('center'),
+  /**
+   * Screen widths the `constrained` and `full-width` layouts make variants at (below the image's
+   * own limit). @default astro:assets' list for local services: [640, 750, 828, 1080, 1280, 1668, 2048, 2560]
+   */
+  breakpoints: ATTRIBUTES.widths.schema.default([...LAYOUT_BREAKPOINTS]),
 });
 
 /** Names of credentials that a config file may not carry: the AWS SDK reads them from the environment, a profile or a role. */
@@ -209,6 +226,10 @@ export const configSchema = z.strictObject({
     fallbackFormat: 'jpeg',
     quality: 70,
     avifEffort: 2,
+    layout: 'none',
+    fit: 'cover',
+    position: 'center',
+    breakpoints: [...LAYOUT_BREAKPOINTS],
   }),
 });
 

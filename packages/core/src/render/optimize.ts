@@ -6,6 +6,7 @@ import type { PlaceholderKind, RenderFormat } from '../attributes.ts';
 import { decodeLimits, loadSharp } from '../sharp.ts';
 import { writeFileAtomic } from '../cache/atomic.ts';
 import { sha256Hex } from '../hash.ts';
+import { type LayoutOptions, planImage } from './layout.ts';
 
 /**
  * Bumped when the encoding below changes its output (encoder options, resizing kernel, a sharp
@@ -25,11 +26,15 @@ export interface Variant {
   quality: number;
   /** Encoder effort; only AVIF uses it (0-9). */
   effort?: number;
+  /**
+   * Cut to `width` × `height` from the original (sharp's `fit: "cover"`), keeping this sharp
+   * `position`; absent, the original is resized whole to that size.
+   */
+  crop?: string;
 }
 
-export interface VariantOptions {
-  /** Requested widths; those above the original's are replaced by the original width. */
-  widths: readonly number[];
+/** How the variants are encoded, and which: the layout's candidates (`planImage`). */
+export interface VariantOptions extends LayoutOptions {
   /** Modern formats, offered as `<source>` elements, best first. */
   formats: readonly VariantFormat[];
   /** The `<img>` fallback's format. */
@@ -45,44 +50,21 @@ export interface OriginalInfo {
 }
 
 /**
- * A requested width above the original's is replaced by the original width, unless a kept width
- * is within this factor of it: 960 and 1024 would be two files for no visible difference.
- */
-export const ORIGINAL_WIDTH_MARGIN = 1.2;
-
-/**
- * The widths actually made for an original: requested widths up to the original's (no upscaling),
- * plus the original width itself when a requested width was larger, so a large screen gets the
- * largest image there is; always the original width when it is smaller than every requested one.
- *
- * @example
- * variantWidths(2048, [480, 960, 2560]) // [480, 960, 2048]
- * variantWidths(1024, [480, 960, 1440]) // [480, 960] (1024 is within 20% of 960)
- * variantWidths(300, [480, 960])        // [300]
- */
-export function variantWidths(originalWidth: number, widths: readonly number[]): number[] {
-  const sorted = [...new Set(widths)].sort((a, b) => a - b);
-  const kept = sorted.filter((width) => width <= originalWidth);
-  const largest = kept.at(-1);
-  if (kept.length < sorted.length && (largest === undefined || originalWidth > largest * ORIGINAL_WIDTH_MARGIN)) kept.push(originalWidth);
-  return kept;
-}
-
-/**
- * Every variant of an original: each modern format at each width, then the fallback format at
- * each width (once, if it is also a modern format). Pure: names and HTML can be planned
- * before anything is encoded.
+ * Every variant of an original: each modern format at each candidate of its layout, then the
+ * fallback format at each (once, if it is also a modern format). Pure: names and HTML can be
+ * planned before anything is encoded.
  */
 export function planVariants(original: OriginalInfo, options: VariantOptions): Variant[] {
-  const widths = variantWidths(original.width, options.widths);
+  const { candidates, crop } = planImage(original, options);
   const formats = [...new Set([...options.formats, options.fallbackFormat])];
   return formats.flatMap((format) =>
-    widths.map((width) => ({
+    candidates.map(({ width, height }) => ({
       format,
       width,
-      height: Math.max(1, Math.round((width * original.height) / original.width)),
+      height,
       quality: options.quality,
       ...(format === 'avif' && { effort: options.avifEffort }),
+      ...(crop !== undefined && { crop }),
     })),
   );
 }
@@ -97,7 +79,8 @@ export function mimeTypeOf(format: VariantFormat): string {
 
 /**
  * The disk-cache key of a variant: a sorted allow-list of what changes its bytes (the original's
- * content hash, format, size, quality, effort), salted with VARIANT_VERSION. Pinned by a golden test.
+ * content hash, format, size, quality, effort, crop), salted with VARIANT_VERSION. Pinned by a golden test.
+ * A variant without crop has the key it had before crops existed: its bytes did not change.
  */
 export function variantKey(originalSha256: string, variant: Variant): string {
   const text = JSON.stringify([
@@ -106,6 +89,7 @@ export function variantKey(originalSha256: string, variant: Variant): string {
     ['format', variant.format],
     ['height', variant.height],
     ['original', originalSha256],
+    ...(variant.crop === undefined ? [] : [['position', variant.crop]]),
     ['quality', variant.quality],
     ['width', variant.width],
   ]);
@@ -355,7 +339,8 @@ export function optimize(
 /** Resizes and encodes one variant. Alpha is flattened onto white for formats without it. */
 export async function encode(originalBytes: Uint8Array, variant: Variant): Promise<Buffer> {
   const sharp = await loadSharp();
-  let image = sharp(originalBytes, decodeLimits()).resize({ width: variant.width, height: variant.height, fit: 'fill' });
+  const fit = variant.crop === undefined ? ({ fit: 'fill' } as const) : ({ fit: 'cover', position: variant.crop } as const);
+  let image = sharp(originalBytes, decodeLimits()).resize({ width: variant.width, height: variant.height, ...fit });
   switch (variant.format) {
     case 'avif':
       image = image.avif({ quality: variant.quality, effort: variant.effort ?? 2 });

@@ -8,6 +8,8 @@ export interface PictureFile {
   format: VariantFormat;
   width: number;
   height: number;
+  /** Its srcset descriptor. @default "<width>w" */
+  descriptor?: string;
 }
 
 export interface PictureInput {
@@ -19,7 +21,10 @@ export interface PictureInput {
   fallbackFormat: VariantFormat;
   /** Required; `""` marks a decorative image. */
   alt: string;
-  /** @default "(min-width: <largest>px) <largest>px, 100vw" */
+  /** The `<img>`'s width and height attributes. @default the largest fallback file's */
+  width?: number;
+  height?: number;
+  /** @default "(min-width: <largest>px) <largest>px, 100vw"; none with density (`2x`) descriptors, which it does not apply to */
   sizes?: string;
   /** @default "lazy" */
   loading?: AttributeValue<'loading'>;
@@ -41,7 +46,7 @@ function attributes(entries: Record<string, string | number | boolean | undefine
 }
 
 function srcset(files: readonly PictureFile[]): string {
-  return files.map((file) => `${file.url} ${file.width}w`).join(', ');
+  return files.map((file) => `${file.url} ${file.descriptor ?? `${file.width}w`}`).join(', ');
 }
 
 /** The background that shows while the image loads. */
@@ -72,7 +77,8 @@ export function renderPicture(input: PictureInput): string {
   const fallback = byFormat(input.fallbackFormat);
   const largest = fallback.at(-1) ?? [...input.files].sort((a, b) => a.width - b.width).at(-1);
   if (!largest) throw new TypeError('renderPicture needs at least one file');
-  const sizes = input.sizes ?? `(min-width: ${largest.width}px) ${largest.width}px, 100vw`;
+  const byDensity = largest.descriptor?.endsWith('x') ?? false;
+  const sizes = input.sizes ?? (byDensity ? undefined : `(min-width: ${largest.width}px) ${largest.width}px, 100vw`);
   const sources = input.formats
     .filter((format) => format !== input.fallbackFormat)
     .map((format) => byFormat(format))
@@ -84,8 +90,8 @@ export function renderPicture(input: PictureInput): string {
     srcset: fallback.length > 0 ? srcset(fallback) : undefined,
     sizes: fallback.length > 0 ? sizes : undefined,
     alt: input.alt,
-    width: largest.width,
-    height: largest.height,
+    width: input.width ?? largest.width,
+    height: input.height ?? largest.height,
     loading: input.loading ?? 'lazy',
     decoding: input.decoding ?? 'async',
     fetchpriority: input.fetchpriority,

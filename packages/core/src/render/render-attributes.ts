@@ -24,15 +24,20 @@ export function placeholderKind(render: RenderAttributes, origin: SourceLocation
   return oneOf(render, 'placeholder', origin) ?? 'blur';
 }
 
-/** `class` and `style`: the pending placeholder keeps them too, so it takes the image's place in the layout. */
-export function classAndStyle(render: RenderAttributes): Pick<PictureInput, 'class' | 'style'> {
-  return { ...optional('class', text(render, 'class')), ...optional('style', text(render, 'style')) };
+/**
+ * `class` and `style` (after the layout's `layoutStyle`, so the marker's wins): the pending
+ * placeholder keeps them too, so it takes the image's place in the layout.
+ */
+export function classAndStyle(render: RenderAttributes, layoutStyle?: string): Pick<PictureInput, 'class' | 'style'> {
+  const style = [layoutStyle, text(render, 'style')].filter(Boolean).join(';');
+  return { ...optional('class', text(render, 'class')), ...optional('style', style || undefined) };
 }
 
 /** The `<img>` attributes passed through from the marker, checked. */
 export function imgAttributes(
   render: RenderAttributes,
   origin: SourceLocation,
+  layoutStyle?: string,
 ): Pick<PictureInput, 'sizes' | 'loading' | 'decoding' | 'fetchpriority' | 'class' | 'style' | 'attributes'> {
   const passthrough = passthroughAttributes(render);
   return {
@@ -40,7 +45,7 @@ export function imgAttributes(
     ...optional('loading', oneOf(render, 'loading', origin)),
     ...optional('decoding', oneOf(render, 'decoding', origin)),
     ...optional('fetchpriority', oneOf(render, 'fetchpriority', origin)),
-    ...classAndStyle(render),
+    ...classAndStyle(render, layoutStyle),
     ...(Object.keys(passthrough).length > 0 && { attributes: passthrough }),
   };
 }
@@ -60,17 +65,53 @@ function passthroughAttributes(render: RenderAttributes): Record<string, string 
   return attributes;
 }
 
-/** The config's render options, overridden by the marker's widths, formats and quality. */
-export function variantOptions(defaults: VariantOptions, render: RenderAttributes, origin: SourceLocation): VariantOptions {
-  for (const name of ['widths', 'formats', 'quality']) check(render, name, origin);
+/** The config's render options, overridden by the marker's rendering attributes of the same names. */
+export function variantOptions(defaults: RenderDefaults, render: RenderAttributes, origin: SourceLocation): VariantOptions {
+  const given = <N extends (typeof READ_AT_BUILD)[number]>(name: N) =>
+    render[name] === undefined ? undefined : (readValue(ATTRIBUTES[name], render[name]) as AttributeValue<N>);
+  for (const name of READ_AT_BUILD) check(render, name, origin);
+  const layout = given('layout') ?? defaults.layout;
+  const width = given('width');
+  const height = given('height');
+  const densities = given('densities') as number[] | undefined;
+  const widths = given('widths') as number[] | undefined;
+  if (densities !== undefined && (widths !== undefined || layout !== 'none')) {
+    throw new GenImageError(
+      InvalidAttribute,
+      `densities offers 1x, 2x copies of one fixed width, so it goes without ${widths ? 'widths' : `layout="${layout}"`}.`,
+      {
+        location: origin,
+        hint: widths
+          ? 'Keep densities for a fixed-size image, or widths for one that resizes.'
+          : 'Add layout="none" (or use layout="fixed", which offers 1x and 2x itself).',
+      },
+    );
+  }
   return {
-    widths: render.widths === undefined ? defaults.widths : (readValue(ATTRIBUTES.widths, render.widths) as number[]),
-    formats: render.formats === undefined ? defaults.formats : (readValue(ATTRIBUTES.formats, render.formats) as RenderFormat[]),
+    // Without a layout, width or densities of its own, a marker keeps the config's widths, as before layouts.
+    ...optional(
+      'widths',
+      widths ?? (layout === 'none' && width === undefined && height === undefined && !densities ? defaults.widths : undefined),
+    ),
+    formats: (given('formats') as RenderFormat[] | undefined) ?? defaults.formats,
     fallbackFormat: defaults.fallbackFormat,
-    quality: render.quality === undefined ? defaults.quality : (readValue(ATTRIBUTES.quality, render.quality) as number),
+    quality: given('quality') ?? defaults.quality,
     avifEffort: defaults.avifEffort,
+    layout,
+    ...optional('width', width),
+    ...optional('height', height),
+    ...optional('densities', densities),
+    fit: given('fit') ?? defaults.fit,
+    position: given('position') ?? defaults.position,
+    breakpoints: defaults.breakpoints,
   };
 }
+
+/** The rendering attributes read at build time, to choose and shape the variants. */
+const READ_AT_BUILD = ['widths', 'formats', 'quality', 'layout', 'width', 'height', 'densities', 'fit', 'position'] as const;
+
+/** The config's `render` options a marker's attributes override. */
+type RenderDefaults = Omit<VariantOptions, 'width' | 'height' | 'densities'> & { widths: readonly number[] };
 
 /** Throws, located, what the scan would have reported for a literal. */
 function check(render: RenderAttributes, name: string, origin: SourceLocation): void {

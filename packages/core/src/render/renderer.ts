@@ -6,6 +6,7 @@ import { DevPreparation } from './dev-preparation.ts';
 import type { Engine, ImageUse } from '../engine.ts';
 import { GenImageError, InvalidAttribute, type SourceLocation } from '../errors.ts';
 import { diagnosticToError } from '../diagnostics.ts';
+import { planImage } from './layout.ts';
 import { type Optimizer, type Placeholder, type VariantFormat, type VariantOptions, placeholderVariant, planVariants } from './optimize.ts';
 import { type Original, Originals } from './originals.ts';
 import { atMarkers } from './marker-errors.ts';
@@ -115,20 +116,29 @@ export class ImageRenderer {
     this.#preparation.rendering(use, request.origin);
     const prepared = await this.#prepare(use, options, kind);
     if (!('placeholder' in prepared)) {
-      const { width, height } = dimensionsFor(use.params.aspectRatio, use.params.imageSize);
-      return renderPending({ width, height, alt, ...prepared, ...classAndStyle(use.render) });
+      // The box the image will take, so the page lays out as it will.
+      const { width, height, style } = planImage(dimensionsFor(use.params.aspectRatio, use.params.imageSize), options);
+      return renderPending({ width, height, alt, ...prepared, ...classAndStyle(use.render, style) });
     }
     const { placeholder } = prepared;
     // Prepared once for every page: this page's marker is the one its files must name on failure.
     const original = { ...prepared.original, origin: use.origin };
+    const plan = planImage(original, options);
     const files = this.#files.register(original, planVariants(original, options), true);
     return renderPicture({
-      files: files.map(({ fileName, variant }) => ({ url: this.options.publicPath + fileName, ...variant })),
+      files: files.map(({ fileName, variant }) => ({
+        url: this.options.publicPath + fileName,
+        ...variant,
+        descriptor: plan.candidates.find((candidate) => candidate.width === variant.width)?.descriptor,
+      })),
       formats: options.formats,
       fallbackFormat: options.fallbackFormat,
       alt,
       placeholder,
-      ...imgAttributes(use.render, use.origin),
+      width: plan.width,
+      height: plan.height,
+      sizes: plan.sizes,
+      ...imgAttributes(use.render, use.origin, plan.style),
     });
   }
 

@@ -26,6 +26,10 @@ describe('resolveConfig', () => {
       fallbackFormat: 'jpeg',
       quality: 70,
       avifEffort: 2,
+      layout: 'none',
+      fit: 'cover',
+      position: 'center',
+      breakpoints: [640, 750, 828, 1080, 1280, 1668, 2048, 2560],
     });
   });
 

@@ -345,7 +345,7 @@ describe('marker-params: unknown attributes', () => {
     ['promt="x"', 'prompt'],
     ['aspectRaito="16:9"', 'aspectRatio'],
     ['imageSise="2K"', 'imageSize'],
-    ['widht={[480]}', 'widths'],
+    ['widhts={[480]}', 'widths'],
     ['tabindx="0"', 'tabindex'],
   ])('suggests the nearest name for %s: %s', (attribute, meant) => {
     const { diagnostics } = problems(`<GenImage prompt="a" alt="" ${attribute} />`, 'index.html');

@@ -14,7 +14,6 @@ import {
   type Variant,
   variantFileName,
   variantKey,
-  variantWidths,
 } from '../../src/render/optimize.ts';
 
 const render = {
@@ -23,6 +22,10 @@ const render = {
   fallbackFormat: 'jpeg' as const,
   quality: 70,
   avifEffort: 2,
+  layout: 'none' as const,
+  fit: 'cover' as const,
+  position: 'center' as const,
+  breakpoints: [640, 1280],
 };
 
 async function png(width: number, height: number): Promise<Uint8Array> {
@@ -31,22 +34,6 @@ async function png(width: number, height: number): Promise<Uint8Array> {
     .toBuffer();
   return new Uint8Array(buffer);
 }
-
-describe('variantWidths', () => {
-  test('keeps requested widths up to the original and adds the original width when some were larger', () => {
-    expect(variantWidths(2048, [480, 960, 2560])).toEqual([480, 960, 2048]);
-  });
-  test('does not add the original width when a kept width is within 20% of it', () => {
-    expect(variantWidths(1024, [480, 960, 1440])).toEqual([480, 960]);
-    expect(variantWidths(1200, [480, 960, 1440])).toEqual([480, 960, 1200]);
-  });
-  test('is the original width alone when it is smaller than every requested width', () => {
-    expect(variantWidths(300, [480, 960])).toEqual([300]);
-  });
-  test('sorts and deduplicates', () => {
-    expect(variantWidths(2000, [960, 480, 960])).toEqual([480, 960]);
-  });
-});
 
 describe('planVariants', () => {
   test('makes every modern format at every width, then the fallback format', () => {
@@ -87,10 +74,24 @@ describe('variant names', () => {
       { ...variant, quality: 71 },
       { ...variant, format: 'avif' as const },
       { ...variant, effort: 3 },
+      { ...variant, crop: 'centre' },
     ]) {
       expect(variantKey('a'.repeat(64), other)).not.toBe(base);
     }
     expect(variantKey('b'.repeat(64), variant)).not.toBe(base);
+  });
+  test('a crop is part of the key, one key per crop position; a variant without crop keeps its key', () => {
+    const top = variantKey('a'.repeat(64), { ...variant, crop: 'top' });
+    expect(top).not.toBe(variantKey('a'.repeat(64), { ...variant, crop: 'centre' }));
+    expect(top).not.toBe(variantKey('a'.repeat(64), variant));
+    // Planned from either spelling of the same position: the same files.
+    const plan = (position: 'top left' | 'left top') =>
+      planVariants(
+        { width: 1024, height: 1024, format: 'png' },
+        { ...render, formats: [], widths: [640], width: 640, height: 360, position },
+      );
+    expect(plan('top left')).toEqual(plan('left top'));
+    expect(plan('top left').map((v) => `${v.format}@${v.width}x${v.height}:${v.crop}`)).toEqual(['jpeg@640x360:left top']);
   });
   test('file names are <slug>-<hash8>-<width>.<ext>', () => {
     expect(variantFileName('red-fox', 'a'.repeat(64), { ...variant, format: 'jpeg' })).toMatch(/^red-fox-[0-9a-f]{8}-480\.jpg$/);
@@ -128,6 +129,21 @@ describe('Optimizer', () => {
       expect.stringMatching(/^box-[0-9a-f]{8}-64\.jpg$/),
       expect.stringMatching(/^box-[0-9a-f]{8}-128\.jpg$/),
     ]);
+  });
+
+  test('a crop cuts the box from the original at its position, without a second original', async () => {
+    // Top half red, bottom half blue: a 2:1 crop at the top is all red.
+    const top = await sharp({ create: { width: 100, height: 50, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer();
+    const bytes = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#0000ff' } })
+      .composite([{ input: top, top: 0, left: 0 }])
+      .png()
+      .toBuffer();
+    const options = { ...render, formats: [], fallbackFormat: 'png' as const, width: 100, height: 50, position: 'top' as const };
+    const [file] = await optimize(bytes, planVariants({ width: 100, height: 100, format: 'png' }, options), { cacheDir: dir });
+    const { channels } = await sharp(file!.cachePath).stats();
+    expect([channels[0]!.mean, channels[2]!.mean, file!.variant.height]).toEqual([255, 0, 50]);
   });
 
   test('a second optimizer on the same cache directory re-encodes nothing', async () => {

@@ -177,11 +177,12 @@ describe('ImageRenderer', () => {
     const images = await renderer('dev', { onReady: () => ready() });
     const pending = await images.render({ attributes: fox, origin });
     expect(pending).toMatch(
-      /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generating &quot;a red fox&quot;; reload when it is done\." decoding="async" data-genimage-pending>$/,
+      /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="128" height="72" title="Generating &quot;a red fox&quot;; reload when it is done\." decoding="async" data-genimage-pending>$/,
     );
     await images.writeTo(path.join(root, 'dist'));
     await generated;
-    expect(await images.render({ attributes: fox, origin })).toMatch(/^<picture>/);
+    // The box the picture takes: its largest width, 128 of the config's [64, 128].
+    expect(await images.render({ attributes: fox, origin })).toMatch(/^<picture>.* width="128" height="72"/);
     // Dev encodes on request.
     const name = /\/_astro\/([^ ]+\.webp)/.exec(await images.render({ attributes: fox, origin }))![1]!;
     expect((await images.file(name))?.format).toBe('webp');
@@ -209,7 +210,7 @@ describe('ImageRenderer', () => {
       for (const reload of [1, 2]) {
         const html = await images.render({ attributes: fox, origin });
         expect(html, `reload ${reload}`).toMatch(
-          /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generation failed\. The image API&#39;s safety system blocked this prompt: HTTP 400 content_moderation: blocked\. Rephrase the prompt\.[^"]* Change the marker, or restart the dev server, to try again\." decoding="async" data-genimage-pending data-genimage-failed>$/,
+          /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="128" height="72" title="Generation failed\. The image API&#39;s safety system blocked this prompt: HTTP 400 content_moderation: blocked\. Rephrase the prompt\.[^"]* Change the marker, or restart the dev server, to try again\." decoding="async" data-genimage-pending data-genimage-failed>$/,
         );
         expect(decodeURIComponent(/src="data:image\/svg\+xml,([^"]+)"/.exec(html)![1]!)).toContain('generation failed');
       }
@@ -372,7 +373,10 @@ describe('helpers', () => {
   });
 
   test('variantOptions: a marker overrides widths, formats and quality', () => {
-    const defaults = { widths: [480], formats: ['avif', 'webp'] as const, fallbackFormat: 'jpeg' as const, quality: 70, avifEffort: 2 };
+    const defaults = {
+      ...{ widths: [480], formats: ['avif', 'webp'] as const, fallbackFormat: 'jpeg' as const, quality: 70, avifEffort: 2 },
+      ...{ layout: 'none' as const, fit: 'cover' as const, position: 'center' as const, breakpoints: [640] },
+    };
     expect(
       variantOptions({ ...defaults, formats: [...defaults.formats] }, { widths: '320, 640', formats: ['webp'], quality: 50 }, origin),
     ).toEqual({
@@ -381,6 +385,10 @@ describe('helpers', () => {
       fallbackFormat: 'jpeg',
       quality: 50,
       avifEffort: 2,
+      layout: 'none',
+      fit: 'cover',
+      position: 'center',
+      breakpoints: [640],
     });
     expect(() => variantOptions({ ...defaults, formats: [...defaults.formats] }, { quality: 500 }, origin)).toThrow(
       'quality=500 must be an integer from 1 to 100.',
