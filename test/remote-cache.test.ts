@@ -556,7 +556,9 @@ describe('push and pull', () => {
     expect(pulled.code, pulled.all).toBe(0);
     expect(pulled.stderr.match(/^downloaded [0-9a-f]{12} \(\d\/3\)$/gm)).toHaveLength(IMAGES);
     expect(pulled.stdout).toMatch(
-      new RegExp(`^${IMAGES} entries used by the markers in s3://genimage/${prefix}/: ${IMAGES} downloaded to \\.genimage/, 0 already there · `),
+      new RegExp(
+        `^${IMAGES} entries used by the markers in s3://genimage/${prefix}/: ${IMAGES} downloaded to \\.genimage/, 0 already there · `,
+      ),
     );
     expect(await cacheKeys(second)).toEqual(await cacheKeys(first));
     expect((await run(['check'], { cwd: second, env: ciEnv() })).code).toBe(0);
