@@ -104,11 +104,20 @@ describe('prune', () => {
       ok: true,
       dryRun: false,
       cacheDir: '.genimage',
+      remote: null,
       deleted: 1,
       inUse: 3,
       unused: [
-        { key: unused, provider: 'shark', model: expect.any(String), prompt: 'a lighthouse at dusk, <stormy> & wild', deleted: true },
+        {
+          key: unused,
+          provider: 'shark',
+          model: expect.any(String),
+          prompt: 'a lighthouse at dusk, <stormy> & wild',
+          deleted: true,
+          pushed: false,
+        },
       ],
+      onlyCopies: [],
       leftAlone: [],
     });
     expect(await cacheKeys(root)).toHaveLength(3);

@@ -98,7 +98,7 @@ describe('several machines, one bucket', () => {
     const result = await run(['generate'], { cwd: second, env: env() });
     expect(result.code, result.all).toBe(0);
     expect(result.stderr).toMatch(
-      /Waiting for \S+:\d+:\w+, which is generating [0-9a-f]{64} for s3:\/\/genimage\/team-\d+\/ \(a machine that died is taken over after 2 s\)/,
+      /Waiting for another machine \(\S+:\d+\), which is generating "a (red fox|lighthouse)[^"]*" \(src\/pages\/index\.astro:\d+:\d+\) for s3:\/\/genimage\/team-\d+\/ \(a machine that died is taken over after 2 s\)/,
     );
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2000);
     expect(api.server().requests).toHaveLength(4); // 2 paid by the killed machine, 2 by the one that finished
@@ -556,7 +556,9 @@ describe('push and pull', () => {
     expect(pulled.code, pulled.all).toBe(0);
     expect(pulled.stderr.match(/^downloaded [0-9a-f]{12} \(\d\/3\)$/gm)).toHaveLength(IMAGES);
     expect(pulled.stdout).toMatch(
-      new RegExp(`^${IMAGES} entries in s3://genimage/${prefix}/: ${IMAGES} downloaded to \\.genimage/, 0 already there · `),
+      new RegExp(
+        `^${IMAGES} entries used by the markers in s3://genimage/${prefix}/: ${IMAGES} downloaded to \\.genimage/, 0 already there · `,
+      ),
     );
     expect(await cacheKeys(second)).toEqual(await cacheKeys(first));
     expect((await run(['check'], { cwd: second, env: ciEnv() })).code).toBe(0);

@@ -53,6 +53,8 @@ export interface LoadOptions {
   /** Options of this command line (e.g. `--concurrency`): over everything else. */
   options?: GenImageConfig;
   env?: NodeJS.ProcessEnv;
+  /** The command promises no network: the `remote` bucket is never asked (see `EngineInit.offline`). */
+  offline?: boolean;
 }
 
 /**
@@ -96,6 +98,7 @@ export async function loadContext(flags: GlobalFlags, out: Output, load: LoadOpt
     env: env as GenImageEnv,
     logger: out.logger(),
     ...(load.frozen !== undefined && { frozen: load.frozen }),
+    ...(load.offline && { offline: true }),
     ...(framework?.htmlPages && { htmlPages: framework.htmlPages }),
   });
   out.addSecret(engine.config.apiKey);
@@ -115,6 +118,15 @@ function projectRoot(out: Output): string {
   }
   out.info(`project root: ${root}`);
   return root;
+}
+
+/** Says, for a command that sends nothing, that images missing here may be in the bucket it did not ask. */
+export function notAsked(context: Context, missing: number, command: string): void {
+  const bucket = context.engine.remoteLocation;
+  if (!bucket || missing === 0) return;
+  context.out.info(
+    `${bucket} was not asked (\`genimage ${command}\` sends nothing): the ${missing} image(s) missing from ${context.engine.cacheLocation}/ may be there. \`genimage check\` looks, \`genimage pull\` copies them here.`,
+  );
 }
 
 /** Scans and prints the diagnostics; `errors` counts the markers that failed. */

@@ -8,9 +8,10 @@ import { checkCommand } from './commands/check.ts';
 import { DEFAULT_GALLERY, galleryCommand } from './commands/gallery.ts';
 import { generateCommand } from './commands/generate.ts';
 import { planCommand } from './commands/plan.ts';
-import { type Input, type PruneFlags, pruneCommand } from './commands/prune.ts';
+import { type PruneFlags, pruneCommand } from './commands/prune.ts';
 import { scanCommand } from './commands/scan.ts';
-import { syncCommand } from './commands/sync.ts';
+import { type PullFlags, syncCommand } from './commands/sync.ts';
+import type { Input } from './confirm.ts';
 import { EXIT, type GlobalFlags, UsageError, reportFatal } from './context.ts';
 import { Output, type Stream } from './output.ts';
 import { didYouMean, flagNames, isKnownFlag, typedFlags } from './usage.ts';
@@ -75,40 +76,70 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   cli.option('--silent', 'Print only errors and the result');
   cli.option('--verbose', 'Print debug details too');
 
-  define('scan', 'List every <GenImage> marker: file:line:col, key, cached / missing / corrupt', scanCommand)
+  define(
+    'scan',
+    'List every <GenImage> marker: file:line:col, key, cached / missing / corrupt (no network: the bucket is not asked)',
+    scanCommand,
+  )
     .option(...json)
     .example('  $ genimage scan --json | jq ".counts"');
-  define('plan', 'Show what a build would generate and estimate the credits (no network)', planCommand)
+  define('plan', 'Show what a build would generate and estimate the credits (no network: the bucket is not asked)', planCommand)
     .option(...json)
     .example('  $ genimage plan --json | jq ".estimatedCredits"');
-  define('generate', 'Generate the missing images and cache them', generateCommand)
+  define(
+    'generate',
+    'Generate the missing images and cache them (with `remote`: reads the bucket first, uploads what it generates)',
+    generateCommand,
+  )
     .option('--concurrency <n>', 'Generations at once, 1 to 64 (default: the `concurrency` option, 4)')
-    .option('--dry-run', 'Only show the plan, like `genimage plan`')
+    .option('--dry-run', 'Only show the plan, like `genimage plan` (no network)')
     .option('--frozen', 'Generate nothing: missing images are an error (the default when CI is set)')
     .option(...json)
     .example('  $ genimage generate --concurrency 2')
     .example('  $ GENIMAGE_FROZEN=0 genimage generate   # generate in CI on purpose');
-  define('check', 'CI gate: exit 0 when every marker has a verified cached image (no API key needed)', checkCommand)
+  define(
+    'check',
+    'CI gate: exit 0 when every marker has a verified cached image (no API key needed; with `remote`, reads the bucket: needs its credentials)',
+    checkCommand,
+  )
     .option(...json)
-    .example('  $ CI=1 genimage check   # the verdict CI gives: offline placeholders do not count');
-  define('push', 'Upload the verified local cache entries the remote cache (the `remote` option) lacks', (flags: GlobalFlags, out) =>
-    syncCommand('push', flags, out),
+    .example('  $ CI=1 genimage check   # the verdict CI gives: offline placeholders do not count')
+    .example('  $ genimage check --verbose   # each marker: where it is, its prompt, local / bucket / missing');
+  define(
+    'push',
+    'Upload the verified local cache entries the remote cache (the `remote` option) lacks (needs the bucket)',
+    (flags: GlobalFlags, out) => syncCommand('push', flags, out),
   )
     .option(...json)
     .example('  $ genimage push   # after generating where the bucket could not be reached');
-  define('pull', 'Download the verified remote cache entries the local cache lacks', (flags: GlobalFlags, out) =>
-    syncCommand('pull', flags, out),
+  define(
+    'pull',
+    'Download the verified bucket entries the markers use and the local cache lacks (needs the bucket)',
+    (flags: PullFlags, out) => syncCommand('pull', flags, out),
   )
+    .option('--all', 'Download every entry of the bucket, used or not')
     .option(...json)
     .example('  $ genimage pull --json | jq ".copied"');
-  define('prune', 'Delete cache entries no marker uses, after a y/N on a terminal', (flags: PruneFlags, out) =>
-    pruneCommand(flags, out, io.stdin),
+  define(
+    'prune',
+    'Delete cache entries no marker uses, after a y/N on a terminal; with `remote`, each only once the bucket holds it (uploaded first)',
+    (flags: PruneFlags, out) => pruneCommand(flags, out, io.stdin),
   )
-    .option('--dry-run', 'Only list what would be deleted')
+    .option('--dry-run', 'Only list what would be deleted (no network, except with --remote)')
     .option('--yes', 'Delete without asking (required when stdin is not a terminal, and with --json)')
+    .option(
+      '--remote',
+      'Prune the bucket instead: entries no marker of this root or a --keep-root uses, older than --older-than (needs the bucket)',
+    )
+    .option(
+      '--keep-root <dir>',
+      'With --remote: another checkout (a worktree of a branch to keep) whose markers keep their entries; repeatable',
+    )
+    .option('--older-than <days>', 'With --remote: keep unused entries uploaded fewer days ago than this (default: 30)')
     .option(...json)
     .example('  $ genimage prune --dry-run')
-    .example('  $ genimage prune --yes   # in CI or a script');
+    .example('  $ genimage prune --yes   # in CI or a script')
+    .example('  $ genimage prune --remote --keep-root ../site-main --dry-run');
   define('gallery', `Write a static HTML contact sheet of the cached images (default: ${DEFAULT_GALLERY})`, galleryCommand)
     .option('--out <file>', `Where to write the HTML, relative to the root (default: ${DEFAULT_GALLERY})`)
     .example('  $ genimage gallery --out review/images.html');
@@ -206,10 +237,12 @@ function checkFlags(argv: readonly string[], cli: ReturnType<typeof cac>, comman
 /** Values of `<value>` flags as text: the last one when repeated, and not turned into numbers. */
 function textValues<F extends GlobalFlags>(flags: F): F {
   const result: Record<string, unknown> = { ...(flags as Record<string, unknown>) };
-  for (const name of ['root', 'config', 'out', 'concurrency']) {
+  for (const name of ['root', 'config', 'out', 'concurrency', 'olderThan']) {
     const value = result[name];
     const last = Array.isArray(value) ? value.at(-1) : value;
     if (typeof last === 'string' || typeof last === 'number') result[name] = String(last);
   }
+  // Repeatable: every value, each as text.
+  if (result['keepRoot'] !== undefined) result['keepRoot'] = [result['keepRoot']].flat().map(String);
   return result as F;
 }

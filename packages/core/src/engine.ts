@@ -12,6 +12,8 @@ import {
   GenImageError,
   type GenImageErrorOptions,
   InvalidAttribute,
+  RemoteAccessDenied,
+  RemoteNoCredentials,
   type SourceLocation,
   formatLocation,
   isGenImageError,
@@ -19,6 +21,7 @@ import {
 import { FileSystemStore } from './cache/fs-store.ts';
 import { cacheKey } from './cache/key.ts';
 import { type Logger, safeLogger, silentLogger } from './logger.ts';
+import { quoteText } from './terminal-text.ts';
 import { interpretMarker, type MarkerRequest } from './markers/marker-params.ts';
 import { createDiagnostic, errorToDiagnostic, sortByLocation, type Diagnostic } from './diagnostics.ts';
 import type { LiteralValue, Marker } from './markers/markers.ts';
@@ -31,6 +34,7 @@ import {
   type GenerationSummary,
   type Outcome,
   type PlannedRequest,
+  type RemoteWhereabouts,
   Scheduler,
   type ScheduleEvent,
   dedupeRequests,
@@ -114,6 +118,12 @@ export interface EngineInit {
   store?: CacheStore;
   /** The only HTML pages the build renders, absolute: a Vite site's (`viteHtmlPages`). @default every HTML page */
   htmlPages?: readonly string[];
+  /**
+   * Never ask the `remote` bucket: for what promises no network (`scan`, `plan`, `prune --dry-run`).
+   * The engine then reads and writes the local cache only; `remoteLocation` still names the bucket.
+   * @default false
+   */
+  offline?: boolean;
 }
 
 export interface GenerateRunOptions {
@@ -139,14 +149,18 @@ export class Engine {
   readonly cacheLocation: string;
   /** Where placeholders are kept, relative to the root: never committed, never uploaded. */
   readonly placeholdersLocation = PLACEHOLDERS_DIR;
-  /** The shared remote cache (`remote` option), when one is configured and no other store was given. */
+  /** The shared remote cache (`remote` option), when one is configured, asked (not `offline`) and no other store was given. */
   readonly remote: TieredStore | undefined;
+  /** The bucket of the `remote` option, e.g. `s3://bucket/prefix/`, asked or not. */
+  readonly remoteLocation: string | undefined;
   readonly htmlPages: readonly string[] | undefined;
   #provider: Provider | undefined;
   #urlHashes: Promise<Map<string, string>> | undefined;
   #scheduler: Scheduler | undefined;
   /** The keys this engine computed for placeholders: looked up in the placeholder folder only. */
   readonly #placeholderKeys = new Set<string>();
+  /** Each key's prompt and first declaration, for messages that would otherwise name a hash. */
+  readonly #labels = new Map<string, string>();
 
   static async load(init: EngineInit): Promise<Engine> {
     const root = path.resolve(init.root);
@@ -188,7 +202,15 @@ export class Engine {
             onCredentials: (learnt) => secrets.push(...learnt),
           })
         : undefined;
-    this.remote = remote && new TieredStore(local, remote, { logger: this.logger, localName: `${this.cacheLocation}/` });
+    this.remoteLocation = remote?.location;
+    this.remote =
+      remote && !init.offline
+        ? new TieredStore(local, remote, {
+            logger: this.logger,
+            localName: `${this.cacheLocation}/`,
+            describeKey: (key) => this.#labels.get(key),
+          })
+        : undefined;
     const placeholders = new FileSystemStore(path.join(root, PLACEHOLDERS_DIR), { logger: this.logger });
     const store = new PlaceholderSplitStore(init.store ?? this.remote ?? local, placeholders, {
       isPlaceholderKey: (key) => this.#placeholderKeys.has(key),
@@ -288,6 +310,7 @@ export class Engine {
       if ((await this.cache.status(realKey)) === 'cached') key = realKey;
     }
     const origin = markerRequest.location;
+    if (!this.#labels.has(key)) this.#labels.set(key, `${quoteText(params.prompt)} (${formatLocation(origin)})`);
     return {
       key,
       origin,
@@ -392,9 +415,27 @@ export class Engine {
       // Fails once, before any request, when the provider cannot be created (no API key).
       void this.provider;
     }
+    const keptBefore = new Set(this.remote?.keptLocal);
     const summary = await this.#schedulerFor(options).run(unique);
     await this.cache.saveIndex();
+    if (this.remote) summary.remote = this.#whereabouts(this.remote, unique, summary, keptBefore);
     return summary;
+  }
+
+  /** Where this run's images came from and went: found in the bucket, uploaded, or kept here only. */
+  #whereabouts(
+    tiered: TieredStore,
+    requests: readonly PlannedRequest[],
+    summary: GenerationSummary,
+    keptBefore: ReadonlySet<string>,
+  ): RemoteWhereabouts {
+    const keptLocal = requests.filter((request) => tiered.keptLocal.has(request.key) && !keptBefore.has(request.key)).length;
+    return {
+      location: tiered.remote.location,
+      fromRemote: Math.min(summary.reused, requests.filter((request) => tiered.foundIn(request.key) === 'remote').length),
+      uploaded: Math.max(0, summary.generated - keptLocal),
+      keptLocal,
+    };
   }
 
   /** One image on demand (the dev server): deduplicated with any generation of the same key under way. */
@@ -419,9 +460,29 @@ export class Engine {
       `${missing.length} image(s) not in ${this.cacheLocation}/${remote} (generation is frozen${this.env.CI ? ' because CI is set' : ''}):`,
       missing,
       {
-        hint: `Run \`genimage generate\` locally and commit ${this.cacheLocation}/, or set GENIMAGE_FROZEN=0 to generate here on purpose.`,
+        hint:
+          this.remoteNextStep() ??
+          `Run \`genimage generate\` locally and commit ${this.cacheLocation}/, or set GENIMAGE_FROZEN=0 to generate here on purpose.`,
       },
     );
+  }
+
+  /**
+   * With a bucket, what to do about images missing here: the real cause first. A bucket that was
+   * not read (no credentials, refused, unreachable) may hold them all, so generating would pay for
+   * them again; only a bucket that was read and lacks them needs `genimage generate`.
+   */
+  remoteNextStep(): string | undefined {
+    if (!this.remote) return undefined;
+    const { location } = this.remote.remote;
+    const problem = this.remote.problem;
+    if (isGenImageError(problem, RemoteNoCredentials))
+      return `They may all be in ${location}, which was not read: no credentials were found. Give this step AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in CI, in the job's env, so that every step that reads the bucket has them; see "Teams and CI" in the README), then run again. Do not generate them again: that would pay twice.`;
+    if (isGenImageError(problem, RemoteAccessDenied))
+      return `They may all be in ${location}, which refused the credentials. Check the key pair (rotated? expired?) and that its identity may s3:GetObject and s3:ListBucket on the prefix (see "Teams and CI" in the README), then run again.`;
+    if (problem && !this.remote.remoteAvailable)
+      return `They may be in ${location}, which could not be used (see above). Run again once it answers; \`genimage generate\` where SHARK_API_KEY is set makes only what it lacks.`;
+    return `Run \`genimage generate\` where SHARK_API_KEY is set: it generates what ${location} lacks and uploads it.`;
   }
 
   /** The verified original bytes a use shows. */

@@ -151,7 +151,7 @@ export { cacheKey, KEY_VERSION, type KeyInput } from './cache/key.ts';
 export { type CacheStore, type CacheEntryMeta, type CachedImageMeta, type StoredEntry, parseEntryMeta } from './cache/store.ts';
 export { FileSystemStore, type FileSystemStoreOptions } from './cache/fs-store.ts';
 export { ImageCache, type CachedEntry } from './cache/cache.ts';
-export type { RemoteStore } from './cache/remote/remote.ts';
+export type { RemoteStore, RemoteEntryInfo } from './cache/remote/remote.ts';
 export { S3Store, parseS3Url, type S3StoreOptions } from './cache/remote/s3-store.ts';
 export { TieredStore, type TieredStoreOptions } from './cache/remote/tiered-store.ts';
 export { PLACEHOLDER_PROVIDER, PlaceholderSplitStore, type PlaceholderSplitOptions } from './cache/placeholder-store.ts';
@@ -205,15 +205,26 @@ export { refuseUnsupportedMarkers } from './rewrite/unsupported.ts';
 
 // --- Reports ---
 export { planGeneration, type GenerationPlan, type PlanItem, type PlanOptions } from './reports/plan.ts';
-export { checkCache, type CheckReport, type CheckProblem, type CheckLocation } from './reports/check.ts';
+export { checkCache, type CheckReport, type CheckProblem, type CheckLocation, type CheckedImage } from './reports/check.ts';
 export {
   planPrune,
   applyPrune,
   pruneCache,
+  usesByKey,
   type PrunePlan,
   type PruneResult,
   type UnreferencedEntry,
   type ForeignEntry,
+  type OnlyCopy,
+  type AppliedPrune,
+  type ApplyPruneOptions,
 } from './reports/prune.ts';
+export {
+  planRemotePrune,
+  applyRemotePrune,
+  DEFAULT_REMOTE_RETENTION_DAYS,
+  type RemotePrunePlan,
+  type RemotePruneOptions,
+} from './reports/prune-remote.ts';
 export { collectGallery, renderGallery, type Gallery, type GalleryEntry, type CollectGalleryOptions } from './reports/gallery.ts';
 export { writeGalleryFile } from './reports/gallery-file.ts';

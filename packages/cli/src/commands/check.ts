@@ -1,7 +1,10 @@
 import { type CheckReport, checkCache } from '@genimage/core';
 import { type GlobalFlags, EXIT, loadContext, scanProject } from '../context.ts';
 import type { Output } from '../output.ts';
-import { jsonDiagnostics, jsonRequest, paint, quote, where } from '../report.ts';
+import { jsonDiagnostics, jsonError, jsonLocation, jsonRequest, paint, quote, shortKey, where } from '../report.ts';
+
+/** How `check --verbose` names where an image was found. */
+const FOUND_IN = { local: 'local', remote: 'bucket', missing: 'missing', corrupt: 'corrupt' } as const;
 
 /**
  * `genimage check`, the CI gate: prints core's check report (`checkCache`). Exit 1 when an image
@@ -25,8 +28,15 @@ export async function checkCommand(flags: GlobalFlags, out: Output): Promise<num
       markers: scan.uses.length,
       placeholders,
       remote: remote ?? null,
+      remoteProblem: report.remoteProblem ? jsonError(report.remoteProblem) : null,
       found,
-      locations: report.locations,
+      locations: report.locations.map((item) => ({
+        key: item.key,
+        found: item.found,
+        prompt: item.prompt,
+        markers: item.origins.map((origin) => jsonLocation(root, origin)),
+      })),
+      nextStep: report.nextStep ?? null,
       problems: problems.map(({ request, status, reason }) => ({ ...jsonRequest(root, request, status), reason: reason ?? null })),
       diagnostics: jsonDiagnostics(root, scan.diagnostics),
     });
@@ -41,11 +51,7 @@ export async function checkCommand(flags: GlobalFlags, out: Output): Promise<num
   }
   if (problems.length > 0) {
     out.result(`${problems.length} of ${report.images} image(s) missing or corrupt in ${engine.cacheLocation}/.`);
-    out.info(
-      remote
-        ? `Run \`genimage generate\` where SHARK_API_KEY is set: it uploads the images to ${remote}.`
-        : `Run \`genimage generate\` locally and commit ${engine.cacheLocation}/.`,
-    );
+    if (report.nextStep) out.info(report.nextStep);
   } else {
     // On stdout, so that --silent still tells a placeholder from a real image.
     const what = `All ${report.images} image(s) for ${scan.uses.length} marker(s) are cached and verified`;
@@ -59,7 +65,10 @@ export async function checkCommand(flags: GlobalFlags, out: Output): Promise<num
     out.result(
       `Found ${found.local} in ${engine.cacheLocation}/, ${found.remote} in ${remote} (copied into ${engine.cacheLocation}/), ${found.missing} missing${found.corrupt > 0 ? `, ${found.corrupt} corrupt` : ''}.`,
     );
-    for (const item of report.locations) out.debug(`${item.found}  ${item.key}`);
+    // Each marker, where it is declared, and where its image was found: what --verbose is for.
+    for (const item of report.locations)
+      for (const origin of item.origins)
+        out.debug(`${where(root, origin)}  ${FOUND_IN[item.found]}  ${quote(out, item.prompt)}  ${shortKey(item.key)}`);
   }
   if (report.offline) warnOffline(out, report);
   if (errors > 0) out.error(`${errors} marker error(s) above.`);

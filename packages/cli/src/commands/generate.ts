@@ -32,6 +32,8 @@ export async function generateCommand(flags: GenerateFlags, out: Output): Promis
   const context = await loadContext(flags, out, {
     ...(flags.frozen && { frozen: true }),
     ...(concurrency !== undefined && { options: { concurrency } }),
+    // A dry run is `genimage plan`: it sends nothing, to the bucket neither.
+    ...(flags.dryRun && { offline: true }),
   });
   const { engine, root } = context;
   const { scan, errors } = await scanProject(context);
@@ -95,6 +97,7 @@ export async function generateCommand(flags: GenerateFlags, out: Output): Promis
         unstored: summary.unstored,
         credits: summary.credits,
         elapsedMs: summary.elapsedMs,
+        remote: summary.remote ?? null,
       },
       failures: summary.failures.map((failure) => ({
         key: failure.key,

@@ -1,11 +1,11 @@
 import { type ScanResult, planGeneration } from '@genimage/core';
-import { type Context, type GlobalFlags, EXIT, loadContext, scanProject } from '../context.ts';
+import { type Context, type GlobalFlags, EXIT, loadContext, notAsked, scanProject } from '../context.ts';
 import type { Output } from '../output.ts';
 import { jsonDiagnostics, jsonRequest, paint, quote, where } from '../report.ts';
 
-/** `genimage plan`: what a build would generate and an estimate of its cost. No network. */
+/** `genimage plan`: what a build would generate and an estimate of its cost. No network: the bucket is not asked. */
 export async function planCommand(flags: GlobalFlags, out: Output): Promise<number> {
-  const context = await loadContext(flags, out);
+  const context = await loadContext(flags, out, { offline: true });
   const { scan, errors } = await scanProject(context);
   return reportPlan(context, scan, errors, 'plan');
 }
@@ -52,6 +52,7 @@ export async function reportPlan(context: Context, scan: ScanResult, errors: num
   out.result(
     `${plan.items.length} image request(s): ${cached} cached, ${plan.toGenerate.length} to generate → ${plan.images} image(s), ${cost}.`,
   );
+  notAsked(context, plan.toGenerate.length, command === 'plan' ? 'plan' : 'generate --dry-run');
   if (engine.frozen && plan.toGenerate.length > 0) {
     out.warn(
       `Generation is frozen here: a build would fail on these ${plan.toGenerate.length} image(s). Run \`genimage generate\` locally and commit ${engine.cacheLocation}/.`,

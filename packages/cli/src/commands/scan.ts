@@ -1,11 +1,11 @@
 import { compareLocations } from '@genimage/core';
-import { type GlobalFlags, EXIT, loadContext, scanProject } from '../context.ts';
+import { type GlobalFlags, EXIT, loadContext, notAsked, scanProject } from '../context.ts';
 import type { Output } from '../output.ts';
 import { jsonDiagnostics, jsonLocation, jsonRequest, paint, quote, shortKey, where } from '../report.ts';
 
-/** `genimage scan`: every marker, where it is, its key and whether its image is cached. */
+/** `genimage scan`: every marker, where it is, its key and whether its image is cached. No network: the bucket is not asked. */
 export async function scanCommand(flags: GlobalFlags, out: Output): Promise<number> {
-  const context = await loadContext(flags, out);
+  const context = await loadContext(flags, out, { offline: true });
   const { engine, root } = context;
   const { scan, errors } = await scanProject(context);
   const statuses = await engine.statuses(scan.requests);
@@ -55,5 +55,6 @@ export async function scanCommand(flags: GlobalFlags, out: Output): Promise<numb
       `${counts.cached} cached, ${counts.missing} missing, ${counts.corrupt} corrupt` +
       (errors > 0 ? `, ${errors} marker error(s)` : ''),
   );
+  notAsked(context, counts.missing, 'scan');
   return errors > 0 ? EXIT.failed : EXIT.ok;
 }

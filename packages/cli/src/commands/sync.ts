@@ -1,6 +1,6 @@
-import { GenImageError, RemoteNotConfigured, type SyncItem, type SyncSummary, pullCache, pushCache } from '@genimage/core';
+import { GenImageError, RemoteNotConfigured, type SyncItem, type SyncSummary, pullCache, pushCache, usesByKey } from '@genimage/core';
 import cliProgress from 'cli-progress';
-import { type GlobalFlags, EXIT, loadContext } from '../context.ts';
+import { type GlobalFlags, EXIT, loadContext, scanProject } from '../context.ts';
 import type { Output } from '../output.ts';
 import { shortKey } from '../report.ts';
 
@@ -11,8 +11,14 @@ import { shortKey } from '../report.ts';
  * An entry another machine replaced first is reported and skipped; it fails the command only when
  * the remote's copy does not verify (a concurrent writer is not a failure here).
  */
-export async function syncCommand(direction: SyncSummary['direction'], flags: GlobalFlags, out: Output): Promise<number> {
-  const { engine } = await loadContext(flags, out);
+export interface PullFlags extends GlobalFlags {
+  /** Every entry of the bucket, not only those the markers use. */
+  all?: boolean;
+}
+
+export async function syncCommand(direction: SyncSummary['direction'], flags: PullFlags, out: Output): Promise<number> {
+  const context = await loadContext(flags, out);
+  const { engine } = context;
   const tiered = engine.remote;
   const cacheDir = `${engine.cacheLocation}/`;
   if (!tiered) {
@@ -24,11 +30,16 @@ export async function syncCommand(direction: SyncSummary['direction'], flags: Gl
   const location = tiered.remote.location;
   const [from, to] = direction === 'push' ? [cacheDir, location] : [location, cacheDir];
   const verb = direction === 'push' ? 'uploaded' : 'downloaded';
+  // A pull copies what this checkout's markers use (with any provider), unless asked for all.
+  const only = direction === 'pull' && !flags.all ? new Set(usesByKey((await scanProject(context)).scan.uses).keys()) : undefined;
   const progress = createSyncProgress(out, verb);
   let summary: SyncSummary;
   try {
     const run = direction === 'push' ? pushCache : pullCache;
-    summary = await run(tiered.local, tiered.remote, { onItem: (item, done, total) => progress.onItem(item, done, total) });
+    summary = await run(tiered.local, tiered.remote, {
+      onItem: (item, done, total) => progress.onItem(item, done, total),
+      ...(only && { only }),
+    });
   } finally {
     progress.stop();
   }
@@ -40,6 +51,7 @@ export async function syncCommand(direction: SyncSummary['direction'], flags: Gl
       ok,
       from,
       to,
+      ...(direction === 'pull' && { all: Boolean(flags.all) }),
       entries: summary.total,
       copied: summary.copied,
       present: summary.present,
@@ -60,8 +72,9 @@ export async function syncCommand(direction: SyncSummary['direction'], flags: Gl
       );
     }
     const seconds = (summary.elapsedMs / 1000).toFixed(1);
+    const which = only ? ' used by the markers' : '';
     out.result(
-      `${summary.total} entr${summary.total === 1 ? 'y' : 'ies'} in ${from}: ${summary.copied} ${verb} to ${to}, ${summary.present} already there` +
+      `${summary.total} entr${summary.total === 1 ? 'y' : 'ies'}${which} in ${from}: ${summary.copied} ${verb} to ${to}, ${summary.present} already there` +
         `${summary.placeholders > 0 ? `, ${summary.placeholders} placeholder(s) not ${verb} (\`genimage prune\` deletes them)` : ''}` +
         `${summary.corrupt.length > 0 ? `, ${summary.corrupt.length} corrupt (not ${verb})` : ''}` +
         `${summary.changed.length > 0 ? `, ${summary.changed.length} changed by another machine (${summary.changed.length - lost.length} verified)` : ''} · ${seconds} s`,

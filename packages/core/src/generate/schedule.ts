@@ -113,6 +113,20 @@ export interface GenerationSummary {
   /** The error that stopped the run early (401, 402, budget, a cache that cannot be written), if any. */
   stoppedBy?: GenImageError;
   failures: Failure[];
+  /** With a shared bucket: where the images came from and went. */
+  remote?: RemoteWhereabouts;
+}
+
+/** Where a run's images came from and went, with a shared bucket behind the local cache. */
+export interface RemoteWhereabouts {
+  /** The bucket, e.g. `s3://bucket/prefix/`. */
+  location: string;
+  /** Reused requests whose entry was copied from the bucket in this process. */
+  fromRemote: number;
+  /** Generated requests now in the bucket (uploaded here, or by another machine first). */
+  uploaded: number;
+  /** Generated requests the bucket did not get (unreachable, refused): only this machine has them until `genimage push`. */
+  keptLocal: number;
 }
 
 /** Merges requests for the same key, keeping every origin, in first-seen order. */
@@ -402,15 +416,30 @@ export class Scheduler {
 
 /** One line for the end of a build: "12 images: 3 generated, 9 reused, 0 failed · 30 credits · 1.2 s". */
 export function formatSummary(summary: GenerationSummary): string {
-  const parts = [
-    `${summary.requests} image request(s): ${summary.generated} generated, ${summary.reused} reused, ${summary.failed} failed`,
-  ];
+  const parts = [`${summary.requests} image request(s): ${summary.remote ? whereabouts(summary, summary.remote) : counts(summary)}`];
   parts.push(`${summary.credits} credits`);
   if (summary.corrupt > 0) parts.push(`${summary.corrupt} corrupt cache entr${summary.corrupt === 1 ? 'y' : 'ies'} replaced`);
   if (summary.possiblyBilledAttempts > 0) parts.push(`${summary.possiblyBilledAttempts} possibly billed failed attempt(s)`);
   if (summary.unstored > 0) parts.push(`${summary.unstored} paid for but not stored`);
   parts.push(`${(summary.elapsedMs / 1000).toFixed(1)} s`);
   return parts.join(' · ');
+}
+
+function counts(summary: GenerationSummary): string {
+  return `${summary.generated} generated, ${summary.reused} reused, ${summary.failed} failed`;
+}
+
+/** `3 from the bucket, 2 generated and uploaded, 1 generated and kept local: run \`genimage push\``: where each image came from and went. */
+function whereabouts(summary: GenerationSummary, remote: RemoteWhereabouts): string {
+  const said = [
+    [remote.fromRemote, 'from the bucket'],
+    [summary.reused - remote.fromRemote, 'already in the local cache'],
+    [remote.uploaded, 'generated and uploaded'],
+    [summary.failed, 'failed'],
+    [remote.keptLocal, `generated and kept local (only on this machine): run \`genimage push\` once ${remote.location} answers`],
+  ] as const;
+  const parts = said.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  return parts.length > 0 ? parts.join(', ') : 'none';
 }
 
 /** Each failure with its origins, for the end of a failed run. */

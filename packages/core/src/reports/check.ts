@@ -1,5 +1,5 @@
 import type { Engine, CacheStatus } from '../engine.ts';
-import { formatError } from '../errors.ts';
+import { type GenImageError, type SourceLocation, formatError } from '../errors.ts';
 import type { PlannedRequest } from '../generate/schedule.ts';
 
 /** Where an image was found: this machine's cache, the shared remote (copied here since), or why nowhere. */
@@ -13,18 +13,30 @@ export interface CheckProblem {
   reason: string | undefined;
 }
 
+/** One request as `check --verbose` and `--json` list it: where its markers are, what it asks for, where its image was found. */
+export interface CheckedImage {
+  key: string;
+  found: CheckLocation;
+  prompt: string;
+  origins: SourceLocation[];
+}
+
 /** What `genimage check` found: whether every request has an image the build can use. */
 export interface CheckReport {
   /** Distinct requests checked. */
   images: number;
   /** In scan order. */
   problems: CheckProblem[];
-  /** Every request's key and where its image was found, in scan order. */
-  locations: { key: string; found: CheckLocation }[];
+  /** Every request and where its image was found, in scan order. */
+  locations: CheckedImage[];
   /** How many of `locations` found each place. */
   found: Record<CheckLocation, number>;
   /** The remote cache's location, when one is configured. */
   remote: string | undefined;
+  /** Why the remote was not read, when it was not (no credentials, refused, unreachable). */
+  remoteProblem: GenImageError | undefined;
+  /** What to do about the missing images, naming the real cause; undefined when none are missing. */
+  nextStep: string | undefined;
   /**
    * Checked without an API key and outside CI: the keys are the `local` provider's, so a
    * placeholder passes here where CI, which looks for the real images, fails.
@@ -67,7 +79,8 @@ export async function checkCache(engine: Engine, requests: readonly PlannedReque
 
   const locations = requests.map((request) => {
     const status = statusOf(request);
-    return { key: request.key, found: status === 'cached' ? (engine.foundIn(request.key) ?? 'local') : status };
+    const found: CheckLocation = status === 'cached' ? (engine.foundIn(request.key) ?? 'local') : status;
+    return { key: request.key, found, prompt: request.job.params.prompt, origins: request.origins };
   });
   const found = { local: 0, remote: 0, missing: 0, corrupt: 0 };
   for (const location of locations) found[location.found] += 1;
@@ -80,6 +93,11 @@ export async function checkCache(engine: Engine, requests: readonly PlannedReque
     locations,
     found,
     remote: engine.remote?.remote.location,
+    remoteProblem: engine.remote?.problem,
+    nextStep:
+      problems.length === 0
+        ? undefined
+        : (engine.remoteNextStep() ?? `Run \`genimage generate\` locally and commit ${engine.cacheLocation}/.`),
     offline,
     placeholders: offline ? await countPlaceholders(engine, cached) : 0,
   };

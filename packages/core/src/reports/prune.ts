@@ -2,6 +2,10 @@ import type { ImageCache } from '../cache/cache.ts';
 import type { ImageUse } from '../engine.ts';
 import { cacheKey, metaKey } from '../cache/key.ts';
 import type { ProviderId } from '../generate/providers/select.ts';
+import { CacheCorrupt, formatError, isGenImageError } from '../errors.ts';
+import { PLACEHOLDER_PROVIDER } from '../cache/placeholder-store.ts';
+import type { RemoteStore } from '../cache/remote/remote.ts';
+import { pushEntry } from '../cache/remote/sync.ts';
 import { type CacheEntryMeta, type StoredEntry, UNBOUND, inspectEntries, inspectEntry } from '../cache/store.ts';
 
 /** Every provider of real images the cache may hold for a marker. */
@@ -50,9 +54,7 @@ export interface PrunePlan {
   kept: number;
 }
 
-export interface PruneResult extends PrunePlan {
-  /** The entries deleted: those of `unreferenced` still genimage's own when deleted; none when `dryRun`. */
-  deleted: UnreferencedEntry[];
+export interface PruneResult extends PrunePlan, AppliedPrune {
   dryRun: boolean;
 }
 
@@ -90,13 +92,38 @@ export async function planPrune(cache: ImageCache, uses: readonly ImageUse[]): P
   return plan;
 }
 
+/** An unused entry left in place: the only copy of a paid image, which the bucket could not be given. */
+export interface OnlyCopy extends UnreferencedEntry {
+  /** Why it could not be uploaded (the bucket unreachable, the credentials refused, the entry corrupt). */
+  reason: string;
+}
+
+export interface AppliedPrune {
+  deleted: UnreferencedEntry[];
+  foreign: ForeignEntry[];
+  /** Deleted entries the bucket lacked, uploaded first. */
+  pushed: UnreferencedEntry[];
+  /** Entries not deleted: the bucket lacks them and could not be given them, so they are the only copy. */
+  onlyCopies: OnlyCopy[];
+}
+
+export interface ApplyPruneOptions {
+  /**
+   * The bucket behind the local cache: an entry of a real image is deleted only once the bucket
+   * holds it (uploaded first when it lacks it), so that prune never deletes the only copy of a
+   * paid image; one the bucket cannot be given is kept and listed in `onlyCopies`.
+   */
+  remote?: RemoteStore;
+}
+
 /**
  * Deletes the planned entries, each under its lock and only if it is still genimage's own entry
  * (the plan may be old: a user was asked first). One that no longer is goes to `foreign`.
  */
-export async function applyPrune(cache: ImageCache, plan: PrunePlan): Promise<{ deleted: UnreferencedEntry[]; foreign: ForeignEntry[] }> {
-  const deleted: UnreferencedEntry[] = [];
-  const foreign: ForeignEntry[] = [];
+export async function applyPrune(cache: ImageCache, plan: PrunePlan, options: ApplyPruneOptions = {}): Promise<AppliedPrune> {
+  const applied: AppliedPrune = { deleted: [], foreign: [], pushed: [], onlyCopies: [] };
+  // Once the bucket failed, it is not asked again for each entry: the rest are kept for the same reason.
+  let unusable: string | undefined;
   for (const entry of plan.unreferenced) {
     const release = await cache.lock(entry.key);
     try {
@@ -104,23 +131,50 @@ export async function applyPrune(cache: ImageCache, plan: PrunePlan): Promise<{ 
       if (!stored) continue; // deleted meanwhile
       const found = ownership(stored);
       if ('foreign' in found) {
-        foreign.push(found.foreign);
+        applied.foreign.push(found.foreign);
         continue;
       }
+      if (options.remote && entry.meta.provider !== PLACEHOLDER_PROVIDER) {
+        const shared = unusable === undefined ? await shareFirst(cache, options.remote, entry.key) : { reason: unusable };
+        if ('reason' in shared) {
+          if (shared.remoteFailed) unusable = shared.reason;
+          applied.onlyCopies.push({ ...entry, reason: shared.reason });
+          continue;
+        }
+        if (shared.pushed) applied.pushed.push(entry);
+      }
       await cache.delete(entry.key);
-      deleted.push(entry);
+      applied.deleted.push(entry);
     } finally {
       await release();
     }
   }
-  return { deleted, foreign };
+  return applied;
+}
+
+/** Whether the bucket holds `key` now (uploaded from here if it lacked it), or why it cannot be given it. */
+async function shareFirst(
+  cache: ImageCache,
+  remote: RemoteStore,
+  key: string,
+): Promise<{ pushed: boolean } | { reason: string; remoteFailed?: boolean }> {
+  try {
+    if (await remote.hasEntry(key)) return { pushed: false };
+    return { pushed: (await pushEntry(cache, remote, key)) === 'copied' };
+  } catch (error) {
+    return { reason: formatError(error), remoteFailed: !isGenImageError(error, CacheCorrupt) };
+  }
 }
 
 /** `planPrune`, then `applyPrune` unless `dryRun`. */
-export async function pruneCache(cache: ImageCache, uses: readonly ImageUse[], options: { dryRun?: boolean } = {}): Promise<PruneResult> {
+export async function pruneCache(
+  cache: ImageCache,
+  uses: readonly ImageUse[],
+  options: { dryRun?: boolean } & ApplyPruneOptions = {},
+): Promise<PruneResult> {
   const plan = await planPrune(cache, uses);
   const dryRun = options.dryRun ?? false;
-  if (dryRun) return { ...plan, deleted: [], dryRun };
-  const applied = await applyPrune(cache, plan);
-  return { ...plan, foreign: [...plan.foreign, ...applied.foreign], deleted: applied.deleted, dryRun };
+  if (dryRun) return { ...plan, deleted: [], pushed: [], onlyCopies: [], dryRun };
+  const applied = await applyPrune(cache, plan, options);
+  return { ...plan, ...applied, foreign: [...plan.foreign, ...applied.foreign], dryRun };
 }

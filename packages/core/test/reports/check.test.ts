@@ -42,9 +42,14 @@ describe('checkCache', () => {
     expect(report.problems[0]!.reason).toContain('has 9 bytes, but the metadata says');
     expect(report.problems[1]!.reason).toBeUndefined();
     expect(report.locations).toEqual([
-      { key: fox!.key, found: 'local' },
-      { key: owl!.key, found: 'corrupt' },
-      { key: lake!.key, found: 'missing' },
+      { key: fox!.key, found: 'local', prompt: 'a red fox', origins: [{ file: 'src/pages/index.astro', line: 4, column: 1 }] },
+      { key: owl!.key, found: 'corrupt', prompt: 'an owl', origins: [{ file: 'src/pages/index.astro', line: 5, column: 1 }] },
+      {
+        key: lake!.key,
+        found: 'missing',
+        prompt: expect.any(String),
+        origins: [expect.objectContaining({ file: 'src/pages/index.astro' })],
+      },
     ]);
     expect(report).toMatchObject({ images: 3, found: { local: 1, remote: 0, missing: 1, corrupt: 1 }, remote: undefined });
   });

@@ -234,7 +234,12 @@ describe('pruneCache: only genimage’s own entries', () => {
     await rm(join(dir, gone.key), { recursive: true });
     await symlink(join(elsewhere, gone.key), join(dir, gone.key), 'dir');
     const applied = await applyPrune(cache, plan);
-    expect(applied).toEqual({ deleted: [], foreign: [{ key: gone.key, reason: 'a symbolic link, not a folder genimage wrote' }] });
+    expect(applied).toEqual({
+      deleted: [],
+      foreign: [{ key: gone.key, reason: 'a symbolic link, not a folder genimage wrote' }],
+      pushed: [],
+      onlyCopies: [],
+    });
     expect(existsSync(join(elsewhere, gone.key, 'meta.json'))).toBe(true);
   });
 

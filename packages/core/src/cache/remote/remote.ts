@@ -1,6 +1,13 @@
 import type { CachedEntry } from '../cache.ts';
 import type { CacheEntryMeta } from '../store.ts';
 
+/** A complete entry in the remote, as a listing gives it. */
+export interface RemoteEntryInfo {
+  key: string;
+  /** When its metadata was uploaded, by the remote's clock. */
+  uploaded: Date;
+}
+
 /** A claim on one key across machines, renewed while held. */
 export interface HeldLease {
   /** Stops renewing and removes the lease, unless another machine took it over meanwhile. */
@@ -37,6 +44,13 @@ export interface RemoteStore {
   putEntry(meta: CacheEntryMeta, images: Uint8Array[]): Promise<'uploaded' | 'exists'>;
   /** Keys with complete entries, sorted. */
   listKeys(): Promise<string[]>;
+  /** Complete entries with when each was uploaded (its metadata's time), sorted by key. */
+  listEntries(): Promise<RemoteEntryInfo[]>;
+  /**
+   * Deletes an entry: its metadata first (so that nobody takes the rest for a complete entry),
+   * then its images. Only `genimage prune --remote` calls it, after listing and confirmation.
+   */
+  deleteEntry(key: string): Promise<void>;
   /** Claims `key` if nobody holds it; `version`, when given, takes over a lease still at that version (its holder died). */
   tryLease(key: string, version?: string): Promise<LeaseAttempt>;
 }

@@ -20,7 +20,8 @@ import { SECURE_URL_RULE, serviceUrlProblem } from '../../secure-url.ts';
 import { escapeControls, formatDuration } from '../../terminal-text.ts';
 import { type CachedEntry, imageMismatch } from '../cache.ts';
 import { type CacheEntryMeta, type CachedImageMeta, KEY_PATTERN, META_FILE, parseEntryMeta } from '../store.ts';
-import type { HeldLease, LeaseAttempt, RemoteStore } from './remote.ts';
+import type { HeldLease, LeaseAttempt, RemoteEntryInfo, RemoteStore } from './remote.ts';
+import { isTimeout, oneRetryUnlessSilent } from './retry-policy.ts';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 
@@ -205,29 +206,53 @@ export class S3Store implements RemoteStore {
   }
 
   async listKeys(): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listEntries()).map((entry) => entry.key);
+  }
+
+  async listEntries(): Promise<RemoteEntryInfo[]> {
+    const entries = new Map<string, RemoteEntryInfo>();
     const pattern = new RegExp(`^${escapeRegExp(this.prefix)}([0-9a-f]{64})/${escapeRegExp(META_FILE)}$`);
-    const what = `LIST ${this.prefix || '/'}`;
+    for await (const object of this.#objects(this.prefix)) {
+      const match = pattern.exec(object.key);
+      if (match) entries.set(match[1]!, { key: match[1]!, uploaded: object.modified });
+    }
+    return [...entries.values()].sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async deleteEntry(key: string): Promise<void> {
+    const folder = `${this.prefix}${checkKey(key)}/`;
+    const objects: string[] = [];
+    for await (const object of this.#objects(folder)) objects.push(object.key);
+    // The metadata first: from then on no machine takes what is left for a complete entry.
+    const meta = this.#object(key, META_FILE);
+    for (const objectKey of [meta, ...objects.filter((name) => name !== meta)]) {
+      await this.#send(`DELETE ${objectKey}`, (sdk, client) =>
+        client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey })),
+      );
+    }
+  }
+
+  /** Every object under `prefix`, page by page; a listing that would never end is an error naming the bucket. */
+  async *#objects(prefix: string): AsyncGenerator<{ key: string; modified: Date }> {
+    const what = `LIST ${prefix || '/'}`;
     // Tokens already followed: a service that hands one back again would page for ever.
     const followed = new Set<string>();
     let token: string | undefined;
     for (let pages = 1; ; pages++) {
       if (pages > this.maxListPages) throw this.#endlessListing(what, `went on past ${this.maxListPages} pages`);
       const page = await this.#send(what, (sdk, client) =>
-        client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ...(token && { ContinuationToken: token }) })),
+        client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token && { ContinuationToken: token }) })),
       );
-      if (page === MISSING || page === CONFLICT) break;
+      if (page === MISSING || page === CONFLICT) return;
       for (const object of page.Contents ?? []) {
-        const match = object.Key && pattern.exec(object.Key);
-        if (match) keys.push(match[1]!);
+        if (object.Key) yield { key: object.Key, modified: object.LastModified ?? new Date(0) };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      if (!token) break;
+      if (!token) return;
       if (followed.has(token))
         throw this.#endlessListing(what, `gave continuation token ${JSON.stringify(this.#clean(token))} again on page ${pages}`);
       followed.add(token);
     }
-    return [...new Set(keys)].sort();
   }
 
   async tryLease(key: string, version?: string): Promise<LeaseAttempt> {
@@ -430,8 +455,7 @@ export class S3Store implements RemoteStore {
     if (DENIED.has(name) || status === 401 || status === 403) {
       return new GenImageError(RemoteAccessDenied, `${this.location}: ${what} was refused (${detail}).`, { cause: error });
     }
-    const timedOut = name === 'TimeoutError' || code === 'ETIMEDOUT' || name === 'RequestTimeout' || /timed? ?out/i.test(message);
-    const why = timedOut ? `no answer within ${formatDuration(this.timeoutMs)}` : detail;
+    const why = isTimeout(error) ? `no answer within ${formatDuration(this.timeoutMs)}` : detail;
     return new GenImageError(RemoteUnavailable, `${this.location} (${this.#endpoint() ?? 'AWS S3'}): ${what} failed: ${why}.`, {
       cause: error,
     });
@@ -495,8 +519,9 @@ export class S3Store implements RemoteStore {
         region: this.#options.region ?? this.#env['AWS_REGION'] ?? this.#env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
         ...(this.#options.endpoint !== undefined && { endpoint: this.#options.endpoint }),
         forcePathStyle: this.#options.forcePathStyle ?? endpoint !== undefined,
-        // One retry: an outage should cost the build a few seconds once, not minutes.
+        // One retry, none after a silence: an outage should cost the build a few seconds once, not minutes.
         maxAttempts: 2,
+        retryStrategy: oneRetryUnlessSilent,
         // Without throwOnRequestTimeout, the SDK only logs a warning and keeps waiting.
         requestHandler: { connectionTimeout: this.timeoutMs, requestTimeout: this.timeoutMs, throwOnRequestTimeout: true },
         // Checksums only where the API requires them: with the SDK's default, streamed uploads go

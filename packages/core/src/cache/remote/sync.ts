@@ -38,6 +38,8 @@ export interface SyncOptions {
   onItem?: (item: SyncItem, done: number, total: number) => void;
   /** Transfers at once. @default 4 */
   concurrency?: number;
+  /** `pull`: only these keys (those a scan uses). @default every entry of the remote */
+  only?: ReadonlySet<string>;
 }
 
 /**
@@ -51,23 +53,34 @@ export async function pushCache(local: CacheStore, remote: RemoteStore, options:
   const verified = new ImageCache(local);
   const [keys, there] = await Promise.all([local.keys(), remote.listKeys()]);
   const present = new Set(there);
-  return sync('push', keys, remote, options, async (key) => {
-    if (present.has(key)) return { key, result: 'present' };
-    const entry = await verified.get(key);
-    if (!entry) return { key, result: 'present' }; // removed meanwhile: nothing to copy
-    if (entry.meta.provider === PLACEHOLDER_PROVIDER) return { key, result: 'placeholder' };
-    return { key, result: (await remote.putEntry(entry.meta, entry.images)) === 'uploaded' ? 'copied' : 'present' };
-  });
+  return sync('push', keys, remote, options, async (key) => ({
+    key,
+    result: present.has(key) ? 'present' : await pushEntry(verified, remote, key),
+  }));
 }
 
 /**
- * `genimage pull`: downloads every remote entry the local cache lacks, each verified (metadata valid
+ * Uploads one local entry, verified first, unless it is a placeholder (never shared) or gone.
+ * `present`: the remote had it (another machine uploaded it first), or there was nothing to copy.
+ * @throws GenImageError(CacheCorrupt) for a local entry failing verification, and the remote's errors.
+ */
+export async function pushEntry(local: ImageCache, remote: RemoteStore, key: string): Promise<'copied' | 'present' | 'placeholder'> {
+  const entry = await local.get(key);
+  if (!entry) return 'present'; // removed meanwhile: nothing to copy
+  if (entry.meta.provider === PLACEHOLDER_PROVIDER) return 'placeholder';
+  return (await remote.putEntry(entry.meta, entry.images)) === 'uploaded' ? 'copied' : 'present';
+}
+
+/**
+ * `genimage pull`: downloads every remote entry (or those in `only`) the local cache lacks, each verified (metadata valid
  * for its key, size and sha256 of every image) before it is written; a corrupt one is reported and
  * not written. Local entries are never replaced.
  * @throws GenImageError(RemoteUnavailable | RemoteAccessDenied) when the remote fails: the sync stops.
  */
 export async function pullCache(local: CacheStore, remote: RemoteStore, options: SyncOptions = {}): Promise<SyncSummary> {
-  const [keys, here] = await Promise.all([remote.listKeys(), local.keys()]);
+  const [listed, here] = await Promise.all([remote.listKeys(), local.keys()]);
+  const { only } = options;
+  const keys = only ? listed.filter((key) => only.has(key)) : listed;
   const present = new Set(here);
   return sync('pull', keys, remote, options, async (key) => {
     if (present.has(key)) return { key, result: 'present' };

@@ -25,7 +25,12 @@ export interface TieredStoreOptions {
   logger?: Logger;
   /** The local cache as messages name it, e.g. `.genimage/`. @default the local store's location */
   localName?: string;
+  /** What a key is to a reader, e.g. `"a red fox" (src/pages/index.astro:3:1)`; undefined: the key itself. */
+  describeKey?: (key: string) => string | undefined;
 }
+
+/** A key no entry has: what the probe of a silent remote asks for (a HEAD answered 404 is an answer). */
+const PROBE_KEY = '0'.repeat(64);
 
 /**
  * The local cache with a shared remote behind it: a local miss asks the remote, whose verified
@@ -48,13 +53,20 @@ export class TieredStore implements CacheStore {
   uploaded = 0;
   /** Local entries that failed verification, replaced by the remote's verified copy. */
   repaired = 0;
+  /** Entries written here that the remote did not get (unreachable, refused): only this machine has them until `genimage push`. */
+  readonly keptLocal = new Set<string>();
   readonly #logger: Logger;
   readonly #localName: string;
   readonly #leaseWaitMs: number;
   readonly #retryAfterMs: number;
+  readonly #describeKey: (key: string) => string | undefined;
   readonly #found = new Map<string, EntryLocation>();
-  /** Set while the remote is left alone: until when, and whether for good (refused credentials). */
+  /** Set while the remote is left alone: when to look at it again (in the background), never for refused credentials. */
   #paused: { until: number } | undefined;
+  /** The look at a paused remote under way: callers never wait for it. */
+  #probe: Promise<void> | undefined;
+  /** Why the remote was left alone last (kept after it answers again, for what a command says at its end). */
+  #problem: GenImageError | undefined;
   #reported = false;
   /** Remote entries reported corrupt, each said once. */
   readonly #corrupt = new Set<string>();
@@ -67,11 +79,17 @@ export class TieredStore implements CacheStore {
     this.#localName = options.localName ?? local.location;
     this.#leaseWaitMs = options.leaseWaitMs ?? 15 * 60_000;
     this.#retryAfterMs = options.retryRemoteAfterMs ?? 60_000;
+    this.#describeKey = options.describeKey ?? (() => undefined);
   }
 
-  /** Whether the remote is being used: false after it failed (until it is asked again), refused the credentials or had none. */
+  /** Whether the remote is being used: false after it failed (until it answers again), refused the credentials or had none. */
   get remoteAvailable(): boolean {
-    return !this.#paused || Date.now() >= this.#paused.until;
+    return !this.#paused;
+  }
+
+  /** The error that made this store leave the remote alone (RemoteNoCredentials, RemoteAccessDenied, RemoteUnavailable, …), if any did. */
+  get problem(): GenImageError | undefined {
+    return this.#problem;
   }
 
   foundIn(key: string): EntryLocation | undefined {
@@ -158,6 +176,8 @@ Not used: the remote entry ${key} failed verification.`);
     this.#found.set(meta.key, 'local');
     const result = await this.#ask(() => this.remote.putEntry(meta, images));
     this.#corrupt.delete(meta.key);
+    if (result === undefined) this.keptLocal.add(meta.key);
+    else this.keptLocal.delete(meta.key);
     if (result === 'uploaded') this.uploaded++;
     else if (result === 'exists')
       this.#logger.debug(`${this.remote.location}${meta.key} was uploaded by another machine first; its entry stays.`);
@@ -234,16 +254,18 @@ Not used: the remote entry ${key} failed verification.`);
         return undefined;
       }
       if (!seen || seen.version !== attempt.version) seen = { version: attempt.version, since: Date.now() };
+      const what = this.#describeKey(key) ?? key;
+      const machine = `another machine (${hostAndPid(attempt.owner)})`;
       if (!announced) {
         announced = true;
         this.#logger.info(
-          `Waiting for ${attempt.owner}, which is generating ${key} for ${this.remote.location} (a machine that died is taken over after ${formatDuration(leaseMs)}).`,
+          `Waiting for ${machine}, which is generating ${what} for ${this.remote.location} (a machine that died is taken over after ${formatDuration(leaseMs)}).`,
         );
       }
       if (Date.now() - started >= this.#leaseWaitMs) {
         throw new GenImageError(
           CacheLockTimeout,
-          `Waited ${formatDuration(this.#leaseWaitMs)} for ${attempt.owner} to generate ${key} into ${this.remote.location}.`,
+          `Waited ${formatDuration(this.#leaseWaitMs)} for ${machine} to generate ${what} into ${this.remote.location} (key ${key}).`,
           {
             hint: 'That machine may be stuck on a slow generation; run again later, or remove its lease object under .leases/ in the bucket.',
           },
@@ -257,19 +279,20 @@ Not used: the remote entry ${key} failed verification.`);
   /**
    * Runs a remote call, or skips it while the remote is paused. A remote that cannot be reached,
    * refuses the credentials (or has none to be sent), lacks its SDK or gives its objects no ETag
-   * (so that no lease could be taken over) is reported once and paused (all but the first for good); the caller goes on as if the remote had nothing. An object
-   * another machine replaced first is said, and the remote stays in use. Corrupt entries are thrown.
+   * (so that no lease could be taken over) is reported once and paused; the caller goes on as if
+   * the remote had nothing. An unreachable remote is looked at again in the background every
+   * `retryRemoteAfterMs` (`#probeLater`), never on a caller's time: a silent bucket costs a dev
+   * server's page one `timeoutMs` once per outage, not once a minute. The others are paused for
+   * good. An object another machine replaced first is said, and the remote stays in use. Corrupt
+   * entries are thrown.
    */
   async #ask<T>(call: () => Promise<T>): Promise<T | undefined> {
-    if (!this.remoteAvailable) return undefined;
+    if (this.#paused) {
+      this.#probeLater();
+      return undefined;
+    }
     try {
-      const result = await call();
-      if (this.#paused) {
-        this.#paused = undefined;
-        this.#reported = false;
-        this.#logger.info(`The remote cache ${this.remote.location} answers again.`);
-      }
-      return result;
+      return await call();
     } catch (error) {
       if (!isGenImageError(error) || isGenImageError(error, CacheCorrupt) || isGenImageError(error, CacheLockTimeout)) throw error;
       // The remote answered: another machine was first. Nothing to pause for.
@@ -277,20 +300,53 @@ Not used: the remote entry ${key} failed verification.`);
         this.#logger.warn(formatError(error));
         return undefined;
       }
-      const forGood =
-        isGenImageError(error, RemoteAccessDenied) ||
-        isGenImageError(error, RemoteNoCredentials) ||
-        isGenImageError(error, RemoteSdkMissing) ||
-        isGenImageError(error, RemoteNoETag);
-      this.#paused = { until: forGood ? Number.POSITIVE_INFINITY : Date.now() + this.#retryAfterMs };
-      if (!this.#reported) {
-        this.#reported = true;
-        const text = `${formatError(error)}\nGoing on with the local cache ${this.#localName} only.`;
-        // Like an unreachable remote, a warning: the run goes on with the local cache and succeeds.
-        if (forGood && !isGenImageError(error, RemoteNoETag)) this.#logger.error(text);
-        else this.#logger.warn(text);
-      }
+      this.#pause(error);
       return undefined;
     }
   }
+
+  #pause(error: GenImageError): void {
+    const forGood =
+      isGenImageError(error, RemoteAccessDenied) ||
+      isGenImageError(error, RemoteNoCredentials) ||
+      isGenImageError(error, RemoteSdkMissing) ||
+      isGenImageError(error, RemoteNoETag);
+    this.#paused = { until: forGood ? Number.POSITIVE_INFINITY : Date.now() + this.#retryAfterMs };
+    this.#problem = error;
+    if (this.#reported) return;
+    this.#reported = true;
+    const text = `${formatError(error)}\nGoing on with the local cache ${this.#localName} only${forGood ? '' : ' until it answers again'}.`;
+    // Like an unreachable remote, a warning: the run goes on with the local cache and succeeds.
+    if (forGood && !isGenImageError(error, RemoteNoETag)) this.#logger.error(text);
+    else this.#logger.warn(text);
+  }
+
+  /** Once the pause is over, asks the remote (a HEAD) in the background: an answer ends the outage, said once; silence pauses again, unsaid. */
+  #probeLater(): void {
+    const paused = this.#paused;
+    if (!paused || Date.now() < paused.until || this.#probe) return;
+    this.#probe = (async () => {
+      try {
+        await this.remote.hasEntry(PROBE_KEY);
+        this.#paused = undefined;
+        this.#reported = false;
+        this.#logger.info(`The remote cache ${this.remote.location} answers again.`);
+      } catch (error) {
+        if (isGenImageError(error)) this.#pause(error);
+        else this.#paused = { until: Date.now() + this.#retryAfterMs };
+      } finally {
+        this.#probe = undefined;
+      }
+    })();
+  }
+
+  /** Resolves when no look at a paused remote is under way (for tests, and a process about to end). */
+  async settled(): Promise<void> {
+    await this.#probe;
+  }
+}
+
+/** `host:pid` of a lease owner `host:pid:random`: the random part only tells two runs of one process apart. */
+function hostAndPid(owner: string): string {
+  return owner.split(':').slice(0, 2).join(':');
 }
