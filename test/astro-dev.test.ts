@@ -65,7 +65,7 @@ test('a marker added while the server runs: pending at the right size, then gene
   );
   const pending = await until('/other/', (text) => text.includes('alt="A kingfisher"'));
   expect(pending).toMatch(
-    /<img src="data:image\/svg\+xml,[^"]+" alt="A kingfisher" width="1024" height="683" title="Generating[^"]*" decoding="async" data-genimage-pending>/,
+    /<img src="data:image\/svg\+xml,[^"]+" alt="A kingfisher" width="64" height="43" title="Generating[^"]*" decoding="async" data-genimage-pending>/,
   );
   api.always(undefined);
   const done = await until('/other/', (text) => text.includes('/_astro/a-kingfisher-on-a-branch-'));

@@ -85,6 +85,8 @@ describe('generate', () => {
         unstored: 0,
         credits: 40,
         elapsedMs: expect.any(Number),
+        // No remote: nothing came from or went to a bucket.
+        remote: null,
       },
       failures: [],
       stoppedBy: null,

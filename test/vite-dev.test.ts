@@ -200,7 +200,7 @@ describe('vite dev: the HTML example', () => {
       expect(answer, pathname).toMatch(PENDING_HTML);
       if (pathname === '/')
         expect(answer).toMatch(
-          /<img src="data:image\/svg\+xml,[^"]+" alt="A tide pool with starfish and anemones" width="1024" height="576"[^>]*data-genimage-pending>/,
+          /<img src="data:image\/svg\+xml,[^"]+" alt="A tide pool with starfish and anemones" width="64" height="36"[^>]*data-genimage-pending>/,
         );
       expect(answer, pathname).not.toContain('<picture>');
     }
@@ -277,7 +277,7 @@ describe('vite dev: the React example', () => {
     // The stub is imported, never called nor rendered.
     expect(pending).not.toMatch(/\bGenImage\s*\(|\(\s*GenImage\s*,/);
     // 21:9 at 1K, the size the image will have: no layout shift when it arrives.
-    expect(pending).toMatch(/alt: "A night market under paper lanterns",\s+width: 1024,\s+height: 439,[^}]*"data-genimage-pending": true/);
+    expect(pending).toMatch(/alt: "A night market under paper lanterns",\s+width: 64,\s+height: 27,[^}]*"data-genimage-pending": true/);
     api.always(undefined);
     // Invalidated once the images exist: the next request compiles it again.
     const code = await dev.until(
