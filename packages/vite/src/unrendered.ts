@@ -3,20 +3,25 @@ import { fileURLToPath } from 'node:url';
 import { MAY_HOLD_MARKER, findTags, formatError, formatLocation } from '@genimage/core';
 import type { Rollup } from 'vite';
 
-/** The module behind `@genimage/vite/react`: in a bundle, it means a `<GenImage>` nothing replaced. */
-const REACT_STUB = (() => {
-  const file = fileURLToPath(new URL('./react.js', import.meta.url));
-  try {
-    return realpathSync(file);
-  } catch {
-    return file;
-  }
-})();
+/**
+ * The modules behind `@genimage/vite/react`, `/vue` and `/svelte`, by real path: in a bundle, each
+ * means a `<GenImage>` nothing replaced.
+ */
+const STUBS = new Map(
+  (['react', 'vue', 'svelte'] as const).map((framework) => {
+    const file = fileURLToPath(new URL(`./${framework}.js`, import.meta.url));
+    return [realpathOr(file), framework] as const;
+  }),
+);
+/** The stubs' shared module: imported by them, never by a site. */
+const STUB_HELPER = realpathOr(fileURLToPath(new URL('./stub.js', import.meta.url)));
+const STUB_SOURCES = { react: '.jsx/.tsx files', vue: '.vue templates', svelte: '.svelte components' } as const;
 
 /**
  * Scanned means rendered, or refused: every `<GenImage>` left in what a build emits, as a line
  * naming where it is. A raw tag in an HTML page or a JavaScript chunk would ship as it is, and the
- * `<GenImage>` component of `@genimage/vite/react` only renders when the plugin replaced it.
+ * `<GenImage>` components of `@genimage/vite/react`, `/vue` and `/svelte` only render when the
+ * plugin did not replace the marker.
  */
 export function unrenderedMarkers(bundle: Rollup.OutputBundle, root: string): string[] {
   const found: string[] = [];
@@ -35,16 +40,19 @@ export function unrenderedMarkers(bundle: Rollup.OutputBundle, root: string): st
     }
     for (const [id, module] of Object.entries(output.modules)) {
       if (module.renderedLength === 0) continue;
-      if (realpathOr(id) === REACT_STUB) {
-        const importers = output.moduleIds.filter((other) => other !== id).map(relative);
+      const stub = STUBS.get(realpathOr(id));
+      if (stub !== undefined) {
+        const importers = output.moduleIds
+          .filter((other) => other !== id && !STUBS.has(realpathOr(other)) && realpathOr(other) !== STUB_HELPER)
+          .map(relative);
         found.push(
-          `${output.fileName}: <GenImage> from @genimage/vite/react is used but was not replaced (only literal <GenImage ... /> tags in .jsx/.tsx files are), in ${importers.join(', ') || 'this chunk'}`,
+          `${output.fileName}: <GenImage> from @genimage/vite/${stub} is used but was not replaced (only literal <GenImage ... /> tags in ${STUB_SOURCES[stub]} are), in ${importers.join(', ') || 'this chunk'}`,
         );
       } else if (module.code !== null && /<GenImage[\s/>]/i.test(module.code)) {
         found.push(`${relative(id)}: a raw <GenImage> tag in the JavaScript of ${output.fileName}`);
       } else if (module.code !== null && compiledReference(id, module.code)) {
         found.push(
-          `${relative(id)}: a <GenImage> compiled into a component nothing defines, in ${output.fileName} (markers in .vue and .svelte files are not rendered yet)`,
+          `${relative(id)}: a <GenImage> compiled into a component nothing defines, in ${output.fileName} (is the genimage plugin before the framework's plugin in vite.config?)`,
         );
       }
     }

@@ -1,8 +1,9 @@
 /**
  * The net over what a build emits: a `<GenImage>` that reached a chunk or a page unrendered, in
- * any form, fails the build. The chunks here hold what Vite 8 emits for the fixture
- * `test/fixtures/vite-vue-svelte` when nothing refuses its markers first.
+ * any form, fails the build. The chunks here hold what Vite 8 emits for a Vue or Svelte marker
+ * nothing replaced (the plugin missing, or after the framework's), and the stubs a site imports.
  */
+import { fileURLToPath } from 'node:url';
 import type { Rollup } from 'vite';
 import { describe, expect, test } from 'vitest';
 import { unrenderedMarkers } from '../src/unrendered.ts';
@@ -30,9 +31,18 @@ const VUE = `const _component_GenImage = resolveComponent("GenImage");\nreturn o
 const SVELTE = `var node = sibling(h2, 2);\nGenImage(node, {\n\tprompt: "a fox",\n\tseed: 3\n});`;
 
 describe('unrenderedMarkers', () => {
-  test('Vue\'s resolveComponent("GenImage") names the .vue file and says its markers are not rendered yet', () => {
+  test('Vue\'s resolveComponent("GenImage") names the .vue file and asks about the plugin order', () => {
     expect(unrenderedMarkers(chunk({ '/site/src/Hero.vue': VUE }), ROOT)).toEqual([
-      'src/Hero.vue: a <GenImage> compiled into a component nothing defines, in assets/index.js (markers in .vue and .svelte files are not rendered yet)',
+      "src/Hero.vue: a <GenImage> compiled into a component nothing defines, in assets/index.js (is the genimage plugin before the framework's plugin in vite.config?)",
+    ]);
+  });
+
+  test.each(['vue', 'svelte', 'react'])('the @genimage/vite/%s stub in a chunk names its importer', (framework) => {
+    const stub = fileURLToPath(new URL(`../src/${framework}.js`, import.meta.url));
+    expect(unrenderedMarkers(chunk({ [stub]: 'GenImage', '/site/src/Hero.vue': 'h(GenImage$1)' }), ROOT)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^assets/index\\.js: <GenImage> from @genimage/vite/${framework} is used but was not replaced .* in src/Hero\\.vue$`),
+      ),
     ]);
   });
 
