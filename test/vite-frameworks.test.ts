@@ -55,4 +55,17 @@ describe('vite build of Vue and Svelte markers beside React', () => {
     expect(result.output).toMatch(/src\/Hero\.vue:9:45: .*seed=\{seedOf\(title\)\} is an expression/);
     expect(prompts()).toEqual([]);
   });
+
+  test('the Vue stub used where no literal marker is (<component :is>) fails the build, naming the component', async () => {
+    const root = await copySite('fixtures/vite-vue-svelte');
+    const hero = path.join(root, 'src/Hero.vue');
+    await writeFile(
+      hero,
+      (await readFile(hero, 'utf8')).replace('</template>', '  <component :is="GenImage" prompt="made in code" alt="" />\n</template>'),
+    );
+    const result = await viteBuild(root, env);
+    expect(result.code, result.output).toBe(1);
+    expect(result.output).toContain('<GenImage> from @genimage/vite/vue is used but was not replaced');
+    expect(result.output).toMatch(/not replaced .* in src\/Hero\.vue/);
+  });
 });

@@ -102,7 +102,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       // pages after Vite, and @genimage/astro renders the raw tags left in them; its chunks keep
       // Markdown's raw source for rawContent().)
       if (options.emit === 'manual') return;
-      const found = unrenderedMarkers(bundle, root());
+      const found = unrenderedMarkers(bundle, root(), (id) => this.getModuleInfo(id)?.importers);
       if (found.length > 0)
         this.error(`${found.length} <GenImage> marker(s) were not rendered:\n${found.map((line) => `  ${line}`).join('\n')}`);
     },

@@ -23,9 +23,14 @@ const STUB_SOURCES = { react: '.jsx/.tsx files', vue: '.vue templates', svelte: 
  * `<GenImage>` components of `@genimage/vite/react`, `/vue` and `/svelte` only render when the
  * plugin did not replace the marker.
  */
-export function unrenderedMarkers(bundle: Rollup.OutputBundle, root: string): string[] {
+export function unrenderedMarkers(
+  bundle: Rollup.OutputBundle,
+  root: string,
+  importersOf?: (id: string) => readonly string[] | undefined,
+): string[] {
   const found: string[] = [];
-  const relative = (id: string) => (id.startsWith(`${root}/`) ? id.slice(root.length + 1) : id);
+  // Without a query: `Hero.vue?vue&type=script&setup=true&lang.ts` is Hero.vue's script.
+  const relative = (id: string) => (id.startsWith(`${root}/`) ? id.slice(root.length + 1) : id).replace(/\?.*$/, '');
   for (const output of Object.values(bundle)) {
     if (output.type === 'asset') {
       if (!output.fileName.endsWith('.html') || typeof output.source !== 'string' || !MAY_HOLD_MARKER.test(output.source)) continue;
@@ -42,9 +47,9 @@ export function unrenderedMarkers(bundle: Rollup.OutputBundle, root: string): st
       if (module.renderedLength === 0) continue;
       const stub = STUBS.get(realpathOr(id));
       if (stub !== undefined) {
-        const importers = output.moduleIds
-          .filter((other) => other !== id && !STUBS.has(realpathOr(other)) && realpathOr(other) !== STUB_HELPER)
-          .map(relative);
+        // Who imports the stub, when the build can say; else the chunk's other modules.
+        const candidates = importersOf?.(id) ?? output.moduleIds;
+        const importers = [...new Set(candidates.filter((other) => other !== id && !isStubFile(other)).map(relative))];
         found.push(
           `${output.fileName}: <GenImage> from @genimage/vite/${stub} is used but was not replaced (only literal <GenImage ... /> tags in ${STUB_SOURCES[stub]} are), in ${importers.join(', ') || 'this chunk'}`,
         );
@@ -71,6 +76,11 @@ function compiledReference(id: string, code: string): boolean {
   if (/\bresolve(?:Dynamic)?Component\$?\d*\(\s*(["'`])GenImage\1/.test(code)) return true;
   const source = id.replace(/[?#].*$/, '');
   return !/\.[cm]?[jt]sx?$/.test(source) && /(?<![\w$.])GenImage\(|(?<=[(,]\s*)GenImage\s*,/.test(code);
+}
+
+function isStubFile(id: string): boolean {
+  const real = realpathOr(id);
+  return STUBS.has(real) || real === STUB_HELPER;
 }
 
 function realpathOr(id: string): string {
