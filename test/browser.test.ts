@@ -1,7 +1,7 @@
 /**
  * The example sites in a real browser: each built offline (`local` provider: the Astro demo with
  * `astro build`, the two Vite examples with `vite build` in a copy), served from its output over
- * HTTP, every page opened in headless Chromium. Every image must load and carry alt, width and
+ * HTTP, every page opened in headless Chromium (the Vite examples: HTML, React, Vue, Svelte). Every image must load and carry alt, width and
  * height; every srcset candidate must answer 200.
  */
 import { spawn } from 'node:child_process';
@@ -253,6 +253,9 @@ const VITE_EXAMPLES = [
   { name: 'vite-html', pictures: { '/': 3, '/about/': 1 } as Record<string, number> },
   // Rendered client-side: the <picture> elements appear once the bundle has run.
   { name: 'vite-react', pictures: { '/': 3 } as Record<string, number> },
+  // Vue and Svelte templates, client-rendered the same way.
+  { name: 'vite-vue', pictures: { '/': 3 } as Record<string, number> },
+  { name: 'vite-svelte', pictures: { '/': 3 } as Record<string, number> },
 ];
 
 for (const example of VITE_EXAMPLES) {

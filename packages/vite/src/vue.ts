@@ -13,7 +13,7 @@
  * </template>
  */
 import type { GenImageProps as CoreProps } from '@genimage/core';
-import type { FunctionalComponent } from 'vue';
+import type { FunctionalComponent, HTMLAttributes, StyleValue } from 'vue';
 import { unreplaced } from './stub.ts';
 
 /** The aspect ratios the image API offers. */
@@ -24,7 +24,12 @@ export type { AspectRatio } from '@genimage/core';
  * literals (`seed="42"` or `:seed="42"`); alt, class, style, sizes, loading, decoding and
  * fetchpriority may be bound (`:alt="title"`). The props are core's attribute table.
  */
-export interface GenImageProps extends CoreProps {}
+export interface GenImageProps extends Omit<CoreProps, 'class' | 'style'> {
+  /** On the `<img>`: text, or anything Vue's `:class` takes (an object, a list). */
+  class?: HTMLAttributes['class'];
+  /** On the `<img>`, over the placeholder's background: text, or anything Vue's `:style` takes. */
+  style?: StyleValue;
+}
 
 /** Replaced at build time by `@genimage/vite`; rendering means the plugin is not in the Vite config. */
 export const GenImage: FunctionalComponent<GenImageProps> = (props) => unreplaced(props.prompt);
