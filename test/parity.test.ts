@@ -40,6 +40,8 @@ const SITES: { site: string; build: (root: string, buildEnv: Record<string, stri
   { site: 'fixtures/astro-basic', build: astroBuild, expectMarkers: 5 },
   { site: 'fixtures/astro-markdown', build: astroBuild, expectMarkers: 3 },
   { site: 'fixtures/astro-parity', build: astroBuild, expectMarkers: 26 },
+  // React, Vue and Svelte islands beside the page's own marker.
+  { site: 'fixtures/astro-islands', build: astroBuild, expectMarkers: 4 },
   { site: 'fixtures/vite-multipage', build: viteBuild, expectMarkers: 3 },
   { site: '../examples/vite-html', build: viteBuild, expectMarkers: 4 },
   { site: '../examples/vite-react', build: viteBuild, expectMarkers: 3 },
