@@ -4,6 +4,7 @@
  */
 export function unreplaced(prompt: unknown): never {
   throw new Error(
-    `<GenImage prompt=${JSON.stringify(prompt)}> reached the browser unreplaced: add the genimage plugin to vite.config (plugins: [genimage()] from '@genimage/vite', before the framework's plugin), and write its attributes as literals.`,
+    // Not written as a tag: a bundle that holds this text holds no raw marker.
+    `The GenImage component (prompt ${JSON.stringify(prompt)}) reached the browser unreplaced: add the genimage plugin to vite.config (plugins: [genimage()] from '@genimage/vite', before the framework's plugin), and write its attributes as literals.`,
   );
 }

@@ -33,22 +33,36 @@ const SVELTE = `var node = sibling(h2, 2);\nGenImage(node, {\n\tprompt: "a fox",
 describe('unrenderedMarkers', () => {
   test('Vue\'s resolveComponent("GenImage") names the .vue file and asks about the plugin order', () => {
     expect(unrenderedMarkers(chunk({ '/site/src/Hero.vue': VUE }), ROOT)).toEqual([
-      "src/Hero.vue: a <GenImage> compiled into a component nothing defines, in assets/index.js (is the genimage plugin before the framework's plugin in vite.config?)",
+      "src/Hero.vue: a <GenImage> used as a component, which nothing renders, in assets/index.js (only literal <GenImage ... /> tags of a template are replaced, by the genimage plugin listed before the framework's)",
     ]);
   });
 
-  test.each(['vue', 'svelte', 'react'])('the @genimage/vite/%s stub in a chunk names its importer', (framework) => {
+  test.each(['svelte', 'react'])('the @genimage/vite/%s stub in a chunk names its importer', (framework) => {
     const stub = fileURLToPath(new URL(`../src/${framework}.js`, import.meta.url));
-    expect(unrenderedMarkers(chunk({ [stub]: 'GenImage', '/site/src/Hero.vue': 'h(GenImage$1)' }), ROOT)).toEqual([
+    expect(unrenderedMarkers(chunk({ [stub]: 'GenImage', '/site/src/legacy.js': 'use(GenImage$1)' }), ROOT)).toEqual([
       expect.stringMatching(
-        new RegExp(`^assets/index\\.js: <GenImage> from @genimage/vite/${framework} is used but was not replaced .* in src/Hero\\.vue$`),
+        new RegExp(`^assets/index\\.js: <GenImage> from @genimage/vite/${framework} is used but was not replaced .* in src/legacy\\.js$`),
       ),
     ]);
   });
 
+  test("Vue's stub is bundled by setup's bindings when the template is not inlined: only a use of it counts", () => {
+    const stub = fileURLToPath(new URL('../src/vue.js', import.meta.url));
+    const bound = 'const __returned__ = { caption, get GenImage() { return GenImage } }';
+    expect(unrenderedMarkers(chunk({ [stub]: 'const GenImage = () => {}', '/site/src/Hero.vue': bound }), ROOT)).toEqual([]);
+    for (const use of [
+      'createVNode($setup["GenImage"], { alt: "" })',
+      'return $setup.GenImage',
+      'createBlock(resolveDynamicComponent(GenImage))',
+    ])
+      expect(unrenderedMarkers(chunk({ [stub]: 'x', '/site/src/Hero.vue': `${bound}\n${use}` }), ROOT), use).toEqual([
+        expect.stringMatching(/^src\/Hero\.vue: a <GenImage> used as a component, which nothing renders/),
+      ]);
+  });
+
   test("Svelte's compiled call GenImage(node, props) names the .svelte file", () => {
     expect(unrenderedMarkers(chunk({ '/site/src/Gallery.svelte': SVELTE }), ROOT)).toEqual([
-      expect.stringMatching(/^src\/Gallery\.svelte: a <GenImage> compiled into a component nothing defines/),
+      expect.stringMatching(/^src\/Gallery\.svelte: a <GenImage> used as a component, which nothing renders/),
     ]);
   });
 
