@@ -16,7 +16,15 @@ const bin = (name: string) => path.resolve(import.meta.dirname, 'node_modules/.b
 
 const FILES: Record<string, string> = {
   'tsconfig.json': JSON.stringify({
-    compilerOptions: { target: 'es2022', module: 'esnext', moduleResolution: 'bundler', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+    compilerOptions: {
+      target: 'es2022',
+      module: 'esnext',
+      moduleResolution: 'bundler',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+    },
     include: ['*.vue', '*.svelte'],
   }),
   'Good.vue': `<script setup lang="ts">
