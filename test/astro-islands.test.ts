@@ -2,14 +2,15 @@
  * Astro islands of React, Vue and Svelte (`@astrojs/react`, `@astrojs/vue`, `@astrojs/svelte`),
  * hydrated or not, in a real `astro build`: the genimage Vite plugin runs inside Astro's Vite, so
  * each island's marker renders the same `<picture>` as a marker of the page, on the server and in
- * the island's client code alike, and hydration in Chromium keeps it.
+ * the island's client code alike, and hydration in Chromium keeps it; `astro dev` shows each
+ * island's image pending at its size, then the picture.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { astroBuild, copySite, removeTemps } from './fixtures/astro-harness/harness.ts';
+import { astroBuild, astroDev, copySite, removeTemps } from './fixtures/astro-harness/harness.ts';
 import { COLLECT_IMAGES, closeServer, type ImageReport, launchChromium, originOf, serve } from './fixtures/browser-harness/harness.ts';
 
 let server: TestServer;
@@ -91,6 +92,41 @@ describe('astro build of a page with React, Vue and Svelte islands', () => {
     } finally {
       await closeServer(server);
       await browser.close();
+    }
+  });
+});
+
+describe('astro dev with React, Vue and Svelte islands', () => {
+  test("each island's marker is pending at its size first, then the same <picture> as the page's", async () => {
+    const root = await copySite('fixtures/astro-islands');
+    server.reset();
+    // A slow API, so the page is seen while the images are pending (generation starts with the server).
+    server.always({ kind: 'delay', ms: 6000 });
+    const dev = await astroDev(root, env);
+    try {
+      const get = async () => {
+        const response = await fetch(`${dev.url}/`);
+        return `${response.status} ${await response.text()}`;
+      };
+      const pending = await get();
+      expect(pending).toMatch(/^200 /);
+      // Each framework writes the attributes in its own order.
+      for (const alt of ['The Vue island', 'The Svelte island', 'The React island']) {
+        const img = new RegExp(`<img [^>]*alt="${alt}"[^>]*>`).exec(pending)?.[0];
+        expect(img, alt).toMatch(/data-genimage-pending/);
+        expect(img, alt).toMatch(/width="1024" height="(576|1024)"/);
+      }
+      server.always(undefined);
+      const deadline = Date.now() + 20_000;
+      let html = pending;
+      while (html.includes('data-genimage-pending') || (html.match(/<picture>/g) ?? []).length < 4) {
+        if (Date.now() > deadline) throw new Error(`still pending:\n${html}\n${dev.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        html = await get();
+      }
+      expect(server.requests.map((request) => (request.body as { prompt: string }).prompt).sort()).toEqual(PROMPTS);
+    } finally {
+      await dev.stop();
     }
   });
 });
