@@ -1,33 +1,21 @@
 /**
  * The example sites in a real browser: each built offline (`local` provider: the Astro demo with
  * `astro build`, the two Vite examples with `vite build` in a copy), served from its output over
- * HTTP, every page opened in headless Chromium. Every image must load and carry alt, width and
- * height; every srcset candidate must answer 200.
+ * HTTP, every page opened in headless Chromium (the Vite examples: HTML, React, Vue, Svelte).
+ * Every image must load and carry alt, width and height; every srcset candidate must answer 200.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TMP, astroBuild, copySite, removeTemps } from './fixtures/astro-harness/harness.ts';
+import { COLLECT_IMAGES, closeServer, type ImageReport, launchChromium, originOf, serve } from './fixtures/browser-harness/harness.ts';
 
 const demo = path.resolve(import.meta.dirname, '../examples/astro-site');
 const outDir = path.join(TMP, `demo-dist-${process.pid}`);
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css',
-  '.js': 'text/javascript',
-  '.avif': 'image/avif',
-  '.webp': 'image/webp',
-  '.jpg': 'image/jpeg',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-};
-
 let browser: Browser;
 
 async function htmlPages(dir: string, prefix = '/'): Promise<string[]> {
@@ -39,72 +27,14 @@ async function htmlPages(dir: string, prefix = '/'): Promise<string[]> {
   return found.sort();
 }
 
-function serve(root: string): Promise<Server> {
-  const httpServer = createServer(async (req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file = path.join(root, pathname);
-    if (!file.startsWith(root)) return void res.writeHead(403).end();
-    try {
-      if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
-      await stat(file);
-    } catch {
-      return void res.writeHead(404).end('not found');
-    }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => httpServer.listen(0, '127.0.0.1', () => resolve(httpServer)));
-}
-
-const closeServer = (server: Server | undefined) => new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-const originOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
   await removeTemps();
 });
-
-/**
- * Runs in the page (a string: the tests are type-checked without the DOM library). Lazy images
- * load when scrolled into view: each is brought in and waited for, then described.
- */
-const COLLECT_IMAGES = `(async () => {
-  for (const img of document.images) {
-    img.scrollIntoView();
-    if (!img.complete) await new Promise((done) => { img.addEventListener('load', done); img.addEventListener('error', done); });
-  }
-  return Array.from(document.images, (img) => ({
-    src: img.getAttribute('src') ?? '', currentSrc: img.currentSrc, naturalWidth: img.naturalWidth,
-    alt: img.getAttribute('alt'), width: img.getAttribute('width'), height: img.getAttribute('height'),
-    pending: img.hasAttribute('data-genimage-pending'), inPicture: img.parentElement?.tagName === 'PICTURE',
-  }));
-})()`;
-
-interface ImageReport {
-  src: string;
-  currentSrc: string;
-  naturalWidth: number;
-  alt: string | null;
-  width: string | null;
-  height: string | null;
-  pending: boolean;
-  inPicture: boolean;
-}
 
 describe('the demo site in Chromium', () => {
   let server: Server;
@@ -313,6 +243,9 @@ const VITE_EXAMPLES = [
   { name: 'vite-html', pictures: { '/': 3, '/about/': 1 } as Record<string, number> },
   // Rendered client-side: the <picture> elements appear once the bundle has run.
   { name: 'vite-react', pictures: { '/': 3 } as Record<string, number> },
+  // Vue and Svelte templates, client-rendered the same way.
+  { name: 'vite-vue', pictures: { '/': 3 } as Record<string, number> },
+  { name: 'vite-svelte', pictures: { '/': 3 } as Record<string, number> },
 ];
 
 for (const example of VITE_EXAMPLES) {

@@ -40,9 +40,15 @@ const SITES: { site: string; build: (root: string, buildEnv: Record<string, stri
   { site: 'fixtures/astro-basic', build: astroBuild, expectMarkers: 5 },
   { site: 'fixtures/astro-markdown', build: astroBuild, expectMarkers: 3 },
   { site: 'fixtures/astro-parity', build: astroBuild, expectMarkers: 26 },
+  // React, Vue and Svelte islands beside the page's own marker.
+  { site: 'fixtures/astro-islands', build: astroBuild, expectMarkers: 4 },
   { site: 'fixtures/vite-multipage', build: viteBuild, expectMarkers: 3 },
   { site: '../examples/vite-html', build: viteBuild, expectMarkers: 4 },
   { site: '../examples/vite-react', build: viteBuild, expectMarkers: 3 },
+  { site: '../examples/vite-vue', build: viteBuild, expectMarkers: 3 },
+  { site: '../examples/vite-svelte', build: viteBuild, expectMarkers: 3 },
+  // React, Vue and Svelte in one build.
+  { site: 'fixtures/vite-vue-svelte', build: viteBuild, expectMarkers: 3 },
   // Sources outside src/: a component in lib/, a content collection loaded from content/notes.
   { site: 'fixtures/astro-outside', build: astroBuild, expectMarkers: 3 },
   { site: 'fixtures/vite-react-outside', build: viteBuild, expectMarkers: 2 },

@@ -1,7 +1,7 @@
 /**
- * `vite` dev with @genimage/vite on the two Vite examples (copied to test/.tmp), in-process
+ * `vite` dev with @genimage/vite on the Vite examples (copied to test/.tmp), in-process
  * through Vite's `createServer`, over HTTP on 127.0.0.1, against the image API test server.
- * HTML pages and React modules render at once (a sized pending `<img>` while the images are
+ * HTML pages, React modules and Vue and Svelte components render at once (a sized pending `<img>` while the images are
  * generated in the background), then their `<picture>`, whose every URL the dev middleware
  * serves; an edited prompt is generated on the next request, once.
  */
@@ -11,7 +11,9 @@ import path from 'node:path';
 import type { GenImageConfig } from '@genimage/core';
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import genimage from '@genimage/vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import react from '@vitejs/plugin-react';
+import vue from '@vitejs/plugin-vue';
 import { createServer, type PluginOption, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { copySite, removeTemps } from './fixtures/astro-harness/harness.ts';
@@ -323,3 +325,62 @@ describe('vite dev: the React example', () => {
     expect(await dev.until('/src/App.tsx', (text) => text.includes('"picture"'))).not.toContain('7:5');
   });
 });
+
+const TEMPLATE_EXAMPLES = [
+  {
+    example: 'vite-vue',
+    module: '/src/App.vue',
+    plugin: vue,
+    from: 'an orange starfish on a wet rock',
+    to: 'a purple sea urchin in a crevice',
+  },
+  {
+    example: 'vite-svelte',
+    module: '/src/App.svelte',
+    plugin: svelte,
+    from: 'a cast-iron wood stove glowing',
+    to: 'a copper kettle steaming',
+  },
+];
+
+for (const { example, module, plugin, from, to } of TEMPLATE_EXAMPLES) {
+  describe(`vite dev: the ${example} example`, () => {
+    let dev: Dev;
+    beforeAll(async () => {
+      api.reset();
+      api.always(SLOW);
+      dev = await startDev(example, [plugin()]);
+    });
+    afterAll(async () => {
+      api.always(undefined);
+      await dev?.close();
+    });
+
+    test('the component shows sized pending images, then its pictures once generated, every URL served', async () => {
+      const pending = await dev.get(module);
+      expect(pending).toMatch(/^200 /);
+      expect(pending).not.toContain('<GenImage');
+      // 21:9 at 1K, the size the image will have: no layout shift when it arrives.
+      expect(pending).toMatch(/width[=:] ?\\?"?1024\\?"?[^>]*height[=:] ?\\?"?439/);
+      expect(pending).toContain('data-genimage-pending');
+      api.always(undefined);
+      // Invalidated once the images exist: the next request compiles it again.
+      const code = await dev.until(module, (text) => !text.includes('data-genimage-pending') && text.includes('/assets/'));
+      const urls = imageUrls(code);
+      expect(urls.length, code).toBeGreaterThanOrEqual(6);
+      await expectServed(dev, urls);
+      expect(prompts()).toHaveLength(3);
+      expect(dev.messages).toContain('full-reload');
+    });
+
+    test("an edited marker's prompt: the module served next shows the new image, asked for once", async () => {
+      api.reset();
+      const file = path.join(dev.root, module);
+      await writeFile(file, (await readFile(file, 'utf8')).replace(from, to));
+      const slug = to.replaceAll(' ', '-').slice(0, 20);
+      const code = await dev.until(module, (text) => text.includes(`/assets/${slug}`));
+      await expectServed(dev, imageUrls(code));
+      expect(prompts()).toEqual([expect.stringContaining(to)]);
+    });
+  });
+}

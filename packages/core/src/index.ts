@@ -201,7 +201,7 @@ export { replaceTags, replaceTagsOfSource } from './rewrite/html.ts';
 export { replaceJsxMarkers } from './rewrite/jsx-markers.ts';
 export { injectOrigins } from './rewrite/origins.ts';
 export { editAttribute } from './rewrite/edit-attribute.ts';
-export { refuseUnsupportedMarkers } from './rewrite/unsupported.ts';
+export { replaceTemplateMarkers } from './rewrite/template-markers.ts';
 
 // --- Reports ---
 export { planGeneration, type GenerationPlan, type PlanItem, type PlanOptions } from './reports/plan.ts';

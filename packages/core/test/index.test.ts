@@ -156,7 +156,7 @@ const PUBLIC_VALUES = [
   'replaceJsxMarkers',
   'injectOrigins',
   'editAttribute',
-  'refuseUnsupportedMarkers',
+  'replaceTemplateMarkers',
   // Reports
   'planGeneration',
   'checkCache',

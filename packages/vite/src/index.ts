@@ -7,8 +7,8 @@ import {
   parseOrigin,
   prepareBuild,
   recordAdapterOptions,
-  refuseUnsupportedMarkers,
   replaceJsxMarkers,
+  replaceTemplateMarkers,
 } from '@genimage/core';
 import type { Plugin } from 'vite';
 import { pluginImages, type ViteState } from './images.ts';
@@ -76,15 +76,14 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       if ((this.environment?.config.command ?? vite.config?.command) === 'build') await api.prepare();
     },
     transform: {
-      // Before the JSX compiler sees the component. (Astro's files are @genimage/astro's.)
+      // Before the framework's compiler sees the component (JSX, a Vue or a Svelte template).
+      // (Astro's files are @genimage/astro's.)
       order: 'pre',
       filter: { id: /\.(jsx|tsx|vue|svelte)$/, code: '<GenImage' },
       async handler(code, id) {
-        // Vue and Svelte would compile a marker into a component nothing defines: refused here, at
-        // the marker, before anything is generated. (The output check in writeBundle is the net.)
-        if (!/\.(jsx|tsx)$/.test(id)) return reported(() => refuseUnsupportedMarkers(code, relativePath(root(), id)));
         const render = (attributes: Record<string, unknown>, marker: Marker) => api.renderMarker(attributes, marker, id);
-        const result = await replaceJsxMarkers(code, relativePath(root(), id), render, publicPath()).catch((error: unknown) =>
+        const replace = /\.(jsx|tsx)$/.test(id) ? replaceJsxMarkers : replaceTemplateMarkers;
+        const result = await replace(code, relativePath(root(), id), render, publicPath()).catch((error: unknown) =>
           Promise.reject(reportable(error)),
         );
         return result === undefined ? undefined : { code: result, map: null };
@@ -103,7 +102,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       // pages after Vite, and @genimage/astro renders the raw tags left in them; its chunks keep
       // Markdown's raw source for rawContent().)
       if (options.emit === 'manual') return;
-      const found = unrenderedMarkers(bundle, root());
+      const found = unrenderedMarkers(bundle, root(), (id) => this.getModuleInfo(id)?.importers);
       if (found.length > 0)
         this.error(`${found.length} <GenImage> marker(s) were not rendered:\n${found.map((line) => `  ${line}`).join('\n')}`);
     },
@@ -138,15 +137,6 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     ...(options.root !== undefined && { root: options.root }),
     ...(buildsEntries && { htmlPages: 'vite-entries' as const }),
   });
-}
-
-/** What `run` returns; what it throws in the form Vite and Astro print (`reportable`). */
-function reported<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    throw reportable(error);
-  }
 }
 
 /** `id` relative to `root`, with `/`: how locations name a file. */

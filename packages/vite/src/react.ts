@@ -10,6 +10,7 @@
  */
 
 import type { GenImageReactProps } from '@genimage/core';
+import { unreplaced } from './stub.ts';
 
 /** The aspect ratios the image API offers. */
 export type { AspectRatio } from '@genimage/core';
@@ -23,7 +24,5 @@ export interface GenImageProps extends GenImageReactProps {}
 
 /** Replaced at build time by `@genimage/vite`; running means the plugin is not in the Vite config. */
 export function GenImage(props: GenImageProps): null {
-  throw new Error(
-    `<GenImage prompt=${JSON.stringify(props.prompt)}> reached the browser unreplaced: add the genimage plugin to vite.config (plugins: [genimage()] from '@genimage/vite'), and write its attributes as literals.`,
-  );
+  return unreplaced(props.prompt);
 }

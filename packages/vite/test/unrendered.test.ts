@@ -1,8 +1,9 @@
 /**
  * The net over what a build emits: a `<GenImage>` that reached a chunk or a page unrendered, in
- * any form, fails the build. The chunks here hold what Vite 8 emits for the fixture
- * `test/fixtures/vite-vue-svelte` when nothing refuses its markers first.
+ * any form, fails the build. The chunks here hold what Vite 8 emits for a Vue or Svelte marker
+ * nothing replaced (the plugin missing, or after the framework's), and the stubs a site imports.
  */
+import { fileURLToPath } from 'node:url';
 import type { Rollup } from 'vite';
 import { describe, expect, test } from 'vitest';
 import { unrenderedMarkers } from '../src/unrendered.ts';
@@ -30,15 +31,38 @@ const VUE = `const _component_GenImage = resolveComponent("GenImage");\nreturn o
 const SVELTE = `var node = sibling(h2, 2);\nGenImage(node, {\n\tprompt: "a fox",\n\tseed: 3\n});`;
 
 describe('unrenderedMarkers', () => {
-  test('Vue\'s resolveComponent("GenImage") names the .vue file and says its markers are not rendered yet', () => {
+  test('Vue\'s resolveComponent("GenImage") names the .vue file and asks about the plugin order', () => {
     expect(unrenderedMarkers(chunk({ '/site/src/Hero.vue': VUE }), ROOT)).toEqual([
-      'src/Hero.vue: a <GenImage> compiled into a component nothing defines, in assets/index.js (markers in .vue and .svelte files are not rendered yet)',
+      "src/Hero.vue: a <GenImage> used as a component, which nothing renders, in assets/index.js (only literal <GenImage ... /> tags of a template are replaced, by the genimage plugin listed before the framework's)",
     ]);
+  });
+
+  test.each(['svelte', 'react'])('the @genimage/vite/%s stub in a chunk names its importer', (framework) => {
+    const stub = fileURLToPath(new URL(`../src/${framework}.js`, import.meta.url));
+    expect(unrenderedMarkers(chunk({ [stub]: 'GenImage', '/site/src/legacy.js': 'use(GenImage$1)' }), ROOT)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^assets/index\\.js: <GenImage> from @genimage/vite/${framework} is used but was not replaced .* in src/legacy\\.js$`),
+      ),
+    ]);
+  });
+
+  test("Vue's stub is bundled by setup's bindings when the template is not inlined: only a use of it counts", () => {
+    const stub = fileURLToPath(new URL('../src/vue.js', import.meta.url));
+    const bound = 'const __returned__ = { caption, get GenImage() { return GenImage } }';
+    expect(unrenderedMarkers(chunk({ [stub]: 'const GenImage = () => {}', '/site/src/Hero.vue': bound }), ROOT)).toEqual([]);
+    for (const use of [
+      'createVNode($setup["GenImage"], { alt: "" })',
+      'return $setup.GenImage',
+      'createBlock(resolveDynamicComponent(GenImage))',
+    ])
+      expect(unrenderedMarkers(chunk({ [stub]: 'x', '/site/src/Hero.vue': `${bound}\n${use}` }), ROOT), use).toEqual([
+        expect.stringMatching(/^src\/Hero\.vue: a <GenImage> used as a component, which nothing renders/),
+      ]);
   });
 
   test("Svelte's compiled call GenImage(node, props) names the .svelte file", () => {
     expect(unrenderedMarkers(chunk({ '/site/src/Gallery.svelte': SVELTE }), ROOT)).toEqual([
-      expect.stringMatching(/^src\/Gallery\.svelte: a <GenImage> compiled into a component nothing defines/),
+      expect.stringMatching(/^src\/Gallery\.svelte: a <GenImage> used as a component, which nothing renders/),
     ]);
   });
 

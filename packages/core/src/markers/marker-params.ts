@@ -10,7 +10,6 @@ import { generationParamsSchema, type GenerationParamsInput } from '../params.ts
 import { isDynamic, type LiteralValue, type Marker, type MarkerAttribute } from './markers.ts';
 import { renderValueProblem } from './render-values.ts';
 import { unknownAttributeError } from './unknown-attributes.ts';
-import { unsupportedFileDiagnostic } from './unsupported-files.ts';
 
 /**
  * A named bundle a marker chooses with `preset="name"`. Structurally the config's `Preset`.
@@ -55,8 +54,6 @@ export interface MarkerInterpretation {
 const JSX_FILE = /\.(jsx|tsx)$/i;
 
 export function interpretMarker(marker: Marker, context: MarkerContext = {}): MarkerInterpretation {
-  const unsupported = unsupportedFileDiagnostic(marker);
-  if (unsupported) return { diagnostics: [unsupported] };
   const diagnostics: Diagnostic[] = [];
   const given = new Map<GenerationAttribute, MarkerAttribute>();
   const dynamic = new Set<GenerationAttribute>();

@@ -76,7 +76,17 @@ export function isDynamic(value: LiteralValue | DynamicValue): value is DynamicV
  */
 export function parseMarkers(source: string, file: string): MarkerParseResult {
   const anyCase = isHtmlCased(file);
-  const ctx: Ctx = { src: source, file, markers: [], diagnostics: [], lineStarts: undefined, readText: textReader(file), anyCase };
+  const ctx: Ctx = {
+    src: source,
+    file,
+    markers: [],
+    diagnostics: [],
+    lineStarts: undefined,
+    readText: textReader(file),
+    anyCase,
+    vue: /\.vue$/i.test(file),
+    svelte: /\.svelte$/i.test(file),
+  };
   // Most files have no marker: one substring search instead of a walk.
   if (!holdsMarker(ctx, source)) return { markers: ctx.markers, diagnostics: ctx.diagnostics };
   walkSource(source, file, VISITOR, ctx);
@@ -96,6 +106,10 @@ interface Ctx {
   readText: (raw: string) => string;
   /** Read as HTML: tag and attribute names match whatever their case (see `marker-tag.ts`). */
   anyCase: boolean;
+  /** A Vue component: bound values (`:seed="42"`) are JavaScript after references are decoded. */
+  vue: boolean;
+  /** A Svelte component: `{...}` inside a quoted value is an expression. */
+  svelte: boolean;
 }
 
 /** Whether `text` holds a marker start, in this file's case rule. */
@@ -349,7 +363,11 @@ function parseNamedAttribute(ctx: Ctx, i: number): AttributeResult {
     // Vue: `:seed="42"` and `v-bind:seed="42"` bind a JavaScript expression; `@click` is a handler.
     if (name.startsWith(':') || name.startsWith('v-bind:')) {
       name = name.slice(name.indexOf(':') + 1);
-      value = literalOrDynamic(src, at + 1, close);
+      // Vue decodes references in the value before it reads the JavaScript (`:prompt="'a &amp; b'"` is "a & b").
+      value = ctx.vue && raw.includes('&') ? literalOrDynamic(value, 0, value.length) : literalOrDynamic(src, at + 1, close);
+    } else if (ctx.svelte && raw.includes('{')) {
+      // Svelte reads `{...}` inside quotes as an expression: `alt="Photo of {name}"`.
+      value = { kind: 'dynamic', expression: raw };
     } else if (name === 'v-bind') {
       name = '...';
       value = { kind: 'dynamic', expression: raw.trim() };

@@ -15,6 +15,9 @@
  *   values of other tags (`<Code code={`<GenImage />`} />`, `title="<GenImage>"`) are skipped.
  * - Markdown (.md, .mdx), in addition: YAML frontmatter, fenced code blocks and inline code spans,
  *   so documentation that shows a marker does not generate one.
+ * - Vue and Svelte components: only their template is compiled as markup, so a `<GenImage>` in a
+ *   `<script>` or `<style>` block (or, in a `.vue` file, anywhere outside its `<template>` block)
+ *   is never a marker: nothing would render it.
  */
 import { CHAR, isIdentifierChar, isLetter, isWhitespace } from './char-codes.ts';
 import { findClose, skipQuoted } from './js-skip.ts';
@@ -37,10 +40,13 @@ export interface RegionVisitor<Context> {
 
 /** Walks `src` by the rules of `file`'s dialect (see the top of this module). */
 export function walkSource<Context>(src: string, file: string, visitor: RegionVisitor<Context>, context: Context): void {
-  const walk: Walk<Context> = { src, visitor, context, anyCase: isHtmlCased(file) };
   const dialect = dialectOf(file);
+  const walk: Walk<Context> = { src, visitor, context, anyCase: isHtmlCased(file), scriptMarkers: !COMPONENT_TEMPLATE.test(file) };
   if (dialect === 'script') {
     scanScript(walk, 0, src.length);
+  } else if (/\.vue$/i.test(file)) {
+    const template = vueTemplate(src);
+    if (template) scanMarkup(walk, template.start, template.end, false);
   } else {
     const body = skipFrontmatter(walk, file, dialect);
     scanMarkup(walk, body, src.length, dialect === 'markdown');
@@ -53,7 +59,12 @@ interface Walk<Context> {
   context: Context;
   /** Markup read as HTML: `<genimage>` is a marker too (see `marker-tag.ts`). Scripts stay case-sensitive. */
   anyCase: boolean;
+  /** Whether a `<script>` block's JavaScript may hold a marker (JSX): not in Vue and Svelte, whose templates are apart. */
+  scriptMarkers: boolean;
 }
+
+/** Components whose compiler reads markers in the template only. */
+const COMPONENT_TEMPLATE = /\.(vue|svelte)$/i;
 
 type Dialect = 'script' | 'markup' | 'markdown';
 
@@ -126,10 +137,32 @@ function atAngleInMarkup<Context>(walk: Walk<Context>, i: number, to: number): n
     closer.lastIndex = tagEnd;
     const close = closer.exec(src);
     const bodyEnd = close === null ? to : Math.min(close.index, to);
-    scanScript(walk, tagEnd, bodyEnd);
+    if (walk.scriptMarkers) scanScript(walk, tagEnd, bodyEnd);
     return bodyEnd;
   }
   return tagEnd;
+}
+
+/**
+ * The inside of a Vue single-file component's top-level `<template>` block (nested `<template>`
+ * elements included), or undefined when it has none or is not HTML (`lang="pug"`). Top-level
+ * comments, scripts and styles are stepped over, so a `<template>` written in them is not it.
+ */
+function vueTemplate(src: string): { start: number; end: number } | undefined {
+  const tags = /<!--[\s\S]*?-->|<(script|style)\b[\s\S]*?<\/\1\s*>|<template\b(?:"[^"]*"|'[^']*'|[^'">])*>|<\/template\s*>/gi;
+  let depth = 0;
+  let start = -1;
+  for (const match of src.matchAll(tags)) {
+    const tag = match[0];
+    if (tag.startsWith('<!--') || match[1] !== undefined) continue;
+    if (tag.startsWith('</')) {
+      if (depth > 0 && --depth === 0) return { start, end: match.index };
+    } else if (!tag.endsWith('/>') && depth++ === 0) {
+      if (/\slang\s*=\s*["']?(?!html\b)\w/i.test(tag)) return undefined;
+      start = match.index + tag.length;
+    }
+  }
+  return undefined;
 }
 
 /** `{/* ... *\/}`: a JSX/MDX comment. */

@@ -1,11 +1,9 @@
 /**
  * The renderer's HTML (`<picture>` with `<source>`s and an `<img>`, or a pending `<img>`) as the
- * equivalent JSX, for markers in `.jsx`/`.tsx` components: one markup, whatever renders it. Only
- * reads the renderer's own output (double-quoted, escaped attributes; `source` and `img` void),
- * so this is not a general HTML parser.
+ * equivalent JSX, for markers in `.jsx`/`.tsx` components: one markup, whatever renders it.
  */
 import { ATTRIBUTES, PASSTHROUGH_ATTRIBUTES, type AttributeName, spellingOf } from '../attributes.ts';
-import { decodeEntities } from '../markers/literals.ts';
+import { isVoid, loadedProperty, renderedTags } from './rendered-tags.ts';
 
 /** HTML attribute names that React spells otherwise: the marker's own (`class`), and those only the renderer writes. */
 const REACT_NAMES: Record<string, string> = {
@@ -14,9 +12,6 @@ const REACT_NAMES: Record<string, string> = {
   srcset: 'srcSet',
 };
 
-const TAG = /<(\/?)([a-z]+)((?:\s+[\w:-]+(?:="[^"]*")?)*)\s*>/g;
-const ATTRIBUTE = /\s+([\w:-]+)(?:="([^"]*)")?/g;
-
 /**
  * JSX for `html`. `imgProps` are expressions for props of the `<img>`, as written in the marker
  * (e.g. `{ className: 'styles.hero' }`): each replaces the rendered value, except `style`, which
@@ -24,41 +19,32 @@ const ATTRIBUTE = /\s+([\w:-]+)(?:="([^"]*)")?/g;
  */
 export function htmlToJsx(html: string, imgProps: Readonly<Record<string, string>> = {}): string {
   let jsx = '';
-  let at = 0;
-  for (const match of html.matchAll(TAG)) {
-    if (match.index !== at) throw new TypeError(`htmlToJsx reads tags only, found text at ${at}: ${html.slice(at, at + 20)}`);
-    const [, closing, name, attributes = ''] = match;
-    at = match.index + match[0].length;
+  for (const { closing, name, attributes } of renderedTags(html)) {
     if (closing) {
       jsx += `</${name}>`;
       continue;
     }
     const overrides = name === 'img' ? imgProps : {};
-    let rendered = [...attributes.matchAll(ATTRIBUTE)].map(([, attribute, value]) => ({
-      attribute: attribute!,
-      value: value === undefined ? undefined : decodeEntities(value),
-    }));
+    let rendered = attributes;
     let extra = '';
     for (const [prop, expression] of Object.entries(overrides)) {
-      const same = rendered.find(({ attribute }) => (REACT_NAMES[attribute] ?? attribute) === prop);
+      const same = rendered.find((attribute) => (REACT_NAMES[attribute.name] ?? attribute.name) === prop);
       rendered = rendered.filter((entry) => entry !== same);
       extra +=
         prop === 'style' && same?.value
           ? ` style={{ ...${JSON.stringify(styleObject(same.value))}, ...(${expression}) }}`
           : ` ${prop}={${expression}}`;
     }
-    const props = rendered.map(({ attribute, value }) => jsxAttribute(attribute, value));
-    const isVoid = name === 'img' || name === 'source';
-    jsx += `<${name}${props.join('')}${extra}${isVoid ? ' />' : '>'}`;
+    const props = rendered.map(({ name: attribute, value }) => jsxAttribute(attribute, value));
+    jsx += `<${name}${props.join('')}${extra}${isVoid(name) ? ' />' : '>'}`;
   }
-  if (at !== html.length) throw new TypeError(`htmlToJsx reads tags only, found text at ${at}`);
   return jsx;
 }
 
 function jsxAttribute(name: string, value: string | undefined): string {
   if (value === undefined) return ` ${name}`;
   if (name === 'style') return ` style={${JSON.stringify(styleObject(value))}}`;
-  if (name === 'onload') return ` onLoad={${loadHandler(value)}}`;
+  if (name === 'onload') return ` onLoad={(event) => event.currentTarget.style.removeProperty(${JSON.stringify(loadedProperty(value))})}`;
   if (name === 'width' || name === 'height') return ` ${name}={${Number(value)}}`;
   return ` ${REACT_NAMES[name] ?? name}={${JSON.stringify(value)}}`;
 }
@@ -96,14 +82,4 @@ function splitDeclarations(css: string): string[] {
   }
   parts.push(css.slice(start));
   return parts.filter((part) => part.trim() !== '');
-}
-
-/**
- * The renderer's inline `onload` (it removes a placeholder property once a transparent image has
- * loaded) as a React handler doing the same.
- */
-function loadHandler(script: string): string {
-  const property = /removeProperty\('([\w-]+)'\)/.exec(script)?.[1];
-  if (!property) throw new TypeError(`htmlToJsx does not know the onload script ${script}`);
-  return `(event) => event.currentTarget.style.removeProperty(${JSON.stringify(property)})`;
 }

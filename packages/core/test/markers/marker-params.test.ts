@@ -80,18 +80,11 @@ describe('marker-params', () => {
     });
   });
 
-  it.each(['src/App.vue', 'src/lib/Card.svelte'])('refuses a marker in %s, located, with nothing to generate', (file) => {
-    const { markers } = parseMarkers('<template>\n  <GenImage prompt="a cat" alt="x" />\n</template>', file);
+  it.each(['src/App.vue', 'src/lib/Card.svelte'])('reads a marker of a %s template as any other', (file) => {
+    const { markers } = parseMarkers('<template>\n  <GenImage prompt="a cat" alt="x" :seed="3" />\n</template>', file);
     const { request, diagnostics } = interpretMarker(markers[0]!);
-    expect(request).toBeUndefined();
-    expect(diagnostics).toEqual([
-      expect.objectContaining({
-        severity: 'error',
-        code: 'UnsupportedMarkerFile',
-        location: { file, line: 2, column: 3 },
-        message: expect.stringContaining('is not rendered yet'),
-      }),
-    ]);
+    expect(diagnostics).toEqual([]);
+    expect(request).toMatchObject({ params: { prompt: 'a cat', seed: 3 }, render: { alt: 'x' }, location: { file, line: 2, column: 3 } });
   });
 
   it('lists the generation attributes', () => {

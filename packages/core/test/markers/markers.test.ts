@@ -5,8 +5,9 @@ import { isDynamic, parseMarkers, type LiteralValue, type DynamicValue, type Mar
 
 const FILE = 'src/pages/index.astro';
 
+/** Parses `source` as `file`; a Vue component's markers are in its `<template>` block, so a bare fragment is put in one. */
 function parse(source: string, file = FILE) {
-  return parseMarkers(source, file);
+  return parseMarkers(file.endsWith('.vue') && !source.includes('<template') ? `<template>${source}</template>` : source, file);
 }
 
 /** The attributes of the only marker, as a name -> value record. */
@@ -239,7 +240,7 @@ describe('markers: spans', () => {
 
   it('takes the closing tag of an open marker along, and tells several markers apart', () => {
     const source = '<GenImage prompt="a" seed=7></GenImage>\ntext <GenImage prompt="b" :seed="3" />';
-    expect(written(source, 'src/A.vue')).toEqual([
+    expect(written(`<template>${source}</template>`, 'src/A.vue')).toEqual([
       {
         tag: '<GenImage prompt="a" seed=7></GenImage>',
         attributes: [
@@ -345,6 +346,42 @@ describe('markers: what hides a marker', () => {
       '</script>',
     ].join('\n');
     expect(prompts(source, 'src/App.vue')).toEqual(['template']);
+  });
+
+  it('finds the markers of a .vue file in its <template> block only, nested templates included', () => {
+    const source = [
+      '<docs><GenImage prompt="in a custom block" /></docs>',
+      '<script setup lang="tsx">',
+      'const C = () => <GenImage prompt="in a script" />;',
+      '</script>',
+      '<template>',
+      '  <template v-if="a"><GenImage prompt="nested" /></template>',
+      '  <GenImage prompt="after the nested one" />',
+      '</template>',
+      '<style>/* <GenImage prompt="in a style" /> */</style>',
+    ].join('\n');
+    expect(prompts(source, 'src/App.vue')).toEqual(['nested', 'after the nested one']);
+    expect(prompts('<template lang="pug">\nGenImage(prompt="pug")\n</template>', 'src/App.vue')).toEqual([]);
+  });
+
+  it('never finds a marker in the <script> or <style> of a .svelte file', () => {
+    const source =
+      '<script>\n  const note = "<GenImage prompt=\\"in a script\\" />";\n</script>\n<GenImage prompt="markup" />\n<style></style>';
+    expect(prompts(source, 'src/Card.svelte')).toEqual(['markup']);
+  });
+
+  it('reads {...} inside a quoted Svelte value as an expression, and &#123; as a brace', () => {
+    expect(attributesOf('<GenImage prompt="a &#123;b&#125;" alt="Photo of {name}" />', 'src/Card.svelte')).toEqual({
+      prompt: 'a {b}',
+      alt: { kind: 'dynamic', expression: 'Photo of {name}' },
+    });
+  });
+
+  it("decodes references in a Vue binding before reading its JavaScript, as Vue's compiler does", () => {
+    expect(attributesOf(`<GenImage :prompt="'a &amp; b'" :alt="t(&quot;x&quot;)" />`, 'src/App.vue')).toEqual({
+      prompt: 'a & b',
+      alt: { kind: 'dynamic', expression: 't("x")' },
+    });
   });
 
   it('ignores markers in Markdown fenced code blocks and inline code', () => {

@@ -68,6 +68,6 @@ describe('htmlToJsx', () => {
   });
 
   it('refuses text it was not made for', () => {
-    expect(() => htmlToJsx('<picture>hello</picture>')).toThrow('htmlToJsx reads tags only');
+    expect(() => htmlToJsx('<picture>hello</picture>')).toThrow("The renderer's HTML holds tags only");
   });
 });

@@ -1,0 +1,2 @@
+// Svelte 5 reads `<script lang="ts">` itself: nothing to preprocess.
+export default {};
