@@ -58,6 +58,8 @@ export interface Marker {
    * Empty for a marker made from a component's props (`propsToMarker`), which has no text.
    */
   span: Span;
+  /** Read from an image function call (`genImage({ ... })`, `call-markers.ts`): its data has no alt to need. */
+  call?: true;
 }
 
 export interface MarkerParseResult {
