@@ -12,6 +12,7 @@ import { createDiagnostic } from '../diagnostics.ts';
 import { MarkerSyntax, type SourceLocation } from '../errors.ts';
 import { CHAR, isIdentifierChar, isWhitespace } from './char-codes.ts';
 import { findClose, skipJsTrivia, skipQuoted } from './js-skip.ts';
+import { lineStarts, locationAt } from './lines.ts';
 import { parseLiteral } from './literals.ts';
 import type { Marker, MarkerAttribute, MarkerParseResult } from './markers.ts';
 
@@ -33,7 +34,7 @@ export function parseCallMarkers(source: string, file: string): MarkerParseResul
   const result: MarkerParseResult = { markers: [], diagnostics: [] };
   if (!source.includes(IMAGE_FUNCTION)) return result;
   const lines = lineStarts(source);
-  const locate = (offset: number): SourceLocation => locationOf(lines, file, offset);
+  const locate = (offset: number): SourceLocation => locationAt(lines, file, offset);
   for (const [from, to] of scriptRegions(source, file)) findCalls(source, from, to, file, locate, result);
   return result;
 }
@@ -164,21 +165,4 @@ function readKey(src: string, i: number, to: number): { name: string; end: numbe
   let end = i;
   while (end < to && isIdentifierChar(src.charCodeAt(end))) end++;
   return end === i || isWhitespace(c) ? undefined : { name: src.slice(i, end), end };
-}
-
-function lineStarts(src: string): number[] {
-  const starts = [0];
-  for (let i = src.indexOf('\n'); i !== -1; i = src.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-function locationOf(starts: number[], file: string, offset: number): SourceLocation {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if ((starts[middle] ?? 0) <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return { file, line: low + 1, column: offset - (starts[low] ?? 0) + 1 };
 }
