@@ -103,6 +103,27 @@ describe('the demo site in Chromium', () => {
     }
   });
 
+  test("og:image from genImage() answers 200 with a 1200×630 JPEG, and the poster's CSS background loads", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/`, { waitUntil: 'load' });
+    const og = await page.locator('meta[property="og:image"]').getAttribute('content');
+    expect(og).toMatch(/^https:\/\/fieldnotes\.example\/_astro\/.+\.jpg$/);
+    const local = origin + new URL(og!).pathname;
+    const response = await fetch(local);
+    expect(response.status, local).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/jpeg');
+    const size = (await page.evaluate(
+      `new Promise((done) => { const img = new Image(); img.onload = () => done([img.naturalWidth, img.naturalHeight]); img.onerror = () => done([0, 0]); img.src = ${JSON.stringify(local)}; })`,
+    )) as number[];
+    expect(size).toEqual([1200, 630]);
+    await page.goto(`${origin}/poster/`, { waitUntil: 'load' });
+    const background = (await page.evaluate(`getComputedStyle(document.querySelector('.poster')).backgroundImage`)) as string;
+    const url = /url\("?([^")]+)"?\)/.exec(background)?.[1];
+    expect(url, background).toMatch(/\.webp$/);
+    expect((await fetch(new URL(url!, origin))).status).toBe(200);
+    await page.close();
+  });
+
   test('a screenshot of the home page has the viewport width and shows the images', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     await page.goto(`${origin}/`, { waitUntil: 'load' });

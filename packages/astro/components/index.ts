@@ -2,3 +2,4 @@
 // @ts-ignore: .astro modules are typed by Astro's tooling (astro check, the language server), not by tsc.
 export { default as GenImage } from './GenImage.astro';
 export type { GenImageProps } from './types.ts';
+export { genImage, type ImageData, type ImageFunctionOptions } from './image.ts';

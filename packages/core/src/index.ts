@@ -189,7 +189,15 @@ export {
 // --- Rendering ---
 export { Optimizer, mimeTypeOf, type OptimizerOptions, type VariantFormat, type VariantOptions } from './render/optimize.ts';
 export { renderPicture, type PictureFile, type PictureInput } from './render/picture.ts';
-export { ImageRenderer, ORIGIN_ATTRIBUTE, parseOrigin, type RenderRequest, type RendererOptions } from './render/renderer.ts';
+export {
+  ImageRenderer,
+  ORIGIN_ATTRIBUTE,
+  parseOrigin,
+  type ImageData,
+  type RenderRequest,
+  type RendererOptions,
+} from './render/renderer.ts';
+export { IMAGE_FUNCTION, parseCallMarkers } from './markers/call-markers.ts';
 export { prepareBuild } from './render/prepare-build.ts';
 export { firstMarkerError } from './render/source-errors.ts';
 export { htmlToJsx } from './render/jsx.ts';

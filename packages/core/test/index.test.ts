@@ -93,6 +93,8 @@ const PUBLIC_VALUES = [
   // Markers and configuration
   'isDynamic',
   'parseMarkers',
+  'parseCallMarkers',
+  'IMAGE_FUNCTION',
   'MAY_HOLD_MARKER',
   'dynamicAttributeError',
   'interpretMarker',

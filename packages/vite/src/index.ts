@@ -3,10 +3,12 @@ import {
   firstMarkerError,
   formatError,
   formatSummary,
+  type ImageRenderer,
   type Marker,
   parseOrigin,
   prepareBuild,
   recordAdapterOptions,
+  type RenderRequest,
   replaceJsxMarkers,
   replaceTemplateMarkers,
 } from '@genimage/core';
@@ -53,14 +55,19 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     },
   };
 
-  const runtime: GenImageRuntime = {
-    render: async (props) => {
+  /** A component's props as a request, and its failure in the form Vite reports. */
+  const fromProps =
+    <T>(work: (images: ImageRenderer, request: RenderRequest) => Promise<T>) =>
+    async (props: Record<string, unknown>): Promise<T> => {
       try {
-        return await (await renderer()).render({ attributes: props, ...withOrigin(props.__genimageOrigin) });
+        return await work(await renderer(), { attributes: props, ...withOrigin(props.__genimageOrigin) });
       } catch (error) {
         throw reportable(error);
       }
-    },
+    };
+  const runtime: GenImageRuntime = {
+    render: fromProps((images, request) => images.render(request)),
+    image: fromProps((images, request) => images.image(request)),
   };
 
   const plugin = {

@@ -1,4 +1,4 @@
-import type { GenImageConfig, GenImageEnv, ImageRenderer, Logger, Marker } from '@genimage/core';
+import type { GenImageConfig, GenImageEnv, ImageData, ImageRenderer, Logger, Marker } from '@genimage/core';
 
 export interface GenImagePluginOptions {
   /** Project root. @default Vite's `root` */
@@ -35,6 +35,8 @@ export interface GenImagePluginOptions {
 export interface GenImageRuntime {
   /** The `<picture>` HTML for a component's props. */
   render(props: Record<string, unknown>): Promise<string>;
+  /** The image function's data (`genImage()`): URLs and size of the files, emitted with the pages'. */
+  image(props: Record<string, unknown>): Promise<ImageData>;
 }
 
 export interface GenImagePluginApi {

@@ -13,6 +13,7 @@ import { createDiagnostic, type Diagnostic } from '../diagnostics.ts';
 import { MarkerSyntax, type SourceLocation } from '../errors.ts';
 import { CHAR, isWhitespace } from './char-codes.ts';
 import { findClose, skipJsTrivia } from './js-skip.ts';
+import { lineStarts, locationAt } from './lines.ts';
 import { decodeAstroText, decodeEntities, parseLiteral, startsLiteral, type LiteralValue } from './literals.ts';
 import { attributeNameOf } from '../attributes.ts';
 import { MARKER_OPEN, MAY_HOLD_MARKER, isHtmlCased, nextMarkerStart } from './marker-tag.ts';
@@ -58,6 +59,8 @@ export interface Marker {
    * Empty for a marker made from a component's props (`propsToMarker`), which has no text.
    */
   span: Span;
+  /** Read from an image function call (`genImage({ ... })`, `call-markers.ts`): its data has no alt to need. */
+  call?: true;
 }
 
 export interface MarkerParseResult {
@@ -145,20 +148,8 @@ function isNameChar(c: number): boolean {
 }
 
 function locate(ctx: Ctx, offset: number): SourceLocation {
-  let starts = ctx.lineStarts;
-  if (starts === undefined) {
-    starts = [0];
-    for (let i = ctx.src.indexOf('\n'); i !== -1; i = ctx.src.indexOf('\n', i + 1)) starts.push(i + 1);
-    ctx.lineStarts = starts;
-  }
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if ((starts[middle] ?? 0) <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return { file: ctx.file, line: low + 1, column: offset - (starts[low] ?? 0) + 1 };
+  ctx.lineStarts ??= lineStarts(ctx.src);
+  return locationAt(ctx.lineStarts, ctx.file, offset);
 }
 
 function where(ctx: Ctx, offset: number): string {

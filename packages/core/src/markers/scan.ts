@@ -9,6 +9,7 @@ import fg from 'fast-glob';
 import pLimit from 'p-limit';
 import { sortByLocation, type Diagnostic } from '../diagnostics.ts';
 import { refuseUnimported } from './astro-import.ts';
+import { IMAGE_FUNCTION, parseCallMarkers } from './call-markers.ts';
 import { GITIGNORE, gitignoreFilter } from './gitignore.ts';
 import { parseMarkers, MARKER_TAG, type Marker, type MarkerParseResult } from './markers.ts';
 
@@ -70,6 +71,7 @@ export interface MarkerScanResult {
 }
 
 const NEEDLE = Buffer.from(`<${MARKER_TAG}`);
+const CALL_NEEDLE = Buffer.from(IMAGE_FUNCTION);
 
 /** Files read synchronously between two turns of the event loop. */
 const BATCH = 100;
@@ -162,11 +164,16 @@ async function listSources(root: string, options: MarkerScanOptions, ignore: str
 
 /** Parses a file only when it contains the marker's opening bytes: most files are skipped undecoded. */
 function parseSource(file: string, bytes: Buffer): MarkerParseResult | undefined {
-  if (bytes.indexOf(NEEDLE) === -1) return undefined;
+  const tags = bytes.indexOf(NEEDLE) !== -1;
+  if (!tags && bytes.indexOf(CALL_NEEDLE) === -1) return undefined;
   const source = bytes.toString('utf8');
-  const parsed = parseMarkers(source, file);
+  const parsed = tags ? parseMarkers(source, file) : { markers: [], diagnostics: [] };
   const importable = refuseUnimported(source, file, parsed.markers);
-  return { markers: importable.markers, diagnostics: [...parsed.diagnostics, ...importable.diagnostics] };
+  const calls = parseCallMarkers(source, file);
+  return {
+    markers: [...importable.markers, ...calls.markers],
+    diagnostics: [...parsed.diagnostics, ...importable.diagnostics, ...calls.diagnostics],
+  };
 }
 
 function readSource(read: () => Buffer): Buffer | undefined {

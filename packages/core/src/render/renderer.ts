@@ -6,18 +6,21 @@ import { DevPreparation } from './dev-preparation.ts';
 import type { Engine, ImageUse } from '../engine.ts';
 import { GenImageError, InvalidAttribute, type SourceLocation } from '../errors.ts';
 import { diagnosticToError } from '../diagnostics.ts';
-import { planImage } from './layout.ts';
+import { type ImagePlan, planImage } from './layout.ts';
 import { type Optimizer, type Placeholder, type VariantFormat, type VariantOptions, placeholderVariant, planVariants } from './optimize.ts';
 import { type Original, Originals } from './originals.ts';
 import { atMarkers } from './marker-errors.ts';
 import type { Preparation } from './preparation.ts';
-import { renderPending, renderPicture } from './picture.ts';
+import { type PictureFile, renderPending, renderPicture } from './picture.ts';
 import { propsToMarker } from './props.ts';
 import { altText, classAndStyle, imgAttributes, placeholderKind, variantOptions } from './render-attributes.ts';
 import { VariantFiles } from './variant-files.ts';
+import { type ImageData, imageData, pendingImageData } from './image-data.ts';
+import { isImageFormat } from '../markers/call-markers.ts';
 
 export { ORIGIN_ATTRIBUTE, parseOrigin } from './props.ts';
 export { variantOptions } from './render-attributes.ts';
+export type { ImageData } from './image-data.ts';
 
 /** What one rendering needs besides its attributes: the original to show and what shows before it loads. */
 interface Prepared {
@@ -124,13 +127,8 @@ export class ImageRenderer {
     // Prepared once for every page: this page's marker is the one its files must name on failure.
     const original = { ...prepared.original, origin: use.origin };
     const plan = planImage(original, options);
-    const files = this.#files.register(original, planVariants(original, options), true);
     return renderPicture({
-      files: files.map(({ fileName, variant }) => ({
-        url: this.options.publicPath + fileName,
-        ...variant,
-        descriptor: plan.candidates.find((candidate) => candidate.width === variant.width)?.descriptor,
-      })),
+      files: this.#pageFiles(original, options, plan),
       formats: options.formats,
       fallbackFormat: options.fallbackFormat,
       alt,
@@ -140,6 +138,53 @@ export class ImageRenderer {
       sizes: plan.sizes,
       ...imgAttributes(use.render, use.origin, plan.style),
     });
+  }
+
+  /**
+   * An image as data for the image function (`genImage()`): its files are planned, encoded and
+   * emitted like a `<picture>`'s, in `format` only unless `formats` is given too. No alt is needed:
+   * the page that shows it says what it is.
+   */
+  async image(request: RenderRequest): Promise<ImageData> {
+    const { format, ...attributes } = request.attributes;
+    // An alt of its own is optional: the engine asks every <GenImage> for one, and the page using the data writes it.
+    const use = await this.resolve({ ...request, attributes: { alt: '', ...attributes } });
+    try {
+      if (format !== undefined && !isImageFormat(format)) {
+        throw new GenImageError(InvalidAttribute, `format must be one of avif, webp, jpeg, png; got ${JSON.stringify(format)}.`, {
+          location: use.origin,
+        });
+      }
+      return await this.#image(use, request, format);
+    } catch (error) {
+      throw atMarkers(error, [use.origin], `Making "${use.params.prompt}" (cache entry ${use.key}, image ${use.pick})`);
+    }
+  }
+
+  async #image(use: ImageUse, request: RenderRequest, format: VariantFormat | undefined): Promise<ImageData> {
+    const defaults = variantOptions(this.engine.config.render, use.render, use.origin);
+    const options: VariantOptions =
+      format === undefined
+        ? defaults
+        : { ...defaults, fallbackFormat: format, formats: use.render.formats === undefined ? [] : defaults.formats };
+    this.#preparation.rendering(use, request.origin);
+    const prepared = await this.#prepare(use, options, 'none');
+    if (!('placeholder' in prepared)) {
+      const { width, height } = planImage(dimensionsFor(use.params.aspectRatio, use.params.imageSize), options);
+      return pendingImageData(width, height, options.fallbackFormat);
+    }
+    const original = { ...prepared.original, origin: use.origin };
+    const plan = planImage(original, options);
+    return imageData(this.#pageFiles(original, options, plan), plan, options.fallbackFormat, options.formats);
+  }
+
+  /** The files a page refers to for `original`, registered to be encoded and emitted, with their URLs. */
+  #pageFiles(original: Original, options: VariantOptions, plan: ImagePlan): PictureFile[] {
+    return this.#files.register(original, planVariants(original, options), true).map(({ fileName, variant }) => ({
+      url: this.options.publicPath + fileName,
+      ...variant,
+      descriptor: plan.candidates.find((candidate) => candidate.width === variant.width)?.descriptor,
+    }));
   }
 
   /** Attributes as a keyed use, through the same interpretation as scanned markers. */
