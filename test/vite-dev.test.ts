@@ -18,7 +18,11 @@ import { copySite, removeTemps } from './fixtures/astro-harness/harness.ts';
 
 const examples = path.resolve(import.meta.dirname, '../examples');
 /** Small and few variants: the images are 64 px on their long edge. */
-const CONFIG: GenImageConfig = { provider: 'shark', render: { widths: [32, 64], formats: ['webp'], fallbackFormat: 'jpeg', quality: 70 } };
+const CONFIG: GenImageConfig = {
+  provider: 'shark',
+  render: { widths: [32, 64], formats: ['webp'], fallbackFormat: 'jpeg', quality: 70 },
+  dev: { settleMs: 0 },
+};
 /** How long the API takes to answer while a test wants to see pending images. */
 const SLOW = { kind: 'delay', ms: 3000 } as const;
 
@@ -47,7 +51,7 @@ interface Dev {
 }
 
 /** A copy of `example` served by Vite on a free port, with an HMR client connected. */
-async function startDev(example: string, plugins: PluginOption[] = []): Promise<Dev> {
+async function startDev(example: string, plugins: PluginOption[] = [], config: GenImageConfig = CONFIG): Promise<Dev> {
   const root = await copySite(path.join(examples, example));
   const logged: string[] = [];
   const log = (message: string) => void logged.push(message);
@@ -60,7 +64,7 @@ async function startDev(example: string, plugins: PluginOption[] = []): Promise<
     plugins: [
       genimage({
         configFile: false,
-        config: CONFIG,
+        config,
         env: { SHARK_API_KEY: api.apiKey, SHARK_BASE_URL: api.baseUrl },
         logger: { debug: log, info: log, warn: log, error: log },
       }),
@@ -255,6 +259,40 @@ describe('vite dev: the HTML example', () => {
     const answer = await expectOverlayAt(dev, 'about/index.html', '<GenImage', '/about/');
     expect(answer).not.toContain('<h1>About</h1>');
     expect(await dev.until('/about/', (text) => text.includes('<h1>About</h1>'))).not.toContain('7:5');
+  });
+});
+
+describe('vite dev: on demand, once the declaration settles', () => {
+  let dev: Dev;
+  beforeAll(async () => {
+    api.reset();
+    dev = await startDev('vite-html', [], { ...CONFIG, dev: { settleMs: 600 } });
+  });
+  afterAll(async () => {
+    await dev?.close();
+  });
+
+  test('with two pages, opening only / generates only its markers', async () => {
+    await dev.until('/', (text) => !text.includes('data-genimage-pending') && text.includes('<picture>'));
+    expect(prompts()).toEqual([
+      'a hermit crab in a spiral shell on wet sand, macro photograph',
+      'a purple sea urchin in a rock crevice, macro photograph',
+      'a rocky tide pool at low tide, starfish and anemones, morning light, photograph',
+    ]);
+  });
+
+  test('five quick saves of one prompt, 200 ms apart: one request, for the last', async () => {
+    api.reset();
+    const file = path.join(dev.root, 'about/index.html');
+    const before = await readFile(file, 'utf8');
+    const typed = ['a bird', 'a bird on', 'a bird on a', 'a bird on a wire', 'a bird on a wire at dawn'];
+    for (const prompt of typed) {
+      await writeFile(file, before.replace('a notebook and a hand lens on a wet rock by the sea', prompt));
+      expect(await dev.get('/about/')).toMatch(PENDING_HTML);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await dev.until('/about/', (text) => text.includes('/assets/a-bird-on-a-wire-at-dawn'));
+    expect(prompts()).toEqual(['a bird on a wire at dawn, watercolor']);
   });
 });
 

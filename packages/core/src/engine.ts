@@ -438,6 +438,11 @@ export class Engine {
     };
   }
 
+  /** Credits this engine's on-demand generations (`ensure`) cost so far: a dev server's session total. */
+  get creditsSpent(): number {
+    return this.#scheduler?.creditsSpent ?? 0;
+  }
+
   /** One image on demand (the dev server): deduplicated with any generation of the same key under way. */
   async ensure(use: ImageUse, options: GenerateRunOptions = {}): Promise<Outcome> {
     if (this.frozen) await this.assertAllCached([use.request]);

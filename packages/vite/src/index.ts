@@ -1,8 +1,6 @@
 import path from 'node:path';
 import {
   firstMarkerError,
-  formatError,
-  formatSummary,
   type Marker,
   parseOrigin,
   prepareBuild,
@@ -26,7 +24,7 @@ export const RUNTIME_KEY = Symbol.for('genimage');
 
 export default function genimage(options: GenImagePluginOptions = {}): Plugin & { api: GenImagePluginApi } {
   const vite: ViteState = { config: undefined, server: undefined };
-  const { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules } = pluginImages(options, vite);
+  const { root, assetsDir, publicPath, buildsEntries, renderer, pendingModules } = pluginImages(options, vite);
   let prepared: Promise<void> | undefined;
 
   const api: GenImagePluginApi = {
@@ -122,11 +120,8 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       // Astro's build also starts a middleware-mode server (no HTTP, no HMR): not a dev server.
       if (devServer.config.server.middlewareMode) return;
       vite.server = devServer;
-      // Generate what is missing in the background: the server starts at once.
-      void renderer()
-        .then(async ({ engine }) => engine.generate((await engine.scan()).requests))
-        .then((summary) => logger().info(formatSummary(summary)))
-        .catch((error: unknown) => logger().error(formatError(error)));
+      // Nothing is generated at start: a marker is, when a page or module that the server serves
+      // renders it (on demand, as astro:assets' dev endpoint); `genimage generate` covers the site.
       devServer.middlewares.use(serveVariants(() => publicPath(true), renderer));
     },
   } satisfies Plugin & { api: GenImagePluginApi };

@@ -222,6 +222,10 @@ export class Scheduler {
   get rateLimiter(): Pick<RateLimiter, 'limit' | 'inFlight' | 'rateLimited'> {
     return this.#limiter;
   }
+  /** Credits the answers received so far cost, stored or not. */
+  get creditsSpent(): number {
+    return this.#creditsSpent;
+  }
   /** The error that stopped this scheduler from sending more requests, if any. */
   get stoppedBy(): GenImageError | undefined {
     return this.#stoppedBy;
