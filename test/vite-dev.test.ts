@@ -14,7 +14,7 @@ import genimage from '@genimage/vite';
 import react from '@vitejs/plugin-react';
 import { createServer, type PluginOption, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { copySite, removeTemps } from './fixtures/astro-harness/harness.ts';
+import { copySite, removeTemps, viteDev } from './fixtures/astro-harness/harness.ts';
 
 const examples = path.resolve(import.meta.dirname, '../examples');
 /** Small and few variants: the images are 64 px on their long edge. */
@@ -293,6 +293,36 @@ describe('vite dev: on demand, once the declaration settles', () => {
     }
     await dev.until('/about/', (text) => text.includes('/assets/a-bird-on-a-wire-at-dawn'));
     expect(prompts()).toEqual(['a bird on a wire at dawn, watercolor']);
+  });
+});
+
+describe('vite dev, a real process: Ctrl-C keeps what was paid for', () => {
+  test('SIGINT with answers under way: they are stored, and a restart pays nothing', async () => {
+    api.reset();
+    api.always({ kind: 'delay', ms: 1000 });
+    const root = await copySite(path.join(examples, 'vite-html'));
+    await writeFile(path.join(root, 'genimage.config.mjs'), `export default ${JSON.stringify(CONFIG)};\n`);
+    const env = { SHARK_API_KEY: api.apiKey, SHARK_BASE_URL: api.baseUrl };
+    const first = await viteDev(root, env);
+    expect(await (await fetch(`${first.url}/`)).text()).toMatch(PENDING_HTML);
+    for (const deadline = Date.now() + 10_000; api.requests.length < 3; ) {
+      if (Date.now() > deadline) throw new Error(`no requests sent:\n${first.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const code = await first.interrupt();
+    expect(first.output()).toContain('Stopping: no new request is sent');
+    expect(first.output()).toContain('Stored 3 image(s) that were under way');
+    expect(code).toBe(130);
+    api.reset();
+    api.always(undefined);
+    const second = await viteDev(root, env);
+    try {
+      const html = await (await fetch(`${second.url}/`)).text();
+      expect(html.match(/<picture>/g)).toHaveLength(3);
+      expect(api.requests).toHaveLength(0);
+    } finally {
+      await second.stop();
+    }
   });
 });
 

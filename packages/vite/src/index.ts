@@ -12,6 +12,7 @@ import type { Plugin } from 'vite';
 import { pluginImages, type ViteState } from './images.ts';
 import { reportable } from './report.ts';
 import { serveVariants } from './serve.ts';
+import { keepPaidAnswers } from './shutdown.ts';
 import { renderHtmlPage } from './html-pages.ts';
 import { unrenderedMarkers } from './unrendered.ts';
 import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
@@ -24,7 +25,8 @@ export const RUNTIME_KEY = Symbol.for('genimage');
 
 export default function genimage(options: GenImagePluginOptions = {}): Plugin & { api: GenImagePluginApi } {
   const vite: ViteState = { config: undefined, server: undefined };
-  const { root, assetsDir, publicPath, buildsEntries, renderer, pendingModules } = pluginImages(options, vite);
+  const { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules } = pluginImages(options, vite);
+  const shutdown = keepPaidAnswers(renderer, logger);
   let prepared: Promise<void> | undefined;
 
   const api: GenImagePluginApi = {
@@ -123,7 +125,9 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       // Nothing is generated at start: a marker is, when a page or module that the server serves
       // renders it (on demand, as astro:assets' dev endpoint); `genimage generate` covers the site.
       devServer.middlewares.use(serveVariants(() => publicPath(true), renderer));
+      shutdown.listen(devServer);
     },
+    closeServer: () => shutdown.drain(),
   } satisfies Plugin & { api: GenImagePluginApi };
   // The CLI reads these from vite.config.* and resolves the same configuration as this build.
   return recordAdapterOptions(plugin, {
