@@ -70,8 +70,11 @@ test('a marker added while the server runs: pending at the right size, then gene
   );
   const pending = await until('/other/', (text) => text.includes('alt="A kingfisher"'));
   expect(pending).toMatch(
-    /<img src="data:image\/svg\+xml,[^"]+" alt="A kingfisher" width="64" height="43" title="Generating[^"]*" decoding="async" data-genimage-pending>/,
+    /<img src="data:image\/svg\+xml,[^"]+" alt="A kingfisher" width="64" height="43" title="Generating[^"]*" decoding="async" data-genimage-place="src\/pages\/other.astro:\d+:\d+" data-genimage-pending>/,
   );
+  // The page loads the client that swaps pending images in place as they arrive.
+  const scripts = await fetch(`${dev.url}/@id/astro:scripts/page.js`);
+  expect(await scripts.text()).toContain('genimage/client');
   api.always(undefined);
   const done = await until('/other/', (text) => text.includes('/_astro/a-kingfisher-on-a-branch-'));
   expect(done).toMatch(/<img src="\/_astro\/a-kingfisher-on-a-branch-[0-9a-f]{8}-64\.jpg"[^>]*alt="A kingfisher" width="64" height="43"/);

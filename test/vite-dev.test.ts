@@ -39,7 +39,7 @@ afterAll(async () => {
 interface Dev {
   root: string;
   url: string;
-  /** HMR messages the server sent to a connected client, by type. */
+  /** HMR messages the server sent to a connected client, by type (`custom <event>` for a custom event). */
   messages: string[];
   /** The `error` payloads among them: what Vite's overlay shows. */
   errors: { message: string; id?: string; loc?: { file?: string; line: number; column: number } }[];
@@ -78,8 +78,8 @@ async function startDev(example: string, plugins: PluginOption[] = [], config: G
   const errors: Dev['errors'] = [];
   const socket = new WebSocket(`ws://127.0.0.1:${port}/?token=${server.config.webSocketToken}`, 'vite-hmr');
   socket.addEventListener('message', (event) => {
-    const message = JSON.parse(String(event.data)) as { type: string; err?: Dev['errors'][number] };
-    messages.push(message.type);
+    const message = JSON.parse(String(event.data)) as { type: string; event?: string; err?: Dev['errors'][number] };
+    messages.push(message.type === 'custom' ? `custom ${message.event}` : message.type);
     if (message.type === 'error' && message.err) errors.push(message.err);
   });
   await new Promise((resolve, reject) => {
@@ -202,6 +202,7 @@ describe('vite dev: the HTML example', () => {
       expect(answer, pathname).toMatch(/^200 /);
       expect(uncommented(answer), pathname).not.toContain('<GenImage');
       expect(answer, pathname).toMatch(PENDING_HTML);
+      expect(answer, pathname).toContain('<script type="module" src="/@id/virtual:genimage/client"></script>');
       if (pathname === '/')
         expect(answer).toMatch(
           /<img src="data:image\/svg\+xml,[^"]+" alt="A tide pool with starfish and anemones" width="64" height="36"[^>]*data-genimage-pending>/,
@@ -234,7 +235,11 @@ describe('vite dev: the HTML example', () => {
       'a purple sea urchin in a rock crevice, macro photograph',
       'a rocky tide pool at low tide, starfish and anemones, morning light, photograph',
     ]);
-    expect(dev.messages).toContain('full-reload');
+    // Swapped in place, never reloaded: the pages load the client that listens for it.
+    expect(dev.messages).toContain('custom genimage:ready');
+    expect(dev.messages).not.toContain('full-reload');
+    const client = await dev.get('/@id/virtual:genimage/client');
+    expect(client).toMatch(/^200 [\s\S]*genimage:ready[\s\S]*data-genimage-place/);
   });
 
   test("an edited marker's prompt: the page served next shows the new image, asked for once", async () => {
@@ -369,7 +374,9 @@ describe('vite dev: the React example', () => {
       'a glass of iced milk tea with tapioca pearls, close-up photograph',
       'steaming dumplings in a bamboo basket, close-up photograph',
     ]);
-    expect(dev.messages).toContain('full-reload');
+    // An HMR update of the component (React keeps its state), never a reload.
+    expect(dev.messages).toContain('update');
+    expect(dev.messages).not.toContain('full-reload');
   });
 
   test("an edited marker's prompt: the module served next shows the new image, asked for once", async () => {

@@ -13,6 +13,7 @@ import { pluginImages, type ViteState } from './images.ts';
 import { reportable } from './report.ts';
 import { serveVariants } from './serve.ts';
 import { keepPaidAnswers } from './shutdown.ts';
+import { CLIENT_CODE, CLIENT_ID, withSwapClient } from './swap.ts';
 import { renderHtmlPage } from './html-pages.ts';
 import { unrenderedMarkers } from './unrendered.ts';
 import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
@@ -20,12 +21,13 @@ import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from '
 export type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
 export type { GenImageConfig } from '@genimage/core';
 export { reportable } from './report.ts';
+export { CLIENT_ID as SWAP_CLIENT_ID } from './swap.ts';
 
 export const RUNTIME_KEY = Symbol.for('genimage');
 
 export default function genimage(options: GenImagePluginOptions = {}): Plugin & { api: GenImagePluginApi } {
   const vite: ViteState = { config: undefined, server: undefined };
-  const { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules } = pluginImages(options, vite);
+  const { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules, pendingPlaces } = pluginImages(options, vite);
   const shutdown = keepPaidAnswers(renderer, logger);
   let prepared: Promise<void> | undefined;
 
@@ -38,6 +40,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     async renderMarker(attributes, marker, moduleId) {
       const html = await (await renderer()).render({ attributes, origin: marker.location });
       if (moduleId !== undefined && html.includes('data-genimage-pending')) pendingModules.add(moduleId);
+      else if (moduleId === undefined && vite.server) pendingPlaces.remember(attributes, marker.location, html);
       return html;
     },
     async checkMarkers(code, id) {
@@ -56,7 +59,10 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
   const runtime: GenImageRuntime = {
     render: async (props) => {
       try {
-        return await (await renderer()).render({ attributes: props, ...withOrigin(props.__genimageOrigin) });
+        const request = { attributes: props, ...withOrigin(props.__genimageOrigin) };
+        const html = await (await renderer()).render(request);
+        if (vite.server && request.origin) pendingPlaces.remember(props, request.origin, html);
+        return html;
       } catch (error) {
         throw reportable(error);
       }
@@ -94,10 +100,12 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       // After Vite has processed the page, so that it leaves the image URLs alone (they are ours).
       order: 'post',
       handler: (html, context) =>
-        renderHtmlPage(html, context.filename, { root: root(), publicPath: publicPath(), render: api.renderMarker }).catch(
-          (error: unknown) => Promise.reject(reportable(error)),
-        ),
+        renderHtmlPage(html, context.filename, { root: root(), publicPath: publicPath(), render: api.renderMarker })
+          .then((page) => (vite.server ? withSwapClient(page, vite.server.config.base) : page))
+          .catch((error: unknown) => Promise.reject(reportable(error))),
     },
+    resolveId: (id) => (id === CLIENT_ID ? `\0${CLIENT_ID}` : undefined),
+    load: (id) => (id === `\0${CLIENT_ID}` ? CLIENT_CODE : undefined),
     writeBundle(_output, bundle) {
       // Scanned means rendered, or refused: nothing may ship a raw <GenImage>. (Astro renders its
       // pages after Vite, and @genimage/astro renders the raw tags left in them; its chunks keep

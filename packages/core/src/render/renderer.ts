@@ -4,7 +4,7 @@ import { BuildPreparation } from './build-preparation.ts';
 import type { Pending } from './dev-failures.ts';
 import { DevPreparation } from './dev-preparation.ts';
 import type { Engine, ImageUse } from '../engine.ts';
-import { GenImageError, InvalidAttribute, type SourceLocation } from '../errors.ts';
+import { GenImageError, InvalidAttribute, type SourceLocation, formatLocation } from '../errors.ts';
 import { diagnosticToError } from '../diagnostics.ts';
 import { planImage } from './layout.ts';
 import { type Optimizer, type Placeholder, type VariantFormat, type VariantOptions, placeholderVariant, planVariants } from './optimize.ts';
@@ -118,7 +118,8 @@ export class ImageRenderer {
     if (!('placeholder' in prepared)) {
       // The box the image will take, so the page lays out as it will.
       const { width, height, style } = planImage(dimensionsFor(use.params.aspectRatio, use.params.imageSize), options);
-      return renderPending({ width, height, alt, ...prepared, ...classAndStyle(use.render, style) });
+      const place = request.origin && formatLocation(request.origin);
+      return renderPending({ width, height, alt, ...prepared, ...classAndStyle(use.render, style), ...(place && { place }) });
     }
     const { placeholder } = prepared;
     // Prepared once for every page: this page's marker is the one its files must name on failure.
