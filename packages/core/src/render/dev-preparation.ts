@@ -61,7 +61,7 @@ export class DevPreparation implements Preparation {
         if (!this.#generating.has(use.key)) this.#generate(use);
       });
     }
-    return { message: `Generating "${use.params.prompt}"; reload when it is done.` };
+    return { message: `Generating "${use.params.prompt}"; it replaces this placeholder when it is done.` };
   }
 
   /** What an image cost, and the session's total so far: " · 4 credits (session: 12 credits)". */

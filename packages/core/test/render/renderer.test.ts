@@ -177,7 +177,7 @@ describe('ImageRenderer', () => {
     const images = await renderer('dev', { onReady: () => ready() });
     const pending = await images.render({ attributes: fox, origin });
     expect(pending).toMatch(
-      /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="128" height="72" title="Generating &quot;a red fox&quot;; reload when it is done\." decoding="async" data-genimage-place="src\/pages\/index.astro:3:1" data-genimage-pending>$/,
+      /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="128" height="72" title="Generating &quot;a red fox&quot;; it replaces this placeholder when it is done\." decoding="async" data-genimage-place="src\/pages\/index.astro:3:1" data-genimage-pending>$/,
     );
     await images.writeTo(path.join(root, 'dist'));
     await generated;
