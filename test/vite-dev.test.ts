@@ -331,6 +331,27 @@ describe('vite dev, a real process: Ctrl-C keeps what was paid for', () => {
   });
 });
 
+describe('vite dev: a failure recovers', () => {
+  test('React: the module says when it retries; with the API back, the next page request after that retries it', async () => {
+    api.reset();
+    api.always({ kind: 'error', status: 503 });
+    const config: GenImageConfig = { ...CONFIG, retries: { maxAttempts: 1 }, dev: { settleMs: 0, retryAfterMs: 300 } };
+    const dev = await startDev('vite-react', [react()], config);
+    try {
+      await dev.get('/src/App.tsx');
+      const failed = await dev.until('/src/App.tsx', (text) => text.includes('data-genimage-failed'));
+      expect(failed).toContain('Tried again on the first request for this page after');
+      api.always(undefined);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      // Vite serves the module as compiled until a page is requested.
+      await fetch(`${dev.url}/`, { headers: { accept: 'text/html' } });
+      await dev.until('/src/App.tsx', (text) => !text.includes('data-genimage-pending') && text.includes('/assets/'));
+    } finally {
+      await dev.close();
+    }
+  });
+});
+
 describe('vite dev: the React example', () => {
   let dev: Dev;
   beforeAll(async () => {

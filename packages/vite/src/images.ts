@@ -22,6 +22,8 @@ export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
   const pendingModules = new Set<string>();
   /** Pages' markers that rendered as pending images: swapped in place once the images exist. */
   const pendingPlaces = new PendingPlaces();
+  /** Modules that rendered a failed placeholder: compiled again on the next page request, which may retry (`dev.retryAfterMs`). */
+  const failedModules = new Set<string>();
 
   const root = () => path.resolve(options.root ?? vite.config?.root ?? process.cwd());
   const assetsDir = () => options.assetsDir ?? vite.config?.build.assetsDir ?? 'assets';
@@ -58,6 +60,14 @@ export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
     void renderer().then((images) => pendingPlaces.swap(server, images));
   }
 
+  /** A page is requested: modules that showed a failure are compiled again (Vite would serve them as they were). */
+  function retryFailedModules(): void {
+    const server = vite.server;
+    if (!server) return;
+    for (const id of failedModules) invalidate(server, id);
+    failedModules.clear();
+  }
+
   const renderer = (): Promise<ImageRenderer> =>
     (rendererPromise ??= (async () => {
       const config = vite.config;
@@ -75,5 +85,13 @@ export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
       return new ImageRenderer({ engine, optimizer, publicPath: publicPath(), mode, onReady: showGenerated });
     })());
 
-  return { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules, pendingPlaces };
+  return { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules, pendingPlaces, failedModules, retryFailedModules };
+}
+
+/** Drops a module's compiled form in every environment: the next request compiles it again. */
+function invalidate(server: ViteDevServer, id: string): void {
+  for (const environment of Object.values(server.environments)) {
+    const module = environment.moduleGraph.getModuleById(id);
+    if (module) environment.moduleGraph.invalidateModule(module);
+  }
 }

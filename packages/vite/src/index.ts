@@ -27,7 +27,8 @@ export const RUNTIME_KEY = Symbol.for('genimage');
 
 export default function genimage(options: GenImagePluginOptions = {}): Plugin & { api: GenImagePluginApi } {
   const vite: ViteState = { config: undefined, server: undefined };
-  const { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules, pendingPlaces } = pluginImages(options, vite);
+  const images = pluginImages(options, vite);
+  const { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules, pendingPlaces, failedModules } = images;
   const shutdown = keepPaidAnswers(renderer, logger);
   let prepared: Promise<void> | undefined;
 
@@ -40,6 +41,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     async renderMarker(attributes, marker, moduleId) {
       const html = await (await renderer()).render({ attributes, origin: marker.location });
       if (moduleId !== undefined && html.includes('data-genimage-pending')) pendingModules.add(moduleId);
+      if (moduleId !== undefined && html.includes('data-genimage-failed')) failedModules.add(moduleId);
       else if (moduleId === undefined && vite.server) pendingPlaces.remember(attributes, marker.location, html);
       return html;
     },
@@ -133,6 +135,10 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       // Nothing is generated at start: a marker is, when a page or module that the server serves
       // renders it (on demand, as astro:assets' dev endpoint); `genimage generate` covers the site.
       devServer.middlewares.use(serveVariants(() => publicPath(true), renderer));
+      devServer.middlewares.use((req, _res, next) => {
+        if (req.headers.accept?.includes('text/html')) images.retryFailedModules();
+        next();
+      });
       shutdown.listen(devServer);
     },
     closeServer: () => shutdown.drain(),

@@ -218,8 +218,13 @@ export const configSchema = z.strictObject({
        * the way. `0` sends at once. @default 1500
        */
       settleMs: durationMs(0).default(1500),
+      /**
+       * After a failure that may pass and cost nothing (a 429, a 502, a refused connection), how
+       * long before the next request for its page sends it again. @default 30000
+       */
+      retryAfterMs: durationMs(0).default(30_000),
     })
-    .default({ settleMs: 1500 }),
+    .default({ settleMs: 1500, retryAfterMs: 30_000 }),
   /** Caps on one run; the run stops before exceeding them. @default {} */
   budget: z.strictObject({ maxImages: nonNegativeInt.optional(), maxCredits: z.number().min(0).optional() }).default({}),
   /**

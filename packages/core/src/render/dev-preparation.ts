@@ -31,7 +31,15 @@ export class DevPreparation implements Preparation {
     this.#engine = engine;
     this.#options = options;
     this.#verified = verified;
-    this.#failures = new DevFailures(options, () => engine.provider);
+    // The renderer's option first (tests), else the config's `dev.retryAfterMs`.
+    this.#failures = new DevFailures(
+      {
+        get retryAfterMs() {
+          return options.retryAfterMs ?? engine.config.dev.retryAfterMs;
+        },
+      },
+      () => engine.provider,
+    );
     this.#settle = new Settle(() => engine.config.dev.settleMs);
   }
 

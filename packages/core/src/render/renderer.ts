@@ -55,7 +55,7 @@ export interface RendererOptions {
    * connection) a reload sends the request again. Other failures, and those that may have been
    * billed, stay until the marker's attributes change or the server restarts; after a 401, a
    * 402, a missing key or the budget, nothing more is sent.
-   * @default 30000
+   * @default the `dev.retryAfterMs` option (30000)
    */
   retryAfterMs?: number;
 }
