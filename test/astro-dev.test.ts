@@ -16,6 +16,9 @@ let root: string;
 beforeAll(async () => {
   api = await startTestServer({ longEdge: { '1K': 64 } });
   root = await copySite('fixtures/astro-basic');
+  // Long enough for the quick saves below to count as one declaration, short enough for the rest; a loaded machine may take a second to recompile the page.
+  const config = path.join(root, 'astro.config.mjs');
+  await writeFile(config, (await readFile(config, 'utf8')).replace('genimage({ render:', 'genimage({ dev: { settleMs: 2000 }, render:'));
   dev = await astroDev(root, { SHARK_API_KEY: api.apiKey, SHARK_BASE_URL: api.baseUrl });
 });
 afterAll(async () => {
@@ -49,6 +52,8 @@ test('serves pictures and their variants once the images exist', async () => {
   expect(variant.headers.get('content-type')).toBe('image/webp');
   expect((await variant.arrayBuffer()).byteLength).toBeGreaterThan(0);
   expect((await fetch(`${dev.url}/_astro/unknown-00000000-32.webp`)).status).toBe(404);
+  // On demand: /other/ was never served, so its marker was not paid for.
+  expect(api.requests.map((request) => (request.body as { prompt: string }).prompt)).not.toContain('a paper boat on a puddle');
 });
 
 test('a marker added while the server runs: pending at the right size, then generated once', async () => {
@@ -65,12 +70,38 @@ test('a marker added while the server runs: pending at the right size, then gene
   );
   const pending = await until('/other/', (text) => text.includes('alt="A kingfisher"'));
   expect(pending).toMatch(
-    /<img src="data:image\/svg\+xml,[^"]+" alt="A kingfisher" width="64" height="43" title="Generating[^"]*" decoding="async" data-genimage-pending>/,
+    /<img src="data:image\/svg\+xml,[^"]+" alt="A kingfisher" width="64" height="43" title="Generating[^"]*" decoding="async" data-genimage-place="src\/pages\/other.astro:\d+:\d+" data-genimage-pending>/,
   );
+  // The page loads the client that swaps pending images in place as they arrive.
+  const scripts = await fetch(`${dev.url}/@id/astro:scripts/page.js`);
+  expect(await scripts.text()).toContain('genimage/client');
   api.always(undefined);
   const done = await until('/other/', (text) => text.includes('/_astro/a-kingfisher-on-a-branch-'));
   expect(done).toMatch(/<img src="\/_astro\/a-kingfisher-on-a-branch-[0-9a-f]{8}-64\.jpg"[^>]*alt="A kingfisher" width="64" height="43"/);
-  expect(api.requests.map((request) => (request.body as { prompt: string }).prompt)).toEqual(['a kingfisher on a branch']);
+  // The page's own marker too: nothing was generated for /other/ before it was first served.
+  expect(api.requests.map((request) => (request.body as { prompt: string }).prompt).sort()).toEqual([
+    'a kingfisher on a branch',
+    'a paper boat on a puddle',
+  ]);
+});
+
+test('five quick saves of one prompt, 200 ms apart: one request, for the last', async () => {
+  await until('/other/', (text) => !text.includes('data-genimage-pending'));
+  api.reset();
+  const file = path.join(root, 'src/pages/other.astro');
+  const before = await readFile(file, 'utf8');
+  const typed = ['a bird', 'a bird on', 'a bird on a', 'a bird on a wire', 'a bird on a wire at dawn'];
+  try {
+    for (const prompt of typed) {
+      await writeFile(file, before.replace('</body>', `  <GenImage prompt="${prompt}" aspectRatio="3:2" alt="A bird" />\n  </body>`));
+      await until('/other/', (text) => text.includes(`prompt="${prompt}"`) || text.includes('alt="A bird"'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await until('/other/', (text) => text.includes('/_astro/a-bird-on-a-wire-at-dawn-'));
+    expect(api.requests.map((request) => (request.body as { prompt: string }).prompt)).toEqual(['a bird on a wire at dawn']);
+  } finally {
+    await writeFile(file, before);
+  }
 });
 
 test('a cached variant file that vanished while the server runs: the request fails, the server lives on', async () => {

@@ -16,11 +16,15 @@ import react from '@vitejs/plugin-react';
 import vue from '@vitejs/plugin-vue';
 import { createServer, type PluginOption, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { copySite, removeTemps } from './fixtures/astro-harness/harness.ts';
+import { copySite, removeTemps, viteDev } from './fixtures/astro-harness/harness.ts';
 
 const examples = path.resolve(import.meta.dirname, '../examples');
 /** Small and few variants: the images are 64 px on their long edge. */
-const CONFIG: GenImageConfig = { provider: 'shark', render: { widths: [32, 64], formats: ['webp'], fallbackFormat: 'jpeg', quality: 70 } };
+const CONFIG: GenImageConfig = {
+  provider: 'shark',
+  render: { widths: [32, 64], formats: ['webp'], fallbackFormat: 'jpeg', quality: 70 },
+  dev: { settleMs: 0 },
+};
 /** How long the API takes to answer while a test wants to see pending images. */
 const SLOW = { kind: 'delay', ms: 3000 } as const;
 
@@ -37,7 +41,7 @@ afterAll(async () => {
 interface Dev {
   root: string;
   url: string;
-  /** HMR messages the server sent to a connected client, by type. */
+  /** HMR messages the server sent to a connected client, by type (`custom <event>` for a custom event). */
   messages: string[];
   /** The `error` payloads among them: what Vite's overlay shows. */
   errors: { message: string; id?: string; loc?: { file?: string; line: number; column: number } }[];
@@ -49,7 +53,7 @@ interface Dev {
 }
 
 /** A copy of `example` served by Vite on a free port, with an HMR client connected. */
-async function startDev(example: string, plugins: PluginOption[] = []): Promise<Dev> {
+async function startDev(example: string, plugins: PluginOption[] = [], config: GenImageConfig = CONFIG): Promise<Dev> {
   const root = await copySite(path.join(examples, example));
   const logged: string[] = [];
   const log = (message: string) => void logged.push(message);
@@ -62,7 +66,7 @@ async function startDev(example: string, plugins: PluginOption[] = []): Promise<
     plugins: [
       genimage({
         configFile: false,
-        config: CONFIG,
+        config,
         env: { SHARK_API_KEY: api.apiKey, SHARK_BASE_URL: api.baseUrl },
         logger: { debug: log, info: log, warn: log, error: log },
       }),
@@ -76,8 +80,8 @@ async function startDev(example: string, plugins: PluginOption[] = []): Promise<
   const errors: Dev['errors'] = [];
   const socket = new WebSocket(`ws://127.0.0.1:${port}/?token=${server.config.webSocketToken}`, 'vite-hmr');
   socket.addEventListener('message', (event) => {
-    const message = JSON.parse(String(event.data)) as { type: string; err?: Dev['errors'][number] };
-    messages.push(message.type);
+    const message = JSON.parse(String(event.data)) as { type: string; event?: string; err?: Dev['errors'][number] };
+    messages.push(message.type === 'custom' ? `custom ${message.event}` : message.type);
     if (message.type === 'error' && message.err) errors.push(message.err);
   });
   await new Promise((resolve, reject) => {
@@ -200,6 +204,7 @@ describe('vite dev: the HTML example', () => {
       expect(answer, pathname).toMatch(/^200 /);
       expect(uncommented(answer), pathname).not.toContain('<GenImage');
       expect(answer, pathname).toMatch(PENDING_HTML);
+      expect(answer, pathname).toContain('<script type="module" src="/@id/virtual:genimage/client"></script>');
       if (pathname === '/')
         expect(answer).toMatch(
           /<img src="data:image\/svg\+xml,[^"]+" alt="A tide pool with starfish and anemones" width="64" height="36"[^>]*data-genimage-pending>/,
@@ -232,7 +237,11 @@ describe('vite dev: the HTML example', () => {
       'a purple sea urchin in a rock crevice, macro photograph',
       'a rocky tide pool at low tide, starfish and anemones, morning light, photograph',
     ]);
-    expect(dev.messages).toContain('full-reload');
+    // Swapped in place, never reloaded: the pages load the client that listens for it.
+    expect(dev.messages).toContain('custom genimage:ready');
+    expect(dev.messages).not.toContain('full-reload');
+    const client = await dev.get('/@id/virtual:genimage/client');
+    expect(client).toMatch(/^200 [\s\S]*genimage:ready[\s\S]*data-genimage-place/);
   });
 
   test("an edited marker's prompt: the page served next shows the new image, asked for once", async () => {
@@ -257,6 +266,91 @@ describe('vite dev: the HTML example', () => {
     const answer = await expectOverlayAt(dev, 'about/index.html', '<GenImage', '/about/');
     expect(answer).not.toContain('<h1>About</h1>');
     expect(await dev.until('/about/', (text) => text.includes('<h1>About</h1>'))).not.toContain('7:5');
+  });
+});
+
+describe('vite dev: on demand, once the declaration settles', () => {
+  let dev: Dev;
+  beforeAll(async () => {
+    api.reset();
+    dev = await startDev('vite-html', [], { ...CONFIG, dev: { settleMs: 600 } });
+  });
+  afterAll(async () => {
+    await dev?.close();
+  });
+
+  test('with two pages, opening only / generates only its markers', async () => {
+    await dev.until('/', (text) => !text.includes('data-genimage-pending') && text.includes('<picture>'));
+    expect(prompts()).toEqual([
+      'a hermit crab in a spiral shell on wet sand, macro photograph',
+      'a purple sea urchin in a rock crevice, macro photograph',
+      'a rocky tide pool at low tide, starfish and anemones, morning light, photograph',
+    ]);
+  });
+
+  test('five quick saves of one prompt, 200 ms apart: one request, for the last', async () => {
+    api.reset();
+    const file = path.join(dev.root, 'about/index.html');
+    const before = await readFile(file, 'utf8');
+    const typed = ['a bird', 'a bird on', 'a bird on a', 'a bird on a wire', 'a bird on a wire at dawn'];
+    for (const prompt of typed) {
+      await writeFile(file, before.replace('a notebook and a hand lens on a wet rock by the sea', prompt));
+      expect(await dev.get('/about/')).toMatch(PENDING_HTML);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await dev.until('/about/', (text) => text.includes('/assets/a-bird-on-a-wire-at-dawn'));
+    expect(prompts()).toEqual(['a bird on a wire at dawn, watercolor']);
+  });
+});
+
+describe('vite dev, a real process: Ctrl-C keeps what was paid for', () => {
+  test('SIGINT with answers under way: they are stored, and a restart pays nothing', async () => {
+    api.reset();
+    api.always({ kind: 'delay', ms: 1000 });
+    const root = await copySite(path.join(examples, 'vite-html'));
+    await writeFile(path.join(root, 'genimage.config.mjs'), `export default ${JSON.stringify(CONFIG)};\n`);
+    const env = { SHARK_API_KEY: api.apiKey, SHARK_BASE_URL: api.baseUrl };
+    const first = await viteDev(root, env);
+    expect(await (await fetch(`${first.url}/`)).text()).toMatch(PENDING_HTML);
+    for (const deadline = Date.now() + 10_000; api.requests.length < 3; ) {
+      if (Date.now() > deadline) throw new Error(`no requests sent:\n${first.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const code = await first.interrupt();
+    expect(first.output()).toContain('Stopping: no new request is sent');
+    expect(first.output()).toContain('Stored 3 image(s) that were under way');
+    expect(code).toBe(130);
+    api.reset();
+    api.always(undefined);
+    const second = await viteDev(root, env);
+    try {
+      const html = await (await fetch(`${second.url}/`)).text();
+      expect(html.match(/<picture>/g)).toHaveLength(3);
+      expect(api.requests).toHaveLength(0);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+describe('vite dev: a failure recovers', () => {
+  test('React: the module says when it retries; with the API back, the next page request after that retries it', async () => {
+    api.reset();
+    api.always({ kind: 'error', status: 503 });
+    const config: GenImageConfig = { ...CONFIG, retries: { maxAttempts: 1 }, dev: { settleMs: 0, retryAfterMs: 300 } };
+    const dev = await startDev('vite-react', [react()], config);
+    try {
+      await dev.get('/src/App.tsx');
+      const failed = await dev.until('/src/App.tsx', (text) => text.includes('data-genimage-failed'));
+      expect(failed).toContain('Tried again on the first request for this page after');
+      api.always(undefined);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      // Vite serves the module as compiled until a page is requested.
+      await fetch(`${dev.url}/`, { headers: { accept: 'text/html' } });
+      await dev.until('/src/App.tsx', (text) => !text.includes('data-genimage-pending') && text.includes('/assets/'));
+    } finally {
+      await dev.close();
+    }
   });
 });
 
@@ -303,7 +397,9 @@ describe('vite dev: the React example', () => {
       'a glass of iced milk tea with tapioca pearls, close-up photograph',
       'steaming dumplings in a bamboo basket, close-up photograph',
     ]);
-    expect(dev.messages).toContain('full-reload');
+    // An HMR update of the component (React keeps its state), never a reload.
+    expect(dev.messages).toContain('update');
+    expect(dev.messages).not.toContain('full-reload');
   });
 
   test("an edited marker's prompt: the module served next shows the new image, asked for once", async () => {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { type Logger, recordAdapterOptions } from '@genimage/core';
-import genimagePlugin, { reportable } from '@genimage/vite';
+import genimagePlugin, { reportable, SWAP_CLIENT_ID } from '@genimage/vite';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { type GenImageIntegrationOptions, assetsPrefixFor, validateOptions } from './options.ts';
 import { renderBuiltPages } from './pages.ts';
@@ -43,7 +43,7 @@ export default function genimage(options?: GenImageIntegrationOptions): AstroInt
   const integration: AstroIntegration = {
     name: '@genimage/astro',
     hooks: {
-      'astro:config:setup': ({ config, updateConfig, logger }) => {
+      'astro:config:setup': ({ config, command, updateConfig, injectScript, logger }) => {
         let validated: ReturnType<typeof validateOptions>;
         try {
           validated = validateOptions(options);
@@ -63,6 +63,8 @@ export default function genimage(options?: GenImageIntegrationOptions): AstroInt
           emit: 'manual',
         });
         updateConfig({ vite: { plugins: [plugin, astroSources(root, plugin.api)] } });
+        // In dev, a page swaps its pending images in place as they are generated, without a reload.
+        if (command === 'dev') injectScript('page', `import '${SWAP_CLIENT_ID}';`);
       },
       // Once the pages are rendered, where Astro writes its own images: integrations listed after
       // this one, and every astro:build:done (where adapters move the output), see the files.

@@ -157,6 +157,8 @@ export class Engine {
   #provider: Provider | undefined;
   #urlHashes: Promise<Map<string, string>> | undefined;
   #scheduler: Scheduler | undefined;
+  /** Aborted by `drain`: the shared scheduler sends nothing new. */
+  readonly #stop = new AbortController();
   /** The keys this engine computed for placeholders: looked up in the placeholder folder only. */
   readonly #placeholderKeys = new Set<string>();
   /** Each key's prompt and first declaration, for messages that would otherwise name a hash. */
@@ -438,6 +440,33 @@ export class Engine {
     };
   }
 
+  /** Requests of this engine's on-demand generations (`ensure`) sent and not yet answered. */
+  get requestsInFlight(): number {
+    return this.#scheduler?.requestsInFlight ?? 0;
+  }
+
+  /**
+   * A dev server stops: nothing new is sent from now on, and the answers under way (possibly
+   * billed) are waited for, at most the request `timeout`, and stored. Says what it kept.
+   */
+  async drain(): Promise<void> {
+    this.#stop.abort();
+    const waiting = this.requestsInFlight;
+    if (!this.#scheduler || waiting === 0) return;
+    this.logger.warn(
+      `Waiting for ${waiting} answer(s) under way, so that what was paid for is stored (at most ${this.config.timeout / 1000} s)…`,
+    );
+    const { stored, unfinished } = await this.#scheduler.drain(this.config.timeout);
+    this.logger.warn(
+      `Stored ${stored} image(s) that were under way${unfinished > 0 ? `; ${unfinished} did not answer in time and were dropped` : ''}.`,
+    );
+  }
+
+  /** Credits this engine's on-demand generations (`ensure`) cost so far: a dev server's session total. */
+  get creditsSpent(): number {
+    return this.#scheduler?.creditsSpent ?? 0;
+  }
+
   /** One image on demand (the dev server): deduplicated with any generation of the same key under way. */
   async ensure(use: ImageUse, options: GenerateRunOptions = {}): Promise<Outcome> {
     if (this.frozen) await this.assertAllCached([use.request]);
@@ -517,6 +546,7 @@ export class Engine {
       budget: this.config.budget,
       estimatedCreditsPerImage: this.providerId === 'local' ? 0 : this.config.estimatedCreditsPerImage,
       logger: this.logger,
+      stopSignal: this.#stop.signal,
     };
   }
 }

@@ -173,6 +173,7 @@ export {
   type Failure,
   type Budget,
 } from './generate/schedule.ts';
+export { listenForInterrupt, type Interrupt, type InterruptOptions } from './generate/interrupt.ts';
 
 // --- The engine ---
 export {

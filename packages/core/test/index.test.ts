@@ -136,6 +136,7 @@ const PUBLIC_VALUES = [
   'Scheduler',
   'formatFailures',
   'formatSummary',
+  'listenForInterrupt',
   'Engine',
   'FrozenMissingError',
   // Rendering and source rewriting

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Engine, ImageRenderer, type Logger, Optimizer, viteHtmlPages } from '@genimage/core';
 import type { ResolvedConfig, ViteDevServer } from 'vite';
 import { viteLogger } from './report.ts';
+import { PendingPlaces } from './swap.ts';
 import type { GenImagePluginOptions } from './types.ts';
 
 /** What the plugin's hooks know of Vite when they run: its resolved config, and a dev server's. */
@@ -13,12 +14,16 @@ export interface ViteState {
 /**
  * The plugin's one renderer over one engine, loaded on first use from the plugin's options and
  * Vite's resolved config (root, base, assets folder, entries), and what it needs from a dev server:
- * modules that showed a pending image are recompiled, and the page reloaded, once the images exist.
+ * what showed a pending image is updated in place once the images exist.
  */
 export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
   let rendererPromise: Promise<ImageRenderer> | undefined;
   /** Modules whose markers rendered as pending images: recompiled once the images exist. */
   const pendingModules = new Set<string>();
+  /** Pages' markers that rendered as pending images: swapped in place once the images exist. */
+  const pendingPlaces = new PendingPlaces();
+  /** Modules that rendered a failed placeholder: compiled again on the next page request, which may retry (`dev.retryAfterMs`). */
+  const failedModules = new Set<string>();
 
   const root = () => path.resolve(options.root ?? vite.config?.root ?? process.cwd());
   const assetsDir = () => options.assetsDir ?? vite.config?.build.assetsDir ?? 'assets';
@@ -30,17 +35,37 @@ export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
   // "manual"): the CLI computes the same list from the same resolved config (adapter-options.ts).
   const buildsEntries = options.emit !== 'manual';
 
-  function reloadAfterGeneration(): void {
+  /**
+   * Images just generated (or failed) are shown without reloading: a browser module that rendered
+   * one pending gets an HMR update (React keeps its state), a page's pending image is swapped in
+   * place (`swap.ts`). Only a module rendered on the server (SSR) needs its page reloaded.
+   */
+  function showGenerated(): void {
     const server = vite.server;
     if (!server) return;
+    let reload = false;
     for (const id of pendingModules) {
-      for (const environment of Object.values(server.environments)) {
+      for (const [name, environment] of Object.entries(server.environments)) {
         const module = environment.moduleGraph.getModuleById(id);
-        if (module) environment.moduleGraph.invalidateModule(module);
+        if (!module) continue;
+        if (name === 'client') void environment.reloadModule(module);
+        else {
+          environment.moduleGraph.invalidateModule(module);
+          reload = true;
+        }
       }
     }
     pendingModules.clear();
-    server.ws.send({ type: 'full-reload' });
+    if (reload) server.ws.send({ type: 'full-reload' });
+    void renderer().then((images) => pendingPlaces.swap(server, images));
+  }
+
+  /** A page is requested: modules that showed a failure are compiled again (Vite would serve them as they were). */
+  function retryFailedModules(): void {
+    const server = vite.server;
+    if (!server) return;
+    for (const id of failedModules) invalidate(server, id);
+    failedModules.clear();
   }
 
   const renderer = (): Promise<ImageRenderer> =>
@@ -57,8 +82,16 @@ export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
       });
       const optimizer = new Optimizer({ cacheDir: options.variantsCacheDir ?? path.join(root(), 'node_modules/.cache/genimage/variants') });
       const mode = vite.server ? 'dev' : 'build';
-      return new ImageRenderer({ engine, optimizer, publicPath: publicPath(), mode, onReady: reloadAfterGeneration });
+      return new ImageRenderer({ engine, optimizer, publicPath: publicPath(), mode, onReady: showGenerated });
     })());
 
-  return { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules };
+  return { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules, pendingPlaces, failedModules, retryFailedModules };
+}
+
+/** Drops a module's compiled form in every environment: the next request compiles it again. */
+function invalidate(server: ViteDevServer, id: string): void {
+  for (const environment of Object.values(server.environments)) {
+    const module = environment.moduleGraph.getModuleById(id);
+    if (module) environment.moduleGraph.invalidateModule(module);
+  }
 }

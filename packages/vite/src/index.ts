@@ -1,8 +1,6 @@
 import path from 'node:path';
 import {
   firstMarkerError,
-  formatError,
-  formatSummary,
   type ImageRenderer,
   type Marker,
   parseOrigin,
@@ -16,6 +14,8 @@ import type { Plugin } from 'vite';
 import { pluginImages, type ViteState } from './images.ts';
 import { reportable } from './report.ts';
 import { serveVariants } from './serve.ts';
+import { keepPaidAnswers } from './shutdown.ts';
+import { CLIENT_CODE, CLIENT_ID, withSwapClient } from './swap.ts';
 import { renderHtmlPage } from './html-pages.ts';
 import { unrenderedMarkers } from './unrendered.ts';
 import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
@@ -23,12 +23,15 @@ import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from '
 export type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
 export type { GenImageConfig } from '@genimage/core';
 export { reportable } from './report.ts';
+export { CLIENT_ID as SWAP_CLIENT_ID } from './swap.ts';
 
 export const RUNTIME_KEY = Symbol.for('genimage');
 
 export default function genimage(options: GenImagePluginOptions = {}): Plugin & { api: GenImagePluginApi } {
   const vite: ViteState = { config: undefined, server: undefined };
-  const { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules } = pluginImages(options, vite);
+  const images = pluginImages(options, vite);
+  const { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules, pendingPlaces, failedModules } = images;
+  const shutdown = keepPaidAnswers(renderer, logger);
   let prepared: Promise<void> | undefined;
 
   const api: GenImagePluginApi = {
@@ -40,6 +43,8 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     async renderMarker(attributes, marker, moduleId) {
       const html = await (await renderer()).render({ attributes, origin: marker.location });
       if (moduleId !== undefined && html.includes('data-genimage-pending')) pendingModules.add(moduleId);
+      if (moduleId !== undefined && html.includes('data-genimage-failed')) failedModules.add(moduleId);
+      else if (moduleId === undefined && vite.server) pendingPlaces.remember(attributes, marker.location, html);
       return html;
     },
     async checkMarkers(code, id) {
@@ -66,7 +71,12 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       }
     };
   const runtime: GenImageRuntime = {
-    render: fromProps((images, request) => images.render(request)),
+    render: fromProps(async (images, request) => {
+      const html = await images.render(request);
+      // A pending image's place, so that the page can swap it in once it is ready.
+      if (vite.server && request.origin) pendingPlaces.remember(request.attributes, request.origin, html);
+      return html;
+    }),
     image: fromProps((images, request) => images.image(request)),
   };
 
@@ -100,10 +110,12 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       // After Vite has processed the page, so that it leaves the image URLs alone (they are ours).
       order: 'post',
       handler: (html, context) =>
-        renderHtmlPage(html, context.filename, { root: root(), publicPath: publicPath(), render: api.renderMarker }).catch(
-          (error: unknown) => Promise.reject(reportable(error)),
-        ),
+        renderHtmlPage(html, context.filename, { root: root(), publicPath: publicPath(), render: api.renderMarker })
+          .then((page) => (vite.server ? withSwapClient(page, vite.server.config.base) : page))
+          .catch((error: unknown) => Promise.reject(reportable(error))),
     },
+    resolveId: (id) => (id === CLIENT_ID ? `\0${CLIENT_ID}` : undefined),
+    load: (id) => (id === `\0${CLIENT_ID}` ? CLIENT_CODE : undefined),
     writeBundle(_output, bundle) {
       // Scanned means rendered, or refused: nothing may ship a raw <GenImage>. (Astro renders its
       // pages after Vite, and @genimage/astro renders the raw tags left in them; its chunks keep
@@ -128,13 +140,16 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       // Astro's build also starts a middleware-mode server (no HTTP, no HMR): not a dev server.
       if (devServer.config.server.middlewareMode) return;
       vite.server = devServer;
-      // Generate what is missing in the background: the server starts at once.
-      void renderer()
-        .then(async ({ engine }) => engine.generate((await engine.scan()).requests))
-        .then((summary) => logger().info(formatSummary(summary)))
-        .catch((error: unknown) => logger().error(formatError(error)));
+      // Nothing is generated at start: a marker is, when a page or module that the server serves
+      // renders it (on demand, as astro:assets' dev endpoint); `genimage generate` covers the site.
       devServer.middlewares.use(serveVariants(() => publicPath(true), renderer));
+      devServer.middlewares.use((req, _res, next) => {
+        if (req.headers.accept?.includes('text/html')) images.retryFailedModules();
+        next();
+      });
+      shutdown.listen(devServer);
     },
+    closeServer: () => shutdown.drain(),
   } satisfies Plugin & { api: GenImagePluginApi };
   // The CLI reads these from vite.config.* and resolves the same configuration as this build.
   return recordAdapterOptions(plugin, {

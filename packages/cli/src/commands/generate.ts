@@ -44,11 +44,17 @@ export async function generateCommand(flags: GenerateFlags, out: Output): Promis
     estimatedCreditsPerImage: engine.config.estimatedCreditsPerImage,
   });
   const progress = createProgress(out, root, engine.frozen ? 0 : plan.toGenerate.length);
-  const interrupt = listenForInterrupt(out);
+  // Keys sent and not yet answered: what a second Ctrl-C drops.
+  const sent = new Set<string>();
+  const interrupt = listenForInterrupt(out, () => sent.size);
   let summary: GenerationSummary;
   try {
     summary = await engine.generate(scan.requests, {
-      onEvent: (event) => progress.onEvent(event),
+      onEvent: (event) => {
+        if (event.type === 'start') sent.add(event.request.key);
+        else sent.delete(event.request.key);
+        progress.onEvent(event);
+      },
       stopSignal: interrupt.stopSignal,
       signal: interrupt.signal,
     });

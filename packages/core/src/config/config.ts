@@ -209,6 +209,22 @@ export const configSchema = z.strictObject({
     .default({}),
   /** Per request, in milliseconds. Generations are slow. @default 300000 */
   timeout: durationMs(1).default(300_000),
+  /** Dev servers only. @default {} */
+  dev: z
+    .strictObject({
+      /**
+       * How long a new or edited declaration must stay unchanged before it is sent: an editor that
+       * saves while a prompt is typed pays for the prompt the author settles on, not each one on
+       * the way. `0` sends at once. @default 1500
+       */
+      settleMs: durationMs(0).default(1500),
+      /**
+       * After a failure that may pass and cost nothing (a 429, a 502, a refused connection), how
+       * long before the next request for its page sends it again. @default 30000
+       */
+      retryAfterMs: durationMs(0).default(30_000),
+    })
+    .default({ settleMs: 1500, retryAfterMs: 30_000 }),
   /** Caps on one run; the run stops before exceeding them. @default {} */
   budget: z.strictObject({ maxImages: nonNegativeInt.optional(), maxCredits: z.number().min(0).optional() }).default({}),
   /**

@@ -222,6 +222,37 @@ export class Scheduler {
   get rateLimiter(): Pick<RateLimiter, 'limit' | 'inFlight' | 'rateLimited'> {
     return this.#limiter;
   }
+  /** Requests sent and not yet answered. */
+  get requestsInFlight(): number {
+    return this.#limiter.inFlight;
+  }
+
+  /**
+   * Waits, at most `timeoutMs`, for the generations under way, once nothing new is sent (the stop
+   * signal): how many were stored, and how many were still out when the time ran out.
+   */
+  async drain(timeoutMs: number): Promise<{ stored: number; unfinished: number }> {
+    const running = [...this.#inFlight.values()];
+    let stored = 0;
+    let settled = 0;
+    const counted = running.map((outcome) =>
+      outcome.then((result) => {
+        settled++;
+        if (result.status === 'generated') stored++;
+      }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all(counted), timeout]).finally(() => clearTimeout(timer));
+    return { stored, unfinished: running.length - settled };
+  }
+
+  /** Credits the answers received so far cost, stored or not. */
+  get creditsSpent(): number {
+    return this.#creditsSpent;
+  }
   /** The error that stopped this scheduler from sending more requests, if any. */
   get stoppedBy(): GenImageError | undefined {
     return this.#stoppedBy;

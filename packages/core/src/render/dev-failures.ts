@@ -61,7 +61,7 @@ export class DevFailures {
    */
   blocked(key: string): Pending | undefined {
     const failure = this.#failed.get(key);
-    if (failure && !this.#mayRetry(failure)) return this.#shown(failure.error);
+    if (failure && !this.#mayRetry(failure)) return this.#shown(failure.error, failure.at);
     const stopped = this.#stopped();
     if (stopped) return this.#shown(stopped);
     this.#failed.delete(key);
@@ -106,12 +106,13 @@ export class DevFailures {
     return undefined;
   }
 
-  #shown(error: GenImageError): Pending {
+  /** What a failed placeholder says; `at`: when it failed, to say when it is tried again. */
+  #shown(error: GenImageError, at = Date.now()): Pending {
     const shown = stopCause(error) ?? error;
     const next = stopCause(error)
       ? 'Nothing more is sent until the dev server restarts.'
       : mayPass(error)
-        ? `A reload ${Math.round(this.#retryAfterMs / 1000)} s after the failure tries again.`
+        ? `Tried again on the first request for this page after ${new Date(at + this.#retryAfterMs).toLocaleTimeString()}.`
         : `${billed(error) ? 'It may have been billed, so it is not sent again by itself. ' : ''}Change the marker, or restart the dev server, to try again.`;
     return {
       failed: true,

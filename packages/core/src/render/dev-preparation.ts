@@ -1,6 +1,8 @@
 import type { Engine, ImageUse } from '../engine.ts';
+import type { Outcome } from '../generate/schedule.ts';
 import { ApiError, type GenImageError, type SourceLocation, formatError, formatLocation, isGenImageError } from '../errors.ts';
 import { DevFailures, type Pending } from './dev-failures.ts';
+import { Settle } from './dev-settle.ts';
 import type { Preparation } from './preparation.ts';
 
 /** The renderer's options a dev server reads, on each use. */
@@ -22,13 +24,23 @@ export class DevPreparation implements Preparation {
   /** The background generations under way, by key. */
   readonly #generating = new Map<string, Promise<void>>();
   readonly #failures: DevFailures;
+  readonly #settle: Settle;
 
   /** `options`: the renderer's. `verified`: its keys whose entry this process has verified or generated; added to here. */
   constructor(engine: Engine, options: DevOptions, verified: Set<string>) {
     this.#engine = engine;
     this.#options = options;
     this.#verified = verified;
-    this.#failures = new DevFailures(options, () => engine.provider);
+    // The renderer's option first (tests), else the config's `dev.retryAfterMs`.
+    this.#failures = new DevFailures(
+      {
+        get retryAfterMs() {
+          return options.retryAfterMs ?? engine.config.dev.retryAfterMs;
+        },
+      },
+      () => engine.provider,
+    );
+    this.#settle = new Settle(() => engine.config.dev.settleMs);
   }
 
   rendering(use: ImageUse, origin: SourceLocation | undefined): void {
@@ -52,9 +64,18 @@ export class DevPreparation implements Preparation {
     if (!this.#generating.has(use.key)) {
       const blocked = this.#failures.blocked(use.key);
       if (blocked) return blocked;
-      this.#generate(use);
+      // Sent once the declaration at its place stops changing (`dev.settleMs`); by then another place may have sent it.
+      this.#settle.after(formatLocation(use.origin) || use.key, use.key, () => {
+        if (!this.#generating.has(use.key)) this.#generate(use);
+      });
     }
-    return { message: `Generating "${use.params.prompt}"; reload when it is done.` };
+    return { message: `Generating "${use.params.prompt}"; it replaces this placeholder when it is done.` };
+  }
+
+  /** What an image cost, and the session's total so far: " · 4 credits (session: 12 credits)". */
+  #cost(outcome: Outcome): string {
+    if (outcome.status !== 'generated') return '';
+    return ` · ${outcome.result.credit ?? 0} credits (session: ${Math.round(this.#engine.creditsSpent * 100) / 100} credits)`;
   }
 
   #generate(use: ImageUse): void {
@@ -71,7 +92,7 @@ export class DevPreparation implements Preparation {
         if (outcome.status === 'failed') return failed(outcome.error);
         this.#generating.delete(use.key);
         this.#verified.add(use.key);
-        this.#engine.logger.info(`${where}: generated "${use.params.prompt}"`);
+        this.#engine.logger.info(`${where}: ${outcome.status} "${use.params.prompt}"${this.#cost(outcome)}`);
         this.#options.onReady?.(use);
       },
       (error: unknown) =>

@@ -115,6 +115,8 @@ export interface PendingInput {
   reason?: string;
   class?: string;
   style?: string;
+  /** The marker's place, `file:line:col`: what a dev server's page swaps the final image in by. */
+  place?: string;
 }
 
 /**
@@ -148,6 +150,7 @@ export function renderPending(input: PendingInput): string {
     decoding: 'async',
     class: input.class,
     style: input.style,
+    'data-genimage-place': input.place,
     'data-genimage-pending': true,
     'data-genimage-failed': input.failed,
   })}>`;

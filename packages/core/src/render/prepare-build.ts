@@ -1,11 +1,13 @@
 /**
  * What a build does before its pages render, the same for every adapter: scan, say each marker's
  * problem at its place (an error stops the build before anything is paid), generate what is missing (or refuse, frozen), say one summary line, and
- * warm the renderer with every scanned marker so that rendering a page is a lookup.
+ * warm the renderer with every scanned marker so that rendering a page is a lookup. Ctrl-C keeps the
+ * answers under way (`listenForInterrupt`).
  */
 import { unbuiltPagesMessage } from '../config/vite-pages.ts';
 import { diagnosticToError, type Diagnostic } from '../diagnostics.ts';
 import { GenImageError, formatLocation } from '../errors.ts';
+import { listenForInterrupt } from '../generate/interrupt.ts';
 import { formatFailures, formatSummary } from '../generate/schedule.ts';
 import { quoteText } from '../terminal-text.ts';
 import type { ImageRenderer } from './renderer.ts';
@@ -23,12 +25,20 @@ export async function prepareBuild(images: ImageRenderer): Promise<void> {
   const errors = scan.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
   if (errors.length > 0) throw markerErrors(errors);
   images.limitTo(scan.uses);
-  const summary = await engine.generate(scan.requests, {
-    onEvent: (event) => {
-      if (event.type !== 'start') return;
-      log.info(`generating ${event.request.origins.map(formatLocation).join(', ')} ${quoteText(event.request.job.params.prompt)}`);
-    },
-  });
+  // Ctrl-C sends nothing more but keeps the answers under way (maybe billed); the build then fails on what is missing.
+  const sent = new Set<string>();
+  const interrupt = listenForInterrupt({ say: (line) => log.warn(line), inFlight: () => sent.size });
+  const summary = await engine
+    .generate(scan.requests, {
+      onEvent: (event) => {
+        if (event.type !== 'start') return void sent.delete(event.request.key);
+        sent.add(event.request.key);
+        log.info(`generating ${event.request.origins.map(formatLocation).join(', ')} ${quoteText(event.request.job.params.prompt)}`);
+      },
+      stopSignal: interrupt.stopSignal,
+      signal: interrupt.signal,
+    })
+    .finally(interrupt.dispose);
   log.info(`${scan.uses.length} marker(s) in ${scan.files} file(s) · ${formatSummary(summary)}`);
   if (summary.failed > 0)
     throw new Error(`${summary.failed} image(s) could not be generated:\n${formatFailures(summary.failures).join('\n')}`);

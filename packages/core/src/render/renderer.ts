@@ -4,7 +4,7 @@ import { BuildPreparation } from './build-preparation.ts';
 import type { Pending } from './dev-failures.ts';
 import { DevPreparation } from './dev-preparation.ts';
 import type { Engine, ImageUse } from '../engine.ts';
-import { GenImageError, InvalidAttribute, type SourceLocation } from '../errors.ts';
+import { GenImageError, InvalidAttribute, type SourceLocation, formatLocation } from '../errors.ts';
 import { diagnosticToError } from '../diagnostics.ts';
 import { type ImagePlan, planImage } from './layout.ts';
 import { type Optimizer, type Placeholder, type VariantFormat, type VariantOptions, placeholderVariant, planVariants } from './optimize.ts';
@@ -58,7 +58,7 @@ export interface RendererOptions {
    * connection) a reload sends the request again. Other failures, and those that may have been
    * billed, stay until the marker's attributes change or the server restarts; after a 401, a
    * 402, a missing key or the budget, nothing more is sent.
-   * @default 30000
+   * @default the `dev.retryAfterMs` option (30000)
    */
   retryAfterMs?: number;
 }
@@ -121,7 +121,8 @@ export class ImageRenderer {
     if (!('placeholder' in prepared)) {
       // The box the image will take, so the page lays out as it will.
       const { width, height, style } = planImage(dimensionsFor(use.params.aspectRatio, use.params.imageSize), options);
-      return renderPending({ width, height, alt, ...prepared, ...classAndStyle(use.render, style) });
+      const place = request.origin && formatLocation(request.origin);
+      return renderPending({ width, height, alt, ...prepared, ...classAndStyle(use.render, style), ...(place && { place }) });
     }
     const { placeholder } = prepared;
     // Prepared once for every page: this page's marker is the one its files must name on failure.

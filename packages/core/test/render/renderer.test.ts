@@ -177,7 +177,7 @@ describe('ImageRenderer', () => {
     const images = await renderer('dev', { onReady: () => ready() });
     const pending = await images.render({ attributes: fox, origin });
     expect(pending).toMatch(
-      /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="128" height="72" title="Generating &quot;a red fox&quot;; reload when it is done\." decoding="async" data-genimage-pending>$/,
+      /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="128" height="72" title="Generating &quot;a red fox&quot;; it replaces this placeholder when it is done\." decoding="async" data-genimage-place="src\/pages\/index.astro:3:1" data-genimage-pending>$/,
     );
     await images.writeTo(path.join(root, 'dist'));
     await generated;
@@ -210,7 +210,7 @@ describe('ImageRenderer', () => {
       for (const reload of [1, 2]) {
         const html = await images.render({ attributes: fox, origin });
         expect(html, `reload ${reload}`).toMatch(
-          /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="128" height="72" title="Generation failed\. The image API&#39;s safety system blocked this prompt: HTTP 400 content_moderation: blocked\. Rephrase the prompt\.[^"]* Change the marker, or restart the dev server, to try again\." decoding="async" data-genimage-pending data-genimage-failed>$/,
+          /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="128" height="72" title="Generation failed\. The image API&#39;s safety system blocked this prompt: HTTP 400 content_moderation: blocked\. Rephrase the prompt\.[^"]* Change the marker, or restart the dev server, to try again\." decoding="async" data-genimage-place="src\/pages\/index.astro:3:1" data-genimage-pending data-genimage-failed>$/,
         );
         expect(decodeURIComponent(/src="data:image\/svg\+xml,([^"]+)"/.exec(html)![1]!)).toContain('generation failed');
       }
@@ -280,7 +280,7 @@ describe('ImageRenderer', () => {
       const images = await renderer('dev', {}, { provider: 'shark' });
       const html = await images.render({ attributes: fox, origin });
       expect(html).toMatch(
-        /title="Generation failed\. No API key is set: [^"]*" decoding="async" data-genimage-pending data-genimage-failed>$/,
+        /title="Generation failed\. No API key is set: [^"]*" decoding="async" data-genimage-place="src\/pages\/index.astro:3:1" data-genimage-pending data-genimage-failed>$/,
       );
     });
   });

@@ -1,0 +1,56 @@
+import { type ImageRenderer, type SourceLocation, formatLocation } from '@genimage/core';
+import type { ViteDevServer } from 'vite';
+
+/** The HMR event a page's pending images are swapped by: `{ place, html }`. */
+export const READY_EVENT = 'genimage:ready';
+/** The dev client's module, as a page's `<script type="module" src>` names it. */
+export const CLIENT_ID = 'virtual:genimage/client';
+
+/**
+ * What a page runs in dev: the final markup of a marker that was pending replaces it in place, so
+ * neither scroll nor state is lost to a reload. Found by the marker's place, which the pending
+ * element carries (`data-genimage-place`).
+ */
+export const CLIENT_CODE = `if (import.meta.hot) {
+  import.meta.hot.on(${JSON.stringify(READY_EVENT)}, ({ place, html }) => {
+    for (const element of document.querySelectorAll('[data-genimage-pending][data-genimage-place]')) {
+      if (element.getAttribute('data-genimage-place') === place) element.outerHTML = html;
+    }
+  });
+}
+`;
+
+/** A dev page with a pending image loads the client that swaps it in (before `</head>`, or at the end). */
+export function withSwapClient(html: string, base: string): string {
+  if (!html.includes('data-genimage-pending')) return html;
+  const script = `<script type="module" src="${base.replace(/\/?$/, '/')}@id/${CLIENT_ID}"></script>`;
+  return html.includes('</head>') ? html.replace('</head>', `${script}</head>`) : html + script;
+}
+
+/**
+ * The pending images of rendered pages (HTML pages, Astro pages: not modules, which HMR updates),
+ * by place: once their images exist, each is rendered again and sent to the open pages.
+ */
+export class PendingPlaces {
+  /** By place: what to render there again, and the markup the page has now. */
+  readonly #places = new Map<string, { request: { attributes: Record<string, unknown>; origin: SourceLocation }; html: string }>();
+
+  /** A page was served `html` for the marker at `origin`: kept while it is pending. */
+  remember(attributes: Record<string, unknown>, origin: SourceLocation, html: string): void {
+    const place = formatLocation(origin);
+    if (html.includes('data-genimage-pending')) this.#places.set(place, { request: { attributes, origin }, html });
+    else this.#places.delete(place);
+  }
+
+  /** Renders every pending place again; sends each that changed (its image is ready, or failed) to the open pages. */
+  async swap(server: ViteDevServer, images: ImageRenderer): Promise<void> {
+    for (const [place, shown] of this.#places) {
+      const html = await images.render(shown.request).catch(() => undefined);
+      // Cannot render now: the page's next request reports why.
+      if (html === undefined) this.#places.delete(place);
+      if (html === undefined || html === shown.html) continue;
+      this.remember(shown.request.attributes, shown.request.origin, html);
+      server.ws.send({ type: 'custom', event: READY_EVENT, data: { place, html } });
+    }
+  }
+}
