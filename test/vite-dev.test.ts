@@ -466,7 +466,9 @@ for (const { example, module, plugin, from, to } of TEMPLATE_EXAMPLES) {
       expect(urls.length, code).toBeGreaterThanOrEqual(6);
       await expectServed(dev, urls);
       expect(prompts()).toHaveLength(3);
-      expect(dev.messages).toContain('full-reload');
+      // A hot update of the component, as for React: no page reload.
+      expect(dev.messages).toContain('update');
+      expect(dev.messages).not.toContain('full-reload');
     });
 
     test("an edited marker's prompt: the module served next shows the new image, asked for once", async () => {
