@@ -24,7 +24,7 @@ export const FRONTMATTER_FILE = /\.(md|mdx|markdown)$/i;
 export const DECLARATION_KEYS = ['prompt', 'alt'] as const;
 
 /** Astro's frontmatter: a `---` line first (after a byte-order mark), up to the next `---` line. */
-const FRONTMATTER = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)^---[ \t]*$/m;
+const FRONTMATTER = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)^---[ \t]*\r?$/m;
 
 /** Finds the image declarations in the frontmatter of one Markdown or MDX file. */
 export function parseFrontmatterMarkers(source: string, file: string): MarkerParseResult {

@@ -32,6 +32,11 @@ describe('parseFrontmatterMarkers', () => {
     expect(interpretMarker(marker!).request?.params).toMatchObject({ prompt: 'a lighthouse at dusk', seed: 42, aspectRatio: '16:9' });
   });
 
+  it('reads frontmatter with Windows line ends, located the same', () => {
+    const { markers } = parseFrontmatterMarkers(POST.replaceAll('\n', '\r\n'), 'a.md');
+    expect(markers.map((marker) => marker.location)).toEqual([{ file: 'a.md', line: 4, column: 3 }]);
+  });
+
   it('finds declarations at any depth, in flow style and in lists', () => {
     const source = `---\ngallery:\n  - { prompt: a fox, alt: A fox }\n  - image: { prompt: a hare, alt: "" }\n---\n`;
     const { markers } = parseFrontmatterMarkers(source, 'a.mdx');
