@@ -282,6 +282,28 @@ describe('astro build pays only for what its scan listed (issue 18)', () => {
     expect(build.output).toContain('did you mean seed?');
   });
 
+  test('a spread whose image no file declares is refused as unscanned, and sends nothing', async () => {
+    const build = await buildWith({
+      'src/pages/spread.astro':
+        "---\nimport { GenImage } from '@genimage/astro/components';\nconst hero = { prompt: 'a heron at dawn', alt: 'A heron' };\n---\n<GenImage {...hero} />\n",
+    });
+    expect(build.code).not.toBe(0);
+    expect(build.output).toMatch(/src\/pages\/spread\.astro:5:1: .*its scan did not list: "a heron at dawn"/);
+    expect(build.output).toContain('a spread of data that no scanned file declares');
+    expect(prompts()).not.toContain('a heron at dawn');
+  });
+
+  test("an invalid image declaration in a post's frontmatter fails the content build with Astro's error, and sends nothing", async () => {
+    const site = await copySite('../examples/astro-site');
+    const post = path.join(site, 'src/content/blog/hill-bread.md');
+    await writeFile(post, (await readFile(post, 'utf8')).replace('seed: 12', 'seed: nope'));
+    const build = await astroBuild(site, env);
+    expect(build.code).not.toBe(0);
+    expect(build.output).toContain('InvalidContentEntryDataError');
+    expect(build.output).toContain('hero.seed');
+    expect(server.requests).toHaveLength(0);
+  });
+
   test('a component outside include fails located, naming the option, and sends nothing for it; the summary counts every request', async () => {
     const build = await buildWith(
       {

@@ -124,6 +124,24 @@ describe('the demo site in Chromium', () => {
     await page.close();
   });
 
+  test('each blog post shows the hero its frontmatter declares, rendered by the layout from post.data', async () => {
+    expect(pages).toEqual(expect.arrayContaining(['/blog/first-frost/', '/blog/hill-bread/']));
+    const page = await browser.newPage();
+    for (const [pathname, alt] of [
+      ['/blog/first-frost/', 'A white meadow at sunrise crossed by a line of fox tracks'],
+      ['/blog/hill-bread/', 'A round rye loaf on a stone wall, the valley below'],
+    ] as const) {
+      await page.goto(origin + pathname, { waitUntil: 'load' });
+      const report = (await page.evaluate(COLLECT_IMAGES)) as ImageReport[];
+      const hero = report.find((image) => image.alt === alt);
+      expect(hero, pathname).toMatchObject({ inPicture: true, pending: false });
+      expect(hero!.naturalWidth, pathname).toBeGreaterThan(0);
+      // aspectRatio "16:9" from the frontmatter reached the generation.
+      expect(Number(hero!.width) / Number(hero!.height), pathname).toBeCloseTo(16 / 9, 1);
+    }
+    await page.close();
+  });
+
   test('a screenshot of the home page has the viewport width and shows the images', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     await page.goto(`${origin}/`, { waitUntil: 'load' });

@@ -36,7 +36,7 @@ async function scanJson(root: string): Promise<ScannedMarker[]> {
 }
 
 const SITES: { site: string; build: (root: string, buildEnv: Record<string, string>) => Promise<BuildResult>; expectMarkers: number }[] = [
-  { site: '../examples/astro-site', build: astroBuild, expectMarkers: 25 },
+  { site: '../examples/astro-site', build: astroBuild, expectMarkers: 27 },
   { site: 'fixtures/astro-basic', build: astroBuild, expectMarkers: 5 },
   { site: 'fixtures/astro-markdown', build: astroBuild, expectMarkers: 3 },
   { site: 'fixtures/astro-parity', build: astroBuild, expectMarkers: 26 },

@@ -283,7 +283,8 @@ export class Engine {
       defaults: { ...(this.config.model && { model: this.config.model }), ...this.config.defaults },
       presets: this.config.presets,
     });
-    if (!marker.call && !marker.attributes.some((attribute) => attribute.name === 'alt')) {
+    const fromData = request === undefined && marker.attributes.some((attribute) => attribute.name === '...');
+    if (!marker.call && !fromData && !marker.attributes.some((attribute) => attribute.name === 'alt')) {
       // Caught here, before anything is generated: every renderer refuses an image without alt.
       diagnostics.push(
         createDiagnostic(InvalidAttribute, 'error', 'This <GenImage> has no alt text.', marker.location, {

@@ -199,6 +199,8 @@ export {
   type RendererOptions,
 } from './render/renderer.ts';
 export { IMAGE_FUNCTION, parseCallMarkers } from './markers/call-markers.ts';
+export { DECLARATION_KEYS, FRONTMATTER_FILE, parseFrontmatterMarkers } from './markers/frontmatter-markers.ts';
+export { imageDeclarationSchema } from './markers/declaration-schema.ts';
 export { prepareBuild } from './render/prepare-build.ts';
 export { firstMarkerError } from './render/source-errors.ts';
 export { htmlToJsx } from './render/jsx.ts';

@@ -96,6 +96,12 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
     }
   }
 
+  if (isFromData(marker, given, dynamic)) {
+    // `<GenImage {...post.data.hero} />`: the image is declared where the data is (frontmatter,
+    // `frontmatter-markers.ts`) and listed there; this tag asks for nothing of its own, and a build
+    // renders it only when the key its props make was listed.
+    return { diagnostics: diagnostics.filter((diagnostic) => diagnostic.attribute !== '...') };
+  }
   const preset = resolvePreset(given.get('preset'), context.presets, diagnostics);
   const { input, origins } = mergeParams(marker, given, preset, context.defaults ?? {}, diagnostics);
 
@@ -132,6 +138,14 @@ export function interpretMarker(marker: Marker, context: MarkerContext = {}): Ma
   const request: MarkerRequest = { params: parsed.data, pick, render, location: marker.location, file: marker.file };
   if (preset !== undefined) request.preset = preset.name;
   return { request, diagnostics };
+}
+
+/**
+ * A marker whose prompt can only come from a spread (`{...hero}`): its image is declared
+ * elsewhere. Without a spread, a marker with no prompt is an error.
+ */
+function isFromData(marker: Marker, given: ReadonlyMap<string, unknown>, dynamic: ReadonlySet<string>): boolean {
+  return !given.has('prompt') && !dynamic.has('prompt') && marker.attributes.some((attribute) => attribute.name === '...');
 }
 
 // --- Internals ---

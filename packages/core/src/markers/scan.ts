@@ -10,6 +10,7 @@ import pLimit from 'p-limit';
 import { sortByLocation, type Diagnostic } from '../diagnostics.ts';
 import { refuseUnimported } from './astro-import.ts';
 import { IMAGE_FUNCTION, parseCallMarkers } from './call-markers.ts';
+import { FRONTMATTER_FILE, parseFrontmatterMarkers } from './frontmatter-markers.ts';
 import { GITIGNORE, gitignoreFilter } from './gitignore.ts';
 import { parseMarkers, MARKER_TAG, type Marker, type MarkerParseResult } from './markers.ts';
 
@@ -72,6 +73,7 @@ export interface MarkerScanResult {
 
 const NEEDLE = Buffer.from(`<${MARKER_TAG}`);
 const CALL_NEEDLE = Buffer.from(IMAGE_FUNCTION);
+const DECLARATION_NEEDLE = Buffer.from('prompt');
 
 /** Files read synchronously between two turns of the event loop. */
 const BATCH = 100;
@@ -162,17 +164,22 @@ async function listSources(root: string, options: MarkerScanOptions, ignore: str
   return { files: listed.filter((file) => !isUnbuilt(file)), unbuilt: listed.filter(isUnbuilt) };
 }
 
-/** Parses a file only when it contains the marker's opening bytes: most files are skipped undecoded. */
+/**
+ * Parses a file only when it contains the opening bytes of a marker, a call or (in Markdown) a
+ * frontmatter declaration: most files are skipped undecoded.
+ */
 function parseSource(file: string, bytes: Buffer): MarkerParseResult | undefined {
   const tags = bytes.indexOf(NEEDLE) !== -1;
-  if (!tags && bytes.indexOf(CALL_NEEDLE) === -1) return undefined;
+  const declarations = FRONTMATTER_FILE.test(file) && bytes.indexOf(DECLARATION_NEEDLE) !== -1;
+  if (!tags && !declarations && bytes.indexOf(CALL_NEEDLE) === -1) return undefined;
   const source = bytes.toString('utf8');
   const parsed = tags ? parseMarkers(source, file) : { markers: [], diagnostics: [] };
   const importable = refuseUnimported(source, file, parsed.markers);
   const calls = parseCallMarkers(source, file);
+  const declared = declarations ? parseFrontmatterMarkers(source, file) : { markers: [], diagnostics: [] };
   return {
-    markers: [...importable.markers, ...calls.markers],
-    diagnostics: [...parsed.diagnostics, ...importable.diagnostics, ...calls.diagnostics],
+    markers: [...declared.markers, ...importable.markers, ...calls.markers],
+    diagnostics: [...declared.diagnostics, ...parsed.diagnostics, ...importable.diagnostics, ...calls.diagnostics],
   };
 }
 
