@@ -15,7 +15,7 @@ import { pluginImages, type ViteState } from './images.ts';
 import { reportable } from './report.ts';
 import { serveVariants } from './serve.ts';
 import { keepPaidAnswers } from './shutdown.ts';
-import { CLIENT_CODE, CLIENT_ID, withSwapClient } from './swap.ts';
+import { CHECK_EVENT, CLIENT_CODE, CLIENT_ID, READY_EVENT, withSwapClient } from './swap.ts';
 import { renderHtmlPage } from './html-pages.ts';
 import { unrenderedMarkers } from './unrendered.ts';
 import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
@@ -147,6 +147,10 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
         if (req.headers.accept?.includes('text/html')) images.retryFailedModules();
         next();
       });
+      // A page that connected after its images were ready or failed is sent what it missed.
+      devServer.ws.on(CHECK_EVENT, (data: { places?: unknown } | undefined, client) =>
+        pendingPlaces.catchUp(data?.places, (ready) => client.send(READY_EVENT, ready)),
+      );
       shutdown.listen(devServer);
     },
     closeServer: () => shutdown.drain(),
