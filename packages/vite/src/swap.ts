@@ -15,13 +15,16 @@ export const CLIENT_ID = 'virtual:genimage/client';
 /**
  * What a page runs in dev: the final markup of a marker that was pending replaces it in place, so
  * neither scroll nor state is lost to a reload. Found by the marker's place, which the pending
- * element carries (`data-genimage-place`).
+ * `<img>` carries (`data-genimage-place`); its `<picture>` is what is replaced.
  */
 export const CLIENT_CODE = `if (import.meta.hot) {
   const pending = () => document.querySelectorAll('[data-genimage-pending][data-genimage-place]');
   import.meta.hot.on(${JSON.stringify(READY_EVENT)}, ({ place, html }) => {
     for (const element of pending()) {
-      if (element.getAttribute('data-genimage-place') === place) element.outerHTML = html;
+      if (element.getAttribute('data-genimage-place') !== place) continue;
+      // The pending <img>'s <picture> is replaced by the final one.
+      const parent = element.parentElement;
+      (parent?.tagName === 'PICTURE' && parent.children.length === 1 ? parent : element).outerHTML = html;
     }
   });
   const places = [...new Set(Array.from(pending(), (element) => element.getAttribute('data-genimage-place')))];
