@@ -41,7 +41,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
         .catch((error: unknown) => Promise.reject(reportable(error)))),
     renderer,
     async renderMarker(attributes, marker, moduleId) {
-      const html = await (await renderer()).render({ attributes, origin: marker.location });
+      const html = await images.renderCurrent({ attributes, origin: marker.location });
       if (moduleId !== undefined && html.includes('data-genimage-pending')) pendingModules.add(moduleId);
       if (moduleId !== undefined && html.includes('data-genimage-failed')) failedModules.add(moduleId);
       else if (moduleId === undefined && vite.server) pendingPlaces.remember(attributes, marker.location, html);
@@ -71,8 +71,8 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       }
     };
   const runtime: GenImageRuntime = {
-    render: fromProps(async (images, request) => {
-      const html = await images.render(request);
+    render: fromProps(async (_images, request) => {
+      const html = await images.renderCurrent(request);
       // A pending image's place, so that the page can swap it in once it is ready.
       if (vite.server && request.origin) pendingPlaces.remember(request.attributes, request.origin, html);
       return html;
