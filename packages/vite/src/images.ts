@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Engine, ImageRenderer, type Logger, Optimizer, viteHtmlPages } from '@genimage/core';
+import { Engine, ImageRenderer, type Logger, Optimizer, type RenderRequest, viteHtmlPages } from '@genimage/core';
 import type { ResolvedConfig, ViteDevServer } from 'vite';
 import { viteLogger } from './report.ts';
 import { PendingPlaces } from './swap.ts';
@@ -22,6 +22,8 @@ export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
   const pendingModules = new Set<string>();
   /** Pages' markers that rendered as pending images: swapped in place once the images exist. */
   const pendingPlaces = new PendingPlaces();
+  /** How many times a background generation ended (ready or failed): see `renderCurrent`. */
+  let settled = 0;
   /** Modules that rendered a failed placeholder: compiled again on the next page request, which may retry (`dev.retryAfterMs`). */
   const failedModules = new Set<string>();
 
@@ -41,6 +43,7 @@ export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
    * place (`swap.ts`). Only a module rendered on the server (SSR) needs its page reloaded.
    */
   function showGenerated(): void {
+    settled++;
     const server = vite.server;
     if (!server) return;
     let reload = false;
@@ -68,6 +71,20 @@ export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
     failedModules.clear();
   }
 
+  /**
+   * Renders `request` as a page or module shows it. An image that became ready (or failed) while
+   * it was rendered pending would be announced before the caller records where it is pending, and
+   * stay pending there: it is rendered again, until no generation ended meanwhile.
+   */
+  async function renderCurrent(request: RenderRequest): Promise<string> {
+    const images = await renderer();
+    for (;;) {
+      const before = settled;
+      const html = await images.render(request);
+      if (!html.includes('data-genimage-pending') || settled === before) return html;
+    }
+  }
+
   const renderer = (): Promise<ImageRenderer> =>
     (rendererPromise ??= (async () => {
       const config = vite.config;
@@ -85,7 +102,19 @@ export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
       return new ImageRenderer({ engine, optimizer, publicPath: publicPath(), mode, onReady: showGenerated });
     })());
 
-  return { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules, pendingPlaces, failedModules, retryFailedModules };
+  return {
+    root,
+    assetsDir,
+    publicPath,
+    logger,
+    buildsEntries,
+    renderer,
+    renderCurrent,
+    pendingModules,
+    pendingPlaces,
+    failedModules,
+    retryFailedModules,
+  };
 }
 
 /** Drops a module's compiled form in every environment: the next request compiles it again. */

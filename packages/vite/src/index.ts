@@ -15,7 +15,7 @@ import { pluginImages, type ViteState } from './images.ts';
 import { reportable } from './report.ts';
 import { serveVariants } from './serve.ts';
 import { keepPaidAnswers } from './shutdown.ts';
-import { CLIENT_CODE, CLIENT_ID, withSwapClient } from './swap.ts';
+import { CHECK_EVENT, CLIENT_CODE, CLIENT_ID, READY_EVENT, withSwapClient } from './swap.ts';
 import { renderHtmlPage } from './html-pages.ts';
 import { unrenderedMarkers } from './unrendered.ts';
 import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
@@ -41,7 +41,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
         .catch((error: unknown) => Promise.reject(reportable(error)))),
     renderer,
     async renderMarker(attributes, marker, moduleId) {
-      const html = await (await renderer()).render({ attributes, origin: marker.location });
+      const html = await images.renderCurrent({ attributes, origin: marker.location });
       if (moduleId !== undefined && html.includes('data-genimage-pending')) pendingModules.add(moduleId);
       if (moduleId !== undefined && html.includes('data-genimage-failed')) failedModules.add(moduleId);
       else if (moduleId === undefined && vite.server) pendingPlaces.remember(attributes, marker.location, html);
@@ -71,8 +71,8 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       }
     };
   const runtime: GenImageRuntime = {
-    render: fromProps(async (images, request) => {
-      const html = await images.render(request);
+    render: fromProps(async (_images, request) => {
+      const html = await images.renderCurrent(request);
       // A pending image's place, so that the page can swap it in once it is ready.
       if (vite.server && request.origin) pendingPlaces.remember(request.attributes, request.origin, html);
       return html;
@@ -147,6 +147,10 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
         if (req.headers.accept?.includes('text/html')) images.retryFailedModules();
         next();
       });
+      // A page that connected after its images were ready or failed is sent what it missed.
+      devServer.ws.on(CHECK_EVENT, (data: { places?: unknown } | undefined, client) =>
+        pendingPlaces.catchUp(data?.places, (ready) => client.send(READY_EVENT, ready)),
+      );
       shutdown.listen(devServer);
     },
     closeServer: () => shutdown.drain(),

@@ -120,9 +120,10 @@ export interface PendingInput {
 }
 
 /**
- * Stands in for an image that is not there yet (dev server): an `<img>` of the right aspect
- * ratio, so the page lays out as it will, with an inline SVG that says why: generating, or
- * failed with the reason. Either carries `data-genimage-pending`; a failure also
+ * Stands in for an image that is not there yet (dev server): an `<img>` of the final image's
+ * size in a `<picture>`, as the final image is, so the page lays out as it will (a page's
+ * `picture img` rules apply to both), with an inline SVG that says why: generating, or failed
+ * with the reason. Its `<img>` carries `data-genimage-pending`; a failure also
  * `data-genimage-failed`.
  */
 export function renderPending(input: PendingInput): string {
@@ -141,7 +142,7 @@ export function renderPending(input: PendingInput): string {
       )
     : `<rect width="100%" height="100%" fill="#e5e7eb"/>${text('50%', size, '#6b7280', 'generating…')}`;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${input.width}" height="${input.height}" viewBox="0 0 ${input.width} ${input.height}">${body}</svg>`;
-  return `<img${attributes({
+  return `<picture><img${attributes({
     src: `data:image/svg+xml,${encodeURIComponent(svg)}`,
     alt: input.alt,
     width: input.width,
@@ -153,7 +154,7 @@ export function renderPending(input: PendingInput): string {
     'data-genimage-place': input.place,
     'data-genimage-pending': true,
     'data-genimage-failed': input.failed,
-  })}>`;
+  })}></picture>`;
 }
 
 function truncate(text: string, length: number): string {

@@ -48,7 +48,7 @@ describe('htmlToJsx', () => {
     const pending = renderPending({ width: 64, height: 36, alt: 'x', message: 'Generating "a fox"; reload when it is done.' });
     const jsx = htmlToJsx(pending, { className: 'styles.hero' });
     expect(jsx).toMatch(
-      /^<img src=\{"data:image\/svg\+xml,[^"]+"\} alt=\{"x"\} width=\{64\} height=\{36\} title=\{"Generating \\"a fox\\"; reload when it is done\."\} decoding=\{"async"\} data-genimage-pending className=\{styles\.hero\} \/>$/,
+      /^<picture><img src=\{"data:image\/svg\+xml,[^"]+"\} alt=\{"x"\} width=\{64\} height=\{36\} title=\{"Generating \\"a fox\\"; reload when it is done\."\} decoding=\{"async"\} data-genimage-pending className=\{styles\.hero\} \/><\/picture>$/,
     );
   });
 

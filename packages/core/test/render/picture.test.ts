@@ -79,10 +79,10 @@ describe('renderPicture', () => {
 });
 
 describe('renderPending', () => {
-  test('an <img> of the right size with an inline SVG', () => {
+  test('an <img> of the right size with an inline SVG, in a <picture> as the final image is', () => {
     const html = renderPending({ width: 1024, height: 576, alt: 'A fox', message: 'Generating' });
     expect(html).toMatch(
-      /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generating" decoding="async" data-genimage-pending>$/,
+      /^<picture><img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generating" decoding="async" data-genimage-pending><\/picture>$/,
     );
   });
 
@@ -96,7 +96,7 @@ describe('renderPending', () => {
       failed: true,
     });
     expect(html).toMatch(
-      /^<img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generation failed\. &lt;details&gt; &amp; more" decoding="async" data-genimage-pending data-genimage-failed>$/,
+      /^<picture><img src="data:image\/svg\+xml,[^"]+" alt="A fox" width="1024" height="576" title="Generation failed\. &lt;details&gt; &amp; more" decoding="async" data-genimage-pending data-genimage-failed><\/picture>$/,
     );
     const svg = decodeURIComponent(/src="data:image\/svg\+xml,([^"]+)"/.exec(html)![1]!);
     expect(svg).toContain('>generation failed</text>');
