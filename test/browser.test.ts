@@ -103,19 +103,26 @@ describe('the demo site in Chromium', () => {
     }
   });
 
-  test("og:image from genImage() answers 200 with a 1200×630 JPEG, and the poster's CSS background loads", async () => {
+  test("og:image from genImage() answers 200 with a 1200×630 JPEG (the site's, and each post's from its frontmatter hero), and the poster's CSS background loads", async () => {
     const page = await browser.newPage();
-    await page.goto(`${origin}/`, { waitUntil: 'load' });
-    const og = await page.locator('meta[property="og:image"]').getAttribute('content');
-    expect(og).toMatch(/^https:\/\/fieldnotes\.example\/_astro\/.+\.jpg$/);
-    const local = origin + new URL(og!).pathname;
-    const response = await fetch(local);
-    expect(response.status, local).toBe(200);
-    expect(response.headers.get('content-type')).toBe('image/jpeg');
-    const size = (await page.evaluate(
-      `new Promise((done) => { const img = new Image(); img.onload = () => done([img.naturalWidth, img.naturalHeight]); img.onerror = () => done([0, 0]); img.src = ${JSON.stringify(local)}; })`,
-    )) as number[];
-    expect(size).toEqual([1200, 630]);
+    const cards: string[] = [];
+    for (const pathname of ['/', '/blog/first-frost/', '/blog/hill-bread/']) {
+      await page.goto(`${origin}${pathname}`, { waitUntil: 'load' });
+      const og = await page.locator('meta[property="og:image"]').getAttribute('content');
+      expect(og, pathname).toMatch(/^https:\/\/fieldnotes\.example\/_astro\/.+\.jpg$/);
+      const local = origin + new URL(og!).pathname;
+      const response = await fetch(local);
+      expect(response.status, local).toBe(200);
+      expect(response.headers.get('content-type')).toBe('image/jpeg');
+      const size = (await page.evaluate(
+        `new Promise((done) => { const img = new Image(); img.onload = () => done([img.naturalWidth, img.naturalHeight]); img.onerror = () => done([0, 0]); img.src = ${JSON.stringify(local)}; })`,
+      )) as number[];
+      expect(size, pathname).toEqual([1200, 630]);
+      cards.push(new URL(og!).pathname);
+    }
+    // A post's card is its hero (the file is named after its prompt), not the site's.
+    expect(new Set(cards).size).toBe(3);
+    expect(cards[1]).toContain('a-frosted-meadow-at-sunrise');
     await page.goto(`${origin}/poster/`, { waitUntil: 'load' });
     const background = (await page.evaluate(`getComputedStyle(document.querySelector('.poster')).backgroundImage`)) as string;
     const url = /url\("?([^")]+)"?\)/.exec(background)?.[1];

@@ -16,7 +16,7 @@ import { lineStarts, locationAt } from './lines.ts';
 import { parseLiteral } from './literals.ts';
 import type { Marker, MarkerAttribute, MarkerParseResult } from './markers.ts';
 
-const { APOS, BACKTICK, COLON, COMMA, DQUOTE, LBRACE, SLASH, STAR } = CHAR;
+const { APOS, BACKTICK, COLON, COMMA, DQUOTE, LBRACE, LBRACKET, RBRACE, RBRACKET, SLASH, STAR } = CHAR;
 const LPAREN = 40;
 const RPAREN = 41;
 
@@ -122,8 +122,17 @@ function parseCall(src: string, start: number, to: number, file: string, locate:
     i = skipJsTrivia(src, i, close);
     if (i >= close) break;
     const keyStart = i;
+    if (src.startsWith('...', i)) {
+      // `{ ...post.data.hero, width: 1200 }`: the image is declared elsewhere (a frontmatter
+      // declaration the scan lists); as for a tag's spread, the build renders it by its key.
+      const end = expressionEnd(src, i + 3, close);
+      const expression = src.slice(i, end).trim();
+      attributes.push({ name: '...', value: { kind: 'dynamic', expression }, location: locate(i), span: { start: i, end } });
+      i = src.charCodeAt(end) === COMMA ? end + 1 : end;
+      continue;
+    }
     const key = readKey(src, i, close);
-    if (key === undefined) return fail(i, `Only literal options are read in ${IMAGE_FUNCTION}(): no spread or computed key.`);
+    if (key === undefined) return fail(i, `Only literal options and spreads are read in ${IMAGE_FUNCTION}(): no computed key.`);
     i = skipJsTrivia(src, key.end, close);
     if (src.charCodeAt(i) !== COLON) return fail(keyStart, `The option ${key.name} of ${IMAGE_FUNCTION}() is not a literal.`);
     const valueStart = skipJsTrivia(src, i + 1, close);
@@ -153,6 +162,29 @@ function parseCall(src: string, start: number, to: number, file: string, locate:
   const marker: Marker = { file, location: locate(start), attributes, span: { start, end: end + 1 }, call: true };
   result.markers.push(marker);
   return end + 1;
+}
+
+/** Where a spread's expression ends: at the next `,` outside brackets and strings, or at `to`. */
+function expressionEnd(src: string, from: number, to: number): number {
+  let depth = 0;
+  let i = from;
+  while (i < to) {
+    const c = src.charCodeAt(i);
+    if (c === DQUOTE || c === APOS) {
+      i = skipQuoted(src, i, to);
+      continue;
+    }
+    if (c === BACKTICK) {
+      const end = findClose(src, i + 1, BACKTICK);
+      i = end === -1 ? to : end + 1;
+      continue;
+    }
+    if (c === LBRACE || c === LBRACKET || c === LPAREN) depth++;
+    else if (c === RBRACE || c === RBRACKET || c === RPAREN) depth--;
+    else if (c === COMMA && depth === 0) return i;
+    i++;
+  }
+  return to;
 }
 
 /** An object key: an identifier or a quoted string. */

@@ -31,7 +31,7 @@ describe('parseCallMarkers', () => {
 
   it('reports a call whose options are not literals at their place, and reads no marker from it', () => {
     const { markers, diagnostics } = parseCallMarkers(
-      astro('const p = "x";\nawait genImage({ prompt: p });\nawait genImage(options);\nawait genImage({ ...o });'),
+      astro('const p = "x";\nawait genImage({ prompt: p });\nawait genImage(options);\nawait genImage({ [k]: 1 });'),
       'a.astro',
     );
     expect(markers).toEqual([]);
@@ -39,6 +39,19 @@ describe('parseCallMarkers', () => {
       [3, 26, 'error'],
       [4, 16, 'error'],
       [5, 18, 'error'],
+    ]);
+  });
+
+  it("reads a spread of options (an image declared elsewhere) as a spread, and the literals beside it", () => {
+    const { markers, diagnostics } = parseCallMarkers(
+      astro('const og = await genImage({ ...post.data.hero, width: 1200, ...{ a: [1, 2] }, format: "jpeg" });'),
+      'src/layouts/Post.astro',
+    );
+    expect(diagnostics).toEqual([]);
+    expect(markers[0]?.attributes.map((attribute) => [attribute.name, attribute.value])).toEqual([
+      ['...', { kind: 'dynamic', expression: '...post.data.hero' }],
+      ['width', 1200],
+      ['...', { kind: 'dynamic', expression: '...{ a: [1, 2] }' }],
     ]);
   });
 
