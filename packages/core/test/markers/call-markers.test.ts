@@ -42,7 +42,7 @@ describe('parseCallMarkers', () => {
     ]);
   });
 
-  it("reads a spread of options (an image declared elsewhere) as a spread, and the literals beside it", () => {
+  it('reads a spread of options (an image declared elsewhere) as a spread, and the literals beside it', () => {
     const { markers, diagnostics } = parseCallMarkers(
       astro('const og = await genImage({ ...post.data.hero, width: 1200, ...{ a: [1, 2] }, format: "jpeg" });'),
       'src/layouts/Post.astro',
