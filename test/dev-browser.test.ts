@@ -8,17 +8,16 @@
  * and the back-off has passed, a reload shows the image, without a save.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { GenImageConfig } from '@genimage/core';
 import { startTestServer, type TestServer } from '@genimage/test-server';
-import genimage from '@genimage/vite';
 import react from '@vitejs/plugin-react';
 import type { Browser, Page } from 'playwright-core';
-import { createServer, type PluginOption, type ViteDevServer } from 'vite';
+import type { PluginOption, ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { astroDev, copySite, removeTemps } from './fixtures/astro-harness/harness.ts';
 import { launchChromium } from './fixtures/browser-harness/harness.ts';
+import { serveWithGenImage } from './fixtures/vite-dev-harness/harness.ts';
 
 const examples = path.resolve(import.meta.dirname, '../examples');
 const CONFIG: GenImageConfig = {
@@ -52,27 +51,8 @@ async function startVite(
 ): Promise<{ url: string; server: ViteDevServer; logged: string[] }> {
   const root = await copySite(path.join(examples, example));
   await edit?.(root);
-  const logged: string[] = [];
-  const log = (message: string) => void logged.push(message);
-  const vite = await createServer({
-    root,
-    configFile: false,
-    logLevel: 'silent',
-    clearScreen: false,
-    server: { host: '127.0.0.1', port: 0, strictPort: true },
-    plugins: [
-      genimage({
-        configFile: false,
-        config,
-        env: { SHARK_API_KEY: server.apiKey, SHARK_BASE_URL: server.baseUrl },
-        logger: { debug: log, info: log, warn: log, error: log },
-      }),
-      ...plugins,
-    ],
-  });
-  await vite.listen();
-  const { port } = vite.httpServer!.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, server: vite, logged };
+  const { url, server: vite, logged } = await serveWithGenImage(root, server, config, plugins);
+  return { url, server: vite, logged };
 }
 
 /**

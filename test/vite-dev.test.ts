@@ -6,17 +6,16 @@
  * serves; an edited prompt is generated on the next request, once.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { GenImageConfig } from '@genimage/core';
 import { startTestServer, type TestServer } from '@genimage/test-server';
-import genimage from '@genimage/vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import react from '@vitejs/plugin-react';
 import vue from '@vitejs/plugin-vue';
-import { createServer, type PluginOption, type ViteDevServer } from 'vite';
+import type { PluginOption } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { copySite, removeTemps, viteDev } from './fixtures/astro-harness/harness.ts';
+import { serveWithGenImage } from './fixtures/vite-dev-harness/harness.ts';
 
 const examples = path.resolve(import.meta.dirname, '../examples');
 /** Small and few variants: the images are 64 px on their long edge. */
@@ -55,27 +54,7 @@ interface Dev {
 /** A copy of `example` served by Vite on a free port, with an HMR client connected. */
 async function startDev(example: string, plugins: PluginOption[] = [], config: GenImageConfig = CONFIG): Promise<Dev> {
   const root = await copySite(path.join(examples, example));
-  const logged: string[] = [];
-  const log = (message: string) => void logged.push(message);
-  const server: ViteDevServer = await createServer({
-    root,
-    configFile: false,
-    logLevel: 'silent',
-    clearScreen: false,
-    server: { host: '127.0.0.1', port: 0, strictPort: true },
-    plugins: [
-      genimage({
-        configFile: false,
-        config,
-        env: { SHARK_API_KEY: api.apiKey, SHARK_BASE_URL: api.baseUrl },
-        logger: { debug: log, info: log, warn: log, error: log },
-      }),
-      ...plugins,
-    ],
-  });
-  await server.listen();
-  const { port } = server.httpServer!.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const { server, url, port, logged } = await serveWithGenImage(root, api, config, plugins);
   const messages: string[] = [];
   const errors: Dev['errors'] = [];
   const socket = new WebSocket(`ws://127.0.0.1:${port}/?token=${server.config.webSocketToken}`, 'vite-hmr');
