@@ -150,9 +150,9 @@ ${encode.quality} (the default \`render.quality\`), one call at a time, on a syn
 ${source.width}x${source.height} PNG of ${kB(source.pngBytes)} (\`bench/photo.ts\`: sky gradient and
 clouds, hills, fractal ground texture, 8,000 grass blades, rocks, textured trees, a slight blur and
 light grain; written to \`bench/.tmp/encode-source.png\`). Widths: genimage's default ${'`[480, 960, 1440]`'}, 1440
-capped to the original's ${source.width}; for this original genimage itself plans only
-${'`'}[${plannedWidths.join(', ')}]${'`'}, since ${source.width} is within 20% of 960, so the ${source.width} px column
-shows only how the cost grows with width. "decode + resize only" is the part of every call that
+capped to the original's ${source.width}; for this original genimage itself plans
+${'`'}[${plannedWidths.join(', ')}]${'`'} (a kept width within 20% below the original's gives way to it), so a
+column marked "not planned" shows only how the cost grows with width. "decode + resize only" is the part of every call that
 is not encoding. ${encode.rounds} rounds after a warm-up; each round runs all ${encode.cells.length} cases
 once, starting from a different case; medians. libvips threads: ${source.sharpConcurrency}.
 

@@ -54,19 +54,29 @@ interface Size {
 const CSS_FITS: ReadonlySet<Fit> = new Set(['cover', 'contain', 'fill']);
 
 /**
+ * A requested width this close below the original's (within 20%) adds a file per format for little:
+ * the original's own width takes its place as the top candidate.
+ */
+const NEAR_ORIGINAL = 1.2;
+
+/**
  * The widths actually made for an original: the requested widths up to the original's (never
  * upscaled), plus the original's own width when any requested width was larger, so the largest
- * screen gets the largest image there is.
+ * screen gets the largest image there is. That top candidate replaces a kept width within 20% of
+ * it, unless `exact` (densities: `1x` must stay the displayed width).
  *
  * @example
  * variantWidths(2048, [480, 960, 2560]) // [480, 960, 2048]
- * variantWidths(1024, [480, 960, 1440]) // [480, 960, 1024]
+ * variantWidths(1024, [480, 960, 1440]) // [480, 1024]
+ * variantWidths(1024, [480, 960, 1440], { exact: true }) // [480, 960, 1024]
  * variantWidths(300, [480, 960])        // [300]
  */
-export function variantWidths(originalWidth: number, widths: readonly number[]): number[] {
+export function variantWidths(originalWidth: number, widths: readonly number[], options: { exact?: boolean } = {}): number[] {
   const sorted = [...new Set(widths)].sort((a, b) => a - b);
   const kept = sorted.filter((width) => width <= originalWidth);
-  if (kept.length < sorted.length && kept.at(-1) !== originalWidth) kept.push(originalWidth);
+  if (kept.length === sorted.length || kept.at(-1) === originalWidth) return kept;
+  if (!options.exact && kept.length > 0 && kept.at(-1)! * NEAR_ORIGINAL >= originalWidth) kept.pop();
+  kept.push(originalWidth);
   return kept;
 }
 
@@ -133,7 +143,7 @@ function candidateWidths(width: number, limit: number, options: LayoutOptions): 
   if (options.densities) {
     const wanted = options.densities.map((density) => Math.round(width * density));
     // A density the original cannot give is replaced by the largest it can, at its true density.
-    return variantWidths(limit, wanted).map((w) => ({ width: w, descriptor: `${Number((w / width).toFixed(2))}x` }));
+    return variantWidths(limit, wanted, { exact: true }).map((w) => ({ width: w, descriptor: `${Number((w / width).toFixed(2))}x` }));
   }
   if (options.widths) return inW(variantWidths(limit, options.widths));
   switch (options.layout) {

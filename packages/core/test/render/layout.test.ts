@@ -10,8 +10,14 @@ const widthsOf = (options: Partial<LayoutOptions>, original = square) =>
 describe('variantWidths', () => {
   test('drops widths above the original and adds the original width when any was dropped', () => {
     expect(variantWidths(2048, [480, 960, 2560])).toEqual([480, 960, 2048]);
-    expect(variantWidths(1024, [480, 960, 1440])).toEqual([480, 960, 1024]);
     expect(variantWidths(683, [480, 960, 1440])).toEqual([480, 683]);
+  });
+  test('the original replaces a kept width within 20% below it, unless exact', () => {
+    expect(variantWidths(1024, [480, 960, 1440])).toEqual([480, 1024]);
+    expect(variantWidths(1024, [960, 1440])).toEqual([1024]);
+    expect(variantWidths(1024, [480, 960, 1440], { exact: true })).toEqual([480, 960, 1024]);
+    // 853 × 1.2 = 1023.6: just outside 20%, so both stay.
+    expect(variantWidths(1024, [853, 1440])).toEqual([853, 1024]);
   });
   test('never upscales: the original width alone when it is smaller than every requested width', () => {
     expect(variantWidths(300, [480, 960])).toEqual([300]);
@@ -25,7 +31,7 @@ describe('variantWidths', () => {
 describe('planImage: widths per layout', () => {
   test('none keeps the given widths, the <img> taking the largest file', () => {
     const plan = planImage(square, { ...defaults, widths: [480, 960, 1440] });
-    expect(plan.candidates.map((c) => c.descriptor)).toEqual(['480w', '960w', '1024w']);
+    expect(plan.candidates.map((c) => c.descriptor)).toEqual(['480w', '1024w']);
     expect([plan.width, plan.height, plan.sizes, plan.style, plan.crop]).toEqual([1024, 1024, undefined, undefined, undefined]);
   });
 
