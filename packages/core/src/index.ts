@@ -118,6 +118,7 @@ export {
   type Span,
 } from './markers/markers.ts';
 export { MAY_HOLD_MARKER } from './markers/marker-tag.ts';
+export { parseAllMarkers } from './markers/all-markers.ts';
 export {
   interpretMarker,
   dynamicAttributeError,
@@ -212,6 +213,7 @@ export { replaceTags, replaceTagsOfSource } from './rewrite/html.ts';
 export { replaceJsxMarkers } from './rewrite/jsx-markers.ts';
 export { injectOrigins } from './rewrite/origins.ts';
 export { editAttribute } from './rewrite/edit-attribute.ts';
+export { editDeclaration, declarationKind, type DeclarationKind } from './rewrite/edit-declaration.ts';
 export { replaceTemplateMarkers } from './rewrite/template-markers.ts';
 
 // --- Reports ---

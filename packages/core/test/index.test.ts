@@ -100,6 +100,7 @@ const PUBLIC_VALUES = [
   'FRONTMATTER_FILE',
   'imageDeclarationSchema',
   'MAY_HOLD_MARKER',
+  'parseAllMarkers',
   'dynamicAttributeError',
   'interpretMarker',
   'ALWAYS_EXCLUDE',
@@ -163,6 +164,8 @@ const PUBLIC_VALUES = [
   'replaceJsxMarkers',
   'injectOrigins',
   'editAttribute',
+  'editDeclaration',
+  'declarationKind',
   'replaceTemplateMarkers',
   // Reports
   'planGeneration',
