@@ -56,6 +56,9 @@ export {
   BudgetExceeded,
   RunStopped,
   Aborted,
+  ReviewInvalid,
+  ReviewRefused,
+  DeclarationChanged,
 } from './errors.ts';
 export { type Diagnostic, createDiagnostic, diagnosticToError, compareLocations, sortByLocation } from './diagnostics.ts';
 export { type Logger, silentLogger, safeLogger } from './logger.ts';
@@ -241,3 +244,22 @@ export {
 } from './reports/prune-remote.ts';
 export { collectGallery, renderGallery, type Gallery, type GalleryEntry, type CollectGalleryOptions } from './reports/gallery.ts';
 export { writeGalleryFile } from './reports/gallery-file.ts';
+
+// --- The review loop ---
+export { ReviewSession, type ReviewSessionOptions } from './review/session.ts';
+export { createReviewHandler, MAX_REVIEW_BODY_BYTES, type ReviewHandler, type ReviewHandlerOptions } from './review/http.ts';
+export { isLoopbackAddress, isLoopbackHost } from './review/guards.ts';
+export {
+  REVIEW_BASE,
+  REVIEW_TOKEN_HEADER,
+  MAX_CANDIDATES,
+  DEFAULT_CANDIDATES,
+  type Candidate,
+  type ReviewImage,
+  type ReviewList,
+  type ReviewQuote,
+  type ReviewTryResult,
+  type ReviewKept,
+  type ReviewErrorBody,
+  type GenerationAbility,
+} from './review/protocol.ts';

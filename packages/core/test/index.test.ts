@@ -28,6 +28,9 @@ const PUBLIC_VALUES = [
   'InvalidParams',
   'InvalidRequest',
   'InvalidResponse',
+  'ReviewInvalid',
+  'ReviewRefused',
+  'DeclarationChanged',
   'MarkerSyntax',
   'MissingApiKey',
   'NetworkFailed',
@@ -180,6 +183,16 @@ const PUBLIC_VALUES = [
   'collectGallery',
   'renderGallery',
   'writeGalleryFile',
+  // The review loop
+  'ReviewSession',
+  'createReviewHandler',
+  'MAX_REVIEW_BODY_BYTES',
+  'isLoopbackAddress',
+  'isLoopbackHost',
+  'REVIEW_BASE',
+  'REVIEW_TOKEN_HEADER',
+  'MAX_CANDIDATES',
+  'DEFAULT_CANDIDATES',
 ];
 
 describe('the public API', () => {
