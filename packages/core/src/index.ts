@@ -249,6 +249,7 @@ export { writeGalleryFile } from './reports/gallery-file.ts';
 export { ReviewSession, type ReviewSessionOptions } from './review/session.ts';
 export { createReviewHandler, MAX_REVIEW_BODY_BYTES, type ReviewHandler, type ReviewHandlerOptions } from './review/http.ts';
 export { isLoopbackAddress, isLoopbackHost } from './review/guards.ts';
+export { startReviewServer, type ReviewServerOptions, type RunningReviewServer } from './review/server.ts';
 export {
   REVIEW_BASE,
   REVIEW_TOKEN_HEADER,

@@ -189,6 +189,7 @@ const PUBLIC_VALUES = [
   'MAX_REVIEW_BODY_BYTES',
   'isLoopbackAddress',
   'isLoopbackHost',
+  'startReviewServer',
   'REVIEW_BASE',
   'REVIEW_TOKEN_HEADER',
   'MAX_CANDIDATES',
