@@ -33,50 +33,61 @@ export interface FamilyEntry {
   meta: CacheEntryMeta;
 }
 
+/** The cache's entries by family, as read at one moment (`CandidateIndex.read`). */
+export class Families {
+  readonly #byFamily: Map<string, FamilyEntry[]>;
+
+  constructor(byFamily: Map<string, FamilyEntry[]>) {
+    this.#byFamily = byFamily;
+  }
+
+  /** Every entry of `use`'s family made by `provider`, its own included, oldest first. */
+  of(use: ImageUse, provider: string): FamilyEntry[] {
+    return this.#byFamily.get(signature({ provider, ...use.params, references: referenceHashes(use) })) ?? [];
+  }
+
+  /** The metadata of every readable entry. */
+  all(): CacheEntryMeta[] {
+    return [...this.#byFamily.values()].flat().map((entry) => entry.meta);
+  }
+}
+
 /**
- * The cache's entries grouped by family (all but the seed). Metadata read once per key: an
+ * Reads the cache's entries into families (all but the seed). Metadata is read once per key: an
  * entry's key hashes its metadata's fields, so they cannot change under the same key.
  */
 export class CandidateIndex {
   readonly #cache: ImageCache;
-  readonly #metas = new Map<string, CacheEntryMeta | null>();
+  readonly #metas = new Map<string, CacheEntryMeta>();
 
   constructor(cache: ImageCache) {
     this.#cache = cache;
   }
 
-  /** Every entry of `use`'s family made by `provider`, its own included, oldest first. */
-  async family(use: ImageUse, provider: string): Promise<FamilyEntry[]> {
-    const wanted = signature({ provider, ...use.params, references: referenceHashes(use) });
-    const found: FamilyEntry[] = [];
+  /** The entries the cache holds now, by family. */
+  async read(): Promise<Families> {
+    const byFamily = new Map<string, FamilyEntry[]>();
     for (const key of await this.#cache.keys()) {
       const meta = await this.#meta(key);
       if (!meta) continue;
       const references = meta.params.references.map((reference) => reference.sha256);
-      if (signature({ ...meta, ...meta.params, references }) !== wanted) continue;
-      found.push({ seed: meta.params.seed, key, meta });
+      const family = signature({ ...meta, ...meta.params, references });
+      const entries = byFamily.get(family) ?? [];
+      entries.push({ seed: meta.params.seed, key, meta });
+      byFamily.set(family, entries);
     }
-    return found.sort((a, b) => a.meta.created.localeCompare(b.meta.created) || a.key.localeCompare(b.key));
-  }
-
-  /** The metadata of every readable entry. */
-  async all(): Promise<CacheEntryMeta[]> {
-    const metas: CacheEntryMeta[] = [];
-    for (const key of await this.#cache.keys()) {
-      const meta = await this.#meta(key);
-      if (meta) metas.push(meta);
-    }
-    return metas;
+    for (const entries of byFamily.values())
+      entries.sort((a, b) => a.meta.created.localeCompare(b.meta.created) || a.key.localeCompare(b.key));
+    return new Families(byFamily);
   }
 
   async #meta(key: string): Promise<CacheEntryMeta | undefined> {
-    if (!this.#metas.has(key)) {
-      // An entry that cannot be read is no candidate; `check` and the gallery report it.
-      const meta = await this.#cache.store.readMeta(key).catch(() => undefined);
-      if (meta) this.#metas.set(key, meta);
-      return meta;
-    }
-    return this.#metas.get(key) ?? undefined;
+    const known = this.#metas.get(key);
+    if (known) return known;
+    // An entry that cannot be read is no candidate; `check` and the gallery report it.
+    const meta = await this.#cache.store.readMeta(key).catch(() => undefined);
+    if (meta) this.#metas.set(key, meta);
+    return meta;
   }
 }
 

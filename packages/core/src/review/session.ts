@@ -16,7 +16,7 @@ import { MAX_CHOSEN_SEED, freshSeeds } from '../generate/seeds.ts';
 import type { Marker } from '../markers/markers.ts';
 import { usesByKey } from '../reports/prune.ts';
 import { declarationKind } from '../rewrite/edit-declaration.ts';
-import { CandidateIndex, candidateRequest, keyWithSeed, providerOf } from './candidates.ts';
+import { CandidateIndex, type Families, candidateRequest, keyWithSeed, providerOf } from './candidates.ts';
 import { assertUnchanged, writeSeed } from './declaration-file.ts';
 import {
   type Candidate,
@@ -81,8 +81,9 @@ export class ReviewSession {
   async list(): Promise<ReviewList> {
     const engine = await this.#engine();
     await this.#scan(engine);
+    const families = await this.#candidates(engine).read();
     const images: ReviewImage[] = [];
-    for (const [id, listed] of this.#listed) images.push(await this.#describe(engine, id, listed));
+    for (const [id, listed] of this.#listed) images.push(await this.#describe(engine, id, listed, families));
     await engine.cache.saveIndex();
     return { images, ...(await this.ability()) };
   }
@@ -92,14 +93,15 @@ export class ReviewSession {
     const engine = await this.#engine();
     const count = candidateCount(k);
     const { use, provider } = await this.#find(id);
-    const family = await this.#candidates(engine).family(use, provider);
+    const families = await this.#candidates(engine).read();
+    const family = families.of(use, provider);
     const own = family.find((entry) => entry.key === use.key)?.meta;
     const avoid = [
       use.params.seed,
       ...family.map((entry) => entry.seed),
       ...(own?.params.sentSeed === undefined ? [] : [own.params.sentSeed]),
     ];
-    const perRequest = own?.credit ?? (await this.#medianCreditsPerImage(engine)) * use.params.n;
+    const perRequest = own?.credit ?? medianCreditsPerImage(families.all()) * use.params.n;
     return {
       k: count,
       seeds: freshSeeds(count, avoid),
@@ -219,20 +221,24 @@ export class ReviewSession {
   async #find(id: string): Promise<Listed> {
     if (typeof id !== 'string' || id === '')
       throw new GenImageError(ReviewInvalid, 'id must be the id of a listed image, e.g. "src/pages/index.astro:7:5".');
-    if (this.#listed.size === 0) await this.#scan(await this.#engine());
+    // Declarations added or moved since the last listing are found by scanning again, once.
+    if (!this.#listed.has(id)) await this.#scan(await this.#engine());
     const listed = this.#listed.get(id);
     if (!listed)
-      throw new GenImageError(ReviewRefused, `No image is declared at ${id} any more, or the list is out of date. Reload the list.`);
+      throw new GenImageError(
+        ReviewRefused,
+        `No image is declared at ${id}: the file was edited since the list was made, or the id is not one the list gave. Reload the list.`,
+      );
     return listed;
   }
 
-  async #describe(engine: Engine, id: string, { marker, use, provider }: Listed): Promise<ReviewImage> {
+  async #describe(engine: Engine, id: string, { marker, use, provider }: Listed, families: Families): Promise<ReviewImage> {
     const status = await engine.cache.status(use.key);
     const meta = status === 'cached' ? await engine.cache.store.readMeta(use.key) : undefined;
     const image = meta?.images[use.pick];
     if (meta) this.#previewable.add(use.key);
     const candidates: Candidate[] = [];
-    for (const entry of await this.#candidates(engine).family(use, provider)) {
+    for (const entry of families.of(use, provider)) {
       if (entry.key === use.key || entry.seed === -1 || (await engine.cache.status(entry.key)) !== 'cached') continue;
       candidates.push(this.#candidate(entry.seed, entry.key, use, entry.meta));
     }
@@ -270,22 +276,22 @@ export class ReviewSession {
     return this.#index;
   }
 
-  /** The median of what the site's real images cost per image, as their entries recorded it; NaN when none did. */
-  async #medianCreditsPerImage(engine: Engine): Promise<number> {
-    const costs = (await this.#candidates(engine).all())
-      .filter((meta) => meta.credit !== undefined && meta.provider !== 'local')
-      .map((meta) => meta.credit! / meta.params.n)
-      .sort((a, b) => a - b);
-    if (costs.length === 0) return Number.NaN;
-    const middle = Math.floor(costs.length / 2);
-    return costs.length % 2 === 1 ? costs[middle]! : (costs[middle - 1]! + costs[middle]!) / 2;
-  }
-
   #serially<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#writing.then(work, work);
     this.#writing = run.catch(() => {});
     return run;
   }
+}
+
+/** The median of what the site's real images cost per image, as their entries recorded it; NaN when none did. */
+function medianCreditsPerImage(metas: readonly CacheEntryMeta[]): number {
+  const costs = metas
+    .filter((meta) => meta.credit !== undefined && meta.provider !== 'local')
+    .map((meta) => meta.credit! / meta.params.n)
+    .sort((a, b) => a - b);
+  if (costs.length === 0) return Number.NaN;
+  const middle = Math.floor(costs.length / 2);
+  return costs.length % 2 === 1 ? costs[middle]! : (costs[middle - 1]! + costs[middle]!) / 2;
 }
 
 function abilityOf(engine: Engine): GenerationAbility {

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -160,6 +160,47 @@ describe('the review API: what it answers', () => {
     expect(now!.meta.params).toMatchObject({ seed: sent });
     expect(now!.meta.params.sentSeed).toBeUndefined();
     expect(api.requests).toHaveLength(1);
+  });
+
+  it("quotes from the site's median cost per image when the declaration has none recorded", async () => {
+    const fox = await image(review, 'a red fox');
+    await review.call('POST', 'try', { id: fox.id, k: 2 });
+    const owl = await image(review, 'a seedless owl');
+    const quote = await review.call('POST', 'quote', { id: owl.id });
+    expect(quote.json).toMatchObject({ k: 3, credits: 30 });
+    expect(quote.json.seeds).toHaveLength(3);
+  });
+
+  it('finds a declaration added since the list was made; refuses an id that declares nothing, and fix-seed where there is nothing to fix', async () => {
+    await review.call('GET', 'images');
+    await writeFile(path.join(root, PAGE), `${PAGE_SOURCE}<GenImage prompt="a hare" alt="A hare" />\n`);
+    const added = await review.call('POST', 'quote', { id: `${PAGE}:15:1`, k: 1 });
+    expect(added.status).toBe(200);
+    const nothing = await review.call('POST', 'keep', { id: `${PAGE}:2:1`, seed: 1 });
+    expect(nothing.status).toBe(409);
+    expect(nothing.json.error).toContain(`No image is declared at ${PAGE}:2:1`);
+    const seeded = await review.call('POST', 'fix-seed', { id: `${PAGE}:8:5` });
+    expect(seeded.status).toBe(409);
+    expect(seeded.json.error).toContain('already asks for seed 42');
+    const uncached = await review.call('POST', 'fix-seed', { id: `${PAGE}:9:5` });
+    expect(uncached.status).toBe(409);
+    expect(uncached.json.error).toContain('not cached yet');
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('keep replaces the file atomically: its permissions kept, a symbolic link still a link to it, no temp file left', async () => {
+    const real = path.join(root, 'src/shared/post.md');
+    await mkdir(path.dirname(real), { recursive: true });
+    await rename(path.join(root, POST), real);
+    await symlink(real, path.join(root, POST));
+    await chmod(real, 0o640);
+    const hero = await image(review, 'a lighthouse at dusk');
+    const tried = await review.call('POST', 'try', { id: hero.id, k: 1 });
+    expect((await review.call('POST', 'keep', { id: hero.id, seed: tried.json.candidates[0].seed })).status).toBe(200);
+    expect((await lstat(path.join(root, POST))).isSymbolicLink()).toBe(true);
+    expect((await stat(real)).mode & 0o777).toBe(0o640);
+    expect(await readFile(real, 'utf8')).toContain(`  seed: ${tried.json.candidates[0].seed}\n`);
+    expect((await readdir(path.dirname(real))).sort()).toEqual(['post.md']);
   });
 
   it('a path outside the base goes to the next handler; an unknown one under it is a JSON 404', async () => {
