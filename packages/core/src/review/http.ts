@@ -35,8 +35,8 @@ export type ReviewHandler = (req: IncomingMessage, res: ServerResponse, next?: (
 /** The review API of `session`, for `node:http` or a connect stack (see the top of this module). */
 export function createReviewHandler(session: ReviewSession, options: ReviewHandlerOptions = {}): ReviewHandler {
   return (req, res, next) => {
-    const url = new URL((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'http://localhost');
-    if (url.pathname !== REVIEW_BASE && !url.pathname.startsWith(`${REVIEW_BASE}/`)) {
+    const url = URL.parse((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'http://localhost');
+    if (!url || (url.pathname !== REVIEW_BASE && !url.pathname.startsWith(`${REVIEW_BASE}/`))) {
       if (next) next();
       else sendJson(res, 404, { error: 'Not found.' }, []);
       return;
@@ -64,7 +64,8 @@ export function createReviewHandler(session: ReviewSession, options: ReviewHandl
       return;
     }
     answer(session, req, res, route, original)
-      .catch(async (error: unknown) => sendError(res, error, await session.secrets()))
+      // An engine that cannot load (a bad config) is answered too: its error, with nothing to hide yet.
+      .catch(async (error: unknown) => sendError(res, error, await session.secrets().catch(() => [])))
       .catch(() => res.destroy());
   };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '@genimage/test-server';
+import { GenImageError, InvalidOptions } from '../../src/errors.ts';
 import { isLoopbackAddress, isLoopbackHost } from '../../src/review/guards.ts';
 import { ReviewSession } from '../../src/review/session.ts';
 import { REVIEW_BASE } from '../../src/review/protocol.ts';
@@ -201,6 +202,18 @@ describe('the review API: what it answers', () => {
     expect((await stat(real)).mode & 0o777).toBe(0o640);
     expect(await readFile(real, 'utf8')).toContain(`  seed: ${tried.json.candidates[0].seed}\n`);
     expect((await readdir(path.dirname(real))).sort()).toEqual(['post.md']);
+  });
+
+  it('an engine that cannot load is answered with its error as a sentence (500), never a stack', async () => {
+    const broken = await open(
+      new ReviewSession({ engine: () => Promise.reject(new GenImageError(InvalidOptions, 'concurrency: must be from 1 to 64.')) }),
+    );
+    const answer = await broken.call('GET', 'images');
+    expect(answer.status).toBe(500);
+    expect(answer.json).toEqual({
+      error: 'Invalid genimage options: concurrency: must be from 1 to 64.\n  hint: Fix the options named above.',
+      code: 'InvalidOptions',
+    });
   });
 
   it('a path outside the base goes to the next handler; an unknown one under it is a JSON 404', async () => {
