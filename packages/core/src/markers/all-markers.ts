@@ -7,6 +7,7 @@
 import { refuseUnimported } from './astro-import.ts';
 import { IMAGE_FUNCTION, parseCallMarkers } from './call-markers.ts';
 import { FRONTMATTER_FILE, parseFrontmatterMarkers } from './frontmatter-markers.ts';
+import { MAY_HOLD_MARKER, isHtmlCased } from './marker-tag.ts';
 import { MARKER_TAG, type MarkerParseResult, parseMarkers } from './markers.ts';
 
 const TAG_NEEDLE = `<${MARKER_TAG}`;
@@ -15,7 +16,9 @@ const DECLARATION_NEEDLE = 'prompt';
 /** The markers of one source file, every kind, and their problems. `file` is relative to the root. */
 export function parseAllMarkers(source: string, file: string): MarkerParseResult {
   const none: MarkerParseResult = { markers: [], diagnostics: [] };
-  const parsed = source.includes(TAG_NEEDLE) ? parseMarkers(source, file) : none;
+  // HTML and Markdown name tags in any case (`<genimage>`): so do their parser and the renderer.
+  const mayHoldTag = isHtmlCased(file) ? MAY_HOLD_MARKER.test(source) : source.includes(TAG_NEEDLE);
+  const parsed = mayHoldTag ? parseMarkers(source, file) : none;
   const importable = refuseUnimported(source, file, parsed.markers);
   const calls = source.includes(IMAGE_FUNCTION) ? parseCallMarkers(source, file) : none;
   const declared = FRONTMATTER_FILE.test(file) && source.includes(DECLARATION_NEEDLE) ? parseFrontmatterMarkers(source, file) : none;

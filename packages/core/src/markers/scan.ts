@@ -12,6 +12,7 @@ import { parseAllMarkers } from './all-markers.ts';
 import { IMAGE_FUNCTION } from './call-markers.ts';
 import { FRONTMATTER_FILE } from './frontmatter-markers.ts';
 import { GITIGNORE, gitignoreFilter } from './gitignore.ts';
+import { MAY_HOLD_MARKER, isHtmlCased } from './marker-tag.ts';
 import { MARKER_TAG, type Marker, type MarkerParseResult } from './markers.ts';
 
 /**
@@ -170,7 +171,9 @@ async function listSources(root: string, options: MarkerScanOptions, ignore: str
  */
 function parseSource(file: string, bytes: Buffer): MarkerParseResult | undefined {
   const declarations = FRONTMATTER_FILE.test(file) && bytes.indexOf(DECLARATION_NEEDLE) !== -1;
-  if (bytes.indexOf(NEEDLE) === -1 && !declarations && bytes.indexOf(CALL_NEEDLE) === -1) return undefined;
+  // HTML and Markdown read `<genimage>` in any case, as the parser (and so the renderer) does.
+  const tag = bytes.indexOf(NEEDLE) !== -1 || (isHtmlCased(file) && MAY_HOLD_MARKER.test(bytes.toString('latin1')));
+  if (!tag && !declarations && bytes.indexOf(CALL_NEEDLE) === -1) return undefined;
   return parseAllMarkers(bytes.toString('utf8'), file);
 }
 

@@ -33,6 +33,16 @@ function promptsOf(markers: { attributes: { name: string; value: unknown }[] }[]
 }
 
 describe('scan', () => {
+  it('finds markers written in any case in HTML and Markdown, as their parser and renderer read them', async () => {
+    await write({
+      'index.html': '<genimage prompt="lower html" />',
+      'post.md': '<GENIMAGE prompt="upper md" />',
+      'Page.jsx': 'export default () => <genimage prompt="not a marker in JSX" />;',
+    });
+    const result = await scan({ root });
+    expect(promptsOf(result.markers).sort()).toEqual(['lower html', 'upper md']);
+  });
+
   it('exports the default include patterns and the exclusions', () => {
     expect(DEFAULT_INCLUDE).toEqual(['**/*.{astro,md,mdx,markdown,html,jsx,tsx,vue,svelte}']);
     expect(ALWAYS_EXCLUDE).toEqual([
