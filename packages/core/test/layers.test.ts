@@ -18,6 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['engine'],
   ['render'],
   ['rewrite', 'reports'],
+  ['review'],
   ['index'],
 ];
 const VOCABULARY = new Set([
