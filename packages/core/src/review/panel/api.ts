@@ -48,6 +48,8 @@ function reviewApi(options) {
     }
     const data = await response.json().catch(() => undefined);
     if (!response.ok) throw new ReviewRefusal(response.status, refusalText(response.status, data));
+    // A page instead (a server's fallback for any path): no review API there.
+    if (data === undefined) throw new ReviewRefusal(response.status, 'No review API answers at ' + base + ' on this server.');
     return data;
   }
   /** A preview's blob URL, by its URL (a cache entry's bytes do not change under its key). */
