@@ -47,9 +47,9 @@ function reviewApi(options) {
       throw new ReviewRefusal(0, 'The server did not answer: is it still running? (' + messageOf(error) + ')');
     }
     const data = await response.json().catch(() => undefined);
+    // Not JSON (a 404 page, a server's fallback page for any path): no review API there.
+    if (data === undefined) throw new ReviewRefusal(response.status, 'No review API answers at ' + base + ' on this server (HTTP ' + response.status + ').');
     if (!response.ok) throw new ReviewRefusal(response.status, refusalText(response.status, data));
-    // A page instead (a server's fallback for any path): no review API there.
-    if (data === undefined) throw new ReviewRefusal(response.status, 'No review API answers at ' + base + ' on this server.');
     return data;
   }
   /** A preview's blob URL, by its URL (a cache entry's bytes do not change under its key). */
