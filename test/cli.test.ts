@@ -33,7 +33,7 @@ describe('help and version', () => {
   it('--help lists every command, the exit codes and the environment', async () => {
     const result = await run(['--help'], { cwd: process.cwd() });
     expect(result.code).toBe(0);
-    for (const command of ['scan', 'plan', 'generate', 'check', 'push', 'pull', 'prune', 'gallery'])
+    for (const command of ['scan', 'plan', 'generate', 'check', 'push', 'pull', 'prune', 'gallery', 'review'])
       expect(result.stdout).toContain(command);
     expect(result.stdout).toMatch(/Exit codes:[\s\S]*0 {2}success[\s\S]*1 {2}the work failed[\s\S]*2 {2}usage or configuration error/);
     expect(result.stdout).toContain('GENIMAGE_FROZEN');
@@ -47,6 +47,7 @@ describe('help and version', () => {
     ['check', ['--json']],
     ['prune', ['--dry-run']],
     ['gallery', ['--out <file>', 'genimage-gallery/index.html']],
+    ['review', ['--port <n>', '--frozen']],
   ])('%s --help shows its flags', async (command, flags) => {
     const result = await run([command, '--help'], { cwd: process.cwd() });
     expect(result.code).toBe(0);
@@ -63,6 +64,7 @@ describe('help for each command', () => {
     ['check', 'CI gate: exit 0 when every marker has a verified cached image'],
     ['prune', 'Delete cache entries no marker uses'],
     ['gallery', 'Write a static HTML contact sheet'],
+    ['review', 'Serve the images on 127.0.0.1 to review them'],
   ];
 
   it.each(DESCRIPTIONS)('%s --help starts with what the command does, and has an example', async (command, description) => {
@@ -94,7 +96,7 @@ describe('help for each command', () => {
     const result = await run(['help', 'genrate'], { cwd: process.cwd() });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      'Unknown command "genrate". Commands: scan, plan, generate, check, push, pull, prune, gallery, help. Did you mean `generate`?',
+      'Unknown command "genrate". Commands: scan, plan, generate, check, push, pull, prune, gallery, review, help. Did you mean `generate`?',
     );
     expect(result.stdout).toBe('');
   });
@@ -111,14 +113,16 @@ describe('did you mean', () => {
     const result = await run([typed], { cwd: process.cwd() });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      `Unknown command "${typed}". Commands: scan, plan, generate, check, push, pull, prune, gallery, help. Did you mean \`${command}\`?`,
+      `Unknown command "${typed}". Commands: scan, plan, generate, check, push, pull, prune, gallery, review, help. Did you mean \`${command}\`?`,
     );
   });
 
   it('a command nothing is near to gets the list alone', async () => {
     const result = await run(['build'], { cwd: process.cwd() });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Unknown command "build". Commands: scan, plan, generate, check, push, pull, prune, gallery, help.\n');
+    expect(result.stderr).toContain(
+      'Unknown command "build". Commands: scan, plan, generate, check, push, pull, prune, gallery, review, help.\n',
+    );
   });
 
   it.each([

@@ -9,6 +9,7 @@ import { DEFAULT_GALLERY, galleryCommand } from './commands/gallery.ts';
 import { generateCommand } from './commands/generate.ts';
 import { planCommand } from './commands/plan.ts';
 import { type PruneFlags, pruneCommand } from './commands/prune.ts';
+import { type ReviewFlags, reviewCommand } from './commands/review.ts';
 import { scanCommand } from './commands/scan.ts';
 import { type PullFlags, syncCommand } from './commands/sync.ts';
 import type { Input } from './confirm.ts';
@@ -18,14 +19,14 @@ import { didYouMean, flagNames, isKnownFlag, typedFlags } from './usage.ts';
 
 export { EXIT } from './context.ts';
 
-const COMMANDS = ['scan', 'plan', 'generate', 'check', 'push', 'pull', 'prune', 'gallery', 'help'] as const;
+const COMMANDS = ['scan', 'plan', 'generate', 'check', 'push', 'pull', 'prune', 'gallery', 'review', 'help'] as const;
 
 const EXIT_CODES = `  0  success
   1  the work failed: a failed generation, a missing or corrupt image (check, frozen
      generate, push, pull), a marker with an error, a remote cache that push or pull cannot use
   2  usage or configuration error: unknown command or flag, invalid option, bad --concurrency,
-     a framework config that cannot load, prune without --yes where it cannot ask, push or
-     pull without the \`remote\` option`;
+     a --port that is bad or in use, a framework config that cannot load, prune without --yes
+     where it cannot ask, push or pull without the \`remote\` option`;
 
 const OUTPUT = `  stdout carries the result (with --json: one JSON document and nothing else);
   progress, warnings, marker diagnostics (file:line:col) and errors go to stderr.`;
@@ -143,6 +144,15 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   define('gallery', `Write a static HTML contact sheet of the cached images (default: ${DEFAULT_GALLERY})`, galleryCommand)
     .option('--out <file>', `Where to write the HTML, relative to the root (default: ${DEFAULT_GALLERY})`)
     .example('  $ genimage gallery --out review/images.html');
+  define(
+    'review',
+    'Serve the images on 127.0.0.1 to review them: try more seeds, keep one (its seed is written into the source), until Ctrl-C',
+    (flags: ReviewFlags, out) => reviewCommand(flags, out),
+  )
+    .option('--port <n>', 'Port on 127.0.0.1 (default: 0, any free port)')
+    .option('--frozen', 'Generate nothing: keep and fix seeds only (the default when CI is set)')
+    .example('  $ genimage review   # prints http://127.0.0.1:<port>/?token=…: open it')
+    .example('  $ genimage review --port 4400');
   // Shown by main() itself: `help` needs no project, and `genimage help scan` is `genimage scan --help`.
   cli
     .command('help [command]', 'Show the help of the CLI, or of one command')
@@ -237,7 +247,7 @@ function checkFlags(argv: readonly string[], cli: ReturnType<typeof cac>, comman
 /** Values of `<value>` flags as text: the last one when repeated, and not turned into numbers. */
 function textValues<F extends GlobalFlags>(flags: F): F {
   const result: Record<string, unknown> = { ...(flags as Record<string, unknown>) };
-  for (const name of ['root', 'config', 'out', 'concurrency', 'olderThan']) {
+  for (const name of ['root', 'config', 'out', 'concurrency', 'olderThan', 'port']) {
     const value = result[name];
     const last = Array.isArray(value) ? value.at(-1) : value;
     if (typeof last === 'string' || typeof last === 'number') result[name] = String(last);

@@ -231,6 +231,21 @@ export const Aborted = define({
   title: 'The generation was cancelled',
 });
 
+// --- The review loop ---
+export const ReviewInvalid = define({
+  code: 'ReviewInvalid',
+  title: 'The review request is invalid',
+});
+export const ReviewRefused = define({
+  code: 'ReviewRefused',
+  title: 'The review action was refused',
+});
+export const DeclarationChanged = define({
+  code: 'DeclarationChanged',
+  title: 'The declaration changed since it was listed',
+  hint: 'Reload the list of images (the page does after a save) and try again. Nothing was written.',
+});
+
 export interface GenImageErrorOptions {
   hint?: string;
   location?: SourceLocation;

@@ -56,6 +56,9 @@ export {
   BudgetExceeded,
   RunStopped,
   Aborted,
+  ReviewInvalid,
+  ReviewRefused,
+  DeclarationChanged,
 } from './errors.ts';
 export { type Diagnostic, createDiagnostic, diagnosticToError, compareLocations, sortByLocation } from './diagnostics.ts';
 export { type Logger, silentLogger, safeLogger } from './logger.ts';
@@ -118,6 +121,7 @@ export {
   type Span,
 } from './markers/markers.ts';
 export { MAY_HOLD_MARKER } from './markers/marker-tag.ts';
+export { parseAllMarkers } from './markers/all-markers.ts';
 export {
   interpretMarker,
   dynamicAttributeError,
@@ -212,6 +216,7 @@ export { replaceTags, replaceTagsOfSource } from './rewrite/html.ts';
 export { replaceJsxMarkers } from './rewrite/jsx-markers.ts';
 export { injectOrigins } from './rewrite/origins.ts';
 export { editAttribute } from './rewrite/edit-attribute.ts';
+export { editDeclaration, declarationKind, type DeclarationKind } from './rewrite/edit-declaration.ts';
 export { replaceTemplateMarkers } from './rewrite/template-markers.ts';
 
 // --- Reports ---
@@ -239,3 +244,23 @@ export {
 } from './reports/prune-remote.ts';
 export { collectGallery, renderGallery, type Gallery, type GalleryEntry, type CollectGalleryOptions } from './reports/gallery.ts';
 export { writeGalleryFile } from './reports/gallery-file.ts';
+
+// --- The review loop ---
+export { ReviewSession, type ReviewSessionOptions } from './review/session.ts';
+export { createReviewHandler, MAX_REVIEW_BODY_BYTES, type ReviewHandler, type ReviewHandlerOptions } from './review/http.ts';
+export { isLoopbackAddress, isLoopbackHost } from './review/guards.ts';
+export { startReviewServer, type ReviewServerOptions, type RunningReviewServer } from './review/server.ts';
+export {
+  REVIEW_BASE,
+  REVIEW_TOKEN_HEADER,
+  MAX_CANDIDATES,
+  DEFAULT_CANDIDATES,
+  type Candidate,
+  type ReviewImage,
+  type ReviewList,
+  type ReviewQuote,
+  type ReviewTryResult,
+  type ReviewKept,
+  type ReviewErrorBody,
+  type GenerationAbility,
+} from './review/protocol.ts';

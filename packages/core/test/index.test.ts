@@ -28,6 +28,9 @@ const PUBLIC_VALUES = [
   'InvalidParams',
   'InvalidRequest',
   'InvalidResponse',
+  'ReviewInvalid',
+  'ReviewRefused',
+  'DeclarationChanged',
   'MarkerSyntax',
   'MissingApiKey',
   'NetworkFailed',
@@ -100,6 +103,7 @@ const PUBLIC_VALUES = [
   'FRONTMATTER_FILE',
   'imageDeclarationSchema',
   'MAY_HOLD_MARKER',
+  'parseAllMarkers',
   'dynamicAttributeError',
   'interpretMarker',
   'ALWAYS_EXCLUDE',
@@ -163,6 +167,8 @@ const PUBLIC_VALUES = [
   'replaceJsxMarkers',
   'injectOrigins',
   'editAttribute',
+  'editDeclaration',
+  'declarationKind',
   'replaceTemplateMarkers',
   // Reports
   'planGeneration',
@@ -177,6 +183,17 @@ const PUBLIC_VALUES = [
   'collectGallery',
   'renderGallery',
   'writeGalleryFile',
+  // The review loop
+  'ReviewSession',
+  'createReviewHandler',
+  'MAX_REVIEW_BODY_BYTES',
+  'isLoopbackAddress',
+  'isLoopbackHost',
+  'startReviewServer',
+  'REVIEW_BASE',
+  'REVIEW_TOKEN_HEADER',
+  'MAX_CANDIDATES',
+  'DEFAULT_CANDIDATES',
 ];
 
 describe('the public API', () => {

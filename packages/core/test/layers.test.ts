@@ -1,7 +1,7 @@
 /**
  * The parts of core form layers: a module imports only its own part and the parts below it. The
- * shared vocabulary sits at the bottom, the reports at the top, and nothing but index.ts imports
- * them. Core imports no framework. See README.md, "Developing".
+ * shared vocabulary sits at the bottom, the review loop at the top (over the reports and the
+ * source rewriting), and nothing but index.ts imports it. Core imports no framework. See README.md, "Developing".
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

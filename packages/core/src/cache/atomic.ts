@@ -7,18 +7,22 @@ import { dirname } from 'node:path';
  * a partial write: write a temp file next to the target, fsync it, rename it over the target,
  * then fsync the directory so the rename survives a power loss.
  *
+ * `mode`: the permissions of the new file (a source file replaced keeps its own).
+ *
  * Temp files are named `<path>.tmp-<pid>-<random>`; one left behind by a killed process matches
  * the `*.tmp-*` pattern the cache's `.gitignore` excludes.
  *
  * Hand-written rather than `write-file-atomic`, whose Node engine range is narrower than ours.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
   const tempPath = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   let handle: FileHandle | undefined;
   try {
     // `wx`: never reuse (and so never clobber) someone else's temp file.
     handle = await open(tempPath, 'wx');
     await handle.writeFile(data);
+    // Set here, not at open: the umask would clear bits the file it replaces has.
+    if (options.mode !== undefined) await handle.chmod(options.mode);
     await handle.sync();
     await handle.close();
     handle = undefined;

@@ -32,7 +32,14 @@ export interface CacheEntryMeta {
   model: string;
   prompt: string;
   params: {
+    /** As the request states it: -1 when its declaration has none (the key is computed with it). */
     seed: number;
+    /**
+     * For seed -1 only: the seed genimage chose and sent instead (it never sends -1), so that the
+     * image can be made again, and filed under a declaration that states it (`fix-seed`).
+     * Absent from entries written before genimage chose seeds itself.
+     */
+    sentSeed?: number;
     n: number;
     imageSize: string;
     aspectRatio: string;
@@ -68,6 +75,7 @@ export const cacheEntryMetaSchema = z
     prompt: z.string(),
     params: z.object({
       seed: z.number().int(),
+      sentSeed: z.number().int().nonnegative().optional(),
       n: z.number().int().positive(),
       imageSize: z.string(),
       aspectRatio: z.string(),
@@ -96,6 +104,10 @@ export const cacheEntryMetaSchema = z
       .refine((images) => new Set(images.map((image) => image.file)).size === images.length, {
         message: 'file names must be unique',
       }),
+  })
+  .refine((meta) => meta.params.sentSeed === undefined || meta.params.seed === -1, {
+    path: ['params', 'sentSeed'],
+    message: 'is only recorded for seed -1 (a seed genimage chose and sent)',
   })
   // Each image is one the request asked for: a missing one would fail only in the build (`No cached image 3`).
   .refine((meta) => meta.images.length === meta.params.n, {

@@ -20,6 +20,8 @@ import type { CacheEntryMeta } from '../cache/store.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { DEFAULT_RETRY_OPTIONS } from './retry.ts';
 import { unwritableCache } from './store-failure.ts';
+import { randomSeed } from './seeds.ts';
+import { PLACEHOLDER_PROVIDER } from '../cache/placeholder-store.ts';
 
 /** One image request with its cache key and every place that asks for it. */
 export interface PlannedRequest {
@@ -144,8 +146,17 @@ function extensionOf(format: string): string {
   return format === 'jpeg' ? 'jpg' : format;
 }
 
-/** The JSON sidecar for a fresh generation. */
-export function entryMeta(request: PlannedRequest, provider: string, result: GenerationResult, created: Date): CacheEntryMeta {
+/**
+ * The JSON sidecar for a fresh generation. `sentSeed`: the seed sent for a request of seed -1
+ * (see `seedToSend`), recorded beside the -1 its key is computed with.
+ */
+export function entryMeta(
+  request: PlannedRequest,
+  provider: string,
+  result: GenerationResult,
+  created: Date,
+  sentSeed?: number,
+): CacheEntryMeta {
   const { params, references } = request.job;
   return {
     version: 1,
@@ -155,6 +166,7 @@ export function entryMeta(request: PlannedRequest, provider: string, result: Gen
     prompt: params.prompt,
     params: {
       seed: params.seed,
+      ...(sentSeed !== undefined && params.seed === -1 && { sentSeed }),
       n: params.n,
       imageSize: params.imageSize,
       aspectRatio: params.aspectRatio,
@@ -172,6 +184,15 @@ export function entryMeta(request: PlannedRequest, provider: string, result: Gen
       format: image.format,
     })),
   };
+}
+
+/**
+ * The seed to send instead of -1, or undefined to send the request's own. genimage never sends -1
+ * (`seeds.ts`); the offline placeholders are exempt: nothing is sent, and their seed -1 gives one
+ * fixed picture by design (`local.ts`).
+ */
+export function seedToSend(job: ProviderJob, providerId: string): number | undefined {
+  return job.params.seed === -1 && providerId !== PLACEHOLDER_PROVIDER ? randomSeed() : undefined;
 }
 
 function asGenImageError(error: unknown): GenImageError {
@@ -363,7 +384,10 @@ export class Scheduler {
         reserved = request.job.params.n;
         this.#imagesInFlight += reserved;
         onEvent?.({ type: 'start', request });
-        const generated = await provider.generate(request.job, {
+        // The key stays that of the request as written (seed -1); the seed sent is recorded in its entry.
+        const sentSeed = seedToSend(request.job, provider.id);
+        const job = sentSeed === undefined ? request.job : { ...request.job, params: { ...request.job.params, seed: sentSeed } };
+        const generated = await provider.generate(job, {
           ...(signal && { signal }),
           maySend: () => !this.#stoppedBy && !stopSignal?.aborted,
           limiter: this.#limiter,
@@ -377,7 +401,7 @@ export class Scheduler {
         this.#creditsSpent += result.credit ?? 0;
         try {
           await cache.put(
-            entryMeta(request, provider.id, generated, new Date()),
+            entryMeta(request, provider.id, generated, new Date(), sentSeed),
             generated.images.map((image) => image.bytes),
           );
         } catch (caught) {

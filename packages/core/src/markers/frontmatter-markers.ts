@@ -91,7 +91,7 @@ function declarationMarker(map: YAMLMap, file: string, offset: number, locate: L
     });
   }
   const [start, , end] = map.range ?? [0, 0, 0];
-  return { file, location: locate(start), attributes, span: { start: offset + start, end: offset + end } };
+  return { file, location: locate(start), attributes, span: { start: offset + start, end: offset + end }, frontmatter: true };
 }
 
 function literalOf(node: Node | null): LiteralValue | undefined {

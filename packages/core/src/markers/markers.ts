@@ -61,6 +61,8 @@ export interface Marker {
   span: Span;
   /** Read from an image function call (`genImage({ ... })`, `call-markers.ts`): its data has no alt to need. */
   call?: true;
+  /** Read from a Markdown file's frontmatter (`frontmatter-markers.ts`): its span is the YAML mapping. */
+  frontmatter?: true;
 }
 
 export interface MarkerParseResult {

@@ -8,11 +8,11 @@ import { promisify } from 'node:util';
 import fg from 'fast-glob';
 import pLimit from 'p-limit';
 import { sortByLocation, type Diagnostic } from '../diagnostics.ts';
-import { refuseUnimported } from './astro-import.ts';
-import { IMAGE_FUNCTION, parseCallMarkers } from './call-markers.ts';
-import { FRONTMATTER_FILE, parseFrontmatterMarkers } from './frontmatter-markers.ts';
+import { parseAllMarkers } from './all-markers.ts';
+import { IMAGE_FUNCTION } from './call-markers.ts';
+import { FRONTMATTER_FILE } from './frontmatter-markers.ts';
 import { GITIGNORE, gitignoreFilter } from './gitignore.ts';
-import { parseMarkers, MARKER_TAG, type Marker, type MarkerParseResult } from './markers.ts';
+import { MARKER_TAG, type Marker, type MarkerParseResult } from './markers.ts';
 
 /**
  * Sources scanned when `include` is not given: every file of a kind a build compiles, wherever it
@@ -169,18 +169,9 @@ async function listSources(root: string, options: MarkerScanOptions, ignore: str
  * frontmatter declaration: most files are skipped undecoded.
  */
 function parseSource(file: string, bytes: Buffer): MarkerParseResult | undefined {
-  const tags = bytes.indexOf(NEEDLE) !== -1;
   const declarations = FRONTMATTER_FILE.test(file) && bytes.indexOf(DECLARATION_NEEDLE) !== -1;
-  if (!tags && !declarations && bytes.indexOf(CALL_NEEDLE) === -1) return undefined;
-  const source = bytes.toString('utf8');
-  const parsed = tags ? parseMarkers(source, file) : { markers: [], diagnostics: [] };
-  const importable = refuseUnimported(source, file, parsed.markers);
-  const calls = parseCallMarkers(source, file);
-  const declared = declarations ? parseFrontmatterMarkers(source, file) : { markers: [], diagnostics: [] };
-  return {
-    markers: [...declared.markers, ...importable.markers, ...calls.markers],
-    diagnostics: [...declared.diagnostics, ...parsed.diagnostics, ...importable.diagnostics, ...calls.diagnostics],
-  };
+  if (bytes.indexOf(NEEDLE) === -1 && !declarations && bytes.indexOf(CALL_NEEDLE) === -1) return undefined;
+  return parseAllMarkers(bytes.toString('utf8'), file);
 }
 
 function readSource(read: () => Buffer): Buffer | undefined {

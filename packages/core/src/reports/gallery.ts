@@ -232,7 +232,12 @@ function renderEntry(entry: GalleryEntry): string {
     ? [
         ['provider', meta.provider],
         ['model', meta.model],
-        ['seed', String(meta.params.seed)],
+        [
+          'seed',
+          meta.params.sentSeed === undefined
+            ? String(meta.params.seed)
+            : `${meta.params.sentSeed} (chosen by genimage: the marker states none)`,
+        ],
         ['images', String(meta.params.n)],
         [
           'size',

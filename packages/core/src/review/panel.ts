@@ -3,6 +3,7 @@ import { PAGE_SCRIPT } from './panel/page.ts';
 import { OVERLAY_STYLES, PANEL_STYLES } from './panel/styles.ts';
 import { START_SCRIPT } from './panel/start.ts';
 import { VIEW_SCRIPT } from './panel/view.ts';
+import { REVIEW_TOKEN_HEADER } from './protocol.ts';
 
 /**
  * The review panel, the one browser UI of the review loop, used by every host: the overlay of a
@@ -45,9 +46,6 @@ export function reviewPanelModule(): string {
 
 /** Where a page's review session is: `window.__GENIMAGE_REVIEW__ = { base, token, mode }`. */
 export const REVIEW_SESSION_GLOBAL = '__GENIMAGE_REVIEW__';
-
-/** The header every request of the panel carries its session's token in. */
-export const REVIEW_TOKEN_HEADER = 'x-genimage-review-token';
 
 /** What a page is told of its review session. */
 export interface ReviewPanelSession {

@@ -14,7 +14,8 @@ import { splice } from './tags.ts';
  * this `source` (its spans point into it). A value in braces stays in braces (`seed={42}`), a
  * quoted one stays quoted (`seed="42"`); an absent attribute is added after the last one, on a
  * line of its own when they each have one: text quoted, a number, boolean or list in braces where
- * the file type reads them (`.astro`, `.jsx`, `.tsx`, `.mdx`, `.svelte`), quoted elsewhere.
+ * the file type reads them (`.astro`, `.jsx`, `.tsx`, `.mdx`, `.svelte`), bound in Vue
+ * (`:seed="42"`), quoted elsewhere.
  * @example editAttribute('<GenImage prompt="a fox" seed={1} />', marker, 'seed', 42) // '<GenImage prompt="a fox" seed={42} />'
  */
 export function editAttribute(source: string, marker: Marker, name: string, value: LiteralValue): string {
@@ -23,7 +24,11 @@ export function editAttribute(source: string, marker: Marker, name: string, valu
     throw new TypeError(`editAttribute: the marker at ${marker.location.line}:${marker.location.column} was not parsed from this source.`);
   if (!/^[A-Za-z_][\w-]*$/.test(name))
     throw new TypeError(`editAttribute: ${JSON.stringify(name)} is not an attribute name genimage writes.`);
-  const fresh = `${name}=${spell(value, BRACES.test(marker.file) && typeof value !== 'string' ? '{' : '"', marker.file)}`;
+  const fresh =
+    VUE.test(marker.file) && typeof value !== 'string'
+      ? // Vue reads a number or a list only bound: `seed="42"` would be the text "42".
+        `:${name}="${JSON.stringify(value).replaceAll('"', "'")}"`
+      : `${name}=${spell(value, BRACES.test(marker.file) && typeof value !== 'string' ? '{' : '"', marker.file)}`;
   const attribute = marker.attributes.find((candidate) => candidate.name === name);
   if (attribute === undefined) return splice(source, [insertionPoint(marker)], [`${separator(source, marker)}${fresh}`]);
   const bound = /^(:|v-bind:)/.test(source.slice(attribute.span.start, attribute.span.end));
@@ -40,6 +45,7 @@ export function editAttribute(source: string, marker: Marker, name: string, valu
 
 /** File types whose compiler reads `name={literal}`. */
 const BRACES = /\.(astro|jsx|tsx|mdx|svelte)$/i;
+const VUE = /\.vue$/i;
 
 /**
  * `value` as an attribute value in the delimiter the old one had (`{`, `"`, `'`, or a character of

@@ -7,7 +7,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import { ImageCache } from '../../src/cache/cache.ts';
 import { FileSystemStore } from '../../src/cache/fs-store.ts';
-import { cacheKey } from '../../src/cache/key.ts';
+import { cacheKey, metaKey } from '../../src/cache/key.ts';
+import { parseEntryMeta } from '../../src/cache/store.ts';
+import { LocalProvider } from '../../src/generate/providers/local.ts';
+import { MAX_CHOSEN_SEED, freshSeeds } from '../../src/generate/seeds.ts';
+import { keyedMeta } from '../fixtures/entry.ts';
 import { generationParamsSchema, type GenerationParamsInput } from '../../src/params.ts';
 import { SharkProvider } from '../../src/generate/providers/shark.ts';
 import { type PlannedRequest, Scheduler, type SchedulerOptions, formatFailures, formatSummary } from '../../src/generate/schedule.ts';
@@ -257,6 +261,56 @@ class FailingWritesStore extends FileSystemStore {
     return super.write(...args);
   }
 }
+
+describe('Scheduler: seeds', () => {
+  it('never sends seed -1: a seedless request is sent a chosen seed, recorded in its entry, under the key as written', async () => {
+    const seedless = request('a fox without a seed', 1, { seed: -1 });
+    await scheduler().run([seedless]);
+    const sent = (server.requests[0]!.body as { seed: number }).seed;
+    expect(Number.isInteger(sent) && sent >= 0 && sent <= MAX_CHOSEN_SEED).toBe(true);
+    expect(await cache.keys()).toEqual([seedless.key]);
+    const meta = await cache.store.readMeta(seedless.key);
+    expect(meta?.params).toMatchObject({ seed: -1, sentSeed: sent });
+    expect(await cache.status(seedless.key)).toBe('cached');
+  });
+
+  it('chooses a new seed for each seedless request, and sends a stated seed as it is with none recorded', async () => {
+    await scheduler().run([request('one', 1, { seed: -1 }), request('two', 2, { seed: -1 }), request('three', 3, { seed: 7 })]);
+    const seeds = server.requests.map((recorded) => (recorded.body as { prompt: string; seed: number }).seed);
+    expect(seeds.slice(0, 2).every((seed) => seed >= 0)).toBe(true);
+    expect(seeds[0]).not.toBe(seeds[1]);
+    expect(seeds[2]).toBe(7);
+    const stated = await cache.store.readMeta(request('three', 3, { seed: 7 }).key);
+    expect(stated?.params).not.toHaveProperty('sentSeed');
+  });
+
+  it('the offline placeholders keep seed -1: nothing is sent, and one fixed picture is their design', async () => {
+    const placeholders = new Scheduler({ provider: new LocalProvider({ longEdge: { '1K': 32 } }), cache, concurrency: 1 });
+    const seedless = request('a placeholder', 1, { seed: -1 });
+    const local = { ...seedless, key: cacheKey({ provider: 'local', params: seedless.job.params, referenceHashes: [] }) };
+    await placeholders.run([local]);
+    expect((await cache.store.readMeta(local.key))?.params).not.toHaveProperty('sentSeed');
+  });
+
+  it('entries written before seeds were chosen (seed -1, no sentSeed) still verify; sentSeed beside a stated seed does not', () => {
+    const old = keyedMeta([new Uint8Array([1])]);
+    const seedless = { ...old, params: { ...old.params, seed: -1 } };
+    const filed = { ...seedless, key: metaKey(seedless) };
+    expect(parseEntryMeta(JSON.stringify(filed), filed.key)).toEqual({ meta: filed });
+    const recorded = { ...filed, params: { ...filed.params, sentSeed: 12 } };
+    expect(parseEntryMeta(JSON.stringify(recorded), filed.key)).toEqual({ meta: recorded });
+    const stated = { ...old, params: { ...old.params, sentSeed: 12 } };
+    expect(parseEntryMeta(JSON.stringify(stated), old.key)).toEqual({
+      problem: 'is not valid cache metadata:\n  params.sentSeed: is only recorded for seed -1 (a seed genimage chose and sent)',
+    });
+  });
+
+  it('freshSeeds: distinct, never -1, none of those to avoid', () => {
+    const seeds = freshSeeds(50, [1, 2, 3]);
+    expect(new Set(seeds).size).toBe(50);
+    expect(seeds.every((seed) => Number.isInteger(seed) && seed >= 0 && seed <= MAX_CHOSEN_SEED && seed > 3)).toBe(true);
+  });
+});
 
 describe('Scheduler on a full disk', () => {
   it('stops sending at the first write that fails with ENOSPC, and counts the answers paid for but not stored', async () => {

@@ -28,11 +28,11 @@ async function png(): Promise<Uint8Array> {
 }
 
 /** Caches an image for `use` with the metadata generation would write (it hashes to the key). */
-async function put(use: ImageUse, provider = 'shark'): Promise<void> {
+async function put(use: ImageUse, provider = 'shark', sentSeed?: number): Promise<void> {
   const images = [await png()];
   const meta = metaFor(use.key, images);
   const { model, prompt, seed, n, imageSize, aspectRatio } = use.params;
-  const params = { ...meta.params, seed, n, imageSize, aspectRatio };
+  const params = { ...meta.params, seed, ...(sentSeed !== undefined && { sentSeed }), n, imageSize, aspectRatio };
   await cache.put(
     { ...meta, provider, model, prompt, params, images: meta.images.map((image) => ({ ...image, width: 40, height: 20 })) },
     images,
@@ -73,6 +73,13 @@ describe('collectGallery and renderGallery', () => {
     expect(html).toContain('PLACEHOLDER · local provider');
     expect(html).toContain('Not generated yet');
     expect(html).toContain('2026-11-01T00:00:00.000Z');
+  });
+
+  test("a seedless marker's image shows the seed genimage chose and sent", async () => {
+    const seedless = useOf({ prompt: 'a seedless fox' });
+    await put(seedless, 'shark', 123456);
+    const html = renderGallery(await collectGallery(cache, [seedless], { cacheLocation: '.genimage', previewSize: 0 }));
+    expect(html).toContain('<dt>seed</dt><dd>123456 (chosen by genimage: the marker states none)</dd>');
   });
 
   test('unused and corrupt entries are marked', async () => {

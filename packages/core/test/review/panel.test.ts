@@ -4,7 +4,8 @@
  * What it does in a browser is tested in Chromium (test/review-browser.test.ts).
  */
 import { describe, expect, test } from 'vitest';
-import { REVIEW_TOKEN_HEADER, reviewPanelModule, reviewPanelScript, reviewSessionScript } from '../../src/review/panel.ts';
+import { reviewPanelModule, reviewPanelScript, reviewSessionScript } from '../../src/review/panel.ts';
+import { REVIEW_TOKEN_HEADER } from '../../src/review/protocol.ts';
 
 describe('reviewPanelScript', () => {
   test('is one script that parses, and starts only once however often a page loads it', () => {
