@@ -17,7 +17,7 @@ import { serveVariants } from './serve.ts';
 import { keepPaidAnswers } from './shutdown.ts';
 import { CHECK_EVENT, CLIENT_CODE, CLIENT_ID, READY_EVENT, withSwapClient } from './swap.ts';
 import { renderHtmlPage } from './html-pages.ts';
-import { REVIEW_PANEL_ID, type ReviewSession, reviewPanelCode, serveReview, withReviewOverlay } from './review.ts';
+import { REVIEW_PANEL_ID, type ReviewPanelAccess, reviewPanelCode, serveReview, withReviewOverlay } from './review.ts';
 import { unrenderedMarkers } from './unrendered.ts';
 import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
 
@@ -35,7 +35,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
   const shutdown = keepPaidAnswers(renderer, logger);
   let prepared: Promise<void> | undefined;
   /** The dev server's review session: none in a build. */
-  let review: ReviewSession | undefined;
+  let review: ReviewPanelAccess | undefined;
 
   const api: GenImagePluginApi = {
     prepare: () =>
@@ -156,7 +156,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       devServer.ws.on(CHECK_EVENT, (data: { places?: unknown } | undefined, client) =>
         pendingPlaces.catchUp(data?.places, (ready) => client.send(READY_EVENT, ready)),
       );
-      review = serveReview(devServer);
+      review = serveReview(devServer, renderer);
       shutdown.listen(devServer);
     },
     closeServer: () => shutdown.drain(),
