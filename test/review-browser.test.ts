@@ -5,16 +5,21 @@
  * the test API. The author opens the panel, tries 3 more for one image (a quote first, then 3
  * requests, 3 candidates that decode), keeps one: the source changes in that seed only, the page
  * shows the kept image, and nothing is sent for it. Then `CI=1 genimage check` and a frozen build
- * pass with no request, and the build's output holds nothing of the review.
+ * pass with no request, and the build's output holds nothing of the review (nor does `vite
+ * preview` answer for it). The HTML page also fixes the seed of a seedless marker, and a page of
+ * another origin holding the token cannot keep. `genimage review` shows the same panel as its page:
+ * every image of the site, the same loop on a `genImage()` call, and, frozen, a quote that says
+ * why nothing can be sent.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { astroBuild, astroDev, copySite, type DevServer, removeTemps, viteBuild, viteDev } from './fixtures/astro-harness/harness.ts';
-import { launchChromium } from './fixtures/browser-harness/harness.ts';
-import { run } from './fixtures/cli-harness/harness.ts';
+import { closeServer, launchChromium, originOf, serve } from './fixtures/browser-harness/harness.ts';
+import { copyFixture, run, start, waitFor } from './fixtures/cli-harness/harness.ts';
 
 const examples = path.resolve(import.meta.dirname, '../examples');
 const REVIEW = '/__genimage/review';
@@ -101,7 +106,11 @@ const decoded = (scope: string, selector: string) =>
  * what each step sends to the image API (a quote and a keep nothing, a try one request per
  * candidate with its quoted seed) and that the source changes in that seed only.
  */
-async function reviewLoop(review: Review, card: Locator, source: { file: string; seed: number; declaration: string }): Promise<Kept> {
+async function reviewLoop(
+  review: Review,
+  card: Locator,
+  source: { file: string; seed: number; declaration: string },
+): Promise<Kept & { unkept: number[] }> {
   const { page } = review;
   const before = await readFile(source.file, 'utf8');
   expect(before).toContain(source.declaration);
@@ -149,7 +158,7 @@ async function reviewLoop(review: Review, card: Locator, source: { file: string;
   const declaration = source.declaration.replace(String(source.seed), String(seed));
   expect(await readFile(source.file, 'utf8')).toBe(before.replace(source.declaration, declaration));
   expect(api.requests.length).toBe(paid + 3);
-  return kept;
+  return { ...kept, unkept: quote.seeds.filter((each) => each !== seed) };
 }
 
 /** The page shows the kept image (its key, decoded) and no longer the one it replaced. */
@@ -268,6 +277,17 @@ describe('vite dev: the overlay', () => {
     }
     await expectFrozenAgreement(root, () => viteBuild(root, { ...env, CI: '1' }));
     await expectNoReviewIn(path.join(root, 'dist'));
+    // `vite preview` serves the build: no review API there (a request for it gets the app's page).
+    const served = await preview({ root, logLevel: 'silent', preview: { host: '127.0.0.1', port: 0 } });
+    try {
+      const answer = await fetch(`${served.resolvedUrls!.local[0]!.replace(/\/$/, '')}${REVIEW}/images`, {
+        headers: { 'x-genimage-review-token': 'any' },
+      });
+      expect(answer.headers.get('content-type')).not.toContain('json');
+      expect(await answer.text()).not.toContain('"images"');
+    } finally {
+      await served.close();
+    }
   });
 });
 
@@ -326,11 +346,106 @@ describe('vite dev: the overlay on an HTML page', () => {
       await expectShown(page, fixed, starKey);
       expect(api.requests.length).toBe(paid);
       expectNoKeyIn(review, await page.content());
+
+      // A page of another origin that somehow has the token still cannot keep: the browser says
+      // where the request comes from, and the API refuses it (or its preflight); the file stays.
+      const token = (await page.evaluate('window.__GENIMAGE_REVIEW__.token')) as string;
+      const foreign = await serve(root);
+      const other = await page.context().newPage();
+      try {
+        await other.goto(`${originOf(foreign)}/about/`);
+        // A candidate's seed: cached, so a keep that got through would change the file.
+        const body = JSON.stringify({ id, seed: kept.unkept[0] });
+        const request = { method: 'POST', headers: { 'content-type': 'application/json', 'x-genimage-review-token': token }, body };
+        const outcome = await other.evaluate(
+          `fetch(${JSON.stringify(`${dev.url}${REVIEW}/keep`)}, ${JSON.stringify(request)}).then((r) => r.status, (e) => 'blocked')`,
+        );
+        expect([403, 'blocked']).toContain(outcome);
+        expect(await readFile(file, 'utf8')).toBe(after);
+      } finally {
+        await other.close();
+        await closeServer(foreign);
+      }
     } finally {
       await review.close();
       await dev.stop();
     }
     await expectFrozenAgreement(root, () => viteBuild(root, { ...env, CI: '1' }));
     await expectNoReviewIn(path.join(root, 'dist'));
+  });
+});
+
+/** `genimage review` in `root` (with `args`), and the page URL it prints, with its token. */
+async function startReviewCommand(root: string, args: string[] = []) {
+  const started = start(['review', ...args], { cwd: root, env });
+  let stdout = '';
+  started.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  const printed = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}/;
+  await waitFor(() => printed.test(stdout), 'the review URL on stdout', 30_000);
+  return {
+    url: printed.exec(stdout)![0],
+    async stop() {
+      started.child.kill('SIGINT');
+      expect((await started.result).code).toBe(0);
+    },
+  };
+}
+
+describe('genimage review: the same panel, as the page', () => {
+  test("lists every image of the site; try 3 more and keep one for a genImage() call: the call's seed changes, nothing else", async () => {
+    const root = await copyFixture('cli-review');
+    const generated = await run(['generate'], { cwd: root, env });
+    expect(generated.code, generated.all).toBe(0);
+    const command = await startReviewCommand(root);
+    const review = await openPage(command.url);
+    try {
+      const { page } = review;
+      // The whole site: the tag, the seedless tag, the call and the frontmatter entry.
+      await expect.poll(() => page.locator('[data-genimage-review-page] li.image').count()).toBe(4);
+      expect(await page.locator('[data-genimage-review-page] h2').textContent()).toBe('Generated images of the site (4)');
+      const call = page.locator('[data-genimage-review-page] li.image', { hasText: '(call)' });
+      const id = (await call.getAttribute('data-image-id'))!;
+      expect(id).toBe('src/pages/index.astro:4:18');
+      await reviewLoop(review, call, {
+        file: path.join(root, 'src/pages/index.astro'),
+        seed: 5,
+        declaration: "seed: 5, aspectRatio: '16:9'",
+      });
+      // The seedless declarations (the owl's tag, the post's frontmatter) can have their seed fixed; the others cannot.
+      const fixable = await page
+        .locator('[data-genimage-review-page] li.image', { has: page.locator('[data-action=fix-seed]') })
+        .evaluateAll((cards) =>
+          cards.map((card) => (card as unknown as { getAttribute(name: string): string }).getAttribute('data-image-id')),
+        );
+      expect(fixable).toEqual(['src/content/blog/night.md:4:3', 'src/pages/index.astro:12:5']);
+      expectNoKeyIn(review, await page.content());
+    } finally {
+      await review.close();
+      await command.stop();
+    }
+  });
+
+  test('frozen: the quote says why nothing can be sent, offers nothing to confirm, and sends nothing', async () => {
+    const root = await copyFixture('cli-review');
+    const command = await startReviewCommand(root, ['--frozen']);
+    const sent = api.requests.length;
+    const review = await openPage(command.url);
+    try {
+      const { page } = review;
+      const notice = page.locator('[data-genimage-review-page] [data-role=cannot-generate]');
+      await notice.waitFor();
+      expect(await notice.textContent()).toMatch(/frozen/i);
+      const card = page.locator('[data-genimage-review-page] li.image').first();
+      const quoted = answerOf<Quote>(page, '/quote');
+      await card.locator('[data-action=try]').click();
+      expect(await quoted).toMatchObject({ canGenerate: false });
+      const said = card.locator('[data-role=quote]');
+      await expect.poll(() => said.textContent()).toMatch(/frozen.*Nothing was sent\./i);
+      expect(await card.locator('[data-action=confirm]').count()).toBe(0);
+      expect(api.requests.length).toBe(sent);
+    } finally {
+      await review.close();
+      await command.stop();
+    }
   });
 });
