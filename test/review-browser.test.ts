@@ -375,6 +375,31 @@ describe('vite dev: the overlay on an HTML page', () => {
   });
 });
 
+describe.each(['vite-vue', 'vite-svelte'])('vite dev: the overlay on the %s example', (example) => {
+  test("lists the page's images, each found on the page by its declaration's place", async () => {
+    const root = await generatedCopy(path.join(examples, example));
+    const dev = await viteDev(root, env);
+    const review = await openPage(`${dev.url}/`);
+    try {
+      const { page } = review;
+      await page.waitForSelector('img[data-genimage-id]');
+      const shown = await page.$$eval('img[data-genimage-id]', (imgs) => imgs.map((img) => img.getAttribute('data-genimage-id')));
+      expect(shown.length).toBeGreaterThan(0);
+      await page.click('[data-genimage-review-overlay] .launcher');
+      const cards = page.locator('[data-genimage-review-overlay] li.image');
+      await expect.poll(() => cards.count()).toBe(new Set(shown).size);
+      const listed = await cards.evaluateAll((items) => items.map((item) => item.getAttribute('data-image-id')));
+      expect(new Set(listed)).toEqual(new Set(shown));
+      // Hovering a card outlines its image on the page.
+      await cards.first().hover();
+      await expect.poll(() => page.locator('[data-genimage-highlight]').count()).toBeGreaterThan(0);
+    } finally {
+      await review.close();
+      await dev.stop();
+    }
+  });
+});
+
 /** `genimage review` in `root` (with `args`), and the page URL it prints, with its token. */
 async function startReviewCommand(root: string, args: string[] = []) {
   const started = start(['review', ...args], { cwd: root, env });
