@@ -110,6 +110,8 @@ async function reviewLoop(
   review: Review,
   card: Locator,
   source: { file: string; seed: number; declaration: string },
+  /** Runs once the candidates show, before the keep. */
+  meanwhile?: () => Promise<void>,
 ): Promise<Kept & { unkept: number[] }> {
   const { page } = review;
   const before = await readFile(source.file, 'utf8');
@@ -147,6 +149,7 @@ async function reviewLoop(
     .poll(() => card.locator('[data-role=current] img').evaluate((img) => (img as { naturalWidth: number }).naturalWidth))
     .toBeGreaterThan(0);
   expect(await card.locator('[data-role=message]').textContent()).toContain(`3 candidate(s) made for ${result.creditsSpent} credits`);
+  await meanwhile?.();
 
   // Keep the second: the source says that seed, the rest byte for byte; nothing is sent.
   const seed = quote.seeds[1]!;
@@ -266,7 +269,13 @@ describe('vite dev: the overlay', () => {
       // The page's three images, and only the page's.
       expect(await page.locator('[data-genimage-review-overlay] li.image').count()).toBe(3);
 
-      const kept = await reviewLoop(review, card, { file, seed: 31, declaration: 'seed={31}' });
+      // GENIMAGE_SCREENSHOT=docs/review-loop.png takes the README's picture of the loop here.
+      const screenshot = process.env.GENIMAGE_SCREENSHOT;
+      const kept = await reviewLoop(review, card, { file, seed: 31, declaration: 'seed={31}' }, async () => {
+        if (!screenshot) return;
+        await card.hover();
+        await page.screenshot({ path: path.resolve(import.meta.dirname, '..', screenshot) });
+      });
       await expectShown(page, kept, shown!);
       // A hot update of the component: the same window, no reload.
       expect(await page.evaluate('window.__sameWindow === true')).toBe(true);

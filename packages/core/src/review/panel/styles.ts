@@ -35,7 +35,7 @@ dd { margin: 0; overflow-wrap: anywhere; }
 .quote { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
 .compare { display: flex; flex-wrap: wrap; gap: 8px; padding: 3px; }
 figure { margin: 0; flex: none; width: 124px; display: flex; flex-direction: column; gap: 4px; }
-figure img, figure .thumb { width: 124px; height: 93px; object-fit: contain; background: #f3f4f6; border-radius: 4px; }
+figure img, figure .thumb { width: 124px; height: 84px; object-fit: contain; background: #f3f4f6; border-radius: 4px; }
 figure.current { outline: 2px solid #a5b4fc; outline-offset: 2px; border-radius: 4px; }
 figcaption { font-size: 12px; }
 .toggle { font-size: 12px; }
@@ -48,7 +48,7 @@ export const OVERLAY_STYLES = `
   background: #4f46e5; color: #fff; border: none; border-radius: 999px; padding: 8px 14px; cursor: pointer;
   box-shadow: 0 4px 12px rgba(0,0,0,.25); }
 .launcher:hover { background: #4338ca; }
-.frame { position: fixed; right: 16px; bottom: 60px; z-index: 2147483646; width: min(560px, calc(100vw - 32px));
+.frame { position: fixed; right: 16px; bottom: 60px; z-index: 2147483646; width: min(600px, calc(100vw - 32px));
   max-height: calc(100vh - 80px); overflow: auto; border-radius: 10px; box-shadow: 0 10px 30px rgba(0,0,0,.3); background: #fff; }
 .frame[hidden] { display: none; }
 `;
