@@ -3,7 +3,7 @@ import { PAGE_SCRIPT } from './panel/page.ts';
 import { OVERLAY_STYLES, PANEL_STYLES } from './panel/styles.ts';
 import { START_SCRIPT } from './panel/start.ts';
 import { VIEW_SCRIPT } from './panel/view.ts';
-import { REVIEW_TOKEN_HEADER } from './protocol.ts';
+import { DEFAULT_CANDIDATES, MAX_CANDIDATES, REVIEW_TOKEN_HEADER } from './protocol.ts';
 
 /**
  * The review panel, the one browser UI of the review loop, used by every host: the overlay of a
@@ -27,6 +27,8 @@ export function reviewPanelScript(): string {
 if (globalThis.__genimageReview) return;
 const CONFIG_GLOBAL = ${JSON.stringify(REVIEW_SESSION_GLOBAL)};
 const TOKEN_HEADER = ${JSON.stringify(REVIEW_TOKEN_HEADER)};
+const DEFAULT_K = ${DEFAULT_CANDIDATES};
+const MAX_K = ${MAX_CANDIDATES};
 const PANEL_STYLES = ${JSON.stringify(PANEL_STYLES)};
 const OVERLAY_STYLES = ${JSON.stringify(OVERLAY_STYLES)};
 ${API_SCRIPT}

@@ -5,14 +5,16 @@
  */
 import { describe, expect, test } from 'vitest';
 import { reviewPanelModule, reviewPanelScript, reviewSessionScript } from '../../src/review/panel.ts';
-import { REVIEW_TOKEN_HEADER } from '../../src/review/protocol.ts';
+import { DEFAULT_CANDIDATES, MAX_CANDIDATES, REVIEW_TOKEN_HEADER } from '../../src/review/protocol.ts';
 
 describe('reviewPanelScript', () => {
   test('is one script that parses, and starts only once however often a page loads it', () => {
     const script = reviewPanelScript();
     expect(() => new Function(script)).not.toThrow();
     expect(script).toMatch(/^\(\(\) => \{\n'use strict';\nif \(globalThis\.__genimageReview\) return;/);
-    expect(script).toContain(JSON.stringify(REVIEW_TOKEN_HEADER));
+    // The protocol's token header and limits, not copies of them.
+    expect(script).toContain(`const TOKEN_HEADER = ${JSON.stringify(REVIEW_TOKEN_HEADER)};`);
+    expect(script).toContain(`const DEFAULT_K = ${DEFAULT_CANDIDATES};\nconst MAX_K = ${MAX_CANDIDATES};`);
   });
 
   test('is ASCII: a page served without a charset shows the same text', () => {

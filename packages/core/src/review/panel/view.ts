@@ -18,9 +18,6 @@ function h(tag, props, ...children) {
   return element;
 }
 
-const DEFAULT_K = 3;
-const MAX_K = 8;
-
 function creditsText(credits) {
   if (credits === undefined || credits === null) return 'unknown';
   const rounded = Math.round(credits * 100) / 100;
