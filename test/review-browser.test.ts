@@ -70,15 +70,32 @@ async function openPage(url: string): Promise<Review> {
   return { page, answers, close: () => context.close() };
 }
 
-/** Resolves with the JSON of the review API's next answer at `endpoint`. */
-function answerOf<T>(page: Page, endpoint: string): Promise<T> {
-  return page
-    .waitForResponse((response) => new URL(response.url()).pathname === `${REVIEW}${endpoint}`, { timeout: 30_000 })
-    .then(async (response) => {
-      const body = (await response.json()) as T;
-      expect(response.status(), JSON.stringify(body)).toBe(200);
-      return body;
-    });
+/**
+ * Catches the review API's next answer at `endpoint` on its way to the page, and resolves with its
+ * JSON (200). Read here rather than from the page's network log: a keep reloads the page it
+ * answers (the dev server sees the edited file), maybe before the page has read the answer.
+ */
+async function answerOf<T>(page: Page, endpoint: string): Promise<() => Promise<T>> {
+  const url = (href: URL) => href.pathname === `${REVIEW}${endpoint}`;
+  let settle!: { resolve: (body: T) => void; reject: (error: unknown) => void };
+  const answered = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
+  await page.route(
+    url,
+    async (route) => {
+      try {
+        const response = await route.fetch();
+        const text = await response.text();
+        await route.fulfill({ response }).catch(() => {}); // the page may be gone already
+        expect(response.status(), text).toBe(200);
+        settle.resolve(JSON.parse(text) as T);
+      } catch (error) {
+        settle.reject(error);
+        await route.abort().catch(() => {});
+      }
+    },
+    { times: 1 },
+  );
+  return () => answered;
 }
 
 interface Quote {
@@ -119,9 +136,9 @@ async function reviewLoop(
   const paid = api.requests.length;
 
   // Try 3 more: the quote says what they will cost, and nothing is sent yet.
-  const quoted = answerOf<Quote>(page, '/quote');
+  const quoted = await answerOf<Quote>(page, '/quote');
   await card.locator('[data-action=try]').click();
-  const quote = await quoted;
+  const quote = await quoted();
   expect(quote).toMatchObject({ k: 3, canGenerate: true });
   expect(new Set(quote.seeds).size).toBe(3);
   for (const seed of quote.seeds) expect(seed === -1 || seed === source.seed).toBe(false);
@@ -129,9 +146,9 @@ async function reviewLoop(
   expect(api.requests.length).toBe(paid);
 
   // Generate: 3 requests, each with a quoted seed, and 3 candidates beside the current image.
-  const tried = answerOf<{ candidates: { seed: number; key: string }[]; creditsSpent: number }>(page, '/try');
+  const tried = await answerOf<{ candidates: { seed: number; key: string }[]; creditsSpent: number }>(page, '/try');
   await card.locator('[data-action=confirm]').click();
-  const result = await tried;
+  const result = await tried();
   expect(result.candidates.map((candidate) => candidate.seed).sort()).toEqual([...quote.seeds].sort());
   expect(
     api.requests
@@ -153,9 +170,9 @@ async function reviewLoop(
 
   // Keep the second: the source says that seed, the rest byte for byte; nothing is sent.
   const seed = quote.seeds[1]!;
-  const keeping = answerOf<Kept>(page, '/keep');
+  const keeping = await answerOf<Kept>(page, '/keep');
   await card.locator(`[data-role=candidate][data-seed="${seed}"] [data-action=keep]`).click();
-  const kept = await keeping;
+  const kept = await keeping();
   expect(kept.seed).toBe(seed);
   expect(kept.key).toBe(result.candidates.find((candidate) => candidate.seed === seed)!.key);
   const declaration = source.declaration.replace(String(source.seed), String(seed));
@@ -342,9 +359,9 @@ describe('vite dev: the overlay on an HTML page', () => {
       expect(seeds).toContain(recorded);
       const before = await readFile(file, 'utf8');
       const paid = api.requests.length;
-      const fixing = answerOf<Kept>(page, '/fix-seed');
+      const fixing = await answerOf<Kept>(page, '/fix-seed');
       await starCard.locator('[data-action=fix-seed]').click();
-      const fixed = await fixing;
+      const fixed = await fixing();
       expect(fixed.seed).toBe(recorded);
       const after = await readFile(file, 'utf8');
       expect(after).not.toBe(before);
@@ -470,9 +487,9 @@ describe('genimage review: the same panel, as the page', () => {
       await notice.waitFor();
       expect(await notice.textContent()).toMatch(/frozen/i);
       const card = page.locator('[data-genimage-review-page] li.image').first();
-      const quoted = answerOf<Quote>(page, '/quote');
+      const quoted = await answerOf<Quote>(page, '/quote');
       await card.locator('[data-action=try]').click();
-      expect(await quoted).toMatchObject({ canGenerate: false });
+      expect(await quoted()).toMatchObject({ canGenerate: false });
       const said = card.locator('[data-role=quote]');
       await expect.poll(() => said.textContent()).toMatch(/frozen.*Nothing was sent\./i);
       expect(await card.locator('[data-action=confirm]').count()).toBe(0);
