@@ -227,7 +227,7 @@ describe.each(PACKAGES.map((dir) => `@genimage/${dir}`))('the packed %s', (name)
     ]);
     const builtins = new Set(builtinModules);
     const problems: string[] = [];
-    for (const file of files.filter((file) => /^(dist|bin|components)\/.*\.(js|d\.ts|ts|astro)$/.test(file))) {
+    for (const file of files.filter((file) => /^(dist|bin|components|toolbar)\/.*\.(js|d\.ts|ts|astro)$/.test(file))) {
       for (const specifier of importsOf(await readFile(path.join(root, file), 'utf8'))) {
         if (specifier.startsWith('.')) {
           const target = path.posix.join(path.posix.dirname(file), specifier);
@@ -284,5 +284,45 @@ describe.each(SITES)('a fresh site with $adds', (site) => {
     const gallery = await genimage(['gallery']);
     expect(gallery.code, gallery.output).toBe(0);
     expect(await readFile(path.join(root(), 'genimage-gallery/index.html'), 'utf8')).toContain('PLACEHOLDER');
+  });
+});
+
+describe('astro dev in the fresh Astro site', () => {
+  it('serves the review app of the dev toolbar from the installed package, and the panel it imports', async () => {
+    const root = path.join(temp, 'sites', 'package-astro');
+    const child = spawn(path.join(root, 'node_modules/.bin/astro'), ['dev', '--port', '0', '--host', '127.0.0.1'], {
+      cwd: root,
+      env: userEnv({ ASTRO_TELEMETRY_DISABLED: '1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString();
+          const listening = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+          if (listening && output.includes('watching for file changes')) resolve(listening[0].slice(0, -1));
+        };
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+        child.on('close', (code) => reject(new Error(`astro dev exited with ${code}:\n${output}`)));
+      });
+      const get = async (at: string) => {
+        const response = await fetch(`${url}${at}`);
+        expect(response.status, `${at}\n${output}`).toBe(200);
+        return response.text();
+      };
+      // Astro's list of toolbar apps imports ours by the path of the installed package's file.
+      const apps = await get('/@id/astro:toolbar:internal');
+      const app = /import\("([^"]*@genimage\/astro\/toolbar\/app\.js(?:\?[^"]*)?)"\)/.exec(apps)?.[1];
+      expect(app, apps.split('//# sourceMappingURL')[0]).toBeDefined();
+      const panel = /from "([^"]*virtual:genimage\/review-panel[^"]*)"/.exec(await get(app!))?.[1];
+      expect(panel).toBeDefined();
+      expect(await get(panel!)).toContain('export const mountReviewPanel = globalThis.__genimageReview.mount;');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 });

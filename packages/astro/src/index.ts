@@ -5,6 +5,7 @@ import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { type GenImageIntegrationOptions, assetsPrefixFor, validateOptions } from './options.ts';
 import { renderBuiltPages } from './pages.ts';
 import { astroSources } from './sources.ts';
+import { answerReviewApp, reviewToolbarApp } from './toolbar.ts';
 
 export type { GenImageIntegrationOptions } from './options.ts';
 export type { GenImageConfig } from '@genimage/core';
@@ -43,7 +44,7 @@ export default function genimage(options?: GenImageIntegrationOptions): AstroInt
   const integration: AstroIntegration = {
     name: '@genimage/astro',
     hooks: {
-      'astro:config:setup': ({ config, command, updateConfig, injectScript, logger }) => {
+      'astro:config:setup': ({ config, command, updateConfig, injectScript, addDevToolbarApp, logger }) => {
         let validated: ReturnType<typeof validateOptions>;
         try {
           validated = validateOptions(options);
@@ -61,10 +62,18 @@ export default function genimage(options?: GenImageIntegrationOptions): AstroInt
           logger: coreLogger(logger),
           // Astro renders the pages after the Vite build: the files are written in astro:build:generated.
           emit: 'manual',
+          // The review panel is an app of Astro's dev toolbar here, not an overlay of the page.
+          reviewOverlay: false,
         });
         updateConfig({ vite: { plugins: [plugin, astroSources(root, plugin.api)] } });
         // In dev, a page swaps its pending images in place as they are generated, without a reload.
-        if (command === 'dev') injectScript('page', `import '${SWAP_CLIENT_ID}';`);
+        if (command === 'dev') {
+          injectScript('page', `import '${SWAP_CLIENT_ID}';`);
+          addDevToolbarApp(reviewToolbarApp());
+        }
+      },
+      'astro:server:setup': ({ toolbar }) => {
+        if (plugin) answerReviewApp(toolbar, plugin.api.reviewSession);
       },
       // Once the pages are rendered, where Astro writes its own images: integrations listed after
       // this one, and every astro:build:done (where adapters move the output), see the files.

@@ -17,6 +17,7 @@ import { serveVariants } from './serve.ts';
 import { keepPaidAnswers } from './shutdown.ts';
 import { CHECK_EVENT, CLIENT_CODE, CLIENT_ID, READY_EVENT, withSwapClient } from './swap.ts';
 import { renderHtmlPage } from './html-pages.ts';
+import { REVIEW_PANEL_ID, type ReviewPanelAccess, reviewPanelCode, serveReview, withReviewOverlay } from './review.ts';
 import { unrenderedMarkers } from './unrendered.ts';
 import type { GenImagePluginApi, GenImagePluginOptions, GenImageRuntime } from './types.ts';
 
@@ -33,6 +34,8 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
   const { root, assetsDir, publicPath, logger, buildsEntries, renderer, pendingModules, pendingPlaces, failedModules } = images;
   const shutdown = keepPaidAnswers(renderer, logger);
   let prepared: Promise<void> | undefined;
+  /** The dev server's review session: none in a build. */
+  let review: ReviewPanelAccess | undefined;
 
   const api: GenImagePluginApi = {
     prepare: () =>
@@ -52,6 +55,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       const error = await firstMarkerError((await renderer()).engine, code, relativePath(root(), id));
       if (error) throw reportable(error);
     },
+    reviewSession: () => review,
     async writeAssets(outDir, writeOptions = {}) {
       const images = await renderer();
       const result = await images.writeTo(path.join(outDir, assetsDir()), writeOptions);
@@ -112,10 +116,11 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       handler: (html, context) =>
         renderHtmlPage(html, context.filename, { root: root(), publicPath: publicPath(), render: api.renderMarker })
           .then((page) => (vite.server ? withSwapClient(page, vite.server.config.base) : page))
+          .then((page) => (review && options.reviewOverlay !== false ? withReviewOverlay(page, review, vite.config?.base ?? '/') : page))
           .catch((error: unknown) => Promise.reject(reportable(error))),
     },
-    resolveId: (id) => (id === CLIENT_ID ? `\0${CLIENT_ID}` : undefined),
-    load: (id) => (id === `\0${CLIENT_ID}` ? CLIENT_CODE : undefined),
+    resolveId: (id) => (id in VIRTUAL_MODULES ? `\0${id}` : undefined),
+    load: (id) => (id.startsWith('\0') ? VIRTUAL_MODULES[id.slice(1)]?.() : undefined),
     writeBundle(_output, bundle) {
       // Scanned means rendered, or refused: nothing may ship a raw <GenImage>. (Astro renders its
       // pages after Vite, and @genimage/astro renders the raw tags left in them; its chunks keep
@@ -151,6 +156,7 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       devServer.ws.on(CHECK_EVENT, (data: { places?: unknown } | undefined, client) =>
         pendingPlaces.catchUp(data?.places, (ready) => client.send(READY_EVENT, ready)),
       );
+      review = serveReview(devServer, renderer);
       shutdown.listen(devServer);
     },
     closeServer: () => shutdown.drain(),
@@ -164,6 +170,9 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
     ...(buildsEntries && { htmlPages: 'vite-entries' as const }),
   });
 }
+
+/** The browser modules the plugin serves in dev: the swap client, the review panel. */
+const VIRTUAL_MODULES: Record<string, (() => string) | undefined> = { [CLIENT_ID]: () => CLIENT_CODE, [REVIEW_PANEL_ID]: reviewPanelCode };
 
 /** `id` relative to `root`, with `/`: how locations name a file. */
 function relativePath(root: string, id: string): string {

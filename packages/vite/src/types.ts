@@ -29,6 +29,12 @@ export interface GenImagePluginOptions {
    * framework decides, and every HTML page is. @default "closeBundle"
    */
   emit?: 'closeBundle' | 'manual';
+  /**
+   * Whether a dev server's HTML pages get the review overlay: a small button that opens the review
+   * panel (try other seeds, keep one). A host with a UI of its own for the panel turns it off
+   * (Astro's dev toolbar). Builds never have it. @default true
+   */
+  reviewOverlay?: boolean;
 }
 
 /** What server-side code (the `<GenImage>` component) finds at `globalThis[Symbol.for('genimage')]`. */
@@ -59,4 +65,6 @@ export interface GenImagePluginApi {
    * variant of every scanned marker too (a plain Vite build, where no component renders).
    */
   writeAssets(outDir: string, options?: { all?: boolean }): Promise<void>;
+  /** A dev server's review session (the API's path and this server's token), for a host's own panel; none in a build. */
+  reviewSession(): { base: string; token: string } | undefined;
 }

@@ -22,6 +22,17 @@ export { ORIGIN_ATTRIBUTE, parseOrigin } from './props.ts';
 export { variantOptions } from './render-attributes.ts';
 export type { ImageData } from './image-data.ts';
 
+/**
+ * Dev only: which declaration an `<img>` shows, for the review panel to list and highlight it:
+ * `data-genimage-id`, the marker's place as the scan names it (`file:line:col`, root-relative),
+ * and `data-genimage-key`, its cache key, which also finds a declaration rendered elsewhere (a
+ * layout's `<GenImage {...post.data.hero} />` renders the frontmatter entry's key at the layout's
+ * place). A build's output never carries them.
+ */
+function reviewIdentity(use: ImageUse, origin: SourceLocation | undefined): Record<string, string> {
+  return { ...(origin && { 'data-genimage-id': formatLocation(origin) }), 'data-genimage-key': use.key };
+}
+
 /** What one rendering needs besides its attributes: the original to show and what shows before it loads. */
 interface Prepared {
   original: Original;
@@ -128,6 +139,7 @@ export class ImageRenderer {
     // Prepared once for every page: this page's marker is the one its files must name on failure.
     const original = { ...prepared.original, origin: use.origin };
     const plan = planImage(original, options);
+    const shown = imgAttributes(use.render, use.origin, plan.style);
     return renderPicture({
       files: this.#pageFiles(original, options, plan),
       formats: options.formats,
@@ -137,7 +149,8 @@ export class ImageRenderer {
       width: plan.width,
       height: plan.height,
       sizes: plan.sizes,
-      ...imgAttributes(use.render, use.origin, plan.style),
+      ...shown,
+      ...(this.options.mode === 'dev' && { attributes: { ...shown.attributes, ...reviewIdentity(use, request.origin) } }),
     });
   }
 

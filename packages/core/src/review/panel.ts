@@ -1,10 +1,50 @@
+import { API_SCRIPT } from './panel/api.ts';
+import { PAGE_SCRIPT } from './panel/page.ts';
+import { OVERLAY_STYLES, PANEL_STYLES } from './panel/styles.ts';
+import { START_SCRIPT } from './panel/start.ts';
+import { VIEW_SCRIPT } from './panel/view.ts';
+import { DEFAULT_CANDIDATES, MAX_CANDIDATES, REVIEW_TOKEN_HEADER } from './protocol.ts';
+
 /**
- * MINIMAL STAND-IN, written by the server side so that `genimage review` serves a working page
- * before the real panel lands: the client side replaces this file (and owns it from then on).
- * Same exports and the same contract as the real one: the page sets `window.__GENIMAGE_REVIEW__
- * = { base, token }` (`reviewSessionScript`), then runs `reviewPanelScript()`, which lists the
- * images and offers try and keep through the review API.
+ * The review panel, the one browser UI of the review loop, used by every host: the overlay of a
+ * plain Vite dev server, the app of Astro's dev toolbar and the page of `genimage review`. It is
+ * text, not a bundle: a dependency-free script the hosts serve as they are, run in the author's
+ * browser, talking only to the review HTTP API with the session's token.
+ *
+ * - A page that carries a session (`reviewSessionScript()`, before the panel) starts the panel by
+ *   itself: an overlay button (`mode: "overlay"`) or the whole page (`mode: "page"`).
+ * - Otherwise the host mounts it where it likes: `globalThis.__genimageReview.mount(root, { base,
+ *   token, scope })`, where `root` is an element (the panel attaches a shadow root to it) or a
+ *   shadow root, `scope` is `"page"` (the images this page shows: by default) or `"all"`, and
+ *   `fetch` may replace `window.fetch`. It returns `{ refresh(), destroy() }`. As a module
+ *   (`reviewPanelModule()`) it exports the same function as `mountReviewPanel`.
+ *
+ * The panel renders into a shadow root, so the site's CSS cannot break it and its own cannot leak.
  */
+export function reviewPanelScript(): string {
+  return `(() => {
+'use strict';
+if (globalThis.__genimageReview) return;
+const CONFIG_GLOBAL = ${JSON.stringify(REVIEW_SESSION_GLOBAL)};
+const TOKEN_HEADER = ${JSON.stringify(REVIEW_TOKEN_HEADER)};
+const DEFAULT_K = ${DEFAULT_CANDIDATES};
+const MAX_K = ${MAX_CANDIDATES};
+const PANEL_STYLES = ${JSON.stringify(PANEL_STYLES)};
+const OVERLAY_STYLES = ${JSON.stringify(OVERLAY_STYLES)};
+${API_SCRIPT}
+${PAGE_SCRIPT}
+${VIEW_SCRIPT}
+${START_SCRIPT}
+globalThis.__genimageReview = { mount: mountReviewPanel };
+startFromSession();
+})();
+`;
+}
+
+/** The panel as an ES module (what a dev server serves for `import`): the script, then `export { mountReviewPanel }`. */
+export function reviewPanelModule(): string {
+  return `${reviewPanelScript()}export const mountReviewPanel = globalThis.__genimageReview.mount;\n`;
+}
 
 /** Where a page's review session is: `window.__GENIMAGE_REVIEW__ = { base, token, mode }`. */
 export const REVIEW_SESSION_GLOBAL = '__GENIMAGE_REVIEW__';
@@ -13,57 +53,17 @@ export const REVIEW_SESSION_GLOBAL = '__GENIMAGE_REVIEW__';
 export interface ReviewPanelSession {
   /** The review API's URL path, e.g. `/__genimage/review`. */
   base: string;
-  /** The session's token. */
+  /** The session's token: 32 random bytes, hex. */
   token: string;
-  /** `overlay`: a button over the page; `page`: the panel is the page. @default "page" */
+  /** `overlay`: a button opening the panel over the page; `page`: the panel is the page. @default "page" */
   mode?: 'overlay' | 'page';
 }
 
-/** The inline `<script>` that hands a page its session; `<` escaped, so no value can close the element. */
+/**
+ * The inline `<script>` that hands a page its session, to put before the panel's script. The JSON
+ * is escaped for an HTML script element (`<` as `\u003c`), so no value can close it.
+ */
 export function reviewSessionScript(session: ReviewPanelSession): string {
   const json = JSON.stringify({ base: session.base, token: session.token, mode: session.mode ?? 'page' }).replace(/</g, '\\u003c');
   return `<script>window.${REVIEW_SESSION_GLOBAL} = ${json};</script>`;
-}
-
-/** The browser script: a plain list with try (3 candidates) and keep buttons. */
-export function reviewPanelScript(): string {
-  return `(() => {
-const session = window.${REVIEW_SESSION_GLOBAL};
-if (!session) return;
-const api = (route, body) => fetch(session.base + '/' + route, {
-  method: body ? 'POST' : 'GET',
-  headers: { 'x-genimage-review-token': session.token, ...(body && { 'content-type': 'application/json' }) },
-  ...(body && { body: JSON.stringify(body) }),
-}).then(async (res) => { const json = await res.json(); if (!res.ok) throw new Error(json.error); return json; });
-const el = (tag, props = {}, ...children) => { const node = Object.assign(document.createElement(tag), props); node.append(...children); return node; };
-const src = (url) => url + '?token=' + encodeURIComponent(session.token);
-const root = el('main');
-const status = el('p', { role: 'status' });
-async function render() {
-  const list = await api('images');
-  root.replaceChildren(el('h1', {}, 'genimage review'), status, ...(list.reason ? [el('p', {}, list.reason)] : []));
-  for (const image of list.images) {
-    const card = el('section', { dataset: { id: image.id } });
-    card.append(el('h2', {}, image.prompt), el('p', {}, image.id + ' · seed ' + (image.seed ?? 'none') + ' · ' + image.status));
-    if (image.preview) card.append(el('img', { src: src(image.preview), alt: 'current', width: 160 }));
-    for (const candidate of image.candidates) {
-      const keep = el('button', { type: 'button' }, 'Keep seed ' + candidate.seed);
-      keep.onclick = () => act(() => api('keep', { id: image.id, seed: candidate.seed }));
-      card.append(el('figure', {}, el('img', { src: src(candidate.preview), alt: 'seed ' + candidate.seed, width: 160 }), keep));
-    }
-    const more = el('button', { type: 'button', disabled: !list.canGenerate }, 'Try 3 more');
-    more.onclick = () => act(async () => { const quote = await api('quote', { id: image.id, k: 3 }); await api('try', { id: image.id, k: 3, seeds: quote.seeds }); });
-    card.append(more);
-    root.append(card);
-  }
-}
-async function act(work) {
-  status.textContent = 'Working…';
-  try { await work(); status.textContent = ''; } catch (error) { status.textContent = error.message; }
-  await render();
-}
-document.body.append(root);
-render().catch((error) => { status.textContent = error.message; root.append(status); });
-})();
-`;
 }

@@ -191,6 +191,24 @@ describe('ImageRenderer', () => {
     expect(await images.file('unknown-00000000-64.webp')).toBeUndefined();
   });
 
+  test("dev: the <img> names its declaration and cache key for the review panel (data-genimage-id, data-genimage-key); a build's does not", async () => {
+    const dev = await renderer('dev');
+    const use = await dev.resolve({ attributes: fox, origin });
+    await dev.engine.generate([use.request]);
+    const shown = await dev.render({ attributes: { ...fox, 'data-zoom': true }, origin });
+    expect(shown).toMatch(FINAL);
+    expect(shown).toMatch(/ data-zoom="true" data-genimage-id="src\/pages\/index.astro:3:1" data-genimage-key="[0-9a-f]+"><\/picture>$/);
+    expect(shown).toContain(`data-genimage-key="${use.key}"`);
+
+    const build = await renderer('build');
+    const built = await build.render({ attributes: { ...fox, 'data-zoom': true }, origin });
+    await build.writeTo(path.join(root, 'dist'));
+    expect(built).toMatch(/ data-zoom="true"><\/picture>$/);
+    expect(built).not.toContain('data-genimage-');
+    // The same markup but for the two attributes.
+    expect(shown.replace(/ data-genimage-(id|key)="[^"]*"/g, '')).toBe(built);
+  });
+
   test('file(): a variant deleted while the server runs (cache folder wiped) is encoded again', async () => {
     const images = await renderer('build');
     const name = /\/_astro\/([^ ]+\.webp)/.exec(await images.render({ attributes: fox, origin }))![1]!;
