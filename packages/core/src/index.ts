@@ -247,7 +247,7 @@ export { writeGalleryFile } from './reports/gallery-file.ts';
 
 // --- The review loop ---
 export { ReviewSession, type ReviewSessionOptions } from './review/session.ts';
-export { createReviewHandler, MAX_REVIEW_BODY_BYTES, type ReviewHandler, type ReviewHandlerOptions } from './review/http.ts';
+export { createReviewHandler, MAX_REVIEW_BODY_BYTES, type ReviewHandler } from './review/http.ts';
 export { isLoopbackAddress, isLoopbackHost } from './review/guards.ts';
 export { startReviewServer, type ReviewServerOptions, type RunningReviewServer } from './review/server.ts';
 export {

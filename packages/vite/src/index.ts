@@ -116,7 +116,9 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       handler: (html, context) =>
         renderHtmlPage(html, context.filename, { root: root(), publicPath: publicPath(), render: api.renderMarker })
           .then((page) => (vite.server ? withSwapClient(page, vite.server.config.base) : page))
-          .then((page) => (review && options.reviewOverlay !== false ? withReviewOverlay(page, review, vite.config?.base ?? '/') : page))
+          .then((page) =>
+            vite.server && review && options.reviewOverlay !== false ? withReviewOverlay(page, review, vite.config?.base ?? '/') : page,
+          )
           .catch((error: unknown) => Promise.reject(reportable(error))),
     },
     resolveId: (id) => (id in VIRTUAL_MODULES ? `\0${id}` : undefined),
@@ -159,7 +161,11 @@ export default function genimage(options: GenImagePluginOptions = {}): Plugin & 
       review = serveReview(devServer, renderer);
       shutdown.listen(devServer);
     },
-    closeServer: () => shutdown.drain(),
+    closeServer: () => {
+      // A plugin that served dev and then builds in the same process ships no token.
+      review = undefined;
+      return shutdown.drain();
+    },
   } satisfies Plugin & { api: GenImagePluginApi };
   // The CLI reads these from vite.config.* and resolves the same configuration as this build.
   return recordAdapterOptions(plugin, {

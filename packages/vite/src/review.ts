@@ -15,14 +15,12 @@ export interface ReviewPanelAccess {
  * The review loop on a dev server (issue 23): core's review API on its middleware, for this
  * server's life, over the renderer's own engine (so candidates, keeps and the pages share one
  * cache, one scheduler and one budget), with a token of its own. Only `configureServer` calls
- * it, so neither a build nor `vite preview` ever answers a review request. The names the dev
- * server is reached by (`server.allowedHosts`) are accepted as this machine's too; `true` (any
- * name) is not a list of names, and leaves the API to localhost.
+ * it, so neither a build nor `vite preview` ever answers a review request. Only localhost may use
+ * it, whatever `server.allowedHosts` lets reach the pages (a tunnel's name would let others in).
  */
 export function serveReview(server: ViteDevServer, renderer: () => Promise<ImageRenderer>): ReviewPanelAccess {
   const session = new ReviewSession({ engine: () => renderer().then((images) => images.engine) });
-  const { allowedHosts } = server.config.server;
-  server.middlewares.use(createReviewHandler(session, { allowedHosts: Array.isArray(allowedHosts) ? allowedHosts : [] }));
+  server.middlewares.use(createReviewHandler(session));
   return { base: REVIEW_BASE, token: session.token };
 }
 

@@ -14,7 +14,11 @@ import { dirname } from 'node:path';
  *
  * Hand-written rather than `write-file-atomic`, whose Node engine range is narrower than ours.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  options: { mode?: number; beforeRename?: () => Promise<void> } = {},
+): Promise<void> {
   const tempPath = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   let handle: FileHandle | undefined;
   try {
@@ -26,6 +30,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     await handle.sync();
     await handle.close();
     handle = undefined;
+    // The last word before the file is replaced (a source file edited meanwhile refuses): throwing leaves it as it is.
+    await options.beforeRename?.();
     await rename(tempPath, path);
   } catch (error) {
     await handle?.close().catch(() => {});

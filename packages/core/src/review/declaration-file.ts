@@ -33,9 +33,15 @@ export async function writeSeed(root: string, listed: Marker, seed: number, befo
   if (!written)
     throw new Error(`Writing the seed into ${formatLocation(listed.location)} would move its declaration; nothing was written.`);
   await beforeWrite(written);
-  // Read once more just before the rename: an editor may have saved since the first read.
-  if ((await readSource(target, listed)).source !== source) throw changed(listed, 'The file was edited while the seed was being written.');
-  await writeFileAtomic(target, edited, { mode });
+  await writeFileAtomic(target, edited, {
+    mode,
+    // Read once more after the new text is on disk, just before the rename: an editor (or another
+    // dev server's review) may have saved since the first read.
+    beforeRename: async () => {
+      if ((await readSource(target, listed)).source !== source)
+        throw changed(listed, 'The file was edited while the seed was being written.');
+    },
+  });
 }
 
 /** Throws DeclarationChanged when the file no longer holds the declaration `listed` as it was listed. */
@@ -45,16 +51,28 @@ export async function assertUnchanged(root: string, listed: Marker): Promise<voi
     throw changed(listed, 'The file no longer holds it as it was listed: it was edited meanwhile.');
 }
 
-/** The file to replace: the listed file under the root, through any symbolic link (the link stays a link). */
+/**
+ * The file to replace: the listed file under the root, through any symbolic link (the link stays a
+ * link), as long as what it leads to is under the root too: a linked folder of another project
+ * (`src/shared -> ../../ui/src`) is read by the scan but never written by a review.
+ */
 async function sourcePath(root: string, listed: Marker): Promise<string> {
   const lexical = path.resolve(root, listed.file);
-  if (path.relative(root, lexical).startsWith('..') || path.isAbsolute(path.relative(root, lexical)))
-    throw changed(listed, `${listed.file} is not under the project root.`);
+  if (!isInside(root, lexical)) throw changed(listed, `${listed.file} is not under the project root.`);
+  let real: string;
   try {
-    return await realpath(lexical);
+    real = await realpath(lexical);
   } catch {
     throw changed(listed, `${listed.file} is gone: it was deleted or renamed.`);
   }
+  if (!isInside(await realpath(root), real))
+    throw changed(listed, `${listed.file} leads (through a symbolic link) to ${real}, outside the project root: edit it there.`);
+  return real;
+}
+
+function isInside(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
 async function readSource(file: string, listed: Marker): Promise<{ source: string; mode: number }> {

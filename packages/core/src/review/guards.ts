@@ -17,15 +17,15 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 
 /**
  * Whether a Host header names this machine: `localhost` (and its subdomains), a 127.x address or
- * `[::1]`, with any port; or one of `allowedHosts` (a dev server's own `server.allowedHosts`).
+ * `[::1]`, with any port. Never a dev server's other `allowedHosts`: those are how a tunnel or a
+ * proxy on this machine (ngrok, cloudflared) lets others in, from a loopback address.
  */
-export function isLoopbackHost(host: string | undefined, allowedHosts: readonly string[] = []): boolean {
+export function isLoopbackHost(host: string | undefined): boolean {
   if (!host) return false;
   const name = host
     .replace(/:\d+$/, '')
     .replace(/^\[(.*)\]$/, '$1')
     .toLowerCase();
-  if (allowedHosts.some((allowed) => allowed.toLowerCase() === name)) return true;
   return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
 
@@ -36,15 +36,15 @@ export interface RequestFacts {
   origin: string | undefined;
   secFetchSite: string | undefined;
   contentType: string | undefined;
-  /** The token the request carries: its header, or (image bytes only) its `?token=`. */
+  /** The token the request carries, in its header. */
   token: string | undefined;
 }
 
 /** Why a request is refused (403), or undefined when it may go on. */
-export function refusal(request: RequestFacts, token: string, allowedHosts: readonly string[] = []): string | undefined {
+export function refusal(request: RequestFacts, token: string): string | undefined {
   if (!isLoopbackAddress(request.remoteAddress))
     return 'The review API answers requests from this machine only (a loopback address): the request came from elsewhere.';
-  if (!isLoopbackHost(request.host, allowedHosts))
+  if (!isLoopbackHost(request.host))
     return `The review API answers requests for localhost only: the request was for ${JSON.stringify(request.host ?? '')}.`;
   if (request.origin !== undefined && request.origin !== `http://${request.host}` && request.origin !== `https://${request.host}`)
     return `The review API answers the page it is served with only: the request came from ${JSON.stringify(request.origin)}.`;

@@ -10,9 +10,9 @@
  * which no answer has reason to hold, is hidden from every one all the same.
  *
  * Endpoints (under the base): `GET /images`, `POST /quote {id, k}`, `POST /try {id, k, seeds}`,
- * `POST /keep {id, seed}`, `POST /fix-seed {id}`, and `GET /original/<key>/<index>`, the bytes of
- * an image the session listed. That one also takes the token as `?token=…`, so that the panel can
- * show a preview with a plain `<img src>`; the header is the only way for the rest.
+ * `POST /keep {id, seed}`, `POST /fix-seed {id}` (each also taking the `key` the list showed, refused when it no longer matches), and `GET /original/<key>/<index>`, the bytes of
+ * an image the session listed. The token is read from its header only, never from a URL (where
+ * history, logs and copied links would keep it): the panel fetches previews with the header.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KEY_PATTERN } from '../cache/store.ts';
@@ -25,15 +25,10 @@ import type { ReviewSession } from './session.ts';
 /** The largest request body read: every request is a few short fields. */
 export const MAX_REVIEW_BODY_BYTES = 16 * 1024;
 
-export interface ReviewHandlerOptions {
-  /** Host names the server is also reached by, besides localhost and loopback addresses (a dev server's `server.allowedHosts`). */
-  allowedHosts?: readonly string[];
-}
-
 export type ReviewHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
 
 /** The review API of `session`, for `node:http` or a connect stack (see the top of this module). */
-export function createReviewHandler(session: ReviewSession, options: ReviewHandlerOptions = {}): ReviewHandler {
+export function createReviewHandler(session: ReviewSession): ReviewHandler {
   return (req, res, next) => {
     const url = URL.parse((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'http://localhost');
     if (!url || (url.pathname !== REVIEW_BASE && !url.pathname.startsWith(`${REVIEW_BASE}/`))) {
@@ -52,10 +47,9 @@ export function createReviewHandler(session: ReviewSession, options: ReviewHandl
         origin: header('origin'),
         secFetchSite: header('sec-fetch-site'),
         contentType: header('content-type'),
-        token: header(REVIEW_TOKEN_HEADER) ?? (original && req.method === 'GET' ? (url.searchParams.get('token') ?? undefined) : undefined),
+        token: header(REVIEW_TOKEN_HEADER),
       },
       session.token,
-      options.allowedHosts,
     );
     if (refused) {
       req.resume();
@@ -109,10 +103,10 @@ async function answer(
 type Action = (session: ReviewSession, body: Record<string, unknown>) => Promise<unknown>;
 
 const ACTIONS: Record<string, Action> = {
-  '/quote': (session, body) => session.quote(body['id'] as string, body['k']),
-  '/try': (session, body) => session.tryCandidates(body['id'] as string, body['k'], body['seeds']),
-  '/keep': (session, body) => session.keep(body['id'] as string, body['seed']),
-  '/fix-seed': (session, body) => session.fixSeed(body['id'] as string),
+  '/quote': (session, body) => session.quote(body['id'] as string, body['k'], body['key']),
+  '/try': (session, body) => session.tryCandidates(body['id'] as string, body['k'], body['seeds'], body['key']),
+  '/keep': (session, body) => session.keep(body['id'] as string, body['seed'], body['key']),
+  '/fix-seed': (session, body) => session.fixSeed(body['id'] as string, body['key']),
 };
 
 /** The body as a JSON object; answers 413 or 400 itself (and returns undefined) when it is not one. */

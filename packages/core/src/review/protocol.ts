@@ -10,11 +10,7 @@ import type { CacheStatus } from '../engine.ts';
 /** Where every host mounts the API: `${REVIEW_BASE}/images`, `${REVIEW_BASE}/keep`, ... */
 export const REVIEW_BASE = '/__genimage/review';
 
-/**
- * The header every request carries the session's token in. The one exception is an image's bytes
- * (`GET /original/<key>/<index>`), which also take it as `?token=…`, so that an `<img src>` can
- * show it; nothing else is ever read from the query.
- */
+/** The header every request carries the session's token in (never the URL: history and logs keep those). */
 export const REVIEW_TOKEN_HEADER = 'x-genimage-review-token';
 
 /** Candidates one `try` may ask for at most; `quote` and `try` refuse more. */

@@ -10,7 +10,15 @@ import type { CachedEntry } from '../cache/cache.ts';
 import { metaKey } from '../cache/key.ts';
 import type { CacheEntryMeta } from '../cache/store.ts';
 import type { Engine, ImageUse } from '../engine.ts';
-import { GenImageError, ReviewInvalid, ReviewRefused, formatError, formatLocation, isGenImageError } from '../errors.ts';
+import {
+  DeclarationChanged,
+  GenImageError,
+  ReviewInvalid,
+  ReviewRefused,
+  formatError,
+  formatLocation,
+  isGenImageError,
+} from '../errors.ts';
 import { formatSummary } from '../generate/schedule.ts';
 import { MAX_CHOSEN_SEED, freshSeeds } from '../generate/seeds.ts';
 import type { Marker } from '../markers/markers.ts';
@@ -62,6 +70,9 @@ export class ReviewSession {
     const { engine } = options;
     let loaded: Promise<Engine> | undefined;
     this.#engine = typeof engine === 'function' ? () => (loaded ??= engine()) : () => Promise.resolve(engine);
+    // A short token (an empty one would match an empty header) is a caller's mistake, not a session.
+    if (options.token !== undefined && options.token.length < 32)
+      throw new TypeError('ReviewSession: a token must have at least 32 characters (leave it out for a random one).');
     this.token = options.token ?? randomBytes(32).toString('hex');
   }
 
@@ -89,10 +100,10 @@ export class ReviewSession {
   }
 
   /** `POST /quote`: new seeds for `k` candidates and what they would cost. Sends nothing. */
-  async quote(id: string, k: unknown = DEFAULT_CANDIDATES): Promise<ReviewQuote> {
+  async quote(id: string, k: unknown = DEFAULT_CANDIDATES, shownKey?: unknown): Promise<ReviewQuote> {
     const engine = await this.#engine();
     const count = candidateCount(k);
-    const { use, provider } = await this.#find(id);
+    const { use, provider } = await this.#find(id, shownKey);
     const families = await this.#candidates(engine).read();
     const family = families.of(use, provider);
     const own = family.find((entry) => entry.key === use.key)?.meta;
@@ -115,10 +126,10 @@ export class ReviewSession {
    * rate limiting and concurrency, and a build's summary, logged). Refused, with nothing sent,
    * when the engine cannot generate or the declaration changed since it was listed.
    */
-  async tryCandidates(id: string, k: unknown, seeds?: unknown): Promise<ReviewTryResult> {
+  async tryCandidates(id: string, k: unknown, seeds?: unknown, shownKey?: unknown): Promise<ReviewTryResult> {
     const engine = await this.#engine();
     const count = candidateCount(k);
-    const listed = await this.#find(id);
+    const listed = await this.#find(id, shownKey);
     const { use } = listed;
     const ability = abilityOf(engine);
     if (!ability.canGenerate) throw new GenImageError(ReviewRefused, ability.reason ?? 'Candidates cannot be generated here.');
@@ -144,10 +155,10 @@ export class ReviewSession {
    * already cached: no request, ever. Refused when no image of that seed is cached, or when the
    * file no longer holds the declaration as listed.
    */
-  keep(id: string, seed: unknown): Promise<ReviewKept> {
+  keep(id: string, seed: unknown, shownKey?: unknown): Promise<ReviewKept> {
     return this.#serially(async () => {
       const engine = await this.#engine();
-      const listed = await this.#find(id);
+      const listed = await this.#find(id, shownKey);
       const { use, provider } = listed;
       const wanted = seedOf(seed, 'seed');
       const key = keyWithSeed(use, provider, wanted);
@@ -173,9 +184,9 @@ export class ReviewSession {
   }
 
   /** `POST /fix-seed`: for a seedless declaration, writes the seed genimage chose and sent for its image (`keep` with it). */
-  async fixSeed(id: string): Promise<ReviewKept> {
+  async fixSeed(id: string, shownKey?: unknown): Promise<ReviewKept> {
     const engine = await this.#engine();
-    const { use } = await this.#find(id);
+    const { use } = await this.#find(id, shownKey);
     if (use.params.seed !== -1)
       throw new GenImageError(ReviewRefused, `This declaration already asks for seed ${use.params.seed}.`, { location: use.origin });
     const meta = (await engine.cache.status(use.key)) === 'cached' ? await engine.cache.store.readMeta(use.key) : undefined;
@@ -190,7 +201,7 @@ export class ReviewSession {
         { location: use.origin },
       );
     }
-    return this.keep(id, meta.params.sentSeed);
+    return this.keep(id, meta.params.sentSeed, use.key);
   }
 
   /** `GET /original/<key>/<index>`: the bytes of an image this session showed, verified; undefined for any other. */
@@ -218,7 +229,12 @@ export class ReviewSession {
     this.#used = usesByKey([...listed.values()].map((entry) => entry.use));
   }
 
-  async #find(id: string): Promise<Listed> {
+  /**
+   * The declaration listed at `id`. With `shownKey` (the key the list showed the author; the panel
+   * always sends it), refused when the declaration there now asks for another image: an edit moved
+   * another one to this id, and the author would pay for, or keep, what they did not see.
+   */
+  async #find(id: string, shownKey?: unknown): Promise<Listed> {
     if (typeof id !== 'string' || id === '')
       throw new GenImageError(ReviewInvalid, 'id must be the id of a listed image, e.g. "src/pages/index.astro:7:5".');
     // Declarations added or moved since the last listing are found by scanning again, once.
@@ -228,6 +244,12 @@ export class ReviewSession {
       throw new GenImageError(
         ReviewRefused,
         `No image is declared at ${id}: the file was edited since the list was made, or the id is not one the list gave. Reload the list.`,
+      );
+    if (shownKey !== undefined && shownKey !== listed.use.key)
+      throw new GenImageError(
+        DeclarationChanged,
+        `The image declared at ${id} is no longer the one shown (the file was edited since the list was made): reload the list; nothing was sent or written.`,
+        { location: listed.use.origin },
       );
     return listed;
   }

@@ -39,6 +39,22 @@ describe('writeFileAtomic', () => {
     expect(await readdir(dir)).toEqual(['a.txt']);
   });
 
+  it('asks beforeRename last, with the new bytes already on disk: its refusal leaves the file as it was and no temp file', async () => {
+    const path = join(dir, 'page.astro');
+    await writeFile(path, 'as the author saved it');
+    let tempSeen: string[] = [];
+    const refusal = writeFileAtomic(path, 'seed written', {
+      beforeRename: async () => {
+        tempSeen = (await readdir(dir)).filter((name) => name.includes('.tmp-'));
+        throw new Error('edited meanwhile');
+      },
+    });
+    await expect(refusal).rejects.toThrow('edited meanwhile');
+    expect(tempSeen).toHaveLength(1);
+    expect(await readFile(path, 'utf8')).toBe('as the author saved it');
+    expect(await readdir(dir)).toEqual(['page.astro']);
+  });
+
   it('removes its temp file and rejects when the rename fails', async () => {
     // Renaming a file over a directory fails after the temp file was written and synced.
     const target = join(dir, 'taken');

@@ -1,4 +1,5 @@
-import { chmod, lstat, mkdir, readFile, readdir, rename, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -99,10 +100,12 @@ describe('the review API: what it answers', () => {
       ]),
     ).toEqual(seeds.map((seed) => [seed, false, 10]));
 
-    // The preview, token in the query for an <img src>: the candidate's verified bytes.
-    const preview = await review.call('GET', `${tried.json.candidates[0].preview}?token=${review.session.token}`, undefined, {
+    // The preview, token in its header: the candidate's verified bytes. Never a token in a URL.
+    const inQuery = await review.call('GET', `${tried.json.candidates[0].preview}?token=${review.session.token}`, undefined, {
       'x-genimage-review-token': undefined,
     });
+    expect(inQuery.status).toBe(403);
+    const preview = await review.call('GET', tried.json.candidates[0].preview);
     expect(preview.status).toBe(200);
     expect(preview.headers['content-type']).toBe('image/png');
     expect((await sharp(preview.bytes).metadata()).width).toBe(48);
@@ -204,6 +207,25 @@ describe('the review API: what it answers', () => {
     expect((await readdir(path.dirname(real))).sort()).toEqual(['post.md']);
   });
 
+  it('never pays for nor writes through a symbolic link to a file outside the project root (409), which stays as it was', async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'genimage-outside-'));
+    try {
+      const real = path.join(outside, 'post.md');
+      await rename(path.join(root, POST), real);
+      const before = await readFile(real, 'utf8');
+      await symlink(real, path.join(root, POST));
+      const hero = await image(review, 'a lighthouse at dusk');
+      // Nothing to pay for: what try would make could not be kept.
+      const tried = await review.call('POST', 'try', { id: hero.id, k: 1 });
+      expect(tried.status).toBe(409);
+      expect(tried.json.error).toContain('outside the project root');
+      expect(api.requests).toHaveLength(0);
+      expect(await readFile(real, 'utf8')).toBe(before);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
   it('an engine that cannot load is answered with its error as a sentence (500), never a stack', async () => {
     const broken = await open(
       new ReviewSession({ engine: () => Promise.reject(new GenImageError(InvalidOptions, 'concurrency: must be from 1 to 64.')) }),
@@ -226,7 +248,7 @@ describe('the review API: what it answers', () => {
 });
 
 describe('the review API: its safety rules', () => {
-  it('refuses a request without the token, or with a wrong one (403), and takes it from the query for image bytes only', async () => {
+  it('refuses a request without the token, or with a wrong one (403), and never from the query', async () => {
     const missing = await review.call('GET', 'images', undefined, { 'x-genimage-review-token': undefined });
     expect(missing.status).toBe(403);
     expect(missing.json.error).toContain('token is missing or wrong');
@@ -268,7 +290,8 @@ describe('the review API: its safety rules', () => {
     expect(rebound.json.error).toContain('localhost only');
     for (const host of ['localhost:4321', '127.0.0.1:5173', '[::1]:3000', 'site.localhost']) expect(isLoopbackHost(host)).toBe(true);
     expect(isLoopbackHost('evil.example')).toBe(false);
-    expect(isLoopbackHost('dev.internal:5173', ['dev.internal'])).toBe(true);
+    // A name a tunnel or proxy reaches the dev server by (Vite's allowedHosts) is not this machine.
+    expect(isLoopbackHost('abc.ngrok-free.app')).toBe(false);
   });
 
   it('refuses a POST that is not JSON (403), over 16 KiB (413), or not a JSON object (400)', async () => {
@@ -296,6 +319,23 @@ describe('the review API: its safety rules', () => {
     expect(refused.json).toMatchObject({ code: 'DeclarationChanged' });
     expect(refused.json.error).toMatch(/^src\/pages\/index\.astro:8:5: The declaration changed since it was listed: .*edited meanwhile/);
     expect(await readSite(root, PAGE)).toBe(edited);
+  });
+
+  it('refuses quote, try and keep for an id whose declaration is no longer the one shown (its key), and sends nothing', async () => {
+    const fox = await image(review, 'a red fox');
+    // Another declaration now sits at the fox's place, and the server has listed it since (another tab).
+    await writeFile(path.join(root, PAGE), PAGE_SOURCE.replace('prompt="a red fox"', 'prompt="a grey wolf"'));
+    await review.call('GET', 'images');
+    for (const [action, body] of [
+      ['quote', { id: fox.id, key: fox.key, k: 1 }],
+      ['try', { id: fox.id, key: fox.key, k: 1 }],
+      ['keep', { id: fox.id, key: fox.key, seed: 1 }],
+    ] as const) {
+      const refused = await review.call('POST', action, body);
+      expect(refused.status).toBe(409);
+      expect(refused.json.error).toContain('is no longer the one shown');
+    }
+    expect(api.requests).toHaveLength(0);
   });
 
   it('refuses to keep a seed that has no cached image (409) and sends no request', async () => {

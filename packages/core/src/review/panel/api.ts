@@ -71,10 +71,11 @@ function reviewApi(options) {
   }
   return {
     images: () => call('GET', '/images'),
-    quote: (id, k) => call('POST', '/quote', { id, k }),
-    tryMore: (id, k, seeds) => call('POST', '/try', { id, k, seeds }),
-    keep: (id, seed) => call('POST', '/keep', { id, seed }),
-    fixSeed: (id) => call('POST', '/fix-seed', { id }),
+    // The key the list showed goes with the id: the server refuses one whose declaration changed.
+    quote: (image, k) => call('POST', '/quote', { id: image.id, key: image.key, k }),
+    tryMore: (image, k, seeds) => call('POST', '/try', { id: image.id, key: image.key, k, seeds }),
+    keep: (image, seed) => call('POST', '/keep', { id: image.id, key: image.key, seed }),
+    fixSeed: (image) => call('POST', '/fix-seed', { id: image.id, key: image.key }),
     preview,
   };
 }

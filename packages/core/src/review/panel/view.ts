@@ -42,8 +42,12 @@ function mountReviewPanel(root, options) {
   const highlight = highlighter();
   const state = { listing: undefined, loading: true, error: '', all: options.scope === 'all', selected: undefined, work: new Map() };
 
-  /** What is under way or was said for one image, by its id. */
-  function workOf(id) {
+  /**
+   * What is under way or was said for one image, by its id and key: a keep that moves the lines
+   * below it gives another declaration an old id, and it must not inherit that one's quote.
+   */
+  function workOf(image) {
+    const id = image.id + ' ' + image.key;
     let work = state.work.get(id);
     if (!work) state.work.set(id, (work = { k: DEFAULT_K, quote: undefined, busy: '', tried: [], spent: undefined, failed: [], message: '', error: '' }));
     return work;
@@ -106,17 +110,17 @@ function mountReviewPanel(root, options) {
   }
 
   function quote(image) {
-    const work = workOf(image.id);
+    const work = workOf(image);
     return act(image, 'quote', work, async () => {
-      work.quote = await api.quote(image.id, work.k);
+      work.quote = await api.quote(image, work.k);
     });
   }
 
   function generate(image) {
-    const work = workOf(image.id);
+    const work = workOf(image);
     const quoted = work.quote;
     return act(image, 'try', work, async () => {
-      const result = await api.tryMore(image.id, quoted.k, quoted.seeds);
+      const result = await api.tryMore(image, quoted.k, quoted.seeds);
       work.quote = undefined;
       const seen = new Set(work.tried.map((candidate) => candidate.seed));
       work.tried = work.tried.concat((result.candidates || []).filter((candidate) => !seen.has(candidate.seed)));
@@ -130,24 +134,24 @@ function mountReviewPanel(root, options) {
 
   /** After a keep or a fix: the declaration's new id, with what was said for it. */
   function edited(image, work, answer, message) {
-    state.work.delete(image.id);
-    state.work.set(answer.id, Object.assign(work, { tried: [], quote: undefined, message }));
+    state.work.delete(image.id + ' ' + image.key);
+    state.work.set(answer.id + ' ' + answer.key, Object.assign(work, { tried: [], quote: undefined, message }));
     if (state.selected === image.id) state.selected = answer.id;
   }
 
   function keep(image, seed) {
-    const work = workOf(image.id);
+    const work = workOf(image);
     return act(image, 'keep', work, async () => {
-      const kept = await api.keep(image.id, seed);
+      const kept = await api.keep(image, seed);
       edited(image, work, kept, 'Kept seed ' + kept.seed + ': ' + kept.file + ':' + kept.line + ':' + kept.column + ' now says so. The page shows it once the dev server has seen the change.');
       state.listing = await api.images();
     });
   }
 
   function fixSeed(image) {
-    const work = workOf(image.id);
+    const work = workOf(image);
     return act(image, 'fix', work, async () => {
-      const fixed = await api.fixSeed(image.id);
+      const fixed = await api.fixSeed(image);
       edited(image, work, fixed, 'Seed ' + fixed.seed + ' written to ' + fixed.file + ':' + fixed.line + ':' + fixed.column + ': the same image, now reproducible.');
       state.listing = await api.images();
     });
@@ -262,7 +266,7 @@ function mountReviewPanel(root, options) {
   }
 
   function card(image, declared) {
-    const work = workOf(image.id);
+    const work = workOf(image);
     const shownOnPage = elementsOf(image, declared).length;
     return h(
       'li',
