@@ -49,30 +49,36 @@ function fractalNoise(width: number, height: number, largest: number, smallest: 
 }
 
 const mix = (a: number, b: number, t: number) => a + (b - a) * t;
+/**
+ * The scene is drawn for 1024 px wide: a narrower photo gets fewer, smaller blades, rocks and trees,
+ * so that it looks like the same kind of landscape, only smaller (and costs less to draw).
+ */
+const sceneScale = (width: number) => width / 1024;
 const clamp = (v: number) => Math.min(Math.max(v, 0), 255);
 
 /** Grass blades, longer and thicker towards the viewer, and a few shaded rocks: hard, fine edges. */
 function meadow(width: number, height: number, horizon: (x: number) => number, next: () => number): string {
   const parts: string[] = [];
-  for (let i = 0; i < 8000; i++) {
+  const scale = sceneScale(width);
+  for (let i = 0; i < Math.round(8000 * scale * scale); i++) {
     const x = next() * width;
     const top = horizon(Math.round(x));
     const y = top + next() ** 0.6 * (height - top);
     const depth = (y - top) / (height - top);
-    const length = 4 + depth * 40 * (0.5 + next());
+    const length = (4 + depth * 40 * (0.5 + next())) * scale;
     const lean = (next() - 0.5) * length * 0.6;
     const shade = Math.round(60 + next() * 120);
     const color = `rgb(${Math.round(shade * (0.6 + next() * 0.5))},${shade + 20},${Math.round(shade * 0.4)})`;
     parts.push(
       `<path d="M${x.toFixed(1)} ${y.toFixed(1)} q${(lean / 2).toFixed(1)} ${(-length / 2).toFixed(1)} ${lean.toFixed(1)} ${(-length).toFixed(1)}" ` +
-        `stroke="${color}" stroke-width="${(0.6 + depth * 2.2).toFixed(1)}" fill="none" stroke-linecap="round"/>`,
+        `stroke="${color}" stroke-width="${((0.6 + depth * 2.2) * scale).toFixed(1)}" fill="none" stroke-linecap="round"/>`,
     );
   }
   for (let i = 0; i < 14; i++) {
     const cx = next() * width;
     const top = horizon(Math.round(cx));
     const cy = top + (0.3 + next() * 0.7) * (height - top);
-    const radius = 6 + ((cy - top) / (height - top)) * 40 * (0.5 + next());
+    const radius = (6 + ((cy - top) / (height - top)) * 40 * (0.5 + next())) * scale;
     const points = Array.from({ length: 7 }, (_, k) => {
       const angle = (k / 7) * Math.PI * 2;
       const r = radius * (0.7 + next() * 0.4);
@@ -89,14 +95,15 @@ function meadow(width: number, height: number, horizon: (x: number) => number, n
 
 function trees(width: number, height: number, horizon: (x: number) => number, next: () => number): string {
   const shapes: string[] = [];
+  const scale = sceneScale(width);
   for (let i = 0; i < 9; i++) {
     const x = Math.round(next() * width);
-    const base = horizon(x) + 10 + next() * 40;
-    const h = 60 + next() * 110;
+    const base = horizon(x) + (10 + next() * 40) * scale;
+    const h = (60 + next() * 110) * scale;
     const w = h * (0.35 + next() * 0.2);
     const green = `rgb(${Math.round(20 + next() * 30)},${Math.round(50 + next() * 40)},${Math.round(20 + next() * 25)})`;
     shapes.push(
-      `<rect x="${x - 3}" y="${base - h * 0.3}" width="7" height="${h * 0.3}" fill="rgb(60,42,30)"/>`,
+      `<rect x="${x - 3 * scale}" y="${base - h * 0.3}" width="${7 * scale}" height="${h * 0.3}" fill="rgb(60,42,30)"/>`,
       `<ellipse cx="${x}" cy="${base - h * 0.6}" rx="${w / 2}" ry="${h / 2}" fill="${green}"/>`,
       `<ellipse cx="${x - w * 0.15}" cy="${base - h * 0.7}" rx="${w / 4}" ry="${h / 4}" fill="rgb(90,120,60)" opacity="0.5"/>`,
     );

@@ -595,10 +595,16 @@ describe('TieredStore', () => {
       expect(warnings[0]).toContain(`Replaced by the verified copy from ${remote.location}${meta.key}/`);
       // The index holds the repaired files' fingerprint, not the corrupt ones'.
       await cache.saveIndex();
-      const index = JSON.parse(await readFile(path.join(dir, 'node_modules/.cache/genimage/verified-entries.json'), 'utf8')) as {
-        entries: Record<string, string>;
-      };
-      expect(index.entries[meta.key]).toBe(await tiered!.fingerprint(meta.key));
+      const next = await Engine.load({
+        root: dir,
+        configFile: false,
+        options: { remote: { url: `s3://genimage/unit-${prefixes}`, endpoint: fauxqs.endpoint } },
+        env: fauxqs.env,
+        logger,
+      });
+      const readImage = vi.spyOn(next.cache.store, 'readImage');
+      expect(await next.cache.status(meta.key)).toBe('cached');
+      expect(readImage).not.toHaveBeenCalled();
       expect((await new ImageCache(tiered!).get(meta.key))?.images).toEqual(images);
       expect(warnings).toHaveLength(1);
     } finally {

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { ImageCache } from './cache/cache.ts';
+import { type CachedEntry, ImageCache } from './cache/cache.ts';
 import { VerifiedIndex } from './cache/verified-index.ts';
 import { type GenImageConfig, type GenImageEnv, mergeConfig, resolveConfig, resolveFrozen, type ResolvedConfig } from './config/config.ts';
 import { resolveCacheDir } from './config/cache-dir.ts';
@@ -47,6 +47,8 @@ import { PLACEHOLDER_PROVIDER, PlaceholderSplitStore } from './cache/placeholder
 
 /** Where the cache remembers which entries it verified (see VerifiedIndex): this checkout's, never committed. */
 const VERIFIED_INDEX = 'node_modules/.cache/genimage/verified-entries.json';
+/** The check `unrenderable()` records in the verified index: each image of the entry decodes as its metadata says. */
+const DECODES = 'decodes';
 /** Where placeholders are kept: this checkout's, never committed (CI has no use for them) nor uploaded. */
 export const PLACEHOLDERS_DIR = 'node_modules/.cache/genimage/placeholders';
 
@@ -354,8 +356,10 @@ export class Engine {
    * What `check` verifies beyond size and sha256: each image of these entries decodes the way the
    * renderer decodes it (sharp, at most DEFAULT_MAX_PIXELS, through the `inspectImage` that checks
    * the API's images) and is the format and size its metadata says, so that a build `check`
-   * passed can render it. Decodes every image: for `check`, not for a build. Returns why each
-   * entry that fails does, by key (CacheCorrupt); missing entries are `statuses()`' to report.
+   * passed can render it. Decodes every image, except those of an entry the verified index says
+   * decoded before, unchanged since (as `git status` trusts an unchanged stat): for `check`, not for
+   * a build. Returns why each entry that fails does, by key (CacheCorrupt); missing entries are
+   * `statuses()`' to report.
    */
   async unrenderable(requests: readonly PlannedRequest[]): Promise<Map<string, GenImageError>> {
     // CPU-bound, and a 4K original decodes to 64 MB: a few at a time.
@@ -369,18 +373,21 @@ export class Engine {
         }),
       ),
     );
+    await this.cache.saveIndex();
     return failed;
   }
 
+  /** Why the entry cannot be rendered; an entry that decoded before, unchanged since (the verified index), is not read again. */
   async #unrenderable(key: string): Promise<GenImageError | undefined> {
-    let entry: Awaited<ReturnType<ImageCache['get']>>;
     try {
-      entry = await this.cache.get(key);
+      return await this.cache.checkEntry(key, DECODES, (entry) => this.#undecodable(key, entry));
     } catch (error) {
       if (isGenImageError(error, CacheCorrupt)) return error;
       throw error;
     }
-    if (!entry) return undefined;
+  }
+
+  async #undecodable(key: string, entry: CachedEntry): Promise<GenImageError | undefined> {
     const where = `${this.cacheLocation}/${key}`;
     // `generate` keeps an entry whose hashes match, so it would not replace this one by itself.
     const hint = `Delete ${where} and run \`genimage generate\` to make the image again.`;

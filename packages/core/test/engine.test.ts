@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '@genimage/test-server';
 import { Engine, FrozenMissingError, PLACEHOLDERS_DIR } from '../src/engine.ts';
 import { GenImageError } from '../src/errors.ts';
@@ -437,5 +437,26 @@ describe('Engine.unrenderable: what check verifies beyond the hashes', () => {
     expect(found.get(resized)?.message).toBe(
       `Image 0.png of entry .genimage/${resized} is a 20×10 png image, but its metadata says 32×18 png.`,
     );
+  });
+
+  it('remembers the entries that decoded: the next run reads none of their images', async () => {
+    const { engine, requests } = await generated();
+    expect(await engine.unrenderable(requests)).toEqual(new Map());
+    const next = await Engine.load({ root, env: env() });
+    const readImage = vi.spyOn(next.cache.store, 'readImage');
+    expect(await next.unrenderable(requests)).toEqual(new Map());
+    expect(readImage).not.toHaveBeenCalled();
+  });
+
+  it('decodes again an entry changed since it decoded, and one that failed', async () => {
+    const { engine, requests } = await generated();
+    expect(await engine.unrenderable(requests)).toEqual(new Map());
+    const [changed, failed] = [requests[0]!.key, requests[1]!.key];
+    await replaceImage(changed, new TextEncoder().encode('<html>not an image</html>'), { width: 32, height: 18 });
+    await replaceImage(failed, new TextEncoder().encode('<html>nor this</html>'), { width: 32, height: 18 });
+    await Engine.load({ root, env: env() }).then((run) => run.unrenderable([requests[1]!]));
+    const next = await Engine.load({ root, env: env() });
+    const found = await next.unrenderable(requests);
+    expect([...found.keys()].sort()).toEqual([changed, failed].sort());
   });
 });

@@ -76,6 +76,26 @@ export class ImageCache {
     }
   }
 
+  /**
+   * What `test` (a further check named `check`, e.g. that the images decode) finds wrong with the
+   * verified entry, or undefined when it passes or there is no entry (`status()` says so). An entry
+   * the index says passed `check` in its present state is not read; a pass is remembered there.
+   * Counts nothing.
+   * @throws GenImageError(CacheCorrupt) when the entry fails verification, as `get()` does.
+   */
+  async checkEntry<P>(key: string, check: string, test: (entry: CachedEntry) => Promise<P | undefined>): Promise<P | undefined> {
+    // Taken before reading, as in status(): a change made meanwhile leaves a stale fingerprint.
+    let fingerprint = this.#index && (await this.store.fingerprint?.(key));
+    if (fingerprint !== undefined && (await this.#index?.has(key, fingerprint, check))) return undefined;
+    const entry = await this.#load(key, async () => {
+      fingerprint = this.#index && (await this.store.fingerprint?.(key));
+    });
+    if (!entry) return undefined;
+    const problem = await test(entry);
+    if (problem === undefined && fingerprint !== undefined) await this.#index?.set(key, fingerprint, check);
+    return problem;
+  }
+
   /** Saves what this run verified, for the next (see VerifiedIndex). */
   saveIndex(): Promise<void> {
     return this.#index?.save() ?? Promise.resolve();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash.ts';
 import type { GenerationParams } from '../params.ts';
 import type { CacheEntryMeta } from './store.ts';
 
@@ -40,7 +40,7 @@ export function canonicalKeyPayload(input: KeyInput): string {
 
 /** The cache key: hex sha256 of the canonical payload (64 characters). */
 export function cacheKey(input: KeyInput): string {
-  return createHash('sha256').update(canonicalKeyPayload(input)).digest('hex');
+  return sha256Hex(canonicalKeyPayload(input));
 }
 
 /**

@@ -1,4 +1,5 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -7,6 +8,7 @@ import { decodeLimits, loadSharp } from '../sharp.ts';
 import { writeFileAtomic } from '../cache/atomic.ts';
 import { sha256Hex } from '../hash.ts';
 import { type LayoutOptions, planImage } from './layout.ts';
+import { placeholderStats } from './placeholder-stats.ts';
 
 /**
  * Bumped when the encoding below changes its output (encoder options, resizing kernel, a sharp
@@ -286,7 +288,8 @@ export class Optimizer {
   /**
    * What shows while the image loads: a blurred preview (an SVG data URL, see `blurDataUrl`) or
    * the dominant colour, both made from a 16px-wide WebP (`placeholderVariant`). That WebP is
-   * cached on disk like any variant; the placeholder is kept in memory for the run.
+   * cached on disk like any variant, with its stats (`placeholderStats`); the placeholder is kept
+   * in memory for the run.
    */
   placeholder(source: VariantSource, kind: PlaceholderKind, original: OriginalInfo): Promise<Placeholder> {
     if (kind === 'none') return Promise.resolve({ kind: 'none' });
@@ -295,10 +298,10 @@ export class Optimizer {
     if (!result) {
       const tiny = placeholderVariant(original);
       result = this.variant(source, tiny).then(async (done) => {
-        const bytes = await this.read(done);
+        // A few hundred bytes: read synchronously.
+        const bytes = readFileSync(done.cachePath);
         // The tiny preview is the original to the eye, at a fraction of the cost.
-        const sharp = await loadSharp();
-        const { dominant, isOpaque } = await sharp(bytes).stats();
+        const { dominant, isOpaque } = await placeholderStats(done.cachePath, bytes);
         if (kind === 'blur') return { kind: 'blur', dataUrl: blurDataUrl(bytes, tiny, isOpaque), opaque: isOpaque } as const;
         return { kind: 'color', color: `rgb(${dominant.r} ${dominant.g} ${dominant.b})`, opaque: isOpaque } as const;
       });
@@ -362,9 +365,13 @@ async function bytesOf(source: VariantSource): Promise<Uint8Array> {
   return typeof source.bytes === 'function' ? source.bytes() : source.bytes;
 }
 
+/**
+ * Synchronous: a warm build asks this of every variant, and a stat costs microseconds so, against
+ * tens through the thread pool (bench/scale.ts: 8,000 variants).
+ */
 async function isNonEmptyFile(file: string): Promise<boolean> {
   try {
-    return (await stat(file)).size > 0;
+    return (statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 0;
   } catch {
     return false;
   }

@@ -256,6 +256,14 @@ export class ImageRenderer {
   }
 
   /**
+   * Uses whose images this process verified in the cache or generated (a build's scanned uses,
+   * once `prepareBuild` has made them available): rendering them checks the cache no more.
+   */
+  verified(uses: readonly ImageUse[]): void {
+    for (const use of uses) this.#verified.add(use.key);
+  }
+
+  /**
    * A build's scanned uses: from now on, a page that renders any other marker fails at its place
    * (UnscannedMarker) and nothing is sent for it, so every request a build sends is in its
    * summary. A dev server ignores it.

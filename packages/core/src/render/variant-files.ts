@@ -1,4 +1,5 @@
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { constants, statSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type SourceLocation, formatLocation } from '../errors.ts';
 import { atMarkers } from './marker-errors.ts';
@@ -12,7 +13,8 @@ interface Registered {
   used: boolean;
   /** The markers showing it, by `file:line:col`: a failure to encode it names them. */
   origins: Map<string, SourceLocation>;
-  encoding?: Promise<unknown>;
+  /** A build's encode, started when the file was registered; a failure is reported by `writeTo`. */
+  encoding?: Promise<OptimizedVariant>;
 }
 
 /**
@@ -45,7 +47,8 @@ export class VariantFiles {
       entry.origins.set(formatLocation(original.origin), original.origin);
       if (this.#eager && !entry.encoding) {
         // Started now, awaited by writeTo(): encoding overlaps with rendering the other pages.
-        entry.encoding = this.#encode(entry).catch(() => {});
+        entry.encoding = this.#encode(entry);
+        entry.encoding.catch(() => {});
       }
       return { fileName, variant };
     });
@@ -59,7 +62,11 @@ export class VariantFiles {
     return { path: done.cachePath, format: entry.variant.format };
   }
 
-  /** Writes the used files (`all`: every registered one) into `dir`. Returns how many and their bytes. */
+  /**
+   * Writes the used files (`all`: every registered one) into `dir`, copied from the variant cache
+   * (cloned where the file system can: `COPYFILE_FICLONE`, as Astro copies its cached images).
+   * Returns how many and their bytes.
+   */
   async writeTo(dir: string, options: { all?: boolean } = {}): Promise<{ files: number; bytes: number; written: string[] }> {
     await mkdir(dir, { recursive: true });
     const written: string[] = [];
@@ -67,11 +74,21 @@ export class VariantFiles {
     await Promise.all(
       [...this.#files].map(async ([fileName, entry]) => {
         if (!entry.used && !options.all) return;
-        const done = await this.#encode(entry);
         const target = path.join(dir, fileName);
-        await copyFile(done.cachePath, target);
-        const { size } = await stat(target);
-        bytes += size;
+        // A build's encode started at registration is reused (asking the optimizer again would stat
+        // the file again); a failed one is tried again here, so that its error names every marker.
+        let done = await (entry.encoding?.catch(() => this.#encode(entry)) ?? this.#encode(entry));
+        try {
+          await copyFile(done.cachePath, target, constants.COPYFILE_FICLONE);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          // The variant cache was emptied under us: encoded again.
+          entry.encoding = undefined;
+          done = await this.#encode(entry);
+          await copyFile(done.cachePath, target, constants.COPYFILE_FICLONE);
+        }
+        // Synchronous: a stat costs microseconds so, against tens through the thread pool.
+        bytes += statSync(target).size;
         written.push(fileName);
       }),
     );

@@ -84,7 +84,97 @@ describe('ImageCache with a VerifiedIndex', () => {
     expect(await cache.status(key)).toBe('cached');
     expect(readImage).toHaveBeenCalled();
     await cache.saveIndex();
-    expect(JSON.parse(await readFile(indexFile, 'utf8'))).toMatchObject({ version: 1, entries: { [key]: expect.any(String) } });
+    expect(JSON.parse(await readFile(indexFile, 'utf8'))).toMatchObject({ version: 2, entries: { [key]: expect.any(String) } });
+  });
+});
+
+describe('ImageCache.checkEntry', () => {
+  const decodes = vi.fn(async () => undefined);
+
+  it('runs the check on the verified entry once, and trusts a pass on the next run while the entry is unchanged', async () => {
+    const { key, image } = await stored();
+    const first = nextRun();
+    const test = vi.fn(async (entry: { images: Uint8Array[] }) => (entry.images[0]!.byteLength === image.byteLength ? undefined : 'wrong'));
+    expect(await first.cache.checkEntry(key, 'decodes', test)).toBeUndefined();
+    expect(test).toHaveBeenCalledTimes(1);
+    await first.cache.saveIndex();
+    const second = nextRun();
+    const readImage = vi.spyOn(second.store, 'readImage');
+    expect(await second.cache.checkEntry(key, 'decodes', test)).toBeUndefined();
+    expect(test).toHaveBeenCalledTimes(1);
+    expect(readImage).not.toHaveBeenCalled();
+  });
+
+  it('runs it again once the entry changed, and never remembers a failure', async () => {
+    const { key, file, image } = await stored();
+    const first = nextRun();
+    await first.cache.checkEntry(key, 'decodes', decodes);
+    await first.cache.saveIndex();
+    await writeFile(file, image); // same bytes, a new state
+    const failing = vi.fn(async () => 'does not decode');
+    const second = nextRun();
+    expect(await second.cache.checkEntry(key, 'decodes', failing)).toBe('does not decode');
+    await second.cache.saveIndex();
+    expect(await nextRun().cache.checkEntry(key, 'decodes', failing)).toBe('does not decode');
+    expect(failing).toHaveBeenCalledTimes(2);
+  });
+
+  it('throws CacheCorrupt for an entry that fails verification, without running the check', async () => {
+    const { key, file } = await stored();
+    await writeFile(file, 'short');
+    const test = vi.fn(async () => undefined);
+    await expect(nextRun().cache.checkEntry(key, 'decodes', test)).rejects.toMatchObject({ code: 'CacheCorrupt' });
+    expect(test).not.toHaveBeenCalled();
+  });
+
+  it('a hash verification does not stand for a check: status() leaves the check to run', async () => {
+    const { key } = await stored();
+    const test = vi.fn(async () => undefined);
+    expect(await nextRun().cache.checkEntry(key, 'decodes', test)).toBeUndefined();
+    expect(test).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('VerifiedIndex checks', () => {
+  it('keeps a check for the state it passed in, forgets it for a new state, and keeps it when the same state is set again', async () => {
+    const key = randomKey();
+    const index = new VerifiedIndex(indexFile);
+    await index.set(key, 'state a', 'decodes');
+    await index.set(key, 'state a');
+    expect(await index.has(key, 'state a', 'decodes')).toBe(true);
+    await index.set(key, 'state b');
+    expect(await index.has(key, 'state b')).toBe(true);
+    expect(await index.has(key, 'state b', 'decodes')).toBe(false);
+    expect(await index.has(key, 'state a')).toBe(false);
+  });
+
+  it('saves a digest of each state with its checks, and reads them back', async () => {
+    const key = randomKey();
+    const index = new VerifiedIndex(indexFile);
+    await index.set(
+      key,
+      `0.png:400:${'1'.repeat(19)}:${'2'.repeat(19)}:12345|meta.json:700:${'3'.repeat(19)}:${'4'.repeat(19)}:12346`,
+      'decodes',
+    );
+    await index.save();
+    const saved = JSON.parse(await readFile(indexFile, 'utf8')) as { version: number; entries: Record<string, string> };
+    expect(saved.version).toBe(2);
+    expect(saved.entries[key]).toMatch(/^[0-9a-f]{32} decodes$/);
+    const reread = new VerifiedIndex(indexFile);
+    expect(
+      await reread.has(
+        key,
+        `0.png:400:${'1'.repeat(19)}:${'2'.repeat(19)}:12345|meta.json:700:${'3'.repeat(19)}:${'4'.repeat(19)}:12346`,
+        'decodes',
+      ),
+    ).toBe(true);
+  });
+
+  it('reads an index of the first layout as empty', async () => {
+    const key = randomKey();
+    await mkdir(join(root, 'node_modules/.cache/genimage'), { recursive: true });
+    await writeFile(indexFile, JSON.stringify({ version: 1, entries: { [key]: 'fingerprint' } }));
+    expect(await new VerifiedIndex(indexFile).has(key, 'fingerprint')).toBe(false);
   });
 });
 

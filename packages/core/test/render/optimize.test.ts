@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -244,6 +244,27 @@ describe('Optimizer', () => {
     const blur = await optimizer.placeholder({ sha256: sha256Hex(bytes), bytes }, 'blur', { width: 32, height: 32, format: 'png' });
     expect(blur).toMatchObject({ kind: 'blur', opaque: false });
     expect(blur.kind === 'blur' && decodeURIComponent(blur.dataUrl)).not.toContain('feFuncA');
+  });
+
+  test("the placeholder's stats are kept beside its tiny WebP: the next run reads them instead of measuring again", async () => {
+    const bytes = await png(160, 90);
+    const source = { sha256: sha256Hex(bytes), bytes };
+    const info = { width: 160, height: 90, format: 'png' };
+    const first = await new Optimizer({ cacheDir: dir }).placeholder(source, 'color', info);
+    const statsFile = `${new Optimizer({ cacheDir: dir }).cachePathOf(source.sha256, placeholderVariant(info))}.stats.json`;
+    const kept = JSON.parse(await readFile(statsFile, 'utf8')) as { dominant: { r: number; g: number; b: number }; isOpaque: boolean };
+    expect(first).toEqual({ kind: 'color', color: `rgb(${kept.dominant.r} ${kept.dominant.g} ${kept.dominant.b})`, opaque: kept.isOpaque });
+    // What the file says is what the next run shows: it is not measured again.
+    await writeFile(statsFile, JSON.stringify({ dominant: { r: 1, g: 2, b: 3 }, isOpaque: false }));
+    expect(await new Optimizer({ cacheDir: dir }).placeholder(source, 'color', info)).toEqual({
+      kind: 'color',
+      color: 'rgb(1 2 3)',
+      opaque: false,
+    });
+    // A file that does not read as stats is measured again, and replaced.
+    await writeFile(statsFile, JSON.stringify({ dominant: { r: 300, g: 2, b: 3 }, isOpaque: 'yes' }));
+    expect(await new Optimizer({ cacheDir: dir }).placeholder(source, 'color', info)).toEqual(first);
+    expect(JSON.parse(await readFile(statsFile, 'utf8'))).toEqual(kept);
   });
 
   test('placeholderVariant and blurDataUrl are pure', () => {

@@ -129,6 +129,37 @@ describe('ImageRenderer', () => {
     expect([warm.optimizer.encoded, warm.engine.cache.hits + warm.engine.cache.misses]).toEqual([0, 0]);
   });
 
+  test('build: a use prepareBuild made available renders without looking for its variants in the cache again', async () => {
+    const cold = await renderer('build');
+    const html = await cold.render({ attributes: fox, origin });
+    await cold.writeTo(path.join(root, 'dist'));
+
+    const isCached = vi.spyOn(Optimizer.prototype, 'isCached');
+    const warm = await renderer('build');
+    const use = await warm.resolve({ attributes: fox, origin });
+    warm.verified([use]);
+    warm.warm([use]);
+    expect(await warm.render({ attributes: fox, origin })).toBe(html);
+    expect(isCached).not.toHaveBeenCalled();
+  });
+
+  test('build: writeTo copies each file once its encode is done, again if the variant cache lost it, and counts the bytes written', async () => {
+    const images = await renderer('build');
+    await images.render({ attributes: fox, origin });
+    const first = await images.writeTo(path.join(root, 'dist'));
+    const sizes = async (dir: string) => {
+      let total = 0;
+      for (const name of await readdir(dir)) total += (await readFile(path.join(dir, name))).byteLength;
+      return total;
+    };
+    expect(first.bytes).toBe(await sizes(path.join(root, 'dist')));
+    // The variant cache emptied under a build (node_modules/.cache removed): encoded again, not a failure.
+    await rm(path.join(root, 'variants'), { recursive: true });
+    const second = await images.writeTo(path.join(root, 'dist2'));
+    expect(second).toEqual(first);
+    expect(await readdir(path.join(root, 'dist2'))).toEqual(first.written);
+  });
+
   test('build: every page showing an image takes what warm() prepared, reading its metadata once and no variant', async () => {
     const cold = await renderer('build');
     const html = await cold.render({ attributes: fox, origin });
