@@ -4,6 +4,8 @@
  */
 import type { CompareFigures } from './astro-compare.ts';
 import type { BuildFigures } from './build.ts';
+import type { ColdFigures } from './cold.ts';
+import { coldSection } from './cold-report.ts';
 import { compareSection } from './compare-report.ts';
 import type { EncodeCell, EncodeFigures, EncoderId } from './encode.ts';
 import type { GenerateFigures } from './generate.ts';
@@ -30,14 +32,16 @@ export interface ScanFigures {
   date: string;
 }
 
+/** Each absent benchmark keeps its section as the last BENCHMARKS.md has it (see `renderReport`). */
 export interface Figures {
-  scan: ScanFigures;
-  encode: EncodeFigures;
-  build: BuildFigures;
+  scan?: ScanFigures;
+  encode?: EncodeFigures;
+  build?: BuildFigures;
   /** Absent until `node bench/run.ts compare` has run once: it takes the longest. */
   compare?: CompareFigures;
   generate?: GenerateFigures;
   memory?: MemoryFigures;
+  cold?: ColdFigures;
 }
 
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
@@ -243,35 +247,50 @@ photo: the byte split here is the placeholders'; see section 2 for photo-like by
 - Fallback JPEGs are ${percent(jpeg.bytes / imageBytes)} of the image bytes in dist (${jpeg.files} files, ${kB(jpeg.bytes)}); a browser downloads one of them only when it takes neither AVIF nor WebP.`;
 }
 
-export function renderReport(figures: Figures, command = 'pnpm bench'): string {
-  const { scan, encode, build, compare, generate, memory } = figures;
-  const notYet = (section: string, name: string) => `## ${section}\n\nNot measured yet: \`node bench/run.ts ${name}\` runs it.`;
-  const fourth = compare
-    ? compareSection(compare)
-    : '## 4. Against plain Astro (`bench/astro-compare.ts`)\n\nNot measured yet: `node bench/run.ts compare` runs it (about half an hour here).';
+/**
+ * Section `number` of a BENCHMARKS.md: from its `## N. ` heading to the next heading, or undefined. Pure.
+ */
+export function sectionOf(markdown: string, number: number): string | undefined {
+  const start = markdown.indexOf(`\n## ${number}. `);
+  if (start === -1) return undefined;
+  const end = markdown.indexOf('\n## ', start + 1);
+  return markdown.slice(start + 1, end === -1 ? undefined : end).trim();
+}
+
+/**
+ * BENCHMARKS.md from the figures. A benchmark without figures keeps its section from `previous`
+ * (the file as it was: its figures were measured by an earlier run), or says how to measure it.
+ */
+export function renderReport(figures: Figures, command = 'pnpm bench', previous = ''): string {
+  const { scan, encode, build, compare, generate, memory, cold } = figures;
+  const notYet = (number: number, title: string, name: string, note = '') =>
+    sectionOf(previous, number) ?? `## ${number}. ${title}\n\nNot measured yet: \`node bench/run.ts ${name}\` runs it${note}.`;
+  const machineOf = encode ? machineLine(encode.machine) : (/\nMachine: (.*)\.\n/.exec(previous)?.[1] ?? 'not measured yet');
   return `# Benchmarks
 
-Written by \`${command}\` (\`tsc -b && node bench/run.ts\`), which runs the six benchmarks below and
-keeps their raw figures in \`bench/.tmp/{scan,encode,build,compare,generate,memory}.json\` (not committed). Each benchmark can
+Written by \`${command}\` (\`tsc -b && node bench/run.ts\`), which runs the seven benchmarks below and
+keeps their raw figures in \`bench/.tmp/{scan,encode,build,compare,generate,memory,cold}.json\` (not committed). Each benchmark can
 also run alone: \`node bench/scan.ts\`, \`node bench/encode.ts\`, \`node bench/build.ts\`,
-\`node bench/astro-compare.ts\`, \`node bench/generate.ts\`, \`node bench/memory.ts\`; \`node bench/run.ts encode\` reruns one and rewrites this file from the
+\`node bench/astro-compare.ts\`, \`node bench/generate.ts\`, \`node bench/memory.ts\`, \`node bench/cold.ts\`; \`node bench/run.ts encode\` reruns one and rewrites this file from the
 others' last JSON (and \`node bench/run.ts compare --pages 10 --cold 1 --warm 2\` passes its flags on).
 
-Machine: ${machineLine(encode.machine)}.
+Machine: ${machineOf}.
 
 The machine is small and noisy: absolute times are this machine's only. The claims are the
 **ratios**, each between medians of variants measured side by side in the same run, alternating.
 
-${scanSection(scan)}
+${scan ? scanSection(scan) : notYet(1, 'Scanner against grep (`bench/scan.ts`)', 'scan')}
 
-${encodeSection(encode)}
+${encode ? encodeSection(encode) : notYet(2, 'Encoders (`bench/encode.ts`)', 'encode')}
 
-${buildSection(build)}
+${build ? buildSection(build) : notYet(3, 'Demo site build (`bench/build.ts`)', 'build')}
 
-${fourth}
+${compare ? compareSection(compare) : notYet(4, 'Against plain Astro (`bench/astro-compare.ts`)', 'compare', ' (about half an hour here)')}
 
-${generate ? generateSection(generate) : notYet('5. Generation: throughput and rate limits (`bench/generate.ts`)', 'generate')}
+${generate ? generateSection(generate) : notYet(5, 'Generation: throughput and rate limits (`bench/generate.ts`)', 'generate')}
 
-${memory ? memorySection(memory) : notYet('6. Memory (`bench/memory.ts`)', 'memory')}
+${memory ? memorySection(memory) : notYet(6, 'Memory (`bench/memory.ts`)', 'memory')}
+
+${cold ? coldSection(cold) : notYet(7, 'Cold builds against the encode limit (`bench/cold.ts`)', 'cold')}
 `;
 }

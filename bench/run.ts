@@ -5,6 +5,7 @@
  *   pnpm bench                      # all of them (tsc -b first)
  *   node bench/run.ts encode build  # only these; the others' figures come from their last JSON
  *   node bench/run.ts compare --pages 10 --cold-pages 10 --cold 1 --warm 2   # flags go to bench/astro-compare.ts
+ *   node bench/run.ts cold --pages 5 --rounds 1                               # or to bench/cold.ts
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -12,6 +13,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CompareFigures, parseCompareArgs, runCompareBench } from './astro-compare.ts';
 import { type BuildFigures, runBuildBench } from './build.ts';
+import { type ColdFigures, parseColdArgs, runColdBench } from './cold.ts';
+import { COLD_ROW, coldVerdicts } from './cold-report.ts';
+import { mergeSummaryRows } from './summary-rows.ts';
 import { readmeSummary, replaceSummary } from './compare-report.ts';
 import { type EncodeFigures, runEncodeBench } from './encode.ts';
 import { type GenerateFigures, runGenerateBench } from './generate.ts';
@@ -19,7 +23,7 @@ import { generateVerdicts, memoryVerdicts } from './generate-report.ts';
 import { type MemoryFigures, runMemoryBench } from './memory.ts';
 import { type ScanFigures, renderReport } from './report.ts';
 
-const BENCHMARKS = ['scan', 'encode', 'build', 'compare', 'generate', 'memory'] as const;
+const BENCHMARKS = ['scan', 'encode', 'build', 'compare', 'generate', 'memory', 'cold'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,11 +40,13 @@ for (const name of asked) {
   }
 }
 const selected = new Set<string>(asked.length === 0 ? BENCHMARKS : asked);
-if (flags.length > 0 && !selected.has('compare')) {
-  console.error(`Flags (${flags.join(' ')}) are for the compare benchmark only, which is not selected.`);
+const flagsFor = selected.has('compare') ? 'compare' : selected.has('cold') ? 'cold' : undefined;
+if (flags.length > 0 && (!flagsFor || (selected.has('compare') && selected.has('cold')))) {
+  console.error(`Flags (${flags.join(' ')}) are for the compare or the cold benchmark, run alone.`);
   process.exit(2);
 }
-const compareOptions = parseCompareArgs(flags);
+const compareOptions = parseCompareArgs(flagsFor === 'compare' ? flags : []);
+const coldOptions = parseColdArgs(flagsFor === 'cold' ? flags : []);
 
 async function load<T>(name: Benchmark): Promise<T> {
   try {
@@ -71,27 +77,47 @@ if (selected.has('build')) await save('build', await runBuildBench());
 if (selected.has('compare')) await save('compare', await runCompareBench(compareOptions));
 if (selected.has('generate')) await save('generate', await runGenerateBench());
 if (selected.has('memory')) await save('memory', await runMemoryBench());
+if (selected.has('cold')) await save('cold', await runColdBench(coldOptions));
 
 // The comparison takes the longest: without its figures the report says how to get them.
 const compare = await load<CompareFigures>('compare').catch(() => undefined);
 const generate = await load<GenerateFigures>('generate').catch(() => undefined);
 const memory = await load<MemoryFigures>('memory').catch(() => undefined);
-const report = renderReport({
-  scan: await load<ScanFigures>('scan'),
-  encode: await load<EncodeFigures>('encode'),
-  build: await load<BuildFigures>('build'),
-  ...(compare && { compare }),
-  ...(generate && { generate }),
-  ...(memory && { memory }),
-});
+const cold = await load<ColdFigures>('cold').catch(() => undefined);
 const target = path.resolve(here, '..', 'BENCHMARKS.md');
+// A benchmark without figures here keeps its section as BENCHMARKS.md has it.
+const previous = await readFile(target, 'utf8').catch(() => '');
+const scan = await load<ScanFigures>('scan').catch(() => undefined);
+const encode = await load<EncodeFigures>('encode').catch(() => undefined);
+const build = await load<BuildFigures>('build').catch(() => undefined);
+const report = renderReport(
+  {
+    ...(scan && { scan }),
+    ...(encode && { encode }),
+    ...(build && { build }),
+    ...(compare && { compare }),
+    ...(generate && { generate }),
+    ...(memory && { memory }),
+    ...(cold && { cold }),
+  },
+  'pnpm bench',
+  previous,
+);
 await writeFile(target, report);
 const written = [path.relative(process.cwd(), target)];
-if (compare) {
+const more = [
+  ...(generate ? generateVerdicts(generate) : []),
+  ...(memory ? memoryVerdicts(memory) : []),
+  ...(cold ? coldVerdicts(cold) : []),
+];
+if (compare || more.length > 0) {
   const readme = path.resolve(here, '..', 'README.md');
   const text = await readFile(readme, 'utf8');
-  const more = [...(generate ? generateVerdicts(generate) : []), ...(memory ? memoryVerdicts(memory) : [])];
-  const updated = replaceSummary(text, readmeSummary(compare, more));
+  // Without the comparison's figures, its rows stay as they are; the others' are written anew.
+  const families = [generate && 'generate,', memory && 'peak RSS,', cold && COLD_ROW].filter((prefix) => !!prefix) as string[];
+  const updated = compare
+    ? replaceSummary(text, readmeSummary(compare, more))
+    : mergeSummaryRows(text, more, (row) => families.some((prefix) => row.startsWith(prefix)));
   if (updated !== text) {
     await writeFile(readme, updated);
     written.push(path.relative(process.cwd(), readme));

@@ -192,7 +192,14 @@ export {
 } from './engine.ts';
 
 // --- Rendering ---
-export { Optimizer, mimeTypeOf, type OptimizerOptions, type VariantFormat, type VariantOptions } from './render/optimize.ts';
+export {
+  type EncodeEvent,
+  Optimizer,
+  mimeTypeOf,
+  type OptimizerOptions,
+  type VariantFormat,
+  type VariantOptions,
+} from './render/optimize.ts';
 export { renderPicture, type PictureFile, type PictureInput } from './render/picture.ts';
 export {
   ImageRenderer,

@@ -6,10 +6,13 @@ import { crc32 } from 'node:zlib';
 import type { Fault } from './faults.ts';
 import type { FileContent, FileStore } from './files.ts';
 import { dimensions, pixelSeed, renderPng, type LongEdges } from './images.ts';
+import type { ImageRequest } from './server.ts';
 import type { GenerationRequest } from './validate.ts';
 
 export interface GenerationContext {
   longEdges: LongEdges;
+  /** Makes each image instead of `renderPng` (`TestServerOptions.image`). */
+  image: ((request: ImageRequest) => Promise<Uint8Array> | Uint8Array) | undefined;
   creditPerImage: number;
   files: FileStore;
   /** `http://127.0.0.1:PORT`, the origin download links point to. */
@@ -47,8 +50,9 @@ async function makeItem(request: GenerationRequest, index: number, fault: Fault 
   }
   if (url && fault?.kind === 'downloadFails') return { file: { kind: 'status', status: fault.status } } as const;
   const { width, height } = dimensions(request.aspect_ratio, ctx.longEdges[request.image_size]);
-  const seed = pixelSeed({ model: request.model, prompt: request.prompt, seed: request.seed, index });
-  const png = await renderPng(seed, width, height);
+  const png = ctx.image
+    ? Buffer.from(await ctx.image({ model: request.model, prompt: request.prompt, seed: request.seed, index, width, height }))
+    : await renderPng(pixelSeed({ model: request.model, prompt: request.prompt, seed: request.seed, index }), width, height);
   return { png: fault?.kind === 'largeImage' ? withPaddingChunk(png, fault.bytes) : png };
 }
 

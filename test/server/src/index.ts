@@ -36,5 +36,5 @@ export type { AspectRatio, ImageSize, ResponseFormat } from './contract.ts';
 export type { Fault, FaultKind } from './faults.ts';
 export { dimensions } from './images.ts';
 export { startTestServer } from './server.ts';
-export type { RecordedRequest, TestServer, TestServerOptions } from './server.ts';
+export type { ImageRequest, RecordedRequest, TestServer, TestServerOptions } from './server.ts';
 export type { GenerationRequest } from './validate.ts';

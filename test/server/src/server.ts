@@ -37,6 +37,23 @@ export interface TestServerOptions {
    * @example { maxInFlight: 2, retryAfterSeconds: 1 }
    */
   rateLimit?: { maxInFlight: number; retryAfterSeconds: number };
+  /**
+   * The PNG to answer with instead of the gradient, asked for each image of each answer; it must
+   * be `width` × `height`, the size the request's size class and aspect ratio make. Benchmarks
+   * answer with photo-like images, which cost what a real image costs to encode.
+   * @default a gradient made from a hash of the request (`renderPng`)
+   */
+  image?: (request: ImageRequest) => Promise<Uint8Array> | Uint8Array;
+}
+
+/** What one image of an answer is made for: the request's fields, and its size and place in `data`. */
+export interface ImageRequest {
+  model: string;
+  prompt: string;
+  seed: number;
+  index: number;
+  width: number;
+  height: number;
 }
 
 export interface RecordedRequest {
@@ -89,6 +106,7 @@ interface Resolved {
   urlTtlMs: number;
   maxRequestBytes: number;
   rateLimit: { maxInFlight: number; retryAfterSeconds: number } | undefined;
+  image: TestServerOptions['image'];
 }
 
 function resolveOptions(options: TestServerOptions): Resolved {
@@ -113,6 +131,7 @@ function resolveOptions(options: TestServerOptions): Resolved {
       maxInFlight: check('rateLimit.maxInFlight', options.rateLimit.maxInFlight, true, 1),
       retryAfterSeconds: check('rateLimit.retryAfterSeconds', options.rateLimit.retryAfterSeconds, false, 0),
     },
+    image: options.image,
   };
 }
 

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_TABLE, startTestServer, TEST_API_KEY } from '../src/index.ts';
 import { b64, errorOf, generateOk, MODEL, pngSize, post, SMALL, until } from './helpers.ts';
@@ -23,6 +24,29 @@ describe('startTestServer', () => {
       '502 provider_error',
       '504 timeout_error',
     ]);
+  });
+
+  it('answers with the images `image` makes, told what each is for', async () => {
+    const asked: unknown[] = [];
+    const custom = await startTestServer({
+      longEdge: SMALL,
+      image: (request) => {
+        asked.push(request);
+        return sharp({ create: { width: request.width, height: request.height, channels: 3, background: '#123456' } })
+          .png()
+          .toBuffer();
+      },
+    });
+    try {
+      const body = await generateOk(custom, { seed: 5, n: 2, aspect_ratio: '16:9', response_format: 'b64_json' });
+      const pixels = await sharp(b64(body.data[1])).raw().toBuffer();
+      expect([...pixels.subarray(0, 3)]).toEqual([0x12, 0x34, 0x56]);
+      expect(await pngSize(b64(body.data[0]))).toEqual({ format: 'png', width: 64, height: 36 });
+      expect(asked).toEqual([0, 1].map((index) => ({ model: MODEL, prompt: 'a red fox', seed: 5, index, width: 64, height: 36 })));
+      expect(custom.generatedImages).toBe(2);
+    } finally {
+      await custom.close();
+    }
   });
 
   it('rejects bad options', async () => {

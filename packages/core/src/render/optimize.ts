@@ -154,6 +154,15 @@ export interface OptimizerOptions {
   cacheDir: string;
   /** sharp encodes at once. CPU-bound: @default os.availableParallelism() */
   concurrency?: number;
+  /** Told when each encode starts and when its file is written: what a build is doing, in order (tests, benchmarks). */
+  onEncode?: (event: EncodeEvent) => void;
+}
+
+/** An encode starting (`start`), or its file written to the variant cache (`end`). */
+export interface EncodeEvent {
+  type: 'start' | 'end';
+  fileName: string;
+  variant: Variant;
 }
 
 /**
@@ -214,6 +223,7 @@ export class Optimizer {
   readonly #limit: ReturnType<typeof pLimit>;
   readonly #variants = new Map<string, Promise<OptimizedVariant>>();
   readonly #placeholders = new Map<string, Promise<Placeholder>>();
+  readonly #onEncode: ((event: EncodeEvent) => void) | undefined;
 
   constructor(options: OptimizerOptions) {
     const concurrency = options.concurrency ?? availableParallelism();
@@ -222,6 +232,7 @@ export class Optimizer {
     }
     this.cacheDir = options.cacheDir;
     this.#limit = pLimit(concurrency);
+    this.#onEncode = options.onEncode;
   }
 
   /** Encodes running now, and waiting for a slot. */
@@ -260,10 +271,14 @@ export class Optimizer {
         this.reused++;
         return { variant, fileName, cachePath, encoded: false };
       }
-      const bytes = await this.#limit(async () => encode(await bytesOf(source), variant));
+      const bytes = await this.#limit(async () => {
+        this.#onEncode?.({ type: 'start', fileName, variant });
+        return encode(await bytesOf(source), variant);
+      });
       await mkdir(this.cacheDir, { recursive: true });
       await writeFileAtomic(cachePath, bytes);
       this.encoded++;
+      this.#onEncode?.({ type: 'end', fileName, variant });
       return { variant, fileName, cachePath, encoded: true };
     })();
     // Kept for the run (each variant is counted once); a failure is forgotten, to be tried again.

@@ -1,0 +1,135 @@
+/**
+ * Section 7 of BENCHMARKS.md (cold builds against the encode limit) and its rows in the README's
+ * summary, from the figures of bench/cold.ts. Pure: figures in, markdown out; the limit and every
+ * met/missed are computed from the figures of the same run.
+ */
+import type { ColdFigures } from './cold.ts';
+import type { Verdict } from './compare-report.ts';
+
+/** Issue 24: a cold build takes at most this many times the encode limit. */
+export const COLD_TARGET = 1.1;
+
+export const COLD_COMMAND = 'node bench/run.ts cold';
+/** How this section's rows in the README's summary begin. */
+export const COLD_ROW = `cold build ≤ ${COLD_TARGET} × the encode limit`;
+
+/** What a cold build at one API latency cannot beat on this machine, and its parts, in ms. */
+export interface ColdLimit {
+  /** The build when nothing is generated or encoded: Astro's own work and genimage's lookups. */
+  warmMs: number;
+  /** Every needed variant encoded alone on one thread, summed, spread over the cores. */
+  encodingMs: number;
+  /** The requests, `concurrency` at a time, each answered after the latency. */
+  generationMs: number;
+  /** One image's variants spread over the cores: what is left to encode when the last image arrives. */
+  lastImageMs: number;
+  /** warm + the longer of encoding, and generation followed by the last image's encodes. */
+  limitMs: number;
+  bound: 'encoding' | 'generation';
+}
+
+/**
+ * The encode limit at `latencyMs`: the warm build, plus the summed single-threaded encode time of
+ * the needed variants divided by the cores, or, when the API is slower than that, the ideal
+ * generation time (images / concurrency, rounded up, × latency) plus the encodes of the last image.
+ */
+export function coldLimit(figures: ColdFigures, latencyMs: number): ColdLimit {
+  const warmMs = figures.warm.medianMs;
+  const encodingMs = figures.encode.medianMs / figures.cores;
+  const generationMs = Math.ceil(figures.images / figures.concurrency) * latencyMs;
+  const lastImageMs = encodingMs / figures.images;
+  const bound = generationMs + lastImageMs > encodingMs ? 'generation' : 'encoding';
+  const limitMs = warmMs + (bound === 'generation' ? generationMs + lastImageMs : encodingMs);
+  return { warmMs, encodingMs, generationMs, lastImageMs, limitMs, bound };
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const day = (iso: string) => iso.slice(0, 10);
+const verdictWord = (met: boolean | null) => (met === false ? '**missed**' : 'met');
+const latencyName = (ms: number) => (ms === 0 ? 'no API latency' : `API latency ${ms / 1000} s`);
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const align = header.map((_, i) => (i === 0 ? '---' : '---:'));
+  return [header, align, ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
+}
+
+export function coldVerdicts(figures: ColdFigures): Verdict[] {
+  return figures.cold.map((cold) => {
+    const { limitMs } = coldLimit(figures, cold.latencyMs);
+    const ratio = cold.medianMs / limitMs;
+    return {
+      target: `${COLD_ROW}, ${latencyName(cold.latencyMs)}, ${figures.images} photos`,
+      value: `${ratio.toFixed(2)} (${seconds(cold.medianMs)} against ${seconds(limitMs)})`,
+      met: ratio <= COLD_TARGET,
+    };
+  });
+}
+
+export function coldSection(figures: ColdFigures): string {
+  const { cores, images, variants, concurrency } = figures;
+  const rows = figures.cold.map((cold) => {
+    const limit = coldLimit(figures, cold.latencyMs);
+    const busy = cold.medianCpuMs / (cold.medianMs * cores);
+    return [
+      latencyName(cold.latencyMs),
+      seconds(cold.medianMs),
+      seconds(limit.warmMs),
+      seconds(limit.encodingMs),
+      seconds(limit.generationMs),
+      `${seconds(limit.limitMs)} (${limit.bound})`,
+      `**${(cold.medianMs / limit.limitMs).toFixed(2)}**`,
+      `${(busy * 100).toFixed(0)}%`,
+      `≤ ${COLD_TARGET}`,
+    ];
+  });
+  const runRows = [
+    ...figures.cold.map((cold) => [
+      `cold, ${latencyName(cold.latencyMs)}`,
+      cold.runs.map((run) => (run.ms / 1000).toFixed(1)).join(', '),
+      cold.runs.map((run) => (run.cpuMs / 1000).toFixed(1)).join(', '),
+      cold.runs.map((run) => `${Math.round(run.peakRssKb / 1024)} MB`).join(', '),
+    ]),
+    ['warm', figures.warm.runs.map((ms) => (ms / 1000).toFixed(1)).join(', '), '', ''],
+    [
+      'encodes alone, summed',
+      figures.encode.runs.map((ms) => (ms / 1000).toFixed(1)).join(', '),
+      figures.encode.cpuMs.map((ms) => (ms / 1000).toFixed(1)).join(', '),
+      '',
+    ],
+  ];
+  const verdicts = coldVerdicts(figures);
+  const slow = figures.cold.find((cold) => cold.latencyMs > 0);
+  const sequential = slow && coldLimit(figures, slow.latencyMs);
+  return `## 7. Cold builds against the encode limit (\`bench/cold.ts\`)
+
+\`${COLD_COMMAND}\` (or \`node bench/cold.ts\` for the figures alone). A cold \`astro build\` (no original, no
+variant, no dist, no Astro or Vite cache) of ${figures.options.pages} pages with 2 photo-like images each
+(${images} images, ${figures.photo.width}x${figures.photo.height} PNGs from \`bench/photo.ts\`), which the build generates through the
+test server, ${concurrency} requests in flight (\`concurrency: ${concurrency}\`), the server answering each one after
+the latency with that photo; genimage's render defaults: ${variants} variants to encode (${variants / images} per image,
+the 16 px placeholder included), each once.
+
+**The encode limit** is what a cold build cannot beat on this machine: the **warm build** of the same
+site (nothing generated or encoded: Astro's own work and genimage's lookups), plus the longer of
+- **encoding**: genimage's own \`encode()\` of every needed variant, one at a time on one libvips
+  thread, summed, divided by the ${cores} cores; and
+- **generation**: ${images} requests ${concurrency} at a time, each answered after the latency (${Math.ceil(images / concurrency)} × the latency),
+  plus one image's encodes spread over the cores (what is left when the last image arrives).
+
+A build that waited for its last image before encoding its first would take warm + generation +
+encoding${slow && sequential ? ` (${seconds(sequential.warmMs + sequential.generationMs + sequential.encodingMs)} at ${latencyName(slow.latencyMs)})` : ''}; genimage encodes each image's variants as soon as it is stored.
+"Cores busy" is the build's CPU time (user + system, GNU time) over its wall time × ${cores} cores.
+Each round runs a cold build at each latency (rotating the order), a warm build, then the
+single-threaded encodes; ${figures.options.rounds} round(s), medians.
+
+${table(['Cold build', 'median', 'warm build', 'encoding / cores', 'generation', 'encode limit', 'cold / limit', 'cores busy', 'target'], rows)}
+
+Runs (wall s, CPU s, peak RSS of the build process):
+
+${table(['Run', 'wall', 'CPU', 'peak RSS'], runRows)}
+
+Measured ${day(figures.machine.date)}, ${cores} cores (${figures.machine.cpuModel}), Node ${figures.machine.node}, in ${Math.round(figures.totalSeconds / 60)} min.
+
+**Conclusions:**
+${verdicts.map((v) => `- ${v.target}: ${v.value}, ${verdictWord(v.met)}.`).join('\n')}`;
+}
