@@ -284,18 +284,40 @@ Measured ${day(figures.machine.date)}, ${figures.machine.cpus} cores, Node ${fig
 ${summary.verdicts.map((v) => `- ${v.target}: ${v.value}, ${verdictWord(v.met)}.`).join('\n')}`;
 }
 
+/** One row of the README's summary table. Pure. */
+export function summaryRow(verdict: Verdict): string {
+  return `| ${[verdict.target, verdict.value, verdictWord(verdict.met)].join(' | ')} |`;
+}
+
 /** The README's summary of the comparison, between README_START and README_END. Pure. */
 export function readmeSummary(figures: CompareFigures, more: readonly Verdict[] = []): string {
   const summary = summarize(figures);
-  const rows = [...summary.verdicts, ...more].map((v) => [v.target, v.value, verdictWord(v.met)]);
   return `${README_START}
 Against plain Astro \`<Picture>\` on the same site of photo-like originals (${figures.photo.width}x${figures.photo.height} PNGs, 2 per page;
 ${day(figures.machine.date)}, ${figures.machine.cpus} cores; genimage / Astro, medians, details in [BENCHMARKS.md](BENCHMARKS.md#4-against-plain-astro-benchastro-comparets)):
 
 | target | measured | verdict |
 | --- | --- | --- |
-${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}
+${[...summary.verdicts, ...more].map(summaryRow).join('\n')}
 ${README_END}`;
+}
+
+/**
+ * `text` with the rows of the summary table whose target starts with `prefix` replaced by
+ * `verdicts` (added at the table's end when it had none): a benchmark rerun without the comparison
+ * updates its own rows and leaves the others as they are. Undefined when `text` has no summary. Pure.
+ */
+export function replaceSummaryRows(text: string, prefix: string, verdicts: readonly Verdict[]): string | undefined {
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start === -1 || end < start) return undefined;
+  const lines = text.slice(start, end).split('\n');
+  const last = lines.findLastIndex((line) => line.startsWith('| '));
+  if (last === -1) return undefined;
+  const rows = verdicts.map(summaryRow);
+  const kept = lines.slice(0, last + 1).filter((line) => !line.startsWith(`| ${prefix}`));
+  const block = [...kept, ...rows, ...lines.slice(last + 1)].join('\n');
+  return text.slice(0, start) + block + text.slice(end);
 }
 
 /**

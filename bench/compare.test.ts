@@ -1,7 +1,7 @@
 /** The comparison benchmark's pure parts: log parsing, flags, verdicts and the README block. */
 import { assert, describe, it } from 'vitest';
 import { type Build, type CompareFigures, parseAstroImageLog, parseCompareArgs, type SideFigures } from './astro-compare.ts';
-import { README_END, README_START, ratioAgainst, readmeSummary, replaceSummary, summarize } from './compare-report.ts';
+import { README_END, README_START, ratioAgainst, readmeSummary, replaceSummary, replaceSummaryRows, summarize } from './compare-report.ts';
 import type { Side } from './compare-sites.ts';
 
 const dist = (bytes: number) => ({ files: 10, bytes, byExtension: { avif: { files: 10, bytes } }, digest: 'x' });
@@ -113,5 +113,33 @@ describe('replaceSummary', () => {
     assert.strictEqual(replaceSummary(once, block), once);
     const changed = replaceSummary(once, `${README_START}\nnew\n${README_END}`);
     assert.strictEqual(changed, readme.replace('| a |\n\n', `| a |\n\n${README_START}\nnew\n${README_END}\n\n`));
+  });
+});
+
+describe('replaceSummaryRows', () => {
+  const block = (rows: string[]) =>
+    `# x\n\n${README_START}\nIntro.\n\n| target | measured | verdict |\n| --- | --- | --- |\n${rows.join('\n')}\n${README_END}\n\nAfter.\n`;
+  const row = (target: string, value: string, met: boolean) => ({ target, value, met });
+
+  it('replaces the rows of one benchmark and keeps the others in place', () => {
+    const text = block(['| warm build | 0.91 | met |', '| scale, old | 1.2 | **missed** |', '| peak RSS | 1032 MB | **missed** |']);
+    const updated = replaceSummaryRows(text, 'scale, ', [row('scale, new', '0.8', true), row('scale, other', '3 s', false)]);
+    assert.strictEqual(
+      updated,
+      block([
+        '| warm build | 0.91 | met |',
+        '| peak RSS | 1032 MB | **missed** |',
+        '| scale, new | 0.8 | met |',
+        '| scale, other | 3 s | **missed** |',
+      ]),
+    );
+  });
+
+  it('adds the rows at the end of a table that had none, and finds nothing to do without a summary', () => {
+    assert.strictEqual(
+      replaceSummaryRows(block(['| a | b | met |']), 'scale, ', [row('scale, x', '1', true)]),
+      block(['| a | b | met |', '| scale, x | 1 | met |']),
+    );
+    assert.strictEqual(replaceSummaryRows('# no summary\n', 'scale, ', [row('scale, x', '1', true)]), undefined);
   });
 });

@@ -9,6 +9,8 @@ import type { EncodeCell, EncodeFigures, EncoderId } from './encode.ts';
 import type { GenerateFigures } from './generate.ts';
 import { generateSection, memorySection } from './generate-report.ts';
 import type { MemoryFigures } from './memory.ts';
+import type { ScaleFigures } from './scale.ts';
+import { scaleSection } from './scale-report.ts';
 import type { Machine } from './stats.ts';
 
 /** What bench/scan.ts writes to bench/.tmp/scan.json. */
@@ -30,14 +32,15 @@ export interface ScanFigures {
   date: string;
 }
 
+/** The figures in bench/.tmp; a benchmark not run here has none (its section is kept: `renderReport`). */
 export interface Figures {
-  scan: ScanFigures;
-  encode: EncodeFigures;
-  build: BuildFigures;
-  /** Absent until `node bench/run.ts compare` has run once: it takes the longest. */
-  compare?: CompareFigures;
-  generate?: GenerateFigures;
-  memory?: MemoryFigures;
+  scan?: ScanFigures | undefined;
+  encode?: EncodeFigures | undefined;
+  build?: BuildFigures | undefined;
+  compare?: CompareFigures | undefined;
+  generate?: GenerateFigures | undefined;
+  memory?: MemoryFigures | undefined;
+  scale?: ScaleFigures | undefined;
 }
 
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
@@ -243,35 +246,57 @@ photo: the byte split here is the placeholders'; see section 2 for photo-like by
 - Fallback JPEGs are ${percent(jpeg.bytes / imageBytes)} of the image bytes in dist (${jpeg.files} files, ${kB(jpeg.bytes)}); a browser downloads one of them only when it takes neither AVIF nor WebP.`;
 }
 
-export function renderReport(figures: Figures, command = 'pnpm bench'): string {
-  const { scan, encode, build, compare, generate, memory } = figures;
-  const notYet = (section: string, name: string) => `## ${section}\n\nNot measured yet: \`node bench/run.ts ${name}\` runs it.`;
-  const fourth = compare
-    ? compareSection(compare)
-    : '## 4. Against plain Astro (`bench/astro-compare.ts`)\n\nNot measured yet: `node bench/run.ts compare` runs it (about half an hour here).';
+/**
+ * The sections of a BENCHMARKS.md, by number, each from its `## N.` heading to the next. Pure.
+ */
+export function sectionsOf(markdown: string): Map<number, string> {
+  const sections = new Map<number, string>();
+  const headings = [...markdown.matchAll(/^## (\d+)\. /gm)];
+  headings.forEach((heading, i) => {
+    const end = headings[i + 1]?.index ?? markdown.length;
+    sections.set(Number(heading[1]), markdown.slice(heading.index, end).trimEnd());
+  });
+  return sections;
+}
+
+/**
+ * BENCHMARKS.md from the figures at hand. A benchmark whose figures are not there keeps its section
+ * from `previous` (the file being replaced) as it was, so that rerunning one benchmark rewrites its
+ * own section only; without either, the section says how to measure it. Pure.
+ */
+export function renderReport(figures: Figures, options: { command?: string; previous?: string } = {}): string {
+  const { scan, encode, build, compare, generate, memory, scale } = figures;
+  const { command = 'pnpm bench', previous = '' } = options;
+  const kept = sectionsOf(previous);
+  const section = (n: number, title: string, name: string, render: string | undefined, cost = '') =>
+    render ?? kept.get(n) ?? `## ${n}. ${title}\n\nNot measured yet: \`node bench/run.ts ${name}\` runs it${cost}.`;
+  const machine = encode ? machineLine(encode.machine) : (/^Machine: (.*)\.$/m.exec(previous)?.[1] ?? 'not measured yet');
   return `# Benchmarks
 
-Written by \`${command}\` (\`tsc -b && node bench/run.ts\`), which runs the six benchmarks below and
-keeps their raw figures in \`bench/.tmp/{scan,encode,build,compare,generate,memory}.json\` (not committed). Each benchmark can
+Written by \`${command}\` (\`tsc -b && node bench/run.ts\`), which runs the seven benchmarks below and
+keeps their raw figures in \`bench/.tmp/{scan,encode,build,compare,generate,memory,scale}.json\` (not committed). Each benchmark can
 also run alone: \`node bench/scan.ts\`, \`node bench/encode.ts\`, \`node bench/build.ts\`,
-\`node bench/astro-compare.ts\`, \`node bench/generate.ts\`, \`node bench/memory.ts\`; \`node bench/run.ts encode\` reruns one and rewrites this file from the
-others' last JSON (and \`node bench/run.ts compare --pages 10 --cold 1 --warm 2\` passes its flags on).
+\`node bench/astro-compare.ts\`, \`node bench/generate.ts\`, \`node bench/memory.ts\`, \`node bench/scale.ts\`; \`node bench/run.ts encode\` reruns one and rewrites its
+section, keeping the others' from their last JSON, or as this file has them when there is none (and \`node bench/run.ts compare --pages 10 --cold 1 --warm 2\`
+or \`node bench/run.ts scale --pages 10,50\` passes its flags on).
 
-Machine: ${machineLine(encode.machine)}.
+Machine: ${machine}.
 
 The machine is small and noisy: absolute times are this machine's only. The claims are the
 **ratios**, each between medians of variants measured side by side in the same run, alternating.
 
-${scanSection(scan)}
+${section(1, 'Scanner against grep (`bench/scan.ts`)', 'scan', scan && scanSection(scan))}
 
-${encodeSection(encode)}
+${section(2, 'Encoders (`bench/encode.ts`)', 'encode', encode && encodeSection(encode))}
 
-${buildSection(build)}
+${section(3, 'Demo site build (`bench/build.ts`)', 'build', build && buildSection(build))}
 
-${fourth}
+${section(4, 'Against plain Astro (`bench/astro-compare.ts`)', 'compare', compare && compareSection(compare), ' (about half an hour here)')}
 
-${generate ? generateSection(generate) : notYet('5. Generation: throughput and rate limits (`bench/generate.ts`)', 'generate')}
+${section(5, 'Generation: throughput and rate limits (`bench/generate.ts`)', 'generate', generate && generateSection(generate))}
 
-${memory ? memorySection(memory) : notYet('6. Memory (`bench/memory.ts`)', 'memory')}
+${section(6, 'Memory (`bench/memory.ts`)', 'memory', memory && memorySection(memory))}
+
+${section(7, 'Scale: 1,000 pages (`bench/scale.ts`)', 'scale', scale && scaleSection(scale, compare))}
 `;
 }

@@ -5,6 +5,7 @@
  *   pnpm bench                      # all of them (tsc -b first)
  *   node bench/run.ts encode build  # only these; the others' figures come from their last JSON
  *   node bench/run.ts compare --pages 10 --cold-pages 10 --cold 1 --warm 2   # flags go to bench/astro-compare.ts
+ *   node bench/run.ts scale --pages 10,50 --warm 2 --runs 2                 # or to bench/scale.ts
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -12,14 +13,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CompareFigures, parseCompareArgs, runCompareBench } from './astro-compare.ts';
 import { type BuildFigures, runBuildBench } from './build.ts';
-import { readmeSummary, replaceSummary } from './compare-report.ts';
+import { readmeSummary, replaceSummary, replaceSummaryRows } from './compare-report.ts';
 import { type EncodeFigures, runEncodeBench } from './encode.ts';
 import { type GenerateFigures, runGenerateBench } from './generate.ts';
 import { generateVerdicts, memoryVerdicts } from './generate-report.ts';
 import { type MemoryFigures, runMemoryBench } from './memory.ts';
 import { type ScanFigures, renderReport } from './report.ts';
+import { parseScaleArgs, runScaleBench, type ScaleFigures } from './scale.ts';
+import { SCALE_ROW_PREFIX, scaleVerdicts } from './scale-report.ts';
 
-const BENCHMARKS = ['scan', 'encode', 'build', 'compare', 'generate', 'memory'] as const;
+const BENCHMARKS = ['scan', 'encode', 'build', 'compare', 'generate', 'memory', 'scale'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,21 +39,25 @@ for (const name of asked) {
   }
 }
 const selected = new Set<string>(asked.length === 0 ? BENCHMARKS : asked);
-if (flags.length > 0 && !selected.has('compare')) {
-  console.error(`Flags (${flags.join(' ')}) are for the compare benchmark only, which is not selected.`);
+// Flags go to the one benchmark that takes them among those selected.
+const flagged = (['compare', 'scale'] as const).filter((name) => selected.has(name));
+if (flags.length > 0 && flagged.length !== 1) {
+  console.error(`Flags (${flags.join(' ')}) are for one benchmark: select either compare or scale alone.`);
   process.exit(2);
 }
-const compareOptions = parseCompareArgs(flags);
+const compareOptions = parseCompareArgs(flagged[0] === 'compare' ? flags : []);
+const scaleOptions = parseScaleArgs(flagged[0] === 'scale' ? flags : []);
 
-async function load<T>(name: Benchmark): Promise<T> {
+/** A benchmark's last figures, or undefined when it has not run here (bench/.tmp is not committed). */
+async function load<T>(name: Benchmark): Promise<T | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(jsonOf(name), 'utf8')) as T;
+    text = await readFile(jsonOf(name), 'utf8');
   } catch (error) {
-    throw new Error(
-      `No figures for "${name}" in ${path.relative(process.cwd(), jsonOf(name))}: run \`node bench/run.ts ${name}\` or \`pnpm bench\`.`,
-      { cause: error },
-    );
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
+  return JSON.parse(text) as T;
 }
 
 async function save(name: Benchmark, figures: unknown): Promise<void> {
@@ -71,31 +78,38 @@ if (selected.has('build')) await save('build', await runBuildBench());
 if (selected.has('compare')) await save('compare', await runCompareBench(compareOptions));
 if (selected.has('generate')) await save('generate', await runGenerateBench());
 if (selected.has('memory')) await save('memory', await runMemoryBench());
+if (selected.has('scale')) await save('scale', await runScaleBench(scaleOptions));
 
-// The comparison takes the longest: without its figures the report says how to get them.
-const compare = await load<CompareFigures>('compare').catch(() => undefined);
-const generate = await load<GenerateFigures>('generate').catch(() => undefined);
-const memory = await load<MemoryFigures>('memory').catch(() => undefined);
-const report = renderReport({
+// A benchmark not run here keeps its section of BENCHMARKS.md (and its README rows) as they are.
+const figures = {
   scan: await load<ScanFigures>('scan'),
   encode: await load<EncodeFigures>('encode'),
   build: await load<BuildFigures>('build'),
-  ...(compare && { compare }),
-  ...(generate && { generate }),
-  ...(memory && { memory }),
-});
+  compare: await load<CompareFigures>('compare'),
+  generate: await load<GenerateFigures>('generate'),
+  memory: await load<MemoryFigures>('memory'),
+  scale: await load<ScaleFigures>('scale'),
+};
+const { compare, generate, memory, scale } = figures;
 const target = path.resolve(here, '..', 'BENCHMARKS.md');
-await writeFile(target, report);
+const previous = await readFile(target, 'utf8').catch(() => '');
+await writeFile(target, renderReport(figures, { previous }));
 const written = [path.relative(process.cwd(), target)];
-if (compare) {
-  const readme = path.resolve(here, '..', 'README.md');
-  const text = await readFile(readme, 'utf8');
-  const more = [...(generate ? generateVerdicts(generate) : []), ...(memory ? memoryVerdicts(memory) : [])];
-  const updated = replaceSummary(text, readmeSummary(compare, more));
-  if (updated !== text) {
-    await writeFile(readme, updated);
-    written.push(path.relative(process.cwd(), readme));
-  }
+const readme = path.resolve(here, '..', 'README.md');
+const text = await readFile(readme, 'utf8');
+const more = [
+  ...(generate ? generateVerdicts(generate) : []),
+  ...(memory ? memoryVerdicts(memory) : []),
+  ...(scale ? scaleVerdicts(scale) : []),
+];
+const updated = compare
+  ? replaceSummary(text, readmeSummary(compare, more))
+  : scale
+    ? (replaceSummaryRows(text, SCALE_ROW_PREFIX, scaleVerdicts(scale)) ?? text)
+    : text;
+if (updated !== text) {
+  await writeFile(readme, updated);
+  written.push(path.relative(process.cwd(), readme));
 }
 console.log(
   `Wrote ${written.join(', ')} and ${path.relative(process.cwd(), tmp)}/*.json in ${((performance.now() - started) / 1000).toFixed(0)} s.`,
