@@ -117,6 +117,21 @@ function growth(values: readonly number[]): string {
   return `${(last / first).toFixed(1)}×`;
 }
 
+/** How each measure grew from the smallest size to the largest, against the pages: none grows faster than they do. */
+function growthLine(sizes: readonly ScaleSize[]): string {
+  if (sizes.length < 2) return '';
+  const first = sizes[0]!;
+  const last = sizes.at(-1)!;
+  const factor = (pick: (size: ScaleSize) => number) => `${(pick(last) / pick(first)).toFixed(1)}×`;
+  const warm = (side: Side) => (size: ScaleSize) => sideOf(size, side).warmMedianMs;
+  return (
+    `\n- From ${thousands(first.pages)} to ${thousands(last.pages)} pages (${last.pages / first.pages}× the pages and images): genimage's warm build took ` +
+    `${factor(warm('genimage'))} the time, plain Astro's ${factor(warm('astro'))}; \`genimage scan\` ${factor((size) => size.scan.medianMs)}, ` +
+    `\`genimage check\` ${factor((size) => size.check.medianMs)}; the verified index grew ${factor((size) => size.index.bytes)}, ` +
+    `${(last.index.bytes / last.index.entries).toFixed(0)} bytes an image.`
+  );
+}
+
 /**
  * Why the photos are small, with what a cold plain-Astro build of full-size photos costs here when
  * the comparison (section 4) measured it.
@@ -131,11 +146,12 @@ function whySmall(figures: ScaleFigures, largest: ScaleSize, compare: CompareFig
       ? ''
       : ` (${(perPhoto / 1000).toFixed(1)} s per ${fullSize} photo in section 4's cold builds: about ${Math.round((perPhoto * largest.photos) / 60_000)} min for ${thousands(largest.photos)})`;
   const first = sideOf(largest, 'astro').first;
+  const pixels = (1024 * 576) / (figures.photo.width * figures.photo.height);
   const here =
     first.encoded > 0
       ? `; at ${figures.photo.width}x${figures.photo.height} this run's took ${(first.ms / 60_000).toFixed(1)} min, once`
       : `; at ${figures.photo.width}x${figures.photo.height} it takes minutes, once (an earlier run's cache served this one)`;
-  return `plain Astro fills its cache with one cold build${cost}${here}`;
+  return `plain Astro must first fill its cache with one cold build, whose AVIF encodes at sharp's default effort cost roughly in proportion to the pixels (1024x576 has ${pixels.toFixed(1)} times as many)${cost}${here}`;
 }
 
 export function scaleSection(figures: ScaleFigures, compare?: CompareFigures): string {
@@ -192,7 +208,7 @@ export function scaleSection(figures: ScaleFigures, compare?: CompareFigures): s
     sizes.length < 2
       ? ''
       : `\nFrom the two sizes, a warm build costs about ${slope('genimage').toFixed(1)} ms per page (2 images) with genimage and ${slope('astro').toFixed(1)} ms with plain Astro, ` +
-        `over a fixed ${seconds(fixed('genimage'))} and ${seconds(fixed('astro'))} (Node, Vite and Astro start-up).\n`;
+        `plus ${seconds(fixed('genimage'))} and ${seconds(fixed('astro'))} that do not grow with the pages (start-up, and each side's fixed work).\n`;
 
   const distRows = sizes.flatMap((size) =>
     size.sides.map((s) => [`${LABEL[s.side]}, ${thousands(size.pages)} pages`, thousands(s.dist.files), MB(s.dist.bytes)]),
@@ -218,8 +234,9 @@ The comparison's site (section 4) at ${sizes.map((size) => thousands(size.pages)
 originals (Astro ${figures.astro}), **warm builds only**: everything cached on both sides. The photos are
 ${figures.photo.width}x${figures.photo.height} PNGs (\`bench/photo.ts\`, the same scene drawn smaller; ${kB(largest.originalsBytes / largest.photos)} each on average), **not**
 1024x576 ones, because ${whySmall(figures, largest, compare)}. A warm build
-decodes no original on either side (genimage plans its files from the cache metadata, Astro reuses
-its cache entries), so the warm figures measure what grows with pages and images, not pixels.
+decodes no original on either side, so the warm figures measure what grows with pages and images,
+not pixels; genimage reads none (it plans its files from the cache metadata), Astro reads each to
+probe its size (\`emitESMImage\`), so larger originals would cost Astro more, not genimage.
 genimage renders at its defaults (widths ${'`'}[${figures.plannedWidths.join(', ')}]${'`'} for these originals, AVIF + WebP, JPEG
 fallback); Astro gets the same \`formats\`, \`widths\` and \`sizes="${figures.sizes}"\`.
 
@@ -248,5 +265,5 @@ Measured ${day(figures.machine.date)}, ${figures.machine.cpus} cores, Node ${fig
 Reproduce: \`node bench/run.ts scale --pages ${figures.options.pages.join(',')} --warm ${w} --runs ${r}\` (after \`pnpm exec tsc -b\`).
 
 **Conclusions:**
-${summary.verdicts.map((v) => `- ${v.target}: ${v.value}, ${verdictWord(v.met)}.`).join('\n')}`;
+${summary.verdicts.map((v) => `- ${v.target}: ${v.value}, ${verdictWord(v.met)}.`).join('\n')}${growthLine(sizes)}`;
 }
