@@ -152,13 +152,14 @@ export function parseCompareArgs(args: readonly string[]): CompareOptions {
   };
 }
 
-function hasGnuTime(): boolean {
+/** Whether GNU time is there to measure peak RSS. */
+export function hasGnuTime(): boolean {
   const probe = spawnSync(TIME, ['-f', '%M', 'true'], { encoding: 'utf8' });
   return probe.status === 0 && /^\d+\s*$/.test(probe.stderr);
 }
 
 /** One `astro build` in `site`: wall time, peak RSS and log. Throws with the log's tail if it fails. */
-function astroBuild(site: string, bin: string, measureRss: boolean): Promise<{ ms: number; peakRssKb: number | null; log: string }> {
+export function astroBuild(site: string, bin: string, measureRss: boolean): Promise<{ ms: number; peakRssKb: number | null; log: string }> {
   const rssFile = path.join(os.tmpdir(), `genimage-bench-rss-${process.pid}`);
   const [command, args] = measureRss
     ? [TIME, ['-f', '%M', '-o', rssFile, process.execPath, bin, 'build']]
@@ -170,7 +171,8 @@ function astroBuild(site: string, bin: string, measureRss: boolean): Promise<{ m
   });
 }
 
-function workOf(side: Side, log: string): Pick<Build, 'encoded' | 'reused' | 'total' | 'requests'> {
+/** The work a build's log reports: genimage's variant summary (refusing any generation), or Astro's image lines. */
+export function workOf(side: Side, log: string): Pick<Build, 'encoded' | 'reused' | 'total' | 'requests'> {
   if (side === 'genimage') {
     const { variants, requests } = parseBuildLog(log);
     if (requests.generated !== 0 || requests.failed !== 0)

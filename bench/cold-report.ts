@@ -100,7 +100,7 @@ export function coldSection(figures: ColdFigures): string {
   const verdicts = coldVerdicts(figures);
   const slow = figures.cold.find((cold) => cold.latencyMs > 0);
   const sequential = slow && coldLimit(figures, slow.latencyMs);
-  return `## 7. Cold builds against the encode limit (\`bench/cold.ts\`)
+  return `## 8. Cold builds against the encode limit (\`bench/cold.ts\`)
 
 \`${COLD_COMMAND}\` (or \`node bench/cold.ts\` for the figures alone). A cold \`astro build\` (no original, no
 variant, no dist, no Astro or Vite cache) of ${figures.options.pages} pages with 2 photo-like images each

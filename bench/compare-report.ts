@@ -284,17 +284,21 @@ Measured ${day(figures.machine.date)}, ${figures.machine.cpus} cores, Node ${fig
 ${summary.verdicts.map((v) => `- ${v.target}: ${v.value}, ${verdictWord(v.met)}.`).join('\n')}`;
 }
 
+/** One row of the README's summary table. Pure. */
+export function summaryRow(verdict: Verdict): string {
+  return `| ${[verdict.target, verdict.value, verdictWord(verdict.met)].join(' | ')} |`;
+}
+
 /** The README's summary of the comparison, between README_START and README_END. Pure. */
 export function readmeSummary(figures: CompareFigures, more: readonly Verdict[] = []): string {
   const summary = summarize(figures);
-  const rows = [...summary.verdicts, ...more].map((v) => [v.target, v.value, verdictWord(v.met)]);
   return `${README_START}
 Against plain Astro \`<Picture>\` on the same site of photo-like originals (${figures.photo.width}x${figures.photo.height} PNGs, 2 per page;
 ${day(figures.machine.date)}, ${figures.machine.cpus} cores; genimage / Astro, medians, details in [BENCHMARKS.md](BENCHMARKS.md#4-against-plain-astro-benchastro-comparets)):
 
 | target | measured | verdict |
 | --- | --- | --- |
-${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}
+${[...summary.verdicts, ...more].map(summaryRow).join('\n')}
 ${README_END}`;
 }
 

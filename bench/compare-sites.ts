@@ -12,8 +12,9 @@
  *
  * Each site gets a node_modules folder of its own (so that Astro's and genimage's caches in it are
  * the site's) holding symlinks to the workspace's astro and @genimage/astro.
- * Pages are rewritten only when their text changes, and photos are synthesized once, into
- * bench/.tmp/compare/photos/, so a rerun starts at once.
+ * Pages are rewritten only when their text changes, and photos are synthesized once, into the
+ * photos/ folder of their `SiteSet` (bench/.tmp/compare/photos/ here; the scale benchmark's sites
+ * are another set, of smaller photos), so a rerun starts at once.
  */
 import { createRequire } from 'node:module';
 import { copyFile, link, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -34,10 +35,16 @@ export const GENIMAGE_DEFAULTS = {
   quality: 70,
   avifEffort: 2,
 } as const;
-/** The widths genimage plans for a PHOTO-sized original: the Astro sides ask for the same. */
-export const PLANNED_WIDTHS = variantWidths(PHOTO.width, GENIMAGE_DEFAULTS.widths);
+/** The widths genimage plans for an original `width` px wide: the Astro sides ask for the same. */
+export const plannedWidths = (width: number): number[] => variantWidths(width, GENIMAGE_DEFAULTS.widths);
 /** genimage's default `sizes` for those widths (packages/core/src/render/picture.ts). */
-export const SIZES = `(min-width: ${PLANNED_WIDTHS.at(-1)}px) ${PLANNED_WIDTHS.at(-1)}px, 100vw`;
+export const sizesFor = (width: number): string => {
+  const largest = plannedWidths(width).at(-1);
+  return `(min-width: ${largest}px) ${largest}px, 100vw`;
+};
+/** The widths genimage plans for a PHOTO-sized original. */
+export const PLANNED_WIDTHS = plannedWidths(PHOTO.width);
+export const SIZES = sizesFor(PHOTO.width);
 
 export type Side = 'genimage' | 'astro' | 'astro-equal';
 export const SIDES: readonly Side[] = ['genimage', 'astro', 'astro-equal'];
@@ -45,7 +52,20 @@ export const SIDES: readonly Side[] = ['genimage', 'astro', 'astro-equal'];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const workspace = path.resolve(here, '..');
 export const COMPARE_TMP = path.join(here, '.tmp', 'compare');
-const PHOTOS = path.join(COMPARE_TMP, 'photos');
+
+/**
+ * A family of generated sites that share their photos: where they live, and the size of every
+ * photo (the scale benchmark's are smaller than the comparison's, see bench/scale.ts).
+ */
+export interface SiteSet {
+  dir: string;
+  photo: { width: number; height: number };
+}
+
+/** The comparison benchmark's sites: 1024x576 photos, in bench/.tmp/compare/. */
+export const COMPARE_SET: SiteSet = { dir: COMPARE_TMP, photo: PHOTO };
+
+const photosDir = (set: SiteSet) => path.join(set.dir, 'photos');
 
 /**
  * The environment of every build: frozen, so a missing or mismatched cache entry fails the
@@ -74,8 +94,8 @@ export function sharpPackage(): string {
 }
 
 /** Where a side's site lives for `pages` pages. */
-export function siteDir(side: Side, pages: number): string {
-  return path.join(COMPARE_TMP, `${side}-${pages}`);
+export function siteDir(side: Side, pages: number, set: SiteSet = COMPARE_SET): string {
+  return path.join(set.dir, `${side}-${pages}`);
 }
 
 /** What a cold build removes: the output and every derived cache, never the originals. */
@@ -114,13 +134,15 @@ function paragraphs(page: number, count: number): string[] {
 }
 
 /** The `.astro` source of page `page`: the same text and layout on every side, only the images differ. */
-export function pageSource(side: Side, page: number, pages: number): string {
+export function pageSource(side: Side, page: number, pages: number, set: SiteSet = COMPARE_SET): string {
   const photos = photosOfPage(page);
+  const widths = plannedWidths(set.photo.width);
+  const sizes = sizesFor(set.photo.width);
   const [first = '', ...rest] = paragraphs(page, 4);
   const image = (photo: Photo): string => {
     if (side === 'genimage') return `<GenImage prompt="${photo.prompt}" seed={${photo.n}} aspectRatio="16:9" alt="${photo.alt}" />`;
     const equal = side === 'astro-equal' ? ' fallbackFormat="jpg" quality={70}' : '';
-    return `<Picture src={photo${photo.n}} formats={['avif', 'webp']} widths={[${PLANNED_WIDTHS.join(', ')}]} sizes="${SIZES}" alt="${photo.alt}"${equal} />`;
+    return `<Picture src={photo${photo.n}} formats={['avif', 'webp']} widths={[${widths.join(', ')}]} sizes="${sizes}" alt="${photo.alt}"${equal} />`;
   };
   const imports =
     side === 'genimage'
@@ -190,13 +212,13 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-/** Photo `n`'s PNG, synthesized once (about 0.5 s each) and kept in bench/.tmp/compare/photos/. */
-export async function photoFile(n: number): Promise<string> {
-  const file = path.join(PHOTOS, `photo-${n}.png`);
+/** Photo `n`'s PNG, synthesized once (about 0.5 s each at 1024x576) and kept in the set's photos/ folder. */
+export async function photoFile(n: number, set: SiteSet = COMPARE_SET): Promise<string> {
+  const file = path.join(photosDir(set), `photo-${n}.png`);
   if (await exists(file)) return file;
-  await mkdir(PHOTOS, { recursive: true });
+  await mkdir(photosDir(set), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, await photoLikePng(PHOTO.width, PHOTO.height, 1000 + n));
+  await writeFile(temp, await photoLikePng(set.photo.width, set.photo.height, 1000 + n));
   await rm(file, { force: true });
   await link(temp, file).catch(() => copyFile(temp, file));
   await rm(temp, { force: true });
@@ -223,8 +245,13 @@ export async function linkModules(site: string, side: Side): Promise<void> {
  * Writes (or updates) one side's site for `pages` pages and returns its folder. The Astro sides
  * get hard links to the photos in src/assets; the genimage side gets them as cache entries.
  */
-export async function prepareSite(side: Side, pages: number, log: (line: string) => void = () => {}): Promise<string> {
-  const site = siteDir(side, pages);
+export async function prepareSite(
+  side: Side,
+  pages: number,
+  log: (line: string) => void = () => {},
+  set: SiteSet = COMPARE_SET,
+): Promise<string> {
+  const site = siteDir(side, pages, set);
   const dependencies: Record<string, string> = { astro: '*', sharp: '*', ...(side === 'genimage' && { '@genimage/astro': '*' }) };
   await writeIfChanged(
     path.join(site, 'package.json'),
@@ -237,23 +264,23 @@ export async function prepareSite(side: Side, pages: number, log: (line: string)
   const pageDir = path.join(site, 'src/pages/p');
   const existing = await readdir(pageDir).catch(() => [] as string[]);
   if (existing.length !== pages) await rm(pageDir, { recursive: true, force: true });
-  for (let page = 1; page <= pages; page++) await writeIfChanged(path.join(pageDir, `${page}.astro`), pageSource(side, page, pages));
+  for (let page = 1; page <= pages; page++) await writeIfChanged(path.join(pageDir, `${page}.astro`), pageSource(side, page, pages, set));
   await linkModules(site, side);
 
   const photos = Array.from({ length: pages }, (_, i) => photosOfPage(i + 1)).flat();
   let made = 0;
   for (const photo of photos) {
-    if (!(await exists(path.join(PHOTOS, `photo-${photo.n}.png`)))) made++;
-    const source = await photoFile(photo.n);
+    if (!(await exists(path.join(photosDir(set), `photo-${photo.n}.png`)))) made++;
+    const source = await photoFile(photo.n, set);
     if (side === 'genimage') continue;
     const asset = path.join(site, 'src/assets', `photo-${photo.n}.png`);
     if (await exists(asset)) continue;
     await mkdir(path.dirname(asset), { recursive: true });
     await link(source, asset).catch(() => copyFile(source, asset));
   }
-  if (made > 0) log(`  synthesized ${made} photo(s) into ${path.relative(process.cwd(), PHOTOS)}`);
+  if (made > 0) log(`  synthesized ${made} photo(s) into ${path.relative(process.cwd(), photosDir(set))}`);
   if (side === 'genimage') {
-    const seeded = await seedCache(site);
+    const seeded = await seedCache(site, set);
     if (seeded > 0) log(`  seeded ${seeded} cache entr${seeded === 1 ? 'y' : 'ies'} in ${path.relative(process.cwd(), site)}/.genimage`);
   }
   return site;
@@ -264,7 +291,7 @@ export async function prepareSite(side: Side, pages: number, log: (line: string)
  * marker: the engine is loaded on the site as the integration loads it (same root, config file and
  * environment), so the keys agree by construction. Returns how many entries it wrote.
  */
-export async function seedCache(site: string): Promise<number> {
+export async function seedCache(site: string, set: SiteSet = COMPARE_SET): Promise<number> {
   const engine = await Engine.load({ root: site, env: buildEnv() as Record<string, string> });
   const scanned = await engine.scan();
   const errors = scanned.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
@@ -272,8 +299,8 @@ export async function seedCache(site: string): Promise<number> {
   let written = 0;
   for (const request of scanned.requests) {
     if ((await engine.cache.status(request.key)) === 'cached') continue;
-    const bytes = await readFile(await photoFile(request.job.params.seed));
-    const result = { images: [{ bytes, format: 'png' as const, ...PHOTO }], attempts: 1, possiblyBilledAttempts: 0 };
+    const bytes = await readFile(await photoFile(request.job.params.seed, set));
+    const result = { images: [{ bytes, format: 'png' as const, ...set.photo }], attempts: 1, possiblyBilledAttempts: 0 };
     await engine.cache.put(entryMeta(request, engine.providerId, result, new Date('2026-01-01T00:00:00Z')), [bytes]);
     written++;
   }

@@ -11,6 +11,8 @@ import type { EncodeCell, EncodeFigures, EncoderId } from './encode.ts';
 import type { GenerateFigures } from './generate.ts';
 import { generateSection, memorySection } from './generate-report.ts';
 import type { MemoryFigures } from './memory.ts';
+import type { ScaleFigures } from './scale.ts';
+import { scaleSection } from './scale-report.ts';
 import type { Machine } from './stats.ts';
 
 /** What bench/scan.ts writes to bench/.tmp/scan.json. */
@@ -32,16 +34,16 @@ export interface ScanFigures {
   date: string;
 }
 
-/** Each absent benchmark keeps its section as the last BENCHMARKS.md has it (see `renderReport`). */
+/** The figures in bench/.tmp; a benchmark not run here has none (its section is kept: `renderReport`). */
 export interface Figures {
-  scan?: ScanFigures;
-  encode?: EncodeFigures;
-  build?: BuildFigures;
-  /** Absent until `node bench/run.ts compare` has run once: it takes the longest. */
-  compare?: CompareFigures;
-  generate?: GenerateFigures;
-  memory?: MemoryFigures;
-  cold?: ColdFigures;
+  scan?: ScanFigures | undefined;
+  encode?: EncodeFigures | undefined;
+  build?: BuildFigures | undefined;
+  compare?: CompareFigures | undefined;
+  generate?: GenerateFigures | undefined;
+  memory?: MemoryFigures | undefined;
+  scale?: ScaleFigures | undefined;
+  cold?: ColdFigures | undefined;
 }
 
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
@@ -154,9 +156,9 @@ ${encode.quality} (the default \`render.quality\`), one call at a time, on a syn
 ${source.width}x${source.height} PNG of ${kB(source.pngBytes)} (\`bench/photo.ts\`: sky gradient and
 clouds, hills, fractal ground texture, 8,000 grass blades, rocks, textured trees, a slight blur and
 light grain; written to \`bench/.tmp/encode-source.png\`). Widths: genimage's default ${'`[480, 960, 1440]`'}, 1440
-capped to the original's ${source.width}; for this original genimage itself plans
-${'`'}[${plannedWidths.join(', ')}]${'`'} (a kept width within 20% below the original's gives way to it), so a
-column marked "not planned" shows only how the cost grows with width. "decode + resize only" is the part of every call that
+capped to the original's ${source.width}; for this original genimage itself plans only
+${'`'}[${plannedWidths.join(', ')}]${'`'}, since ${source.width} is within 20% of 960, so the ${source.width} px column
+shows only how the cost grows with width. "decode + resize only" is the part of every call that
 is not encoding. ${encode.rounds} rounds after a warm-up; each round runs all ${encode.cells.length} cases
 once, starting from a different case; medians. libvips threads: ${source.sharpConcurrency}.
 
@@ -248,49 +250,58 @@ photo: the byte split here is the placeholders'; see section 2 for photo-like by
 }
 
 /**
- * Section `number` of a BENCHMARKS.md: from its `## N. ` heading to the next heading, or undefined. Pure.
+ * The sections of a BENCHMARKS.md, by number, each from its `## N.` heading to the next. Pure.
  */
-export function sectionOf(markdown: string, number: number): string | undefined {
-  const start = markdown.indexOf(`\n## ${number}. `);
-  if (start === -1) return undefined;
-  const end = markdown.indexOf('\n## ', start + 1);
-  return markdown.slice(start + 1, end === -1 ? undefined : end).trim();
+export function sectionsOf(markdown: string): Map<number, string> {
+  const sections = new Map<number, string>();
+  const headings = [...markdown.matchAll(/^## (\d+)\. /gm)];
+  headings.forEach((heading, i) => {
+    const end = headings[i + 1]?.index ?? markdown.length;
+    sections.set(Number(heading[1]), markdown.slice(heading.index, end).trimEnd());
+  });
+  return sections;
 }
 
 /**
- * BENCHMARKS.md from the figures. A benchmark without figures keeps its section from `previous`
- * (the file as it was: its figures were measured by an earlier run), or says how to measure it.
+ * BENCHMARKS.md from the figures at hand. A benchmark whose figures are not there keeps its section
+ * from `previous` (the file being replaced) as it was, so that rerunning one benchmark rewrites its
+ * own section only; without either, the section says how to measure it. Pure.
  */
-export function renderReport(figures: Figures, command = 'pnpm bench', previous = ''): string {
-  const { scan, encode, build, compare, generate, memory, cold } = figures;
-  const notYet = (number: number, title: string, name: string, note = '') =>
-    sectionOf(previous, number) ?? `## ${number}. ${title}\n\nNot measured yet: \`node bench/run.ts ${name}\` runs it${note}.`;
-  const machineOf = encode ? machineLine(encode.machine) : (/\nMachine: (.*)\.\n/.exec(previous)?.[1] ?? 'not measured yet');
+export function renderReport(figures: Figures, options: { command?: string; previous?: string } = {}): string {
+  const { scan, encode, build, compare, generate, memory, scale, cold } = figures;
+  const { command = 'pnpm bench', previous = '' } = options;
+  const kept = sectionsOf(previous);
+  const section = (n: number, title: string, name: string, render: string | undefined, cost = '') =>
+    render ?? kept.get(n) ?? `## ${n}. ${title}\n\nNot measured yet: \`node bench/run.ts ${name}\` runs it${cost}.`;
+  const machine = encode ? machineLine(encode.machine) : (/^Machine: (.*)\.$/m.exec(previous)?.[1] ?? 'not measured yet');
   return `# Benchmarks
 
-Written by \`${command}\` (\`tsc -b && node bench/run.ts\`), which runs the seven benchmarks below and
-keeps their raw figures in \`bench/.tmp/{scan,encode,build,compare,generate,memory,cold}.json\` (not committed). Each benchmark can
+Written by \`${command}\` (\`tsc -b && node bench/run.ts\`), which runs the eight benchmarks below and
+keeps their raw figures in \`bench/.tmp/{scan,encode,build,compare,generate,memory,scale,cold}.json\` (not committed). Each benchmark can
 also run alone: \`node bench/scan.ts\`, \`node bench/encode.ts\`, \`node bench/build.ts\`,
-\`node bench/astro-compare.ts\`, \`node bench/generate.ts\`, \`node bench/memory.ts\`, \`node bench/cold.ts\`; \`node bench/run.ts encode\` reruns one and rewrites this file from the
-others' last JSON (and \`node bench/run.ts compare --pages 10 --cold 1 --warm 2\` passes its flags on).
+\`node bench/astro-compare.ts\`, \`node bench/generate.ts\`, \`node bench/memory.ts\`, \`node bench/scale.ts\`, \`node bench/cold.ts\`; \`node bench/run.ts encode\` reruns one and rewrites its
+section, keeping the others' from their last JSON, or as this file has them when there is none (and \`node bench/run.ts compare --pages 10 --cold 1 --warm 2\`
+or \`node bench/run.ts scale --pages 10,50\` or \`node bench/run.ts cold --pages 5 --rounds 1\` passes its flags on).
 
-Machine: ${machineOf}.
+Machine: ${machine}.
 
 The machine is small and noisy: absolute times are this machine's only. The claims are the
 **ratios**, each between medians of variants measured side by side in the same run, alternating.
 
-${scan ? scanSection(scan) : notYet(1, 'Scanner against grep (`bench/scan.ts`)', 'scan')}
+${section(1, 'Scanner against grep (`bench/scan.ts`)', 'scan', scan && scanSection(scan))}
 
-${encode ? encodeSection(encode) : notYet(2, 'Encoders (`bench/encode.ts`)', 'encode')}
+${section(2, 'Encoders (`bench/encode.ts`)', 'encode', encode && encodeSection(encode))}
 
-${build ? buildSection(build) : notYet(3, 'Demo site build (`bench/build.ts`)', 'build')}
+${section(3, 'Demo site build (`bench/build.ts`)', 'build', build && buildSection(build))}
 
-${compare ? compareSection(compare) : notYet(4, 'Against plain Astro (`bench/astro-compare.ts`)', 'compare', ' (about half an hour here)')}
+${section(4, 'Against plain Astro (`bench/astro-compare.ts`)', 'compare', compare && compareSection(compare), ' (about half an hour here)')}
 
-${generate ? generateSection(generate) : notYet(5, 'Generation: throughput and rate limits (`bench/generate.ts`)', 'generate')}
+${section(5, 'Generation: throughput and rate limits (`bench/generate.ts`)', 'generate', generate && generateSection(generate))}
 
-${memory ? memorySection(memory) : notYet(6, 'Memory (`bench/memory.ts`)', 'memory')}
+${section(6, 'Memory (`bench/memory.ts`)', 'memory', memory && memorySection(memory))}
 
-${cold ? coldSection(cold) : notYet(7, 'Cold builds against the encode limit (`bench/cold.ts`)', 'cold')}
+${section(7, 'Scale: 1,000 pages (`bench/scale.ts`)', 'scale', scale && scaleSection(scale, compare))}
+
+${section(8, 'Cold builds against the encode limit (`bench/cold.ts`)', 'cold', cold && coldSection(cold))}
 `;
 }

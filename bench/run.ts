@@ -5,6 +5,7 @@
  *   pnpm bench                      # all of them (tsc -b first)
  *   node bench/run.ts encode build  # only these; the others' figures come from their last JSON
  *   node bench/run.ts compare --pages 10 --cold-pages 10 --cold 1 --warm 2   # flags go to bench/astro-compare.ts
+ *   node bench/run.ts scale --pages 10,50 --warm 2 --runs 2                 # or to bench/scale.ts
  *   node bench/run.ts cold --pages 5 --rounds 1                               # or to bench/cold.ts
  */
 import { spawnSync } from 'node:child_process';
@@ -15,15 +16,17 @@ import { type CompareFigures, parseCompareArgs, runCompareBench } from './astro-
 import { type BuildFigures, runBuildBench } from './build.ts';
 import { type ColdFigures, parseColdArgs, runColdBench } from './cold.ts';
 import { COLD_ROW, coldVerdicts } from './cold-report.ts';
-import { mergeSummaryRows } from './summary-rows.ts';
 import { readmeSummary, replaceSummary } from './compare-report.ts';
+import { mergeSummaryRows } from './summary-rows.ts';
 import { type EncodeFigures, runEncodeBench } from './encode.ts';
 import { type GenerateFigures, runGenerateBench } from './generate.ts';
 import { generateVerdicts, memoryVerdicts } from './generate-report.ts';
 import { type MemoryFigures, runMemoryBench } from './memory.ts';
 import { type ScanFigures, renderReport } from './report.ts';
+import { parseScaleArgs, runScaleBench, type ScaleFigures } from './scale.ts';
+import { SCALE_ROW_PREFIX, scaleVerdicts } from './scale-report.ts';
 
-const BENCHMARKS = ['scan', 'encode', 'build', 'compare', 'generate', 'memory', 'cold'] as const;
+const BENCHMARKS = ['scan', 'encode', 'build', 'compare', 'generate', 'memory', 'scale', 'cold'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -40,23 +43,26 @@ for (const name of asked) {
   }
 }
 const selected = new Set<string>(asked.length === 0 ? BENCHMARKS : asked);
-const flagsFor = selected.has('compare') ? 'compare' : selected.has('cold') ? 'cold' : undefined;
-if (flags.length > 0 && (!flagsFor || (selected.has('compare') && selected.has('cold')))) {
-  console.error(`Flags (${flags.join(' ')}) are for the compare or the cold benchmark, run alone.`);
+// Flags go to the one benchmark that takes them among those selected.
+const flagged = (['compare', 'scale', 'cold'] as const).filter((name) => selected.has(name));
+if (flags.length > 0 && flagged.length !== 1) {
+  console.error(`Flags (${flags.join(' ')}) are for one benchmark: select compare, scale or cold alone.`);
   process.exit(2);
 }
-const compareOptions = parseCompareArgs(flagsFor === 'compare' ? flags : []);
-const coldOptions = parseColdArgs(flagsFor === 'cold' ? flags : []);
+const compareOptions = parseCompareArgs(flagged[0] === 'compare' ? flags : []);
+const scaleOptions = parseScaleArgs(flagged[0] === 'scale' ? flags : []);
+const coldOptions = parseColdArgs(flagged[0] === 'cold' ? flags : []);
 
-async function load<T>(name: Benchmark): Promise<T> {
+/** A benchmark's last figures, or undefined when it has not run here (bench/.tmp is not committed). */
+async function load<T>(name: Benchmark): Promise<T | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(jsonOf(name), 'utf8')) as T;
+    text = await readFile(jsonOf(name), 'utf8');
   } catch (error) {
-    throw new Error(
-      `No figures for "${name}" in ${path.relative(process.cwd(), jsonOf(name))}: run \`node bench/run.ts ${name}\` or \`pnpm bench\`.`,
-      { cause: error },
-    );
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
+  return JSON.parse(text) as T;
 }
 
 async function save(name: Benchmark, figures: unknown): Promise<void> {
@@ -77,51 +83,43 @@ if (selected.has('build')) await save('build', await runBuildBench());
 if (selected.has('compare')) await save('compare', await runCompareBench(compareOptions));
 if (selected.has('generate')) await save('generate', await runGenerateBench());
 if (selected.has('memory')) await save('memory', await runMemoryBench());
+if (selected.has('scale')) await save('scale', await runScaleBench(scaleOptions));
 if (selected.has('cold')) await save('cold', await runColdBench(coldOptions));
 
-// The comparison takes the longest: without its figures the report says how to get them.
-const compare = await load<CompareFigures>('compare').catch(() => undefined);
-const generate = await load<GenerateFigures>('generate').catch(() => undefined);
-const memory = await load<MemoryFigures>('memory').catch(() => undefined);
-const cold = await load<ColdFigures>('cold').catch(() => undefined);
+// A benchmark not run here keeps its section of BENCHMARKS.md (and its README rows) as they are.
+const figures = {
+  scan: await load<ScanFigures>('scan'),
+  encode: await load<EncodeFigures>('encode'),
+  build: await load<BuildFigures>('build'),
+  compare: await load<CompareFigures>('compare'),
+  generate: await load<GenerateFigures>('generate'),
+  memory: await load<MemoryFigures>('memory'),
+  scale: await load<ScaleFigures>('scale'),
+  cold: await load<ColdFigures>('cold'),
+};
+const { compare, generate, memory, scale, cold } = figures;
 const target = path.resolve(here, '..', 'BENCHMARKS.md');
-// A benchmark without figures here keeps its section as BENCHMARKS.md has it.
 const previous = await readFile(target, 'utf8').catch(() => '');
-const scan = await load<ScanFigures>('scan').catch(() => undefined);
-const encode = await load<EncodeFigures>('encode').catch(() => undefined);
-const build = await load<BuildFigures>('build').catch(() => undefined);
-const report = renderReport(
-  {
-    ...(scan && { scan }),
-    ...(encode && { encode }),
-    ...(build && { build }),
-    ...(compare && { compare }),
-    ...(generate && { generate }),
-    ...(memory && { memory }),
-    ...(cold && { cold }),
-  },
-  'pnpm bench',
-  previous,
-);
-await writeFile(target, report);
+await writeFile(target, renderReport(figures, { previous }));
 const written = [path.relative(process.cwd(), target)];
+const readme = path.resolve(here, '..', 'README.md');
+const text = await readFile(readme, 'utf8');
 const more = [
   ...(generate ? generateVerdicts(generate) : []),
   ...(memory ? memoryVerdicts(memory) : []),
+  ...(scale ? scaleVerdicts(scale) : []),
   ...(cold ? coldVerdicts(cold) : []),
 ];
-if (compare || more.length > 0) {
-  const readme = path.resolve(here, '..', 'README.md');
-  const text = await readFile(readme, 'utf8');
-  // Without the comparison's figures, its rows stay as they are; the others' are written anew.
-  const families = [generate && 'generate,', memory && 'peak RSS,', cold && COLD_ROW].filter((prefix) => !!prefix) as string[];
-  const updated = compare
-    ? replaceSummary(text, readmeSummary(compare, more))
-    : mergeSummaryRows(text, more, (row) => families.some((prefix) => row.startsWith(prefix)));
-  if (updated !== text) {
-    await writeFile(readme, updated);
-    written.push(path.relative(process.cwd(), readme));
-  }
+// Without the comparison's figures its rows stay as they are; the others' are written anew.
+const families = [generate && 'generate,', memory && 'peak RSS,', scale && SCALE_ROW_PREFIX, cold && COLD_ROW].filter(
+  (prefix): prefix is string => !!prefix,
+);
+const updated = compare
+  ? replaceSummary(text, readmeSummary(compare, more))
+  : mergeSummaryRows(text, more, (row) => families.some((prefix) => row.startsWith(prefix)));
+if (updated !== text) {
+  await writeFile(readme, updated);
+  written.push(path.relative(process.cwd(), readme));
 }
 console.log(
   `Wrote ${written.join(', ')} and ${path.relative(process.cwd(), tmp)}/*.json in ${((performance.now() - started) / 1000).toFixed(0)} s.`,

@@ -33,7 +33,12 @@ export function escapeControls(text: string, keepNewlines = false): string {
 /** How many characters of a prompt a line shows. */
 export const PREVIEW_LENGTH = 80;
 
-const count = new Intl.NumberFormat('en-US');
+/** Made on first use: creating a number format loads ICU's locale data, about 15 ms at start-up. */
+let count: Intl.NumberFormat | undefined;
+function thousands(): Intl.NumberFormat {
+  count ??= new Intl.NumberFormat('en-US');
+  return count;
+}
 
 /**
  * User text in double quotes, on one line: controls escaped, and past `max` characters (code
@@ -45,7 +50,7 @@ export function quoteText(text: string, max = PREVIEW_LENGTH): string {
   let head = '';
   let seen = 0;
   for (const char of text) {
-    if (seen === max) return `"${escapeControls(head)}…" (${count.format([...text].length)} characters)`;
+    if (seen === max) return `"${escapeControls(head)}…" (${thousands().format([...text].length)} characters)`;
     head += char;
     seen++;
   }

@@ -126,20 +126,25 @@ export class FileSystemStore implements CacheStore {
   }
 
   /**
-   * Each regular file of the entry with its size, modification and change times (nanoseconds)
-   * and inode: an edit changes the change time even when it keeps the size and mtime. Undefined
-   * for an absent, incomplete or foreign entry (a link anywhere in it included).
+   * Each regular file of the entry with its size, modification and change times (milliseconds,
+   * with their fraction) and inode: an edit changes the change time even when it keeps the size
+   * and mtime. Undefined for an absent, incomplete or foreign entry (a link anywhere in it
+   * included). A handful of synchronous calls: `lstat` of the folder, `readdir`, `lstat` per file.
    */
   async fingerprint(key: string): Promise<string | undefined> {
-    const found = await this.#find(key);
-    if (found?.state !== 'entry') return undefined;
     const entry = this.#entryPath(key);
+    if (!(await this.#assertOwnDir()) || !lstatOrUndefined(entry)?.isDirectory()) return undefined;
     try {
+      const names = readdirSync(entry).sort();
+      // A complete entry has its meta.json; the loop refuses anything in it that is not a regular file.
+      if (!names.includes(META_FILE)) return undefined;
       const parts: string[] = [];
-      for (const name of readdirSync(entry).sort()) {
-        const info = lstatSync(join(entry, name), { bigint: true, throwIfNoEntry: false });
+      for (const name of names) {
+        const info = lstatSync(join(entry, name), { throwIfNoEntry: false });
         if (!info?.isFile()) return undefined;
-        parts.push(`${name}:${info.size}:${info.mtimeNs}:${info.ctimeNs}:${info.ino}`);
+        // Times in milliseconds with their fraction (a quarter of a microsecond apart at today's
+        // dates): BigInt nanoseconds told no more apart, at a BigInt per field.
+        parts.push(`${name}:${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.ino}`);
       }
       return parts.join('|');
     } catch {
@@ -301,7 +306,7 @@ export class FileSystemStore implements CacheStore {
    */
   async #find(key: string): Promise<Found | undefined> {
     const entry = this.#entryPath(key);
-    await this.#assertOwnDir();
+    if (!(await this.#assertOwnDir())) return undefined;
     const folder = await this.#folder(entry);
     if (folder?.state !== 'folder') return folder;
     const metaPath = join(entry, META_FILE);
@@ -362,11 +367,11 @@ export class FileSystemStore implements CacheStore {
   /**
    * Refuses a cache folder that is itself a symbolic link: every write, and prune's deletions,
    * would land wherever it points. Checked on every call (one lstat), not once: a dev server
-   * runs for hours.
+   * runs for hours. Says whether the folder exists: where it does not, no entry does.
    */
-  async #assertOwnDir(): Promise<void> {
+  async #assertOwnDir(): Promise<boolean> {
     const info = lstatOrUndefined(this.dir);
-    if (!info?.isSymbolicLink()) return;
+    if (!info?.isSymbolicLink()) return info !== undefined;
     throw new GenImageError(
       CacheDirLinked,
       `The cache folder ${this.dir} is a symbolic link (to ${await linkTarget(this.dir)}). genimage does not use a cache folder that is a link: its writes, and prune's deletions, would land wherever the link points.`,
