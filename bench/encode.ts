@@ -14,7 +14,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encode, type Variant, type VariantFormat } from '../packages/core/src/render/optimize.ts';
+import { encode } from '../packages/core/src/render/encode.ts';
+import type { Variant, VariantFormat } from '../packages/core/src/render/optimize.ts';
 import { variantWidths } from '../packages/core/src/render/layout.ts';
 import { photoLikePng } from './photo.ts';
 import sharp from './sharp.ts';

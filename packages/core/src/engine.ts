@@ -3,7 +3,15 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { type CachedEntry, ImageCache } from './cache/cache.ts';
 import { VerifiedIndex } from './cache/verified-index.ts';
-import { type GenImageConfig, type GenImageEnv, mergeConfig, resolveConfig, resolveFrozen, type ResolvedConfig } from './config/config.ts';
+import {
+  type GenImageConfig,
+  type GenImageEnv,
+  mergeConfig,
+  resolveConfig,
+  resolveEncoder,
+  resolveFrozen,
+  type ResolvedConfig,
+} from './config/config.ts';
 import { resolveCacheDir } from './config/cache-dir.ts';
 import { findConfigFile, loadConfigFile } from './config/config-file.ts';
 import {
@@ -146,6 +154,8 @@ export class Engine {
   readonly env: GenImageEnv;
   readonly logger: Logger;
   readonly frozen: boolean;
+  /** Where builds encode variants (GENIMAGE_ENCODER): the `Optimizer`'s `encoder`. */
+  readonly encoder: 'process' | 'inline';
   readonly providerId: ProviderId;
   readonly cache: ImageCache;
   readonly cacheLocation: string;
@@ -192,6 +202,7 @@ export class Engine {
     this.logger = safeLogger(init.logger ?? silentLogger, secrets);
     this.htmlPages = init.htmlPages;
     this.frozen = resolveFrozen({ flag: init.frozen ?? false, config: config.frozen, env: this.env });
+    this.encoder = resolveEncoder(this.env);
     this.providerId = resolveProviderId(config, this.env);
     const cacheDir = resolveCacheDir(root, config);
     this.cacheLocation = path.relative(root, cacheDir) || '.';

@@ -97,7 +97,10 @@ export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
         ...(options.frozen !== undefined && { frozen: options.frozen }),
         ...(buildsEntries && config && { htmlPages: viteHtmlPages(config.root, config.build) }),
       });
-      const optimizer = new Optimizer({ cacheDir: options.variantsCacheDir ?? path.join(root(), 'node_modules/.cache/genimage/variants') });
+      const optimizer = new Optimizer({
+        cacheDir: options.variantsCacheDir ?? path.join(root(), 'node_modules/.cache/genimage/variants'),
+        encoder: engine.encoder,
+      });
       const mode = vite.server ? 'dev' : 'build';
       return new ImageRenderer({ engine, optimizer, publicPath: publicPath(), mode, onReady: showGenerated });
     })());

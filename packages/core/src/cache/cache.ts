@@ -1,5 +1,5 @@
 import { CacheCorrupt, GenImageError, isGenImageError, messageOf } from '../errors.ts';
-import { sha256Hex } from '../hash.ts';
+import { digestOf, type ImageDigest } from './digest.ts';
 import type { CacheEntryMeta, CacheStore, ReleaseLock } from './store.ts';
 import type { VerifiedIndex } from './verified-index.ts';
 
@@ -61,7 +61,8 @@ export class ImageCache {
       return 'cached';
     }
     try {
-      const entry = await this.#load(key, async () => {
+      // Verified by digest where the store can: nothing here needs the bytes.
+      const entry = await this.#load(key, false, async () => {
         // The repaired entry's own state: the one taken above describes the files it replaced.
         fingerprint = this.#index && (await this.store.fingerprint?.(key));
       });
@@ -87,7 +88,7 @@ export class ImageCache {
     // Taken before reading, as in status(): a change made meanwhile leaves a stale fingerprint.
     let fingerprint = this.#index && (await this.store.fingerprint?.(key));
     if (fingerprint !== undefined && (await this.#index?.has(key, fingerprint, check))) return undefined;
-    const entry = await this.#load(key, async () => {
+    const entry = await this.#load(key, true, async () => {
       fingerprint = this.#index && (await this.store.fingerprint?.(key));
     });
     if (!entry) return undefined;
@@ -109,7 +110,7 @@ export class ImageCache {
   async get(key: string): Promise<CachedEntry | undefined> {
     let entry: CachedEntry | undefined;
     try {
-      entry = await this.#load(key);
+      entry = await this.#load(key, true);
     } catch (error) {
       if (isGenImageError(error, CacheCorrupt)) this.corrupt++;
       throw error;
@@ -167,17 +168,18 @@ export class ImageCache {
    * it has a good one (`CacheStore.repair`: a remote), then read and verified again. `beforeRetry`
    * runs between the repair and that second read.
    */
-  async #load(key: string, beforeRetry?: () => Promise<void>): Promise<CachedEntry | undefined> {
+  async #load(key: string, withBytes: boolean, beforeRetry?: () => Promise<void>): Promise<CachedEntry | undefined> {
     try {
-      return await this.#read(key);
+      return await this.#read(key, withBytes);
     } catch (error) {
       if (!isGenImageError(error, CacheCorrupt) || !this.store.repair || !(await this.store.repair(key, error))) throw error;
     }
     await beforeRetry?.();
-    return this.#read(key);
+    return this.#read(key, withBytes);
   }
 
-  async #read(key: string): Promise<CachedEntry | undefined> {
+  /** The verified entry; without `withBytes`, and where the store digests files itself, its images are checked but not returned. */
+  async #read(key: string, withBytes: boolean): Promise<CachedEntry | undefined> {
     this.#verified.delete(key);
     const meta = await this.store.readMeta(key);
     if (!meta) return undefined;
@@ -187,18 +189,24 @@ export class ImageCache {
     }
     const images: Uint8Array[] = [];
     // One by one: an entry holds a few images, and the first failure is the one reported.
+    const digestOnly = !withBytes && this.store.imageDigest !== undefined;
     for (const image of meta.images) {
-      let bytes: Uint8Array;
+      let bytes: Uint8Array | undefined;
+      let digest: ImageDigest;
       try {
-        bytes = await this.store.readImage(key, image.file);
+        if (digestOnly) digest = await this.store.imageDigest!(key, image.file);
+        else {
+          bytes = await this.store.readImage(key, image.file);
+          digest = digestOf(bytes);
+        }
       } catch (error) {
         throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} could not be read: ${messageOf(error)}`, {
           cause: error,
         });
       }
-      const mismatch = imageMismatch(image, bytes);
+      const mismatch = digestMismatch(image, digest);
       if (mismatch) throw new GenImageError(CacheCorrupt, `Image ${image.file} of entry ${entry} ${mismatch}.`);
-      images.push(bytes);
+      if (bytes) images.push(bytes);
     }
     this.#verified.add(key);
     return { meta, images };
@@ -207,10 +215,11 @@ export class ImageCache {
 
 /** Why `bytes` is not the image `expected` describes, or undefined when it is. */
 export function imageMismatch(expected: CacheEntryMeta['images'][number], bytes: Uint8Array): string | undefined {
-  if (bytes.byteLength !== expected.bytes) {
-    return `has ${bytes.byteLength} bytes, but the metadata says ${expected.bytes}`;
-  }
-  const actual = sha256Hex(bytes);
-  if (actual !== expected.sha256) return `has sha256 ${actual}, but the metadata says ${expected.sha256}`;
+  return digestMismatch(expected, digestOf(bytes));
+}
+
+function digestMismatch(expected: CacheEntryMeta['images'][number], actual: ImageDigest): string | undefined {
+  if (actual.bytes !== expected.bytes) return `has ${actual.bytes} bytes, but the metadata says ${expected.bytes}`;
+  if (actual.sha256 !== expected.sha256) return `has sha256 ${actual.sha256}, but the metadata says ${expected.sha256}`;
   return undefined;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { writeFileAtomic } from './atomic.ts';
+import { digestOfFile, type ImageDigest } from './digest.ts';
 import { CacheCorrupt, CacheLockTimeout, CacheDirLinked, GenImageError, messageOf } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import {
@@ -152,14 +153,24 @@ export class FileSystemStore implements CacheStore {
     }
   }
 
-  /** Throws when the entry folder or the file is a symbolic link, or the file is not a regular file. */
-  async readImage(key: string, file: string): Promise<Uint8Array> {
+  /** The image's path, once the cache folder is ours and the entry folder is not a link (the reader refuses a linked file). */
+  async imageFile(key: string, file: string): Promise<string> {
     assertFileName(file);
     const entry = this.#entryPath(key);
     await this.#assertOwnDir();
     const folder = await this.#folder(entry);
     if (folder?.state === 'foreign') throw new GenImageError(CacheCorrupt, folder.message);
-    const buffer = await readOwnFile(join(entry, file));
+    return join(entry, file);
+  }
+
+  /** Reads the file through sha256, a piece at a time into one buffer; throws as `readImage` does. */
+  async imageDigest(key: string, file: string): Promise<ImageDigest> {
+    return withOwnFile(await this.imageFile(key, file), digestOfFile);
+  }
+
+  /** Throws when the entry folder or the file is a symbolic link, or the file is not a regular file. */
+  async readImage(key: string, file: string): Promise<Uint8Array> {
+    const buffer = await readOwnFile(await this.imageFile(key, file));
     // A plain Uint8Array, like any other store returns, not a Buffer.
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   }
@@ -475,7 +486,12 @@ function linkRefused(path: string, error: unknown): unknown {
  * The bytes of a regular file, never through a symbolic link (`assertOwnFile`). Other errors (a
  * missing file, too many open files) are thrown as they are.
  */
-async function readOwnFile(path: string): Promise<Buffer> {
+function readOwnFile(path: string): Promise<Buffer> {
+  return withOwnFile(path, (handle) => handle.readFile());
+}
+
+/** Runs `read` on the file opened without following a link (`assertOwnFile`, then O_NOFOLLOW). */
+async function withOwnFile<T>(path: string, read: (handle: FileHandle) => Promise<T>): Promise<T> {
   await assertOwnFile(path);
   let handle: FileHandle;
   try {
@@ -484,7 +500,7 @@ async function readOwnFile(path: string): Promise<Buffer> {
     throw linkRefused(path, error);
   }
   try {
-    return await handle.readFile();
+    return await read(handle);
   } finally {
     await handle.close();
   }

@@ -1,3 +1,4 @@
+import { digestOf, type ImageDigest } from './digest.ts';
 import type { FileSystemStore } from './fs-store.ts';
 import { metaKey } from './key.ts';
 import {
@@ -53,6 +54,15 @@ export class PlaceholderSplitStore implements CacheStore {
 
   async readImage(key: string, file: string): Promise<Uint8Array> {
     return (await this.holderOf(key)).readImage(key, file);
+  }
+
+  async imageFile(key: string, file: string): Promise<string | undefined> {
+    return (await this.holderOf(key)).imageFile?.(key, file);
+  }
+
+  async imageDigest(key: string, file: string): Promise<ImageDigest> {
+    const holder = await this.holderOf(key);
+    return holder.imageDigest ? holder.imageDigest(key, file) : digestOf(await holder.readImage(key, file));
   }
 
   async fingerprint(key: string): Promise<string | undefined> {

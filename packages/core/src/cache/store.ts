@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_IMAGE_BYTES } from '../capped-body.ts';
 import { messageOf } from '../errors.ts';
+import type { ImageDigest } from './digest.ts';
 import type { ImageFormat, Usage } from '../params.ts';
 import { metaKey } from './key.ts';
 
@@ -162,6 +163,7 @@ export type ReleaseLock = () => Promise<void>;
  * Where cache entries live: the folder (`FileSystemStore`), or the folder with a shared bucket
  * behind it (`TieredStore`). Nothing above this interface may assume a local path.
  */
+
 export interface CacheStore {
   /** For messages: where the entries are, e.g. `.genimage/`. */
   readonly location: string;
@@ -173,6 +175,17 @@ export interface CacheStore {
   readMeta(key: string): Promise<CacheEntryMeta | undefined>;
   /** The bytes of one image file of an entry. Throws when it cannot be read (for a folder: or is a symbolic link). */
   readImage(key: string, file: string): Promise<Uint8Array>;
+  /**
+   * Where one image file of an entry lies on this machine, for a reader in another process (the
+   * encoder process) that opens it without following a link and checks its size and sha256, as
+   * `readImage`'s callers do; undefined for a store that keeps no such file. Checked like `readImage`.
+   */
+  imageFile?(key: string, file: string): Promise<string | undefined>;
+  /**
+   * The size and sha256 of one image file of an entry, read through without holding it whole (a
+   * 4K original is 10 MB): what verifying an entry needs. Throws as `readImage` does.
+   */
+  imageDigest?(key: string, file: string): Promise<ImageDigest>;
   /**
    * Stores an entry atomically: images first, metadata last, each via temp file and rename.
    * Never writes through a symbolic link; refuses (CacheNotOwn) when something it did not write is in the way.

@@ -308,6 +308,8 @@ export interface GenImageEnv {
   SHARK_API_KEY?: string | undefined;
   SHARK_BASE_URL?: string | undefined;
   GENIMAGE_FROZEN?: string | undefined;
+  /** `inline` encodes variants in the build's own process (see `resolveEncoder`). */
+  GENIMAGE_ENCODER?: string | undefined;
   CI?: string | undefined;
   /** Read by the AWS SDK for the remote cache; named here so that they are never printed. */
   AWS_ACCESS_KEY_ID?: string | undefined;
@@ -322,6 +324,20 @@ function truthy(value: string | undefined): boolean {
 /** Whether `CI` says this is a CI machine (any value but empty, "0" or "false"). */
 export function isCI(env: GenImageEnv): boolean {
   return truthy(env.CI);
+}
+
+/**
+ * Where a build encodes its variants: `process` (the default), a child process whose native
+ * memory the build does not keep; `inline`, the build's own process, where a child process
+ * cannot be started (more memory: BENCHMARKS.md, section 6). From GENIMAGE_ENCODER.
+ */
+export function resolveEncoder(env: GenImageEnv): 'process' | 'inline' {
+  const value = env.GENIMAGE_ENCODER;
+  if (value === undefined || value === '' || value === 'process') return 'process';
+  if (value === 'inline') return 'inline';
+  throw new GenImageError(InvalidOptions, `GENIMAGE_ENCODER must be "process" or "inline", got ${JSON.stringify(value)}.`, {
+    hint: "Unset it to encode in a child process (the default), or set GENIMAGE_ENCODER=inline to encode in the build's own process.",
+  });
 }
 
 /**

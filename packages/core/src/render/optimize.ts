@@ -2,11 +2,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import pLimit from 'p-limit';
 import type { PlaceholderKind, RenderFormat } from '../attributes.ts';
-import { decodeLimits, loadSharp } from '../sharp.ts';
 import { writeFileAtomic } from '../cache/atomic.ts';
 import { sha256Hex } from '../hash.ts';
+import { EncodeQueue } from './encode-queue.ts';
+import { type Encoder, EncoderProcess, inlineEncoder } from './encoder-process.ts';
 import { type LayoutOptions, planImage } from './layout.ts';
 import { placeholderStats } from './placeholder-stats.ts';
 
@@ -137,6 +137,19 @@ export interface VariantSource {
   bytes: Uint8Array | (() => Promise<Uint8Array>);
   /** Readable part of the file names. @default "image" */
   slug?: string;
+  /**
+   * Where the bytes lie on this machine (a cached original): the encoder process then reads and
+   * checks them itself, and this process never holds them. Undefined: `bytes` are sent to it.
+   */
+  file?: () => Promise<OriginalFile | undefined>;
+}
+
+/** An original's file, for a reader that checks what it reads against `size` and the source's sha256. */
+export interface OriginalFile {
+  path: string;
+  size: number;
+  /** What failure messages call it: "Image 0.png of entry .genimage/<key>". */
+  name: string;
 }
 
 export interface OptimizedVariant {
@@ -156,6 +169,13 @@ export interface OptimizerOptions {
   concurrency?: number;
   /** Told when each encode starts and when its file is written: what a build is doing, in order (tests, benchmarks). */
   onEncode?: (event: EncodeEvent) => void;
+  /**
+   * Where sharp encodes: `process`, a child process started on the first encode, whose native
+   * memory the build's process does not keep (see `encoder-process.ts`); `inline`, this process.
+   * The bytes are the same.
+   * @default 'process'
+   */
+  encoder?: 'process' | 'inline';
 }
 
 /** An encode starting (`start`), or its file written to the variant cache (`end`). */
@@ -173,6 +193,12 @@ export type Placeholder =
   | { kind: 'blur'; dataUrl: string; opaque?: boolean }
   | { kind: 'color'; color: string; opaque?: boolean }
   | { kind: 'none' };
+
+/**
+ * AVIF pixels encoded at once: one 1440×1440 variant of a 4K original and a small one, or two
+ * 1K-wide ones. An AVIF encoder's memory grows with its pixels (BENCHMARKS.md, section 6).
+ */
+const AVIF_PIXELS_AT_ONCE = 2_500_000;
 
 /** Width of the blurred preview: a data URL of a few hundred bytes. */
 export const PLACEHOLDER_WIDTH = 16;
@@ -220,27 +246,25 @@ export class Optimizer {
   encoded = 0;
   /** Variants found in the disk cache. */
   reused = 0;
-  readonly #limit: ReturnType<typeof pLimit>;
+  readonly #queue: EncodeQueue;
   readonly #variants = new Map<string, Promise<OptimizedVariant>>();
   readonly #placeholders = new Map<string, Promise<Placeholder>>();
   readonly #onEncode: ((event: EncodeEvent) => void) | undefined;
+  readonly #encoder: Encoder;
 
   constructor(options: OptimizerOptions) {
-    const concurrency = options.concurrency ?? availableParallelism();
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new TypeError(`Expected \`concurrency\` to be an integer from 1 and up, got ${concurrency}`);
-    }
+    this.#queue = new EncodeQueue(options.concurrency ?? availableParallelism(), AVIF_PIXELS_AT_ONCE);
     this.cacheDir = options.cacheDir;
-    this.#limit = pLimit(concurrency);
     this.#onEncode = options.onEncode;
+    this.#encoder = options.encoder === 'inline' ? inlineEncoder : new EncoderProcess();
   }
 
   /** Encodes running now, and waiting for a slot. */
   get activeCount(): number {
-    return this.#limit.activeCount;
+    return this.#queue.activeCount;
   }
   get pendingCount(): number {
-    return this.#limit.pendingCount;
+    return this.#queue.pendingCount;
   }
 
   cachePathOf(originalSha256: string, variant: Variant): string {
@@ -252,8 +276,11 @@ export class Optimizer {
     return isNonEmptyFile(this.cachePathOf(originalSha256, variant));
   }
 
-  /** One variant: from the disk cache, from an encode under way or done in this run, or encoded now. */
-  variant(source: VariantSource, variant: Variant): Promise<OptimizedVariant> {
+  /**
+   * One variant: from the disk cache, from an encode under way or done in this run, or encoded now.
+   * `first`: ahead of the encodes waiting (what a page waits for).
+   */
+  variant(source: VariantSource, variant: Variant, first = false): Promise<OptimizedVariant> {
     const key = variantKey(source.sha256, variant);
     const known = this.#variants.get(key);
     if (known) {
@@ -261,7 +288,7 @@ export class Optimizer {
         if (await isNonEmptyFile(done.cachePath)) return { ...done, encoded: false };
         // The file went away while we ran (node_modules/.cache wiped under a dev server): encode it again.
         if (this.#variants.get(key) === known) this.#variants.delete(key);
-        return this.variant(source, variant);
+        return this.variant(source, variant, first);
       });
     }
     const fileName = variantFileName(source.slug ?? 'image', source.sha256, variant);
@@ -271,9 +298,10 @@ export class Optimizer {
         this.reused++;
         return { variant, fileName, cachePath, encoded: false };
       }
-      const bytes = await this.#limit(async () => {
+      const weight = variant.format === 'avif' ? variant.width * variant.height : 0;
+      const bytes = await this.#queue.run({ weight, rank: first ? 0 : 1 }, async () => {
         this.#onEncode?.({ type: 'start', fileName, variant });
-        return encode(await bytesOf(source), variant);
+        return this.#encoder.encode(source, variant);
       });
       await mkdir(this.cacheDir, { recursive: true });
       await writeFileAtomic(cachePath, bytes);
@@ -312,11 +340,11 @@ export class Optimizer {
     let result = this.#placeholders.get(memo);
     if (!result) {
       const tiny = placeholderVariant(original);
-      result = this.variant(source, tiny).then(async (done) => {
+      result = this.variant(source, tiny, true).then(async (done) => {
         // A few hundred bytes: read synchronously.
         const bytes = readFileSync(done.cachePath);
-        // The tiny preview is the original to the eye, at a fraction of the cost.
-        const { dominant, isOpaque } = await placeholderStats(done.cachePath, bytes);
+        // The tiny preview is the original to the eye, at a fraction of the cost; its stats are kept beside it.
+        const { dominant, isOpaque } = await placeholderStats(done.cachePath, bytes, (preview) => this.#encoder.stats(preview));
         if (kind === 'blur') return { kind: 'blur', dataUrl: blurDataUrl(bytes, tiny, isOpaque), opaque: isOpaque } as const;
         return { kind: 'color', color: `rgb(${dominant.r} ${dominant.g} ${dominant.b})`, opaque: isOpaque } as const;
       });
@@ -352,28 +380,6 @@ export function optimize(
     ...(options.slug !== undefined && { slug: options.slug }),
   };
   return new Optimizer(options).optimize(source, variants);
-}
-
-/** Resizes and encodes one variant. Alpha is flattened onto white for formats without it. */
-export async function encode(originalBytes: Uint8Array, variant: Variant): Promise<Buffer> {
-  const sharp = await loadSharp();
-  const fit = variant.crop === undefined ? ({ fit: 'fill' } as const) : ({ fit: 'cover', position: variant.crop } as const);
-  let image = sharp(originalBytes, decodeLimits()).resize({ width: variant.width, height: variant.height, ...fit });
-  switch (variant.format) {
-    case 'avif':
-      image = image.avif({ quality: variant.quality, effort: variant.effort ?? 2 });
-      break;
-    case 'webp':
-      image = image.webp({ quality: variant.quality });
-      break;
-    case 'jpeg':
-      image = image.flatten({ background: '#ffffff' }).jpeg({ quality: variant.quality, mozjpeg: true });
-      break;
-    case 'png':
-      image = image.png({ compressionLevel: 9, palette: variant.quality < 100 });
-      break;
-  }
-  return image.toBuffer();
 }
 
 async function bytesOf(source: VariantSource): Promise<Uint8Array> {

@@ -56,7 +56,15 @@ export class Originals {
       width: image.width,
       height: image.height,
       format: image.format,
-      source: { sha256: image.sha256, slug: slugify(use.params.prompt), bytes: () => this.#read(key, image) },
+      source: {
+        sha256: image.sha256,
+        slug: slugify(use.params.prompt),
+        bytes: () => this.#read(key, image),
+        file: async () => {
+          const path = await this.#store.imageFile?.(key, image.file);
+          return path === undefined ? undefined : { path, size: image.bytes, name: `Image ${image.file} of entry ${this.#entry(key)}` };
+        },
+      },
     };
   }
 
@@ -101,8 +109,13 @@ export class Originals {
   }
 
   /** One image of an entry, distrusted like `ImageCache.get()` does: its size and sha256 must match the metadata. */
+  /** How messages name an entry: `.genimage/<key>`. */
+  #entry(key: string): string {
+    return `${this.#store.location.replace(/[\\/]+$/, '')}/${key}`;
+  }
+
   async #read(key: string, image: CachedImageMeta): Promise<Uint8Array> {
-    const entry = `${this.#store.location.replace(/[\\/]+$/, '')}/${key}`;
+    const entry = this.#entry(key);
     let bytes: Uint8Array;
     try {
       bytes = await this.#io(() => this.#store.readImage(key, image.file));

@@ -1,26 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../cache/atomic.ts';
-import { loadSharp } from '../sharp.ts';
-
-/** What a placeholder needs of its tiny WebP (`placeholderVariant`): the dominant colour, and whether every pixel is opaque. */
-export interface PlaceholderStats {
-  dominant: { r: number; g: number; b: number };
-  isOpaque: boolean;
-}
+import type { PreviewStats as PlaceholderStats } from './encode.ts';
 
 /**
  * The stats of a tiny WebP in the variant cache, kept beside it (`<file>.stats.json`) once
  * measured. sharp's `stats()` costs about 8 ms of CPU even for 16×9 pixels (it measures entropy
  * and sharpness too): 16 s for 2,000 images, which a warm build would otherwise spend again, while
  * the bundler waits for the CPU (bench/scale.ts). The file is named after the WebP, whose name is
- * its content's key, so it describes those bytes; one that does not read as stats is measured again.
+ * its content's key, so it describes those bytes; one that does not read as stats is measured again
+ * (by `measure`: the encoder's, so a cold build's process never loads sharp for it).
  */
-export async function placeholderStats(file: string, bytes: Uint8Array): Promise<PlaceholderStats> {
+export async function placeholderStats(
+  file: string,
+  bytes: Uint8Array,
+  measure: (preview: Uint8Array) => Promise<PlaceholderStats>,
+): Promise<PlaceholderStats> {
   const statsFile = `${file}.stats.json`;
   const kept = readStats(statsFile);
   if (kept) return kept;
-  const sharp = await loadSharp();
-  const { dominant, isOpaque } = await sharp(bytes).stats();
+  const { dominant, isOpaque } = await measure(bytes);
   const stats: PlaceholderStats = { dominant: { r: dominant.r, g: dominant.g, b: dominant.b }, isOpaque };
   // Best effort: without it, the next build measures again.
   await writeFileAtomic(statsFile, JSON.stringify(stats)).catch(() => {});

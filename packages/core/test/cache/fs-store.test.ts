@@ -110,6 +110,12 @@ describe('FileSystemStore: entries', () => {
     expect(await store.readImage(key, '1.png')).toEqual(images[1]);
   });
 
+  it("digests an image's size and sha256 without returning its bytes, and says where it lies", async () => {
+    const { key, meta } = await writeEntry();
+    expect(await store.imageDigest(key, '1.png')).toEqual({ bytes: meta.images[1]!.bytes, sha256: meta.images[1]!.sha256 });
+    expect(await store.imageFile(key, '1.png')).toBe(join(dir, key, '1.png'));
+  });
+
   it('lays an entry out as <dir>/<key>/meta.json and the named image files', async () => {
     const { key } = await writeEntry();
     expect((await readdir(join(dir, key))).sort()).toEqual(['0.png', '1.png', 'meta.json']);
@@ -362,6 +368,7 @@ describe('FileSystemStore: symbolic links', () => {
     await rm(join(dir, key, '0.png'));
     await symlink(join(outside, 'image.png'), join(dir, key, '0.png'));
     await expect(store.readImage(key, '0.png')).rejects.toThrow(/0\.png is a symbolic link/);
+    await expect(store.imageDigest(key, '0.png')).rejects.toThrow(/0\.png is a symbolic link/);
     const cache = new ImageCache(store);
     expect(await cache.status(key)).toBe('corrupt');
     await expect(cache.get(key)).rejects.toEqual(corruptError(/Image 0\.png of entry .* could not be read: .*is a symbolic link/));

@@ -43,7 +43,7 @@ describe('ImageCache with a VerifiedIndex', () => {
   it('trusts an entry verified by an earlier run, unchanged since, without reading its images', async () => {
     const { key } = await stored();
     const { cache, store } = nextRun();
-    const readImage = vi.spyOn(store, 'readImage');
+    const readImage = vi.spyOn(store, 'imageDigest');
     expect(await cache.status(key)).toBe('cached');
     expect(readImage).not.toHaveBeenCalled();
   });
@@ -54,7 +54,7 @@ describe('ImageCache with a VerifiedIndex', () => {
     flipped[10]! ^= 0xff;
     await writeFile(file, flipped);
     const { cache, store } = nextRun();
-    const readImage = vi.spyOn(store, 'readImage');
+    const readImage = vi.spyOn(store, 'imageDigest');
     expect(await cache.status(key)).toBe('corrupt');
     expect(readImage).toHaveBeenCalled();
     // And it stays distrusted: the index forgot it.
@@ -66,12 +66,12 @@ describe('ImageCache with a VerifiedIndex', () => {
     const { key } = await stored();
     await rm(indexFile);
     const first = nextRun();
-    const firstRead = vi.spyOn(first.store, 'readImage');
+    const firstRead = vi.spyOn(first.store, 'imageDigest');
     expect(await first.cache.status(key)).toBe('cached');
     expect(firstRead).toHaveBeenCalledTimes(1);
     await first.cache.saveIndex();
     const second = nextRun();
-    const secondRead = vi.spyOn(second.store, 'readImage');
+    const secondRead = vi.spyOn(second.store, 'imageDigest');
     expect(await second.cache.status(key)).toBe('cached');
     expect(secondRead).not.toHaveBeenCalled();
   });
@@ -80,7 +80,7 @@ describe('ImageCache with a VerifiedIndex', () => {
     const { key } = await stored();
     await writeFile(indexFile, '{ not json');
     const { cache, store } = nextRun();
-    const readImage = vi.spyOn(store, 'readImage');
+    const readImage = vi.spyOn(store, 'imageDigest');
     expect(await cache.status(key)).toBe('cached');
     expect(readImage).toHaveBeenCalled();
     await cache.saveIndex();

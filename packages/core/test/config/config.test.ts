@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isCI, mergeConfig, resolveConfig, resolveFrozen } from '../../src/config/config.ts';
+import { isCI, mergeConfig, resolveConfig, resolveEncoder, resolveFrozen } from '../../src/config/config.ts';
 import { findConfigFile, loadConfigFile } from '../../src/config/config-file.ts';
 import { GenImageError } from '../../src/errors.ts';
 
@@ -124,6 +124,21 @@ describe('mergeConfig', () => {
       concurrency: 2,
       budget: { maxImages: 5, maxCredits: 50 },
     });
+  });
+});
+
+describe('resolveEncoder', () => {
+  it('encodes in a child process unless GENIMAGE_ENCODER=inline', () => {
+    expect(resolveEncoder({})).toBe('process');
+    expect(resolveEncoder({ GENIMAGE_ENCODER: '' })).toBe('process');
+    expect(resolveEncoder({ GENIMAGE_ENCODER: 'process' })).toBe('process');
+    expect(resolveEncoder({ GENIMAGE_ENCODER: 'inline' })).toBe('inline');
+  });
+
+  it('refuses another value, naming the variable and what it takes', () => {
+    expect(() => resolveEncoder({ GENIMAGE_ENCODER: 'worker' })).toThrow(
+      expect.objectContaining({ code: 'InvalidOptions', message: 'GENIMAGE_ENCODER must be "process" or "inline", got "worker".' }),
+    );
   });
 });
 

@@ -14,6 +14,7 @@ import {
 import { silentLogger, type Logger } from '../../logger.ts';
 import { formatDuration } from '../../terminal-text.ts';
 import type { CachedEntry } from '../cache.ts';
+import { digestOf, type ImageDigest } from '../digest.ts';
 import type { CacheEntryMeta, CacheStore, EntryLocation, ReleaseLock, StoredEntry } from '../store.ts';
 import type { RemoteStore } from './remote.ts';
 
@@ -161,6 +162,15 @@ Not used: the remote entry ${key} failed verification.`);
 
   readImage(key: string, file: string): Promise<Uint8Array> {
     return this.local.readImage(key, file);
+  }
+
+  /** The local copy's: images are read from it. */
+  async imageFile(key: string, file: string): Promise<string | undefined> {
+    return this.local.imageFile?.(key, file);
+  }
+
+  async imageDigest(key: string, file: string): Promise<ImageDigest> {
+    return this.local.imageDigest ? this.local.imageDigest(key, file) : digestOf(await this.local.readImage(key, file));
   }
 
   /** The local entry's: only what is in the local cache can have been verified before. */
