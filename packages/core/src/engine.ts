@@ -33,7 +33,7 @@ import { quoteText } from './terminal-text.ts';
 import { interpretMarker, type MarkerRequest } from './markers/marker-params.ts';
 import { createDiagnostic, errorToDiagnostic, sortByLocation, type Diagnostic } from './diagnostics.ts';
 import type { LiteralValue, Marker } from './markers/markers.ts';
-import { type GenerationParams, generationParamsSchema } from './params.ts';
+import type { GenerationParams } from './params.ts';
 import type { Provider } from './generate/providers/provider.ts';
 import { createProvider, type ProviderId, resolveProviderId } from './generate/providers/select.ts';
 import { inspectImage } from './generate/image.ts';
@@ -174,7 +174,7 @@ export class Engine {
   /** The keys this engine computed for placeholders: looked up in the placeholder folder only. */
   readonly #placeholderKeys = new Set<string>();
   /** Each key's prompt and first declaration, for messages that would otherwise name a hash. */
-  readonly #labels = new Map<string, string>();
+  readonly #labels = new Map<string, { prompt: string; origin: SourceLocation }>();
 
   static async load(init: EngineInit): Promise<Engine> {
     const root = path.resolve(init.root);
@@ -223,7 +223,7 @@ export class Engine {
         ? new TieredStore(local, remote, {
             logger: this.logger,
             localName: `${this.cacheLocation}/`,
-            describeKey: (key) => this.#labels.get(key),
+            describeKey: (key) => this.#label(key),
           })
         : undefined;
     const placeholders = new FileSystemStore(path.join(root, PLACEHOLDERS_DIR), { logger: this.logger });
@@ -311,7 +311,7 @@ export class Engine {
   }
 
   async #use(markerRequest: MarkerRequest): Promise<ImageUse> {
-    const params = generationParamsSchema.parse(markerRequest.params);
+    const { params } = markerRequest; // parsed by interpretMarker
     const file = path.resolve(this.root, markerRequest.file);
     const knownUrlHashes = params.reference.some(isUrl) ? await this.#knownUrlHashes() : undefined;
     const references = await resolveReferences(params.reference, { file, root: this.root, ...(knownUrlHashes && { knownUrlHashes }) });
@@ -326,7 +326,8 @@ export class Engine {
       if ((await this.cache.status(realKey)) === 'cached') key = realKey;
     }
     const origin = markerRequest.location;
-    if (!this.#labels.has(key)) this.#labels.set(key, `${quoteText(params.prompt)} (${formatLocation(origin)})`);
+    // Formatted only for a message: a scan resolves thousands of markers and says nothing of most.
+    if (!this.#labels.has(key)) this.#labels.set(key, { prompt: params.prompt, origin });
     return {
       key,
       origin,
@@ -336,6 +337,12 @@ export class Engine {
       render: markerRequest.render,
       request: { key, job: { params, references }, origins: [origin] },
     };
+  }
+
+  /** A key's prompt and first declaration, as messages name it; undefined for a key no marker resolved to. */
+  #label(key: string): string | undefined {
+    const label = this.#labels.get(key);
+    return label && `${quoteText(label.prompt)} (${formatLocation(label.origin)})`;
   }
 
   /** URL references' content hashes, as recorded in the cache when their images were generated. */

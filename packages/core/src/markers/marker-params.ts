@@ -6,7 +6,7 @@
 import { DynamicAttribute, InvalidAttribute, formatLocation, type SourceLocation } from '../errors.ts';
 import { ATTRIBUTES, GENERATION_ATTRIBUTES, attributeNameOf, isNumeric, type GenerationAttribute } from '../attributes.ts';
 import { createDiagnostic, type Diagnostic } from '../diagnostics.ts';
-import { generationParamsSchema, type GenerationParamsInput } from '../params.ts';
+import { generationParamsSchema, type GenerationParams, type GenerationParamsInput } from '../params.ts';
 import { isDynamic, type LiteralValue, type Marker, type MarkerAttribute } from './markers.ts';
 import { renderValueProblem } from './render-values.ts';
 import { unknownAttributeError } from './unknown-attributes.ts';
@@ -30,8 +30,8 @@ export interface MarkerContext {
 
 /** What a marker asks for. */
 export interface MarkerRequest {
-  /** Validated: parses with `generationParamsSchema`; defaults filled in. */
-  params: GenerationParamsInput;
+  /** Validated: what `generationParamsSchema` parses them to, defaults filled in. */
+  params: GenerationParams;
   /** Which of the `n` images the marker shows, 0-based. @default 0 */
   pick: number;
   /** The preset's name, when the marker chose one. */
