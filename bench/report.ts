@@ -9,7 +9,8 @@ import { coldSection } from './cold-report.ts';
 import { compareSection } from './compare-report.ts';
 import type { EncodeCell, EncodeFigures, EncoderId } from './encode.ts';
 import type { GenerateFigures } from './generate.ts';
-import { generateSection, memorySection } from './generate-report.ts';
+import { generateSection } from './generate-report.ts';
+import { memorySection } from './memory-report.ts';
 import type { MemoryFigures } from './memory.ts';
 import type { Machine } from './stats.ts';
 

@@ -19,7 +19,8 @@ import { mergeSummaryRows } from './summary-rows.ts';
 import { readmeSummary, replaceSummary } from './compare-report.ts';
 import { type EncodeFigures, runEncodeBench } from './encode.ts';
 import { type GenerateFigures, runGenerateBench } from './generate.ts';
-import { generateVerdicts, memoryVerdicts } from './generate-report.ts';
+import { generateVerdicts } from './generate-report.ts';
+import { MEMORY_ROWS, memoryVerdicts } from './memory-report.ts';
 import { type MemoryFigures, runMemoryBench } from './memory.ts';
 import { type ScanFigures, renderReport } from './report.ts';
 
@@ -114,7 +115,7 @@ if (compare || more.length > 0) {
   const readme = path.resolve(here, '..', 'README.md');
   const text = await readFile(readme, 'utf8');
   // Without the comparison's figures, its rows stay as they are; the others' are written anew.
-  const families = [generate && 'generate,', memory && 'peak RSS,', cold && COLD_ROW].filter((prefix) => !!prefix) as string[];
+  const families = [...(generate ? ['generate,'] : []), ...(memory ? MEMORY_ROWS : []), ...(cold ? [COLD_ROW] : [])];
   const updated = compare
     ? replaceSummary(text, readmeSummary(compare, more))
     : mergeSummaryRows(text, more, (row) => families.some((prefix) => row.startsWith(prefix)));
