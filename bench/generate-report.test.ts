@@ -1,8 +1,7 @@
-/** Sections 5 and 6: verdicts come from the figures, never written in. */
+/** Section 5: verdicts come from the figures, never written in. */
 import { describe, expect, it } from 'vitest';
 import { parseSummary, type GenerateFigures } from './generate.ts';
-import { generateSection, generateVerdicts, memoryVerdicts } from './generate-report.ts';
-import type { MemoryFigures } from './memory.ts';
+import { generateSection, generateVerdicts } from './generate-report.ts';
 
 const machine = { date: '2026-11-29T00:00:00Z', cpus: 2, cpuModel: 'x', node: 'v24', os: 'linux', sharp: '0.35', libvips: '8' };
 
@@ -43,28 +42,6 @@ describe('generate verdicts', () => {
     expect(generateSection(generate(1.2, 0))).toContain(
       'concurrency 8: wall ≤ 1.15 × ideal, 0 failed: 1.20 × ideal, 0 failed, **missed**.',
     );
-  });
-});
-
-describe('memory verdicts', () => {
-  it('hold generate runs to 350 MB and the default build to 700 MB; the arena-capped build is context', () => {
-    const figures: MemoryFigures = {
-      machine,
-      markers: 32,
-      concurrency: 4,
-      buildVariants: '',
-      runs: [
-        { name: 'generate, b64_json', peakMB: 340, seconds: 1 },
-        { name: 'generate, url', peakMB: 360, seconds: 1 },
-        { name: 'astro build, cold', peakMB: 690, seconds: 1 },
-        { name: 'astro build, cold, MALLOC_ARENA_MAX=2', peakMB: 600, seconds: 1 },
-      ],
-    };
-    expect(memoryVerdicts(figures).map((v) => [v.target, v.met])).toEqual([
-      ['peak RSS, generate, b64_json, 32 × 4K: ≤ 350 MB', true],
-      ['peak RSS, generate, url, 32 × 4K: ≤ 350 MB', false],
-      ['peak RSS, astro build, cold, 32 × 4K: ≤ 700 MB', true],
-    ]);
   });
 });
 

@@ -1,11 +1,10 @@
 /**
- * Sections 5 (generation: throughput and rate limits) and 6 (memory) of BENCHMARKS.md, and their
- * rows in the README's summary. Pure: figures in, markdown out; every met/missed is computed from
+ * Section 5 (generation: throughput and rate limits) of BENCHMARKS.md, and its rows in the
+ * README's summary. Pure: figures in, markdown out; every met/missed is computed from
  * the figures.
  */
 import type { Verdict } from './compare-report.ts';
 import type { GenerateFigures } from './generate.ts';
-import { type MemoryFigures, TARGETS as MEMORY_TARGETS } from './memory.ts';
 
 /** Issue 12: wall time at most this many times the ideal, with no failure. */
 export const THROUGHPUT_TARGET = 1.15;
@@ -31,15 +30,6 @@ export function generateVerdicts(figures: GenerateFigures): Verdict[] {
         value: `${c.ratio.toFixed(2)} × ideal, ${failed} failed`,
         met: c.ratio <= THROUGHPUT_TARGET && failed === 0,
       };
-    });
-}
-
-export function memoryVerdicts(figures: MemoryFigures): Verdict[] {
-  return figures.runs
-    .filter((run) => !run.name.includes('MALLOC_ARENA_MAX') && !run.name.includes('warm'))
-    .map((run) => {
-      const limit = run.name.startsWith('generate') ? MEMORY_TARGETS.generateMB : MEMORY_TARGETS.buildMB;
-      return { target: `peak RSS, ${run.name}, 32 × 4K: ≤ ${limit} MB`, value: `${run.peakMB} MB`, met: run.peakMB <= limit };
     });
 }
 
@@ -72,39 +62,4 @@ ${verdicts.map((v) => `- ${v.target}: ${v.value}, ${verdictWord(v.met === true)}
   outside it, so the next request is in flight meanwhile. On a 429 the run lowers its limit to the
   requests still being served and retries after \`Retry-After\` with jitter; a rate limit is not a
   failure (packages/core/src/generate/rate-limiter.ts).`;
-}
-
-export function memorySection(figures: MemoryFigures): string {
-  const rows = figures.runs.map((run) => [
-    run.name,
-    `${run.peakMB} MB`,
-    `${run.seconds.toFixed(1)} s`,
-    run.originalMB === undefined ? '' : `${run.originalMB} MB`,
-  ]);
-  const verdicts = memoryVerdicts(figures);
-  const build = figures.runs.find((run) => run.name === 'astro build, cold');
-  const arena = figures.runs.find((run) => run.name.includes('MALLOC_ARENA_MAX'));
-  const warm = figures.runs.find((run) => run.name.includes('warm'));
-  return `## 6. Memory (\`bench/memory.ts\`)
-
-Peak resident memory (\`/usr/bin/time -f %M\`, the process's maximum RSS) of \`genimage generate
---concurrency ${figures.concurrency}\` for ${figures.markers} markers at \`imageSize="4K"\` (4096×4096 PNGs padded to 10.7 MB each, the
-size of a photo's), in both response formats, and of a cold \`astro build\` of a page showing those
-originals at genimage's defaults (${figures.buildVariants}). Measured ${day(figures.machine.date)}, Node ${figures.machine.node}, ${figures.machine.cpus} cores.
-
-${table(['run', 'peak RSS', 'wall', 'originals in the cache'], rows)}
-
-**Conclusions:**
-${verdicts.map((v) => `- ${v.target}: ${v.value}, ${verdictWord(v.met === true)}.`).join('\n')}
-- Generation holds each image once: decoded from base64 as it streams in, checked by streaming
-  decode (not \`stats()\`, which held the whole bitmap), and let go once stored (a run's outcomes
-  keep sizes, not bytes).${
-    build
-      ? `
-- The build's peak is Astro's own${warm ? ` (the same build warm, encoding nothing, peaks at ${warm.peakMB} MB)` : ''}
-  plus two AVIF/WebP/JPEG encoders at once (\`os.availableParallelism()\`), whose native buffers
-  glibc's per-thread arenas keep after they are freed.${arena ? ` With \`MALLOC_ARENA_MAX=2\` in the build's environment the same build peaks at ${arena.peakMB} MB.` : ''} Plain Astro's
-  own cold build of the 100-page photo site (section 4) peaks higher than either.`
-      : ''
-  }`;
 }

@@ -1,19 +1,24 @@
 /**
- * Memory benchmark: peak resident memory (`/usr/bin/time -f %M`, the process's maximum RSS) of
+ * Memory benchmark: peak resident memory of
  *
  *   1. `genimage generate --concurrency 4` of 32 markers at `imageSize="4K"` (4096×4096), each
  *      answer a 10.7 MB PNG, once with `responseFormat: "b64_json"` and once with `"url"`, against
- *      the test server (@genimage/test-server) on 127.0.0.1;
- *   2. a cold `astro build` (no dist, no variant cache) of a page showing those 32 originals at
- *      genimage's defaults, then the same build with MALLOC_ARENA_MAX=2 (glibc keeps freed native
- *      memory in per-thread arenas; the difference is the allocator's share of the peak).
+ *      the test server (@genimage/test-server) on 127.0.0.1 (GNU time's %M: one process);
+ *   2. a cold `astro build` (no dist, no variant cache, no verified index) of a page showing those
+ *      32 originals at genimage's defaults, with its encoder process (the default), with
+ *      GENIMAGE_ENCODER=inline (encodes in the build's own process, as genimage did before), and
+ *      that with MALLOC_ARENA_MAX=2 in the build's environment; then the same build warm (Astro's
+ *      own, encoding nothing). Measured with every process the build starts (bench/tree-memory.ts):
+ *      the sum of each process's peak; rounds alternate the builds, times are medians;
+ *   3. the build's encodes alone under each mechanism tried (bench/memory-options.ts).
  *
  *   node bench/memory.ts
  *
  * The test server's PNGs are smooth gradients, small when compressed; a private ancillary chunk
  * pads each to the size of a photo-like 4K PNG, so the bytes genimage receives, hashes and stores
- * are a real answer's, and every pixel of 4096×4096 is decoded. Targets (issue 12): generate ≤ 350 MB
- * in both formats, the build ≤ 700 MB. Writes bench/.tmp/memory.json.
+ * are a real answer's, and every pixel of 4096×4096 is decoded. Targets (issues 12 and 24):
+ * generate ≤ 350 MB in both formats, the build ≤ 700 MB without being more than 10% slower than
+ * encoding in the build's process. Writes bench/.tmp/memory.json.
  */
 import { existsSync } from 'node:fs';
 import { runChild, tail } from './child.ts';
@@ -22,7 +27,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestServer } from '../test/server/src/index.ts';
 import { astroPackage, linkModules } from './compare-sites.ts';
-import { type Machine, machine, round } from './stats.ts';
+import { type OptionFigures, runMemoryOptions } from './memory-options.ts';
+import { type Machine, machine, median, rotate, round } from './stats.ts';
+import { runMeasuringTree, type TreeRun } from './tree-memory.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '../packages/cli/bin/genimage.js');
@@ -32,7 +39,9 @@ const CONCURRENCY = 4;
 /** Padding that makes the server's 4K gradient PNG (about 1.3 MB) a 10.7 MB answer. */
 const PADDING_BYTES = 9_400_000;
 
-export const TARGETS = { generateMB: 350, buildMB: 700 };
+export const TARGETS = { generateMB: 350, buildMB: 700, buildSlowdown: 1.1 };
+/** Rounds of the cold builds, alternated. */
+const BUILD_ROUNDS = 3;
 
 export interface MemoryRun {
   name: string;
@@ -42,13 +51,33 @@ export interface MemoryRun {
   originalMB?: number;
 }
 
+/** One way of building, over the rounds. */
+export interface BuildMemory {
+  id: 'process' | 'inline' | 'inline-arena-2' | 'warm';
+  name: string;
+  /** Per round: each process's own peak resident memory, summed (at least the tree's peak), in MB. */
+  peakMB: number[];
+  /** Per round: the highest sum of the tree's resident memory sampled every 25 ms, in MB. */
+  sampledPeakMB: number[];
+  seconds: number[];
+  /** User + system CPU time of every process of the build. */
+  cpuSeconds: number[];
+  medianSeconds: number;
+  /** The last round's processes (the build, its encoder, esbuild) and each one's peak, in MB. */
+  processes: { command: string; peakMB: number }[];
+}
+
 export interface MemoryFigures {
   machine: Machine;
   markers: number;
   concurrency: number;
+  /** The generate runs: one process each (GNU time). */
   runs: MemoryRun[];
+  builds: BuildMemory[];
   /** The variant count the build's summary line reports, for context. */
   buildVariants: string;
+  /** The encodes alone under each mechanism tried (bench/memory-options.ts). */
+  options: OptionFigures[];
 }
 
 /** Runs a command under /usr/bin/time; its peak RSS in MB, wall seconds and output. */
@@ -120,30 +149,75 @@ export async function runMemoryBench(log: (line: string) => void = console.log):
       runs.push({ name: `generate, ${format}`, peakMB: run.peakMB, seconds: run.seconds, originalMB: await originalsMB() });
       log(`  generate (${format}): peak ${run.peakMB} MB, ${run.seconds} s`);
     }
-    // The url run's originals are in the cache: build over them, cold, frozen; then the same with
-    // glibc's malloc arenas capped, to show how much of the peak is the allocator's.
-    const astro = path.join(astroPackage(), 'bin/astro.mjs');
-    for (const [name, extra] of [
-      ['astro build, cold', {}],
-      ['astro build, cold, MALLOC_ARENA_MAX=2', { MALLOC_ARENA_MAX: '2' }],
-    ] as const) {
-      await rm(path.join(SITE, 'node_modules/.cache'), { recursive: true, force: true });
-      await rm(path.join(SITE, 'dist'), { recursive: true, force: true });
-      const build = await measured([process.execPath, astro, 'build'], cleanEnv({ GENIMAGE_FROZEN: '1', ...extra }), SITE);
-      if (build.code !== 0) throw new Error(`astro build exited with ${build.code}:\n${build.output.slice(-2000)}`);
-      buildVariants = /(\d+ variant\(s\): \d+ encoded, \d+ reused)/.exec(build.output)?.[1] ?? '';
-      runs.push({ name, peakMB: build.peakMB, seconds: build.seconds });
-      log(`  ${name}: peak ${build.peakMB} MB, ${build.seconds} s, ${buildVariants}`);
-    }
-    // Astro's own share: the same build warm, encoding nothing.
-    const warm = await measured([process.execPath, astro, 'build'], cleanEnv({ GENIMAGE_FROZEN: '1' }), SITE);
-    if (warm.code !== 0) throw new Error(`astro build exited with ${warm.code}:\n${warm.output.slice(-2000)}`);
-    runs.push({ name: 'astro build, warm (encodes nothing)', peakMB: warm.peakMB, seconds: warm.seconds });
-    log(`  astro build, warm: peak ${warm.peakMB} MB, ${warm.seconds} s`);
   } finally {
     await server.close();
   }
-  return { machine: machine(), markers: MARKERS, concurrency: CONCURRENCY, runs, buildVariants };
+  // The url run's originals are in the cache: build over them, cold and frozen, each way, rounds alternating.
+  const astro = path.join(astroPackage(), 'bin/astro.mjs');
+  const ways: { id: BuildMemory['id']; name: string; env: Record<string, string> }[] = [
+    { id: 'process', name: 'astro build, cold (encoder process, the default)', env: {} },
+    {
+      id: 'inline',
+      name: "astro build, cold, GENIMAGE_ENCODER=inline (the build's own process, as before)",
+      env: { GENIMAGE_ENCODER: 'inline' },
+    },
+    {
+      id: 'inline-arena-2',
+      name: 'astro build, cold, GENIMAGE_ENCODER=inline MALLOC_ARENA_MAX=2',
+      env: { GENIMAGE_ENCODER: 'inline', MALLOC_ARENA_MAX: '2' },
+    },
+  ];
+  const runsOf = new Map<BuildMemory['id'], TreeRun[]>();
+  for (const id of [...ways.map((way) => way.id), 'warm' as const]) runsOf.set(id, []);
+  for (let r = 0; r < BUILD_ROUNDS; r++) {
+    const done: string[] = [];
+    for (const way of rotate(ways, r)) {
+      // Cold: no output, no variant, no verified index (a fresh clone's node_modules/.cache).
+      await rm(path.join(SITE, 'node_modules/.cache'), { recursive: true, force: true });
+      await rm(path.join(SITE, 'dist'), { recursive: true, force: true });
+      const build = await runMeasuringTree(process.execPath, [astro, 'build'], {
+        cwd: SITE,
+        env: cleanEnv({ GENIMAGE_FROZEN: '1', ...way.env }),
+      });
+      if (build.code !== 0) throw new Error(`astro build exited with ${build.code}:\n${tail(build.output)}`);
+      const variants = /(\d+ variant\(s\): \d+ encoded, \d+ reused)/.exec(build.output)?.[1] ?? '';
+      if (!/: (\d+) encoded, 0 reused/.test(variants)) throw new Error(`a cold build reused variants: ${variants}`);
+      buildVariants = variants;
+      runsOf.get(way.id)!.push(build);
+      done.push(`${way.id} ${Math.round(build.sumOfPeaksKb / 1024)} MB ${(build.ms / 1000).toFixed(1)} s`);
+    }
+    // Astro's own share: the same build warm, encoding nothing.
+    const warm = await runMeasuringTree(process.execPath, [astro, 'build'], { cwd: SITE, env: cleanEnv({ GENIMAGE_FROZEN: '1' }) });
+    if (warm.code !== 0) throw new Error(`astro build exited with ${warm.code}:\n${tail(warm.output)}`);
+    runsOf.get('warm')!.push(warm);
+    log(`  builds, round ${r + 1}: ${done.join(', ')}, warm ${Math.round(warm.sumOfPeaksKb / 1024)} MB`);
+  }
+  const builds: BuildMemory[] = [...ways, { id: 'warm' as const, name: 'astro build, warm (encodes nothing)', env: {} }].map((way) => {
+    const mine = runsOf.get(way.id)!;
+    const mb = (kb: number) => round(kb / 1024, 0);
+    return {
+      id: way.id,
+      name: way.name,
+      peakMB: mine.map((run) => mb(run.sumOfPeaksKb)),
+      sampledPeakMB: mine.map((run) => mb(run.peakKb)),
+      seconds: mine.map((run) => round(run.ms / 1000, 1)),
+      cpuSeconds: mine.map((run) => round(run.cpuMs / 1000, 1)),
+      medianSeconds: median(mine.map((run) => round(run.ms / 1000, 1))),
+      processes: (mine.at(-1)?.processes ?? [])
+        .filter((p) => p.peakKb > 1024)
+        .map((p) => ({
+          command: p.command
+            .split(' ')
+            .slice(0, 2)
+            .map((part) => path.basename(part))
+            .join(' '),
+          peakMB: mb(p.peakKb),
+        })),
+    };
+  });
+  log('  the encodes alone, under each option (bench/memory-options.ts)');
+  const options = await runMemoryOptions(SITE, undefined, log);
+  return { machine: machine(), markers: MARKERS, concurrency: CONCURRENCY, runs, builds, buildVariants, options };
 }
 
 if (import.meta.main) {

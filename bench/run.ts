@@ -20,7 +20,8 @@ import { readmeSummary, replaceSummary } from './compare-report.ts';
 import { mergeSummaryRows } from './summary-rows.ts';
 import { type EncodeFigures, runEncodeBench } from './encode.ts';
 import { type GenerateFigures, runGenerateBench } from './generate.ts';
-import { generateVerdicts, memoryVerdicts } from './generate-report.ts';
+import { generateVerdicts } from './generate-report.ts';
+import { MEMORY_ROWS, memoryVerdicts } from './memory-report.ts';
 import { type MemoryFigures, runMemoryBench } from './memory.ts';
 import { type ScanFigures, renderReport } from './report.ts';
 import { parseScaleArgs, runScaleBench, type ScaleFigures } from './scale.ts';
@@ -111,9 +112,12 @@ const more = [
   ...(cold ? coldVerdicts(cold) : []),
 ];
 // Without the comparison's figures its rows stay as they are; the others' are written anew.
-const families = [generate && 'generate,', memory && 'peak RSS,', scale && SCALE_ROW_PREFIX, cold && COLD_ROW].filter(
-  (prefix): prefix is string => !!prefix,
-);
+const families = [
+  ...(generate ? ['generate,'] : []),
+  ...(memory ? MEMORY_ROWS : []),
+  ...(scale ? [SCALE_ROW_PREFIX] : []),
+  ...(cold ? [COLD_ROW] : []),
+];
 const updated = compare
   ? replaceSummary(text, readmeSummary(compare, more))
   : mergeSummaryRows(text, more, (row) => families.some((prefix) => row.startsWith(prefix)));

@@ -46,9 +46,13 @@ export type EncodeReply =
  * what an encode frees is given back. Each measured in BENCHMARKS.md, section 6; together they
  * cost no measurable CPU time.
  */
-const CHILD_ENV = { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: '262144', MALLOC_TRIM_THRESHOLD_: '262144' };
+export const CHILD_ENV: Record<string, string> = {
+  MALLOC_ARENA_MAX: '1',
+  MALLOC_MMAP_THRESHOLD_: '262144',
+  MALLOC_TRIM_THRESHOLD_: '262144',
+};
 /** A young generation of 1 MB: the child's own garbage is small and short-lived, and collected sooner. */
-const CHILD_FLAGS = ['--max-semi-space-size=1'];
+export const CHILD_FLAGS = ['--max-semi-space-size=1'];
 /** An idle child is stopped after this long: a dev server's next encode starts another. */
 const IDLE_MS = 10_000;
 /** What the child printed last, for the message when it dies. */
@@ -69,14 +73,19 @@ interface Waiting {
  */
 export class EncoderProcess implements Encoder {
   readonly #idleMs: number;
+  readonly #env: Record<string, string>;
+  readonly #flags: string[];
   #child: ChildProcess | undefined;
   readonly #waiting = new Map<number, Waiting>();
   #nextId = 0;
   #idle: NodeJS.Timeout | undefined;
   #stderr = '';
 
-  constructor(options: { idleMs?: number } = {}) {
+  /** `env` and `flags`: the child's allocator settings and Node flags, instead of genimage's (benchmarks compare them). */
+  constructor(options: { idleMs?: number; env?: Record<string, string>; flags?: string[] } = {}) {
     this.#idleMs = options.idleMs ?? IDLE_MS;
+    this.#env = options.env ?? CHILD_ENV;
+    this.#flags = options.flags ?? CHILD_FLAGS;
   }
 
   /** The child's process id while it runs. */
@@ -123,9 +132,9 @@ export class EncoderProcess implements Encoder {
       return this.#child;
     }
     const child = fork(CHILD, [], {
-      env: { ...process.env, ...CHILD_ENV },
+      env: { ...process.env, ...this.#env },
       // Not the parent's flags (an --inspect port, a loader): its own.
-      execArgv: CHILD_FLAGS,
+      execArgv: this.#flags,
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
