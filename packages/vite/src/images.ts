@@ -5,6 +5,9 @@ import { viteLogger } from './report.ts';
 import { PendingPlaces } from './swap.ts';
 import type { GenImagePluginOptions } from './types.ts';
 
+/** When a browser module's update is sent again after its images are ready (see showGenerated). */
+const RESEND_UPDATE_MS = [1500, 5000];
+
 /** What the plugin's hooks know of Vite when they run: its resolved config, and a dev server's. */
 export interface ViteState {
   config: ResolvedConfig | undefined;
@@ -51,8 +54,17 @@ export function pluginImages(options: GenImagePluginOptions, vite: ViteState) {
       for (const [name, environment] of Object.entries(server.environments)) {
         const module = environment.moduleGraph.getModuleById(id);
         if (!module) continue;
-        if (name === 'client') void environment.reloadModule(module);
-        else {
+        if (name === 'client') {
+          void environment.reloadModule(module);
+          // Vite's client drops an update for a module it has fetched but not yet run (a busy
+          // browser still loading the page): sent again a little later, it reaches the module
+          // once it runs. A second update of the same code is harmless (React keeps its state).
+          for (const delay of RESEND_UPDATE_MS)
+            setTimeout(() => {
+              const current = environment.moduleGraph.getModuleById(id);
+              if (current && !pendingModules.has(id)) void environment.reloadModule(current).catch(() => {});
+            }, delay).unref();
+        } else {
           environment.moduleGraph.invalidateModule(module);
           reload = true;
         }
