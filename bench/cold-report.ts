@@ -23,23 +23,24 @@ export interface ColdLimit {
   generationMs: number;
   /** One image's variants spread over the cores: what is left to encode when the last image arrives. */
   lastImageMs: number;
-  /** warm + the longer of encoding, and generation followed by the last image's encodes. */
+  /** warm + the longer of the first answer's latency then encoding, and generation then the last image's encodes. */
   limitMs: number;
   bound: 'encoding' | 'generation';
 }
 
 /**
  * The encode limit at `latencyMs`: the warm build, plus the summed single-threaded encode time of
- * the needed variants divided by the cores, or, when the API is slower than that, the ideal
- * generation time (images / concurrency, rounded up, × latency) plus the encodes of the last image.
+ * the needed variants divided by the cores (after the latency of the first answers: nothing can be
+ * encoded before an image arrives), or, when the API is slower than that, the ideal generation time
+ * (images / concurrency, rounded up, × latency) plus the encodes of the last image.
  */
 export function coldLimit(figures: ColdFigures, latencyMs: number): ColdLimit {
   const warmMs = figures.warm.medianMs;
   const encodingMs = figures.encode.medianMs / figures.cores;
   const generationMs = Math.ceil(figures.images / figures.concurrency) * latencyMs;
   const lastImageMs = encodingMs / figures.images;
-  const bound = generationMs + lastImageMs > encodingMs ? 'generation' : 'encoding';
-  const limitMs = warmMs + (bound === 'generation' ? generationMs + lastImageMs : encodingMs);
+  const bound = generationMs + lastImageMs > latencyMs + encodingMs ? 'generation' : 'encoding';
+  const limitMs = warmMs + (bound === 'generation' ? generationMs + lastImageMs : latencyMs + encodingMs);
   return { warmMs, encodingMs, generationMs, lastImageMs, limitMs, bound };
 }
 
@@ -67,6 +68,8 @@ export function coldVerdicts(figures: ColdFigures): Verdict[] {
 
 export function coldSection(figures: ColdFigures): string {
   const { cores, images, variants, concurrency } = figures;
+  const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+  const workCpuMs = median(figures.encode.cpuMs) + median(figures.warm.cpuMs);
   const rows = figures.cold.map((cold) => {
     const limit = coldLimit(figures, cold.latencyMs);
     const busy = cold.medianCpuMs / (cold.medianMs * cores);
@@ -79,6 +82,7 @@ export function coldSection(figures: ColdFigures): string {
       `${seconds(limit.limitMs)} (${limit.bound})`,
       `**${(cold.medianMs / limit.limitMs).toFixed(2)}**`,
       `${(busy * 100).toFixed(0)}%`,
+      (cold.medianCpuMs / workCpuMs).toFixed(2),
       `≤ ${COLD_TARGET}`,
     ];
   });
@@ -89,7 +93,12 @@ export function coldSection(figures: ColdFigures): string {
       cold.runs.map((run) => (run.cpuMs / 1000).toFixed(1)).join(', '),
       cold.runs.map((run) => `${Math.round(run.peakRssKb / 1024)} MB`).join(', '),
     ]),
-    ['warm', figures.warm.runs.map((ms) => (ms / 1000).toFixed(1)).join(', '), '', ''],
+    [
+      'warm',
+      figures.warm.runs.map((ms) => (ms / 1000).toFixed(1)).join(', '),
+      figures.warm.cpuMs.map((ms) => (ms / 1000).toFixed(1)).join(', '),
+      '',
+    ],
     [
       'encodes alone, summed',
       figures.encode.runs.map((ms) => (ms / 1000).toFixed(1)).join(', '),
@@ -112,23 +121,27 @@ the 16 px placeholder included), each once.
 **The encode limit** is what a cold build cannot beat on this machine: the **warm build** of the same
 site (nothing generated or encoded: Astro's own work and genimage's lookups), plus the longer of
 - **encoding**: genimage's own \`encode()\` of every needed variant, one at a time on one libvips
-  thread, summed, divided by the ${cores} cores; and
+  thread, summed, divided by the ${cores} cores, after the latency (no image can be encoded before one arrives); and
 - **generation**: ${images} requests ${concurrency} at a time, each answered after the latency (${Math.ceil(images / concurrency)} × the latency),
   plus one image's encodes spread over the cores (what is left when the last image arrives).
 
 A build that waited for its last image before encoding its first would take warm + generation +
 encoding${slow && sequential ? ` (${seconds(sequential.warmMs + sequential.generationMs + sequential.encodingMs)} at ${latencyName(slow.latencyMs)})` : ''}; genimage encodes each image's variants as soon as it is stored.
-"Cores busy" is the build's CPU time (user + system, GNU time) over its wall time × ${cores} cores.
+"Cores busy" is the CPU time of the build and its encoder process (user + system, from /proc) over its wall
+time × ${cores} cores; "CPU / work" is that CPU time over the encodes' alone plus the warm build's: what the cold
+build spends beyond the work itself (generation, messages to the encoder, checks).
 Each round runs a cold build at each latency (rotating the order), a warm build, then the
 single-threaded encodes; ${figures.options.rounds} round(s), medians.
 
-${table(['Cold build', 'median', 'warm build', 'encoding / cores', 'generation', 'encode limit', 'cold / limit', 'cores busy', 'target'], rows)}
+${table(['Cold build', 'median', 'warm build', 'encoding / cores', 'generation', 'encode limit', 'cold / limit', 'cores busy', 'CPU / work', 'target'], rows)}
 
-Runs (wall s, CPU s, peak RSS of the build process):
+Runs (wall s, CPU s, peak memory of the build and its encoder process, each one's peak summed):
 
 ${table(['Run', 'wall', 'CPU', 'peak RSS'], runRows)}
 
-Measured ${day(figures.machine.date)}, ${cores} cores (${figures.machine.cpuModel}), Node ${figures.machine.node}, in ${Math.round(figures.totalSeconds / 60)} min.
+Measured ${day(figures.machine.date)}, ${cores} cores (${figures.machine.cpuModel}), Node ${figures.machine.node}, in ${Math.round(figures.totalSeconds / 60)} min. The machine's
+load average (1 min) before each round and at the end: ${figures.load.join(', ')}; above ${cores}, other work on it
+took CPU time from the builds, which run ${cores} threads, more than from the single-threaded encodes of the limit.
 
 **Conclusions:**
 ${verdicts.map((v) => `- ${v.target}: ${v.value}, ${verdictWord(v.met)}.`).join('\n')}`;

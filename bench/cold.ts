@@ -16,9 +16,10 @@
  * measure: genimage's own `encode()` (packages/core/src/render/optimize.ts) of every variant the
  * build encoded (planned from the cache just generated, as the renderer plans them; each once),
  * one at a time on one libvips thread, summed. Wall times are of the whole `node <astro bin>
- * build`; CPU time (user + system) from GNU time. Writes bench/.tmp/cold.json.
+ * build`; CPU time (user + system) and peak memory of the build and its encoder process
+ * (bench/tree-memory.ts). Writes bench/.tmp/cold.json.
  */
-import { availableParallelism } from 'node:os';
+import os, { availableParallelism } from 'node:os';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,14 +30,14 @@ import { placeholderVariant, planVariants, type Variant, variantKey } from '../p
 import { placeholderKind, variantOptions } from '../packages/core/src/render/render-attributes.ts';
 import { startTestServer } from '../test/server/src/index.ts';
 import { parseBuildLog } from './build.ts';
-import { runChild, tail } from './child.ts';
+import { tail } from './child.ts';
 import { astroPackage, linkModules, PHOTO, pageSource, photoFile } from './compare-sites.ts';
 import sharp from './sharp.ts';
 import { type Machine, machine, median, rotate, round } from './stats.ts';
+import { runMeasuringTree } from './tree-memory.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SITE = path.join(here, '.tmp', 'cold', 'site');
-const TIME = '/usr/bin/time';
 /** Requests in flight: the API's latency is then not what bounds a 100-image build. */
 export const GENERATION_CONCURRENCY = 8;
 export const LATENCIES_MS = [2000, 0] as const;
@@ -49,8 +50,9 @@ export interface ColdOptions {
 
 export interface BuildRun {
   ms: number;
-  /** User + system CPU time of the build process and its children. */
+  /** User + system CPU time of the build and every process it starts (bench/tree-memory.ts). */
   cpuMs: number;
+  /** Each process's peak resident memory, summed. */
   peakRssKb: number;
   generated: number;
   encoded: number;
@@ -75,10 +77,12 @@ export interface ColdFigures {
   concurrency: number;
   photo: { width: number; height: number };
   cold: LatencyFigures[];
-  warm: { runs: number[]; medianMs: number };
+  warm: { runs: number[]; medianMs: number; cpuMs: number[] };
   /** The summed single-threaded encode time of the variants, once per round, and its CPU time. */
   encode: { runs: number[]; medianMs: number; cpuMs: number[] };
   totalSeconds: number;
+  /** The machine's 1-minute load average before each round and at the end: other work on a shared machine. */
+  load: number[];
 }
 
 /** Parses `--pages 50 --rounds 3`, pure; unknown flags throw. */
@@ -134,18 +138,17 @@ function buildEnv(server: { apiKey: string; baseUrl: string }): NodeJS.ProcessEn
 /** What a cold build starts without: originals, variants and output (Astro's and Vite's own caches stay: cold for genimage, as Astro's own warm build time is in the limit). */
 const COLD_STATE = ['.genimage', 'node_modules/.cache/genimage', 'dist'];
 
+/** One `astro build`, measured with every process it starts (its encoder process too). */
 async function astroBuild(env: NodeJS.ProcessEnv): Promise<BuildRun> {
-  const timeFile = path.join(SITE, '..', 'time.txt');
   const bin = path.join(astroPackage(), 'bin/astro.mjs');
-  const run = await runChild(TIME, ['-f', '%e %U %S %M', '-o', timeFile, process.execPath, bin, 'build'], { cwd: SITE, env });
+  const run = await runMeasuringTree(process.execPath, [bin, 'build'], { cwd: SITE, env });
   if (run.code !== 0) throw new Error(`astro build exited with ${run.code}:\n${tail(run.output)}`);
-  const [, user = '0', system = '0', peak = '0'] = (await readFile(timeFile, 'utf8')).trim().split(/\s+/).slice(-4);
   const { requests, variants } = parseBuildLog(run.output);
   if (requests.failed > 0) throw new Error(`the build failed ${requests.failed} request(s):\n${tail(run.output)}`);
   return {
     ms: round(run.ms, 0),
-    cpuMs: round((Number(user) + Number(system)) * 1000, 0),
-    peakRssKb: Number(peak),
+    cpuMs: round(run.cpuMs, 0),
+    peakRssKb: run.sumOfPeaksKb,
     generated: requests.generated,
     encoded: variants.encoded,
     reused: variants.reused,
@@ -210,11 +213,14 @@ export async function runColdBench(options: ColdOptions = DEFAULTS, log: (line: 
   const env = buildEnv(server);
   const cold = new Map<number, BuildRun[]>(LATENCIES_MS.map((latency) => [latency, []]));
   const warm: number[] = [];
+  const warmCpu: number[] = [];
+  const load: number[] = [];
   const encodeMs: number[] = [];
   const encodeCpuMs: number[] = [];
   let variants = 0;
   try {
     for (let r = 0; r < options.rounds; r++) {
+      load.push(round(os.loadavg()[0] ?? 0, 1));
       const done: string[] = [];
       for (const latency of rotate(LATENCIES_MS, r)) {
         for (const state of COLD_STATE) await rm(path.join(SITE, state), { recursive: true, force: true });
@@ -229,6 +235,7 @@ export async function runColdBench(options: ColdOptions = DEFAULTS, log: (line: 
       const again = await astroBuild(env);
       if (again.generated !== 0 || again.encoded !== 0) throw new Error(`a warm build generated or encoded: ${JSON.stringify(again)}`);
       warm.push(again.ms);
+      warmCpu.push(again.cpuMs);
       const work = await plannedVariants();
       variants = work.length;
       for (const runs of cold.values()) {
@@ -244,6 +251,7 @@ export async function runColdBench(options: ColdOptions = DEFAULTS, log: (line: 
   } finally {
     await server.close();
   }
+  load.push(round(os.loadavg()[0] ?? 0, 1));
   return {
     machine: machine(),
     options,
@@ -261,9 +269,10 @@ export async function runColdBench(options: ColdOptions = DEFAULTS, log: (line: 
         medianCpuMs: round(median(runs.map((run) => run.cpuMs)), 0),
       };
     }),
-    warm: { runs: warm, medianMs: round(median(warm), 0) },
+    warm: { runs: warm, medianMs: round(median(warm), 0), cpuMs: warmCpu },
     encode: { runs: encodeMs, medianMs: round(median(encodeMs), 0), cpuMs: encodeCpuMs },
     totalSeconds: round((performance.now() - started) / 1000, 0),
+    load,
   };
 }
 

@@ -20,8 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Engine } from '../packages/core/src/engine.ts';
 import { encode } from '../packages/core/src/render/encode.ts';
-import { EncodeQueue } from '../packages/core/src/render/encode-queue.ts';
-import { EncoderProcess } from '../packages/core/src/render/encoder-process.ts';
+import { AVIF_PIXELS_AT_ONCE, EncodeQueue, encodeWeight } from '../packages/core/src/render/encode-queue.ts';
+import { EncoderProcess, EncoderProcesses, LEAN_ENV, LEAN_FLAGS } from '../packages/core/src/render/encoder-process.ts';
 import { placeholderVariant, planVariants, type Variant } from '../packages/core/src/render/optimize.ts';
 import { placeholderKind, variantOptions } from '../packages/core/src/render/render-attributes.ts';
 import { decodeLimits } from '../packages/core/src/sharp.ts';
@@ -32,8 +32,6 @@ import { runMeasuringTree } from './tree-memory.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROUNDS = 2;
-/** What genimage's `Optimizer` allows: see packages/core/src/render/optimize.ts. */
-const AVIF_PIXELS_AT_ONCE = 2_500_000;
 
 export interface EncoderOption {
   id: string;
@@ -50,10 +48,14 @@ export const OPTIONS: readonly EncoderOption[] = [
   { id: 'inline-decode-once', label: 'this process, each original decoded once, its variants from the pixels, original after original' },
   { id: 'inline-one-at-a-time', label: 'this process, one encode at a time on every core (`sharp.concurrency`)' },
   { id: 'inline-arena-2', label: 'this process, `MALLOC_ARENA_MAX=2` in its environment', env: { MALLOC_ARENA_MAX: '2' } },
-  { id: 'child-plain', label: "a child process, glibc's defaults" },
+  { id: 'child-plain', label: "a child process, glibc's defaults (genimage's for originals under 8 megapixels)" },
   { id: 'child-arena-1', label: 'a child process, `MALLOC_ARENA_MAX=1`' },
-  { id: 'child-no-avif-limit', label: "a child process as genimage's, any AVIF pixels at once" },
-  { id: 'child', label: 'a child process as genimage starts it (adopted)' },
+  { id: 'child-no-avif-limit', label: 'a child process, lean settings, any AVIF pixels at once' },
+  {
+    id: 'child',
+    label:
+      'a child process as genimage starts it for 4K originals: `MALLOC_ARENA_MAX=1`, buffers from 256 kB unmapped, a 1 MB young generation (adopted)',
+  },
 ];
 
 export interface OptionFigures {
@@ -71,6 +73,7 @@ interface Job {
   file: string;
   sha256: string;
   size: number;
+  pixels: number;
   variant: Variant;
   placeholder: boolean;
 }
@@ -84,7 +87,7 @@ async function plannedJobs(site: string): Promise<Job[]> {
     const image = meta?.images[use.pick];
     const file = image && (await engine.cache.store.imageFile?.(use.key, image.file));
     if (!image || !file) throw new Error(`no cached original for "${use.params.prompt}": run bench/memory.ts first`);
-    const original = { file, sha256: image.sha256, size: image.bytes };
+    const original = { file, sha256: image.sha256, size: image.bytes, pixels: image.width * image.height };
     if (placeholderKind(use.render, use.origin) !== 'none')
       jobs.push({ ...original, variant: placeholderVariant(image), placeholder: true });
     for (const variant of planVariants(image, variantOptions(engine.config.render, use.render, use.origin))) {
@@ -112,12 +115,16 @@ async function work(id: string, site: string): Promise<void> {
   const oneAtATime = id === 'inline-one-at-a-time';
   if (oneAtATime) sharp.concurrency(cores);
   if (id === 'inline-no-cache') sharp.cache(false);
-  const queue = new EncodeQueue(oneAtATime ? 1 : cores, id === 'child-no-avif-limit' ? Number.POSITIVE_INFINITY : AVIF_PIXELS_AT_ONCE);
-  const child = id.startsWith('child')
-    ? new EncoderProcess(
-        id === 'child-plain' ? { env: {}, flags: [] } : id === 'child-arena-1' ? { env: { MALLOC_ARENA_MAX: '1' }, flags: [] } : {},
-      )
-    : undefined;
+  const queue = new EncodeQueue(oneAtATime ? 1 : cores, AVIF_PIXELS_AT_ONCE);
+  const child = !id.startsWith('child')
+    ? undefined
+    : id === 'child'
+      ? new EncoderProcesses({ concurrency: cores })
+      : new EncoderProcess({
+          concurrency: cores,
+          ...(id === 'child-arena-1' && { env: { MALLOC_ARENA_MAX: '1' } }),
+          ...(id === 'child-no-avif-limit' && { env: LEAN_ENV, flags: LEAN_FLAGS, avifPixels: Number.MAX_SAFE_INTEGER }),
+        });
 
   // In this process, an original's bytes are read once for the encodes of it under way (as `Originals` does).
   const held = new Map<string, { bytes: Promise<Uint8Array>; users: number }>();
@@ -158,12 +165,6 @@ async function work(id: string, site: string): Promise<void> {
         }
       }
       default:
-        if (child) {
-          return child.encode(
-            { sha256: job.sha256, bytes: () => readFile(job.file), file: async () => ({ path: job.file, size: job.size, name: job.file }) },
-            job.variant,
-          );
-        }
         return withBytes(job.file, (bytes) => encode(bytes, job.variant));
     }
   };
@@ -171,13 +172,25 @@ async function work(id: string, site: string): Promise<void> {
   // original after original (placeholders first would decode every original at once).
   const originals = [...left.keys()];
   const rankOf = (job: Job) => (id === 'inline-decode-once' ? originals.indexOf(job.file) : job.placeholder ? 0 : 1);
-  await Promise.all(
-    jobs.map((job) =>
-      queue.run({ weight: job.variant.format === 'avif' ? job.variant.width * job.variant.height : 0, rank: rankOf(job) }, () =>
-        encodeOne(job),
+  if (child) {
+    // As genimage's Optimizer does: every encode sent at once, the child's own queue runs them.
+    await Promise.all(
+      jobs.map((job) =>
+        child.encode(
+          {
+            sha256: job.sha256,
+            pixels: job.pixels,
+            bytes: () => readFile(job.file),
+            file: async () => ({ path: job.file, size: job.size, name: job.file }),
+          },
+          job.variant,
+          { first: job.placeholder },
+        ),
       ),
-    ),
-  );
+    );
+  } else {
+    await Promise.all(jobs.map((job) => queue.run({ weight: encodeWeight(job.variant), rank: rankOf(job) }, () => encodeOne(job))));
+  }
   child?.close();
 }
 

@@ -9,6 +9,22 @@
  *
  * Hand-written rather than p-limit, which has neither weights nor ranks.
  */
+/**
+ * AVIF pixels encoded at once: one 1440×1440 variant of a 4K original and a small one, or two
+ * 1K-wide ones. An AVIF encoder's memory grows with its pixels (BENCHMARKS.md, section 6).
+ */
+export const AVIF_PIXELS_AT_ONCE = 2_500_000;
+
+/** A variant's weight: an AVIF's pixels; the other encoders' memory is small. */
+export function encodeWeight(variant: { format: string; width: number; height: number }): number {
+  return variant.format === 'avif' ? variant.width * variant.height : 0;
+}
+
+/** Placeholders (what pages wait for) rank before the other variants. */
+export function encodeRank(first: boolean): number {
+  return first ? 0 : 1;
+}
+
 interface Job {
   weight: number;
   rank: number;

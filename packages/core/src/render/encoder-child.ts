@@ -11,9 +11,11 @@
  */
 import { constants, type Stats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { digestOfFile, type ImageDigest } from '../cache/digest.ts';
 import { loadSharp } from '../sharp.ts';
 import { encode, previewStats } from './encode.ts';
+import { AVIF_PIXELS_AT_ONCE, EncodeQueue, encodeRank, encodeWeight } from './encode-queue.ts';
 import type { EncodeJob, EncodeReply } from './encoder-process.ts';
 import type { OriginalFile, Variant } from './optimize.ts';
 
@@ -102,8 +104,18 @@ async function reply(job: EncodeJob): Promise<EncodeReply> {
   }
 }
 
+/** Every encode the build sent, run here one per core: the build's process may be too busy to send the next in time. */
+const queue = new EncodeQueue(Number(process.argv[2]) || availableParallelism(), Number(process.argv[3]) || AVIF_PIXELS_AT_ONCE);
+
 process.on('message', (job: EncodeJob) => {
-  void reply(job).then((answer) => process.send?.(answer));
+  const answered =
+    'stats' in job
+      ? reply(job)
+      : queue.run({ weight: encodeWeight(job.variant), rank: encodeRank(job.first) }, () => {
+          process.send?.({ id: job.id, started: true } satisfies EncodeReply);
+          return reply(job);
+        });
+  void answered.then((answer) => process.send?.(answer));
 });
 // The build's process ended, or stopped this one.
 process.on('disconnect', () => process.exit(0));

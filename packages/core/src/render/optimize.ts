@@ -5,8 +5,7 @@ import path from 'node:path';
 import type { PlaceholderKind, RenderFormat } from '../attributes.ts';
 import { writeFileAtomic } from '../cache/atomic.ts';
 import { sha256Hex } from '../hash.ts';
-import { EncodeQueue } from './encode-queue.ts';
-import { type Encoder, EncoderProcess, inlineEncoder } from './encoder-process.ts';
+import { type Encoder, EncoderProcesses, InlineEncoder } from './encoder-process.ts';
 import { type LayoutOptions, planImage } from './layout.ts';
 import { placeholderStats } from './placeholder-stats.ts';
 
@@ -142,6 +141,8 @@ export interface VariantSource {
    * checks them itself, and this process never holds them. Undefined: `bytes` are sent to it.
    */
   file?: () => Promise<OriginalFile | undefined>;
+  /** The original's width × height, when known: large originals have an encoder process of their own. */
+  pixels?: number;
 }
 
 /** An original's file, for a reader that checks what it reads against `size` and the source's sha256. */
@@ -170,7 +171,7 @@ export interface OptimizerOptions {
   /** Told when each encode starts and when its file is written: what a build is doing, in order (tests, benchmarks). */
   onEncode?: (event: EncodeEvent) => void;
   /**
-   * Where sharp encodes: `process`, a child process started on the first encode, whose native
+   * Where sharp encodes: `process`, child processes started on the first encode, whose native
    * memory the build's process does not keep (see `encoder-process.ts`); `inline`, this process.
    * The bytes are the same.
    * @default 'process'
@@ -193,12 +194,6 @@ export type Placeholder =
   | { kind: 'blur'; dataUrl: string; opaque?: boolean }
   | { kind: 'color'; color: string; opaque?: boolean }
   | { kind: 'none' };
-
-/**
- * AVIF pixels encoded at once: one 1440×1440 variant of a 4K original and a small one, or two
- * 1K-wide ones. An AVIF encoder's memory grows with its pixels (BENCHMARKS.md, section 6).
- */
-const AVIF_PIXELS_AT_ONCE = 2_500_000;
 
 /** Width of the blurred preview: a data URL of a few hundred bytes. */
 export const PLACEHOLDER_WIDTH = 16;
@@ -246,25 +241,27 @@ export class Optimizer {
   encoded = 0;
   /** Variants found in the disk cache. */
   reused = 0;
-  readonly #queue: EncodeQueue;
   readonly #variants = new Map<string, Promise<OptimizedVariant>>();
   readonly #placeholders = new Map<string, Promise<Placeholder>>();
   readonly #onEncode: ((event: EncodeEvent) => void) | undefined;
   readonly #encoder: Encoder;
 
   constructor(options: OptimizerOptions) {
-    this.#queue = new EncodeQueue(options.concurrency ?? availableParallelism(), AVIF_PIXELS_AT_ONCE);
+    const concurrency = options.concurrency ?? availableParallelism();
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new TypeError(`Expected \`concurrency\` to be an integer from 1 and up, got ${concurrency}`);
+    }
     this.cacheDir = options.cacheDir;
     this.#onEncode = options.onEncode;
-    this.#encoder = options.encoder === 'inline' ? inlineEncoder : new EncoderProcess();
+    this.#encoder = options.encoder === 'inline' ? new InlineEncoder(concurrency) : new EncoderProcesses({ concurrency });
   }
 
   /** Encodes running now, and waiting for a slot. */
   get activeCount(): number {
-    return this.#queue.activeCount;
+    return this.#encoder.activeCount;
   }
   get pendingCount(): number {
-    return this.#queue.pendingCount;
+    return this.#encoder.pendingCount;
   }
 
   cachePathOf(originalSha256: string, variant: Variant): string {
@@ -298,10 +295,9 @@ export class Optimizer {
         this.reused++;
         return { variant, fileName, cachePath, encoded: false };
       }
-      const weight = variant.format === 'avif' ? variant.width * variant.height : 0;
-      const bytes = await this.#queue.run({ weight, rank: first ? 0 : 1 }, async () => {
-        this.#onEncode?.({ type: 'start', fileName, variant });
-        return this.#encoder.encode(source, variant);
+      const bytes = await this.#encoder.encode(source, variant, {
+        first,
+        onStart: () => this.#onEncode?.({ type: 'start', fileName, variant }),
       });
       await mkdir(this.cacheDir, { recursive: true });
       await writeFileAtomic(cachePath, bytes);

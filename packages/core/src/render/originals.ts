@@ -59,6 +59,7 @@ export class Originals {
       source: {
         sha256: image.sha256,
         slug: slugify(use.params.prompt),
+        pixels: image.width * image.height,
         bytes: () => this.#read(key, image),
         file: async () => {
           const path = await this.#store.imageFile?.(key, image.file);
