@@ -32,23 +32,26 @@ const BACKSLASH = 0x5c;
 /** Each base64 character's 6-bit value; -1 for any other byte. */
 const SEXTET = new Int8Array(256).fill(-1);
 for (const [value, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) SEXTET[c.charCodeAt(0)] = value;
-const EQUALS = 0x3d;
+const PADDING_TEXT = /^=+$/;
+const SLASH_TEXT = Buffer.from('/');
 const SLASH = 0x2f;
 const LETTER_N = 0x6e;
 const LETTER_R = 0x72;
 
 /**
- * Decodes base64 from the raw bytes of a JSON string, byte by byte, straight into one buffer: no
- * text is made of it, so a large answer leaves no garbage strings behind (with four 4K answers
- * streaming at once, those strings grew the heap by tens of megabytes). JSON escapes a base64
- * string may carry are allowed: `\/`, and `\n` / `\r` between lines.
+ * Decodes base64 from the raw bytes of a JSON string, chunk by chunk, straight into one buffer: the
+ * text made of it is one chunk's at a time, never the whole string's (with four 4K answers
+ * streaming at once, whole strings grew the heap by tens of megabytes). Each run of characters
+ * between escapes is decoded by Node's own base64 decoder and checked by encoding it back: a
+ * byte-by-byte loop in JavaScript took 8 ms per megabyte, the build's largest cost while it
+ * generates (BENCHMARKS.md, section 8). JSON escapes a base64 string may carry are allowed: `\/`,
+ * and `\n` / `\r` between lines.
  */
 class Base64Sink {
   #out: Buffer;
   #length = 0;
-  /** Sextets of the quartet under way, and how many. */
-  #bits = 0;
-  #count = 0;
+  /** The characters (up to 3) of the quartet under way. */
+  #pending = '';
   #padding = 0;
   /** The previous byte was a backslash (possibly in the previous chunk). */
   #escape = false;
@@ -60,50 +63,74 @@ class Base64Sink {
 
   /** Raw string content, escapes still in it. */
   write(raw: Buffer): void {
-    if (!this.valid) return;
-    this.#reserve(Math.ceil(raw.length * 0.75) + 3);
-    const out = this.#out;
-    let length = this.#length;
-    let bits = this.#bits;
-    let count = this.#count;
-    for (let i = 0; i < raw.length; i++) {
-      const c = raw[i]!;
-      if (this.#escape) {
-        this.#escape = false;
-        if (c === LETTER_N || c === LETTER_R) continue;
-        if (c !== SLASH) return this.#invalid();
-      } else if (c === BACKSLASH) {
-        this.#escape = true;
-        continue;
-      }
-      if (c === EQUALS) {
-        this.#padding++;
-        continue;
-      }
-      const value = SEXTET[c]!;
-      if (value < 0 || this.#padding > 0) return this.#invalid();
-      bits = (bits << 6) | value;
-      if (++count === 4) {
-        out[length++] = (bits >> 16) & 0xff;
-        out[length++] = (bits >> 8) & 0xff;
-        out[length++] = bits & 0xff;
-        bits = 0;
-        count = 0;
-      }
+    let from = 0;
+    if (this.#escape && raw.length > 0) {
+      this.#escape = false;
+      this.#escaped(raw[0]!);
+      from = 1;
     }
-    this.#length = length;
-    this.#bits = bits;
-    this.#count = count;
+    while (this.valid && from < raw.length) {
+      const backslash = raw.indexOf(BACKSLASH, from);
+      if (backslash === -1) return this.#characters(raw.subarray(from));
+      this.#characters(raw.subarray(from, backslash));
+      if (backslash + 1 === raw.length) {
+        this.#escape = true;
+        return;
+      }
+      this.#escaped(raw[backslash + 1]!);
+      from = backslash + 2;
+    }
+  }
+
+  /** The byte after a backslash: a line break is skipped, `\/` is a slash, anything else is not base64. */
+  #escaped(c: number): void {
+    if (c === LETTER_N || c === LETTER_R) return;
+    if (c === SLASH) return this.#characters(SLASH_TEXT);
+    this.#invalid();
+  }
+
+  /** Characters with no escape among them: base64, then padding. */
+  #characters(part: Buffer): void {
+    if (!this.valid || part.length === 0) return;
+    const characters = part.toString('latin1');
+    const equals = characters.indexOf('=');
+    const data = equals === -1 ? characters : characters.slice(0, equals);
+    if (this.#padding > 0 && data.length > 0) return this.#invalid();
+    if (equals !== -1) {
+      const padding = characters.slice(equals);
+      if (!PADDING_TEXT.test(padding)) return this.#invalid();
+      this.#padding += padding.length;
+    }
+    const quartets = this.#pending + data;
+    const whole = quartets.length - (quartets.length % 4);
+    const text = quartets.slice(0, whole);
+    const bytes = (whole / 4) * 3;
+    this.#reserve(bytes);
+    // Node's decoder skips what is not base64 and reads base64url too: only text that decodes to
+    // all its bytes and encodes back to itself was base64 (native both ways; a regular expression
+    // took 8 ms per megabyte).
+    const written = this.#out.write(text, this.#length, 'base64');
+    if (written !== bytes || this.#out.toString('base64', this.#length, this.#length + bytes) !== text) return this.#invalid();
+    this.#length += bytes;
+    this.#pending = quartets.slice(whole);
   }
 
   end(): Uint8Array | undefined {
+    const count = this.#pending.length;
     if (!this.valid || this.#escape || this.#padding > 2) return undefined;
     // The characters, padding included, come in whole quartets: 2 or 3 sextets end with 2 or 1 `=`.
-    if (this.#count + this.#padding !== (this.#count === 0 && this.#padding === 0 ? 0 : 4) || this.#count === 1) return undefined;
-    if (this.#count === 2) this.#out[this.#length++] = (this.#bits >> 4) & 0xff;
-    if (this.#count === 3) {
-      this.#out[this.#length++] = (this.#bits >> 10) & 0xff;
-      this.#out[this.#length++] = (this.#bits >> 2) & 0xff;
+    if (count + this.#padding !== (count === 0 && this.#padding === 0 ? 0 : 4) || count === 1) return undefined;
+    let bits = 0;
+    for (let i = 0; i < count; i++) {
+      const value = SEXTET[this.#pending.charCodeAt(i)] ?? -1;
+      if (value < 0) return undefined;
+      bits = (bits << 6) | value;
+    }
+    this.#reserve(2);
+    if (count === 2) this.#out[this.#length++] = (bits >> 4) & 0xff;
+    if (count === 3) {
+      this.#out[this.#length++] = (bits >> 10) & 0xff;
+      this.#out[this.#length++] = (bits >> 2) & 0xff;
     }
     if (this.#length === 0) return undefined;
     // Sized from the whole remaining body: with several images in one answer, each buffer is too
@@ -146,27 +173,40 @@ export class JsonBlobReader {
 
   write(chunk: Buffer): void {
     this.#remaining -= chunk.length;
+    // Where the string's parts start, and the next quote and backslash from `i` (the chunk's length
+    // if none): found by Buffer#indexOf, native, and each found once, so a chunk is read in linear time.
     let from = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i]!;
-      if (!this.#inString) {
-        if (c === QUOTE) {
-          this.#skeleton.push(Buffer.from(chunk.subarray(from, i)));
-          this.#inString = true;
-          from = i + 1;
-        }
-        continue;
-      }
+    let quote = -1;
+    let backslash = -1;
+    const next = (byte: number, at: number) => {
+      const found = chunk.indexOf(byte, at);
+      return found === -1 ? chunk.length : found;
+    };
+    for (let i = 0; i < chunk.length; ) {
       if (this.#escaped) {
         this.#escaped = false;
-      } else if (c === BACKSLASH) {
-        this.#escaped = true;
-      } else if (c === QUOTE) {
-        this.#stringPart(chunk.subarray(from, i));
-        this.#closeString();
-        this.#inString = false;
-        from = i + 1;
+        i++;
+        continue;
       }
+      if (quote < i) quote = next(QUOTE, i);
+      if (!this.#inString) {
+        if (quote === chunk.length) break;
+        this.#skeleton.push(Buffer.from(chunk.subarray(from, quote)));
+        this.#inString = true;
+        from = i = quote + 1;
+        continue;
+      }
+      if (backslash < i) backslash = next(BACKSLASH, i);
+      if (backslash < quote) {
+        this.#escaped = true;
+        i = backslash + 1;
+        continue;
+      }
+      if (quote === chunk.length) break;
+      this.#stringPart(chunk.subarray(from, quote));
+      this.#closeString();
+      this.#inString = false;
+      from = i = quote + 1;
     }
     if (this.#inString) this.#stringPart(chunk.subarray(from));
     // Copies: a chunk is released once read, and the document keeps only its small parts.

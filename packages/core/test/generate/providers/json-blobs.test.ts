@@ -76,6 +76,10 @@ describe('JsonBlobReader', () => {
     ['too much padding', `${image.toString('base64')}====`],
     ['an escaped backslash', `${image.toString('base64').slice(0, -4)}\\\\AAAA`],
     ['a character outside base64', `${image.toString('base64').slice(0, -8)}!!!!AAAA`],
+    // Node's own base64 decoder, which reads the text, accepts these: the reader must not.
+    ["base64url's characters", `-_${image.toString('base64').slice(2)}`],
+    ['a space in the middle', `${image.toString('base64').slice(0, 5000)} ${image.toString('base64').slice(5001)}`],
+    ['a character outside base64 in the last quartet', `${image.toString('base64').slice(0, -4)}A!==`],
     ['data after the padding', `${image.toString('base64').slice(0, -4)}AA==AAAA`],
     ['a length that is not a multiple of 4', `${image.toString('base64')}A`],
     ['an escape base64 never needs', `${image.toString('base64')}\\u0041AAA`],
