@@ -6,14 +6,27 @@
 import { decodeLimits, loadSharp } from '../sharp.ts';
 import type { Variant } from './optimize.ts';
 
+/** An original's decoded pixels (see `decoded-originals.ts`). */
+export interface Pixels {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+
 /**
- * Resizes and encodes one variant of an original, given as its bytes or its file's path (decoded
- * as it is read, never held whole). Alpha is flattened onto white for formats without it.
+ * Resizes and encodes one variant of an original, given as its bytes, its file's path (decoded
+ * as it is read, never held whole) or its decoded pixels. Alpha is flattened onto white for
+ * formats without it.
  */
-export async function encode(original: Uint8Array | string, variant: Variant): Promise<Buffer> {
+export async function encode(original: Uint8Array | string | Pixels, variant: Variant): Promise<Buffer> {
   const sharp = await loadSharp();
   const fit = variant.crop === undefined ? ({ fit: 'fill' } as const) : ({ fit: 'cover', position: variant.crop } as const);
-  let image = sharp(original, decodeLimits()).resize({ width: variant.width, height: variant.height, ...fit });
+  const input =
+    typeof original === 'string' || original instanceof Uint8Array
+      ? sharp(original, decodeLimits())
+      : sharp(original.data, { raw: { width: original.width, height: original.height, channels: original.channels } });
+  let image = input.resize({ width: variant.width, height: variant.height, ...fit });
   switch (variant.format) {
     case 'avif':
       image = image.avif({ quality: variant.quality, effort: variant.effort ?? 2 });

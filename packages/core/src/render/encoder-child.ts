@@ -14,6 +14,7 @@ import { lstat, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { digestOfFile, type ImageDigest } from '../cache/digest.ts';
 import { loadSharp } from '../sharp.ts';
+import { DecodedOriginals } from './decoded-originals.ts';
 import { encode, previewStats } from './encode.ts';
 import { AVIF_PIXELS_AT_ONCE, EncodeQueue, encodeRank, encodeWeight } from './encode-queue.ts';
 import type { EncodeJob, EncodeReply } from './encoder-process.ts';
@@ -31,6 +32,9 @@ const ready = loadSharp().then((sharp) => {
   sharp.concurrency(1);
   sharp.cache(false);
 });
+
+/** Originals decoded once for all their variants, where that makes the same bytes. */
+const decoded = new DecodedOriginals();
 
 /** Files checked, by path: the identity they had then. */
 const checked = new Map<string, string>();
@@ -84,7 +88,8 @@ async function fromFile(file: OriginalFile, sha256: string, variant: Variant): P
     if ((await check(file, sha256)) !== before) throw new Corrupt(`${file.name} changed while it was read.`);
     checked.set(file.path, before);
   }
-  const bytes = await encode(file.path, variant);
+  const pixels = await decoded.get(file.path, before);
+  const bytes = await encode(pixels ?? file.path, variant);
   if ((await currentIdentity(file)) !== before) {
     checked.delete(file.path);
     throw new Corrupt(`${file.name} changed while it was encoded.`);
