@@ -69,6 +69,19 @@ describe('coldVerdicts', () => {
     expect(section).toContain('no API latency, 100 photos: 1.12 (48.0 s against 43.0 s), **missed**.');
     // What waiting for the last image before encoding would cost: warm + generation + encoding.
     expect(section).toContain('(69.0 s at API latency 2 s)');
+    expect(section).not.toContain('Decoding once');
+  });
+
+  it('with the encodes measured decoding each original once, shows the stricter limit beside, the verdicts unchanged', () => {
+    const measured = { ...figures({ slow: 49_000, fast: 48_000 }), encodeShared: { runs: [70_000], medianMs: 70_000, cpuMs: [70_000] } };
+    const section = coldSection(measured);
+    // 2 s + 3 s + 70 s / 2 = 40 s; 3 s + 35 s = 38 s.
+    expect(section).toContain('| API latency 2 s | 49.0 s | 40.0 s | 1.23 |');
+    expect(section).toContain('| no API latency | 48.0 s | 38.0 s | 1.26 |');
+    expect(section).toContain('| encodes alone, each original decoded once | 70.0 | 70.0 |  |');
+    // CPU / work now over the encodes the build runs: 49 s × 1.8 over 70 s + 4 s.
+    expect(section).toContain('| **1.09** | 90% | 1.19 | ≤ 1.1 |');
+    expect(coldVerdicts(measured).map((v) => v.met)).toEqual([true, false]);
   });
 });
 
