@@ -238,12 +238,13 @@ probe its size (\`emitESMImage\`), so larger originals would cost Astro more, no
 genimage renders at its defaults (widths ${'`'}[${figures.plannedWidths.join(', ')}]${'`'} for these originals, AVIF + WebP, JPEG
 fallback); Astro gets the same \`formats\`, \`widths\` and \`sizes="${figures.sizes}"\`.
 
-Per size: one build of each side fills its caches (cold on the first run; not in the medians), then
-${w} warm rounds, each building both sides once, starting from the other side each time; then, in the
-genimage site, one \`genimage check\` with the verified index removed (a fresh checkout's first check: it reads,
-hashes and decodes every image), one \`genimage scan\`, and ${r} timed rounds of both, alternating
-(the built CLI as a user runs it, a child process, frozen, no API key). Medians; wall time of the whole
-process, Node start-up included. Peak RSS: ${figures.rssMethod}.
+Per size, one build of each side fills its caches (cold on the first run; not in the medians). Then
+${w} warm rounds, each building both sides at every size once, in an order that turns from round to
+round, so that a change in the shared machine's load meets every size and side alike; then, in each
+genimage site, one \`genimage check\` with the verified index removed (a fresh checkout's first check:
+it reads, hashes and decodes every image) and one \`genimage scan\`, and ${r} rounds of both commands
+at every size, turning likewise (the built CLI as a user runs it, a child process, frozen, no API
+key). Medians; wall time of the whole process, Node start-up included. Peak RSS: ${figures.rssMethod}.
 
 ${table(header, mainRows)}
 ${slopeText}

@@ -15,11 +15,13 @@
  * original's size hardly changes.
  *
  * Each size: both sites written (photos synthesized once, into bench/.tmp/scale-320x180/photos/), one build
- * of each side that fills its caches (cold the first time, reported, not timed in the medians), then
- * `warm` rounds, each building every side once, starting from a different side; then `runs` rounds of
- * `genimage scan` and `genimage check`, alternating, after one run of each not in the medians: the
- * check first, with the verified index removed (it reads, hashes and decodes every image; its time
- * is reported). Frozen, no API key. Writes bench/.tmp/scale.json when run alone.
+ * of each side that fills its caches (cold the first time, reported, not timed in the medians).
+ * Then `warm` rounds, each building every side at every size once, in an order that turns from
+ * round to round (the verdicts compare one size's ratio with another's: a change in the machine's
+ * load must meet both); then, per size, one `genimage check` with the verified index removed (it
+ * reads, hashes and decodes every image; reported, not in the medians) and one `genimage scan`,
+ * and `runs` rounds of both commands at every size, turning likewise. Frozen, no API key. Writes
+ * bench/.tmp/scale.json when run alone.
  */
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -198,92 +200,114 @@ export async function runScaleBench(
   const startLoad = os.loadavg().map((load) => round(load, 2));
   const bin = path.join(astroPackage(), 'bin/astro.mjs');
   const measureRss = hasGnuTime();
-  const sizesMeasured: ScaleSize[] = [];
   log(
     `scale: genimage against plain Astro <Picture>, ${options.pages.join(' and ')} pages of 2 ${SCALE_PHOTO.width}x${SCALE_PHOTO.height} photos; ` +
-      `${options.warm} warm rounds, ${options.runs} runs of genimage scan and check, per size`,
+      `${options.warm} warm rounds and ${options.runs} runs of genimage scan and check, each over every size`,
   );
 
-  for (const pages of options.pages) {
-    const sites = new Map<Side, string>();
-    for (const side of SCALE_SIDES) sites.set(side, await prepareSite(side, pages, log, SCALE_SET));
-    const build = async (side: Side, roundIndex: number): Promise<ScaleBuild & { digest: string; dist: DistFigures }> => {
-      const site = sites.get(side)!;
-      const run = await astroBuild(site, bin, measureRss);
-      const work = workOf(side, run.log);
-      const dist = await distFigures(path.join(site, 'dist'));
-      return {
-        round: roundIndex,
-        ms: round(run.ms, 0),
-        peakRssKb: run.peakRssKb,
-        encoded: work.encoded,
-        reused: work.reused,
-        total: work.total,
-        digest: dist.digest,
-        dist,
-      };
+  /** What one size accumulates across the rounds. */
+  interface SizeState {
+    pages: number;
+    sites: Map<Side, string>;
+    firsts: Map<Side, ScaleBuild>;
+    warm: Map<Side, { builds: ScaleBuild[]; digests: Set<string>; dist?: DistFigures }>;
+    firstCheck?: Run & { output: string };
+    firstScan?: Run & { output: string };
+    scans: Run[];
+    checks: Run[];
+  }
+  const build = async (state: SizeState, side: Side, roundIndex: number): Promise<ScaleBuild & { digest: string; dist: DistFigures }> => {
+    const site = state.sites.get(side)!;
+    const run = await astroBuild(site, bin, measureRss);
+    const work = workOf(side, run.log);
+    const dist = await distFigures(path.join(site, 'dist'));
+    return {
+      round: roundIndex,
+      ms: round(run.ms, 0),
+      peakRssKb: run.peakRssKb,
+      encoded: work.encoded,
+      reused: work.reused,
+      total: work.total,
+      digest: dist.digest,
+      dist,
     };
+  };
 
-    const firsts = new Map<Side, ScaleBuild>();
+  // Every size is prepared first; then each round builds every side at every size, in an order
+  // that turns from round to round, so that a change in the machine's load meets all sizes alike
+  // (the verdicts compare one size's ratio with another's).
+  const states: SizeState[] = [];
+  for (const pages of options.pages) {
+    const state: SizeState = { pages, sites: new Map(), firsts: new Map(), warm: new Map(), scans: [], checks: [] };
+    for (const side of SCALE_SIDES) state.sites.set(side, await prepareSite(side, pages, log, SCALE_SET));
     for (const side of SCALE_SIDES) {
-      const { digest: _digest, dist: _dist, ...first } = await build(side, 0);
-      firsts.set(side, first);
+      const { digest: _digest, dist: _dist, ...first } = await build(state, side, 0);
+      state.firsts.set(side, first);
+      state.warm.set(side, { builds: [], digests: new Set() });
       log(`  ${pages} pages, first ${side} build (${first.encoded > 0 ? 'cold' : 'warm'}): ${(first.ms / 1000).toFixed(1)} s`);
     }
-    const warm = new Map<Side, { builds: ScaleBuild[]; digests: Set<string>; dist?: DistFigures }>(
-      SCALE_SIDES.map((side) => [side, { builds: [], digests: new Set() }]),
-    );
-    for (let r = 0; r < options.warm; r++) {
-      const done: string[] = [];
-      for (const side of rotate(SCALE_SIDES, r)) {
-        const { digest, dist, ...one } = await build(side, r + 1);
-        // Either side encoding on a warm build would not be measuring what this benchmark claims to.
-        if (one.encoded !== 0) throw new Error(`a warm ${side} build at ${pages} pages encoded ${one.encoded} image(s)`);
-        const state = warm.get(side)!;
-        state.builds.push(one);
-        state.digests.add(digest);
-        state.dist = dist;
-        done.push(`${side} ${(one.ms / 1000).toFixed(2)} s`);
-      }
-      log(`  ${pages} pages, warm round ${r + 1}: ${done.join(', ')}`);
-    }
+    states.push(state);
+  }
 
-    const site = sites.get('genimage')!;
+  for (let r = 0; r < options.warm; r++) {
+    const done: string[] = [];
+    for (const state of rotate(states, r)) {
+      for (const side of rotate(SCALE_SIDES, r)) {
+        const { digest, dist, ...one } = await build(state, side, r + 1);
+        // Either side encoding on a warm build would not be measuring what this benchmark claims to.
+        if (one.encoded !== 0) throw new Error(`a warm ${side} build at ${state.pages} pages encoded ${one.encoded} image(s)`);
+        const warm = state.warm.get(side)!;
+        warm.builds.push(one);
+        warm.digests.add(digest);
+        warm.dist = dist;
+        done.push(`${side} ${state.pages} ${(one.ms / 1000).toFixed(2)} s`);
+      }
+    }
+    log(`  warm round ${r + 1}: ${done.join(', ')}`);
+  }
+
+  for (const state of states) {
+    const site = state.sites.get('genimage')!;
     // Without the verified index, the first check reads, hashes and decodes every image: what a
     // fresh checkout's first check costs. It leaves the index the timed runs find.
     await rm(path.join(site, VERIFIED_INDEX), { force: true });
-    const firstCheck = await cli(site, 'check', measureRss);
-    const firstScan = await cli(site, 'scan', measureRss);
-    const scans: Run[] = [];
-    const checks: Run[] = [];
-    for (let r = 0; r < options.runs; r++) {
-      const pair = rotate(['scan', 'check'] as const, r);
-      for (const command of pair) {
-        const { output, ...run } = await cli(site, command, measureRss);
+    state.firstCheck = await cli(site, 'check', measureRss);
+    state.firstScan = await cli(site, 'scan', measureRss);
+  }
+  for (let r = 0; r < options.runs; r++) {
+    for (const state of rotate(states, r)) {
+      for (const command of rotate(['scan', 'check'] as const, r)) {
+        const { output, ...run } = await cli(state.sites.get('genimage')!, command, measureRss);
         if (command === 'scan') {
           const line = parseScanLine(output);
-          if (line.cached !== pages * 2) throw new Error(`genimage scan found ${line.cached} of ${pages * 2} images cached`);
+          if (line.cached !== state.pages * 2) throw new Error(`genimage scan found ${line.cached} of ${state.pages * 2} images cached`);
         } else parseCheckLine(output);
-        (command === 'scan' ? scans : checks).push({ ms: round(run.ms, 0), peakRssKb: run.peakRssKb });
+        (command === 'scan' ? state.scans : state.checks).push({ ms: round(run.ms, 0), peakRssKb: run.peakRssKb });
       }
     }
+  }
+
+  const sizesMeasured: ScaleSize[] = [];
+  for (const state of states) {
+    const { pages, scans, checks } = state;
+    const firstScan = state.firstScan!;
+    const firstCheck = state.firstCheck!;
     const scanned = parseScanLine(firstScan.output);
     const checked = parseCheckLine(firstCheck.output);
     log(
       `  ${pages} pages: genimage scan ${scans.map((r) => r.ms).join(', ')} ms; genimage check ${checks.map((r) => r.ms).join(', ')} ms ` +
-        `(first ${Math.round(firstCheck.ms)} ms)`,
+        `(first, no verified index: ${Math.round(firstCheck.ms)} ms)`,
     );
-
     sizesMeasured.push({
       pages,
       photos: pages * 2,
       originalsBytes: await originalsBytes(pages),
       sides: SCALE_SIDES.map((side) => {
-        const { builds, digests, dist } = warm.get(side)!;
+        const { builds, digests, dist } = state.warm.get(side)!;
         if (!dist) throw new Error(`no warm build of ${side} at ${pages} pages`);
         return {
           side,
-          first: firsts.get(side)!,
+          first: state.firsts.get(side)!,
           warm: builds,
           warmMedianMs: round(median(builds.map((b) => b.ms)), 0),
           warmPeakRssKb: peakOf(builds),
@@ -307,7 +331,7 @@ export async function runScaleBench(
         peakRssKb: peakOf(checks),
         images: checked.images,
       },
-      index: await indexFigures(site),
+      index: await indexFigures(state.sites.get('genimage')!),
     });
   }
 
