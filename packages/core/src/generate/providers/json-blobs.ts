@@ -32,26 +32,27 @@ const BACKSLASH = 0x5c;
 /** Each base64 character's 6-bit value; -1 for any other byte. */
 const SEXTET = new Int8Array(256).fill(-1);
 for (const [value, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) SEXTET[c.charCodeAt(0)] = value;
-const PADDING_TEXT = /^=+$/;
+const EQUALS = 0x3d;
 const SLASH_TEXT = Buffer.from('/');
 const SLASH = 0x2f;
 const LETTER_N = 0x6e;
 const LETTER_R = 0x72;
 
 /**
- * Decodes base64 from the raw bytes of a JSON string, chunk by chunk, straight into one buffer: the
- * text made of it is one chunk's at a time, never the whole string's (with four 4K answers
- * streaming at once, whole strings grew the heap by tens of megabytes). Each run of characters
- * between escapes is decoded by Node's own base64 decoder and checked by encoding it back: a
- * byte-by-byte loop in JavaScript took 8 ms per megabyte, the build's largest cost while it
- * generates (BENCHMARKS.md, section 8). JSON escapes a base64 string may carry are allowed: `\/`,
- * and `\n` / `\r` between lines.
+ * Decodes base64 from the raw bytes of a JSON string, straight into one buffer: no text is made of
+ * it, so a large answer leaves no garbage strings behind (with four 4K answers streaming at once,
+ * strings, even a chunk's at a time, grew the heap by tens of megabytes: 375 MB against 303 MB in
+ * BENCHMARKS.md, section 6). Runs between escapes (found by Buffer#indexOf) are decoded four
+ * characters at a time: a loop testing every byte for escapes and padding took 8 ms per megabyte,
+ * the build's largest cost while it generates (section 8). JSON escapes a base64 string may carry
+ * are allowed: `\/`, and `\n` / `\r` between lines.
  */
 class Base64Sink {
   #out: Buffer;
   #length = 0;
-  /** The characters (up to 3) of the quartet under way. */
-  #pending = '';
+  /** Sextets of the quartet under way, and how many. */
+  #bits = 0;
+  #count = 0;
   #padding = 0;
   /** The previous byte was a backslash (possibly in the previous chunk). */
   #escape = false;
@@ -92,45 +93,63 @@ class Base64Sink {
   /** Characters with no escape among them: base64, then padding. */
   #characters(part: Buffer): void {
     if (!this.valid || part.length === 0) return;
-    const characters = part.toString('latin1');
-    const equals = characters.indexOf('=');
-    const data = equals === -1 ? characters : characters.slice(0, equals);
+    const equals = part.indexOf(EQUALS);
+    const data = equals === -1 ? part : part.subarray(0, equals);
     if (this.#padding > 0 && data.length > 0) return this.#invalid();
     if (equals !== -1) {
-      const padding = characters.slice(equals);
-      if (!PADDING_TEXT.test(padding)) return this.#invalid();
-      this.#padding += padding.length;
+      for (let i = equals; i < part.length; i++) if (part[i] !== EQUALS) return this.#invalid();
+      this.#padding += part.length - equals;
     }
-    const quartets = this.#pending + data;
-    const whole = quartets.length - (quartets.length % 4);
-    const text = quartets.slice(0, whole);
-    const bytes = (whole / 4) * 3;
-    this.#reserve(bytes);
-    // Node's decoder skips what is not base64 and reads base64url too: only text that decodes to
-    // all its bytes and encodes back to itself was base64 (native both ways; a regular expression
-    // took 8 ms per megabyte).
-    const written = this.#out.write(text, this.#length, 'base64');
-    if (written !== bytes || this.#out.toString('base64', this.#length, this.#length + bytes) !== text) return this.#invalid();
-    this.#length += bytes;
-    this.#pending = quartets.slice(whole);
+    this.#reserve(Math.ceil(data.length * 0.75) + 3);
+    const out = this.#out;
+    let length = this.#length;
+    let i = 0;
+    // The quartet under way, then whole quartets, four lookups at a time.
+    while (this.#count > 0 && i < data.length) {
+      if (!this.#sextet(data[i++]!)) return this.#invalid();
+      length = this.#length;
+    }
+    const whole = i + ((data.length - i) & ~3);
+    for (; i < whole; i += 4) {
+      const a = SEXTET[data[i]!]!;
+      const b = SEXTET[data[i + 1]!]!;
+      const c = SEXTET[data[i + 2]!]!;
+      const d = SEXTET[data[i + 3]!]!;
+      if ((a | b | c | d) < 0) return this.#invalid();
+      out[length] = (a << 2) | (b >> 4);
+      out[length + 1] = ((b & 15) << 4) | (c >> 2);
+      out[length + 2] = ((c & 3) << 6) | d;
+      length += 3;
+    }
+    this.#length = length;
+    while (i < data.length) if (!this.#sextet(data[i++]!)) return this.#invalid();
+  }
+
+  /** One character of a quartet; false when it is not base64. */
+  #sextet(c: number): boolean {
+    const value = SEXTET[c]!;
+    if (value < 0) return false;
+    this.#bits = (this.#bits << 6) | value;
+    if (++this.#count === 4) {
+      this.#out[this.#length++] = (this.#bits >> 16) & 0xff;
+      this.#out[this.#length++] = (this.#bits >> 8) & 0xff;
+      this.#out[this.#length++] = this.#bits & 0xff;
+      this.#bits = 0;
+      this.#count = 0;
+    }
+    return true;
   }
 
   end(): Uint8Array | undefined {
-    const count = this.#pending.length;
+    const count = this.#count;
     if (!this.valid || this.#escape || this.#padding > 2) return undefined;
     // The characters, padding included, come in whole quartets: 2 or 3 sextets end with 2 or 1 `=`.
     if (count + this.#padding !== (count === 0 && this.#padding === 0 ? 0 : 4) || count === 1) return undefined;
-    let bits = 0;
-    for (let i = 0; i < count; i++) {
-      const value = SEXTET[this.#pending.charCodeAt(i)] ?? -1;
-      if (value < 0) return undefined;
-      bits = (bits << 6) | value;
-    }
     this.#reserve(2);
-    if (count === 2) this.#out[this.#length++] = (bits >> 4) & 0xff;
+    if (count === 2) this.#out[this.#length++] = (this.#bits >> 4) & 0xff;
     if (count === 3) {
-      this.#out[this.#length++] = (bits >> 10) & 0xff;
-      this.#out[this.#length++] = (bits >> 2) & 0xff;
+      this.#out[this.#length++] = (this.#bits >> 10) & 0xff;
+      this.#out[this.#length++] = (this.#bits >> 2) & 0xff;
     }
     if (this.#length === 0) return undefined;
     // Sized from the whole remaining body: with several images in one answer, each buffer is too
