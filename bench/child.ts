@@ -10,11 +10,19 @@ export interface ChildRun {
   output: string;
 }
 
-/** Spawns `command` with no standard input and resolves when it exits, whatever its exit code. */
-export function runChild(command: string, args: readonly string[], options: { cwd?: string; env: NodeJS.ProcessEnv }): Promise<ChildRun> {
+/**
+ * Spawns `command` with no standard input and resolves when it exits, whatever its exit code;
+ * `onSpawn` is told its process id (a measurement follows it).
+ */
+export function runChild(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void },
+): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(command, args, { ...(options.cwd && { cwd: options.cwd }), env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -97,7 +97,7 @@ async function plannedJobs(site: string): Promise<Job[]> {
   return jobs;
 }
 
-/** packages/core/src/render/encode.ts' pipeline on another input: a buffer read sequentially, or raw pixels. */
+/** packages/core/src/render/encode.ts' pipeline on an input with options of its own (sequentialRead). */
 function encodeFrom(image: Sharp, variant: Variant): Promise<Buffer> {
   const fit = variant.crop === undefined ? ({ fit: 'fill' } as const) : ({ fit: 'cover', position: variant.crop } as const);
   let out = image.resize({ width: variant.width, height: variant.height, ...fit });
@@ -157,7 +157,7 @@ async function work(id: string, site: string): Promise<void> {
         }
         const { data, info } = await raw;
         try {
-          return await encodeFrom(sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }), job.variant);
+          return await encode({ data, width: info.width, height: info.height, channels: info.channels }, job.variant);
         } finally {
           const remaining = left.get(job.file)! - 1;
           left.set(job.file, remaining);

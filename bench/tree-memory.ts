@@ -8,9 +8,8 @@
  * the tree's true peak (the processes may peak at different times): the figure a target is held to.
  * Linux only.
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { stripVTControlCharacters } from 'node:util';
+import { type ChildRun, runChild } from './child.ts';
 
 const SAMPLE_MS = 25;
 /**
@@ -19,10 +18,7 @@ const SAMPLE_MS = 25;
  */
 const TREE_MS = 250;
 
-export interface TreeRun {
-  ms: number;
-  code: number | null;
-  output: string;
+export interface TreeRun extends ChildRun {
   /** The highest sum of the tree's resident memory sampled. */
   peakKb: number;
   /** Each process's own peak, summed: at least the tree's peak. */
@@ -76,57 +72,48 @@ function tree(root: number): number[] {
   return found;
 }
 
-/** Runs `command` with no standard input; resolves when it exits, whatever its exit code. */
-export function runMeasuringTree(
+/** Runs `command` with no standard input (bench/child.ts), measuring its tree; resolves when it exits, whatever its exit code. */
+export async function runMeasuringTree(
   command: string,
   args: readonly string[],
   options: { cwd?: string; env: NodeJS.ProcessEnv },
 ): Promise<TreeRun> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const child = spawn(command, args, { ...(options.cwd && { cwd: options.cwd }), env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const peaks = new Map<number, { command: string; peakKb: number; cpuMs: number }>();
-    let peakKb = 0;
-    let pids: number[] = [];
-    let treeFound = Number.NEGATIVE_INFINITY;
-    const sample = () => {
-      if (child.pid === undefined) return;
-      if (performance.now() - treeFound >= TREE_MS) {
-        pids = tree(child.pid);
-        treeFound = performance.now();
-      }
-      let sum = 0;
-      for (const pid of pids) {
-        const now = status(pid);
-        if (!now) continue;
-        sum += now.rss;
-        const seen = peaks.get(pid) ?? { command: commandOf(pid), peakKb: 0, cpuMs: 0 };
-        seen.peakKb = Math.max(seen.peakKb, now.hwm);
-        seen.cpuMs = cpuMsOf(pid) ?? seen.cpuMs;
-        peaks.set(pid, seen);
-      }
-      peakKb = Math.max(peakKb, sum);
-    };
-    const timer = setInterval(sample, SAMPLE_MS);
-    child.on('error', (error) => {
-      clearInterval(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearInterval(timer);
-      const processes = [...peaks.values()];
-      resolve({
-        ms: performance.now() - start,
-        code,
-        output: stripVTControlCharacters(output),
-        peakKb,
-        sumOfPeaksKb: processes.reduce((sum, p) => sum + p.peakKb, 0),
-        processes,
-        cpuMs: processes.reduce((sum, p) => sum + p.cpuMs, 0),
-      });
-    });
-  });
+  let root: number | undefined;
+  const peaks = new Map<number, { command: string; peakKb: number; cpuMs: number }>();
+  let peakKb = 0;
+  let pids: number[] = [];
+  let treeFound = Number.NEGATIVE_INFINITY;
+  const sample = () => {
+    if (root === undefined) return;
+    if (performance.now() - treeFound >= TREE_MS) {
+      pids = tree(root);
+      treeFound = performance.now();
+    }
+    let sum = 0;
+    for (const pid of pids) {
+      const now = status(pid);
+      if (!now) continue;
+      sum += now.rss;
+      const seen = peaks.get(pid) ?? { command: commandOf(pid), peakKb: 0, cpuMs: 0 };
+      seen.peakKb = Math.max(seen.peakKb, now.hwm);
+      seen.cpuMs = cpuMsOf(pid) ?? seen.cpuMs;
+      peaks.set(pid, seen);
+    }
+    peakKb = Math.max(peakKb, sum);
+  };
+  const timer = setInterval(sample, SAMPLE_MS);
+  let run: ChildRun;
+  try {
+    run = await runChild(command, args, { ...options, onSpawn: (pid) => (root = pid) });
+  } finally {
+    clearInterval(timer);
+  }
+  const processes = [...peaks.values()];
+  return {
+    ...run,
+    peakKb,
+    sumOfPeaksKb: processes.reduce((sum, p) => sum + p.peakKb, 0),
+    processes,
+    cpuMs: processes.reduce((sum, p) => sum + p.cpuMs, 0),
+  };
 }
