@@ -140,8 +140,8 @@ ${verdicts.map((v) => `- ${v.target}: ${v.value}, ${verdictWord(v.met === true)}
   buffer for the garbage collector), and runs at most 2.5 megapixels of AVIF at once (an AVIF encoder's
   memory grows with its pixels). \`GENIMAGE_ENCODER=inline\` encodes in the build's own process, as before.
   V8 without its optimizing compilers in the child (\`--no-opt --no-maglev\`, or \`--lite-mode\`, which also
-  turns WebAssembly off, and with it sharp's WebAssembly build) saved 7 to 13 MB of its 196, within the
-  rounds' spread: not adopted.
-- The processes' figures count each in full: the build's process and its encoder process share about
-  50 MB of the same files (Node, libvips), counted in both (/proc/<pid>/smaps_rollup: \`Shared_Clean\`).`;
+  turns WebAssembly off, and with it sharp's WebAssembly build), tried by hand on this build, saved less than
+  the rounds' spread: not adopted.
+- The processes' figures count each in full: the files the build's process and its encoder process both
+  map (Node, libvips) are counted in both (/proc/<pid>/smaps_rollup: \`Shared_Clean\`).`;
 }
